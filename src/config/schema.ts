@@ -1,0 +1,248 @@
+import { z } from 'zod';
+
+/**
+ * The schema of gantry's central config (config/*.yml). Every key is documented in
+ * config/default.yml; `npm run schema` writes config/gantry.schema.json from this file.
+ */
+
+/** `<platform>:<id>`: who someone is on one platform. */
+export const IdentitySchema = z
+  .string()
+  .regex(/^(slack|dingtalk|github|shell|email):[A-Za-z0-9._@+-]{1,128}$/, {
+    message: 'must look like <platform>:<id> with platform slack, dingtalk, github, shell or email',
+  });
+export type Identity = z.infer<typeof IdentitySchema>;
+
+const NameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, { message: 'must be lower-case letters, digits and dashes, starting with a letter' });
+
+/** A group name, a user name, an identity, or `*` (anyone gantry knows). */
+export const PrincipalSchema = z.string().min(1).max(140);
+
+export const DurationSchema = z
+  .string()
+  .regex(/^(\d+(ms|s|m|h|d))+$/, { message: 'must be a duration such as 30m, 1h or 2d12h' });
+
+/** A path inside the deploy repo: relative, no `..`, no odd characters. */
+export const RepoPathSchema = z
+  .string()
+  .min(1)
+  .max(400)
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\-/]+$/, {
+    message: 'must be a relative path inside the deploy repo (letters, digits, . _ - /; no ..)',
+  });
+
+export const FORMATS = ['kubernetes', 'kustomize', 'helm', 'marathon', 'compose', 'flux'] as const;
+export const FormatSchema = z.enum(FORMATS);
+export type Format = z.infer<typeof FormatSchema>;
+
+const KeyPathSchema = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+  message: 'must be a dotted key path such as image.tag',
+});
+
+export const DeployFileSchema = z
+  .object({
+    file: RepoPathSchema,
+    format: FormatSchema,
+    /** Which of the app's images this file carries (default: all of them). */
+    images: z.array(z.string()).optional(),
+    /** kubernetes: match containers by this name instead of by image repository. */
+    container: z.string().optional(),
+    /** helm: where the image lives in the values file. */
+    paths: z
+      .object({
+        image: KeyPathSchema.optional(),
+        repository: KeyPathSchema.optional(),
+        tag: KeyPathSchema.optional(),
+        digest: KeyPathSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    /** flux: image name → image policy ("namespace:name") named in the setter comments. */
+    policies: z.record(z.string(), z.string().regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/)).optional(),
+  })
+  .strict();
+export type DeployFile = z.infer<typeof DeployFileSchema>;
+
+export const FreezeSchema = z
+  .object({
+    cron: z.string().min(9).max(100),
+    duration: DurationSchema,
+    timezone: z.string().default('UTC'),
+    reason: z.string().max(200).default('freeze window'),
+  })
+  .strict();
+export type Freeze = z.infer<typeof FreezeSchema>;
+
+export const EnvironmentSchema = z
+  .object({
+    /** A release must have been deployed to this environment before it may come here. */
+    from: NameSchema.optional(),
+    /** push the deploy commit, or open a pull request in the deploy repo. */
+    mode: z.enum(['push', 'pull-request']).optional(),
+    approvals: z
+      .object({
+        required: z.number().int().min(0).max(10),
+        from: z.array(PrincipalSchema).default(['*']),
+        deadline: DurationSchema.default('1h'),
+      })
+      .strict()
+      .optional(),
+    promote: z.array(PrincipalSchema).default(['*']),
+    rollback: z.array(PrincipalSchema).default(['*']),
+    /** who may /lock and /unlock (default: whoever may promote or roll back). */
+    lock: z.array(PrincipalSchema).optional(),
+    breakGlass: z.array(PrincipalSchema).default([]),
+    /** rollbacks need approvals too (default: no, on-call acts alone). */
+    rollbackApprovals: z.boolean().default(false),
+    freeze: z.array(FreezeSchema).default([]),
+    autoDeploy: z
+      .object({
+        branches: z.array(z.string()).default([]),
+        tags: z.array(z.string()).default([]),
+      })
+      .strict()
+      .optional(),
+    pinDigest: z.boolean().optional(),
+  })
+  .strict();
+export type Environment = z.infer<typeof EnvironmentSchema>;
+
+export const ImageSchema = z
+  .object({
+    repository: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._\-/][a-z0-9]+)*)*$/, {
+      message: 'must be an image repository such as registry.example.com/acme/web (no tag)',
+    }),
+    dockerfile: z.string().optional(),
+    context: z.string().optional(),
+  })
+  .strict();
+export type Image = z.infer<typeof ImageSchema>;
+
+export const AppSchema = z
+  .object({
+    /** GitHub repository the app is built from (owner/name). */
+    source: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).optional(),
+    images: z.record(NameSchema, ImageSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one image'),
+    deploy: z.record(NameSchema, z.array(DeployFileSchema).min(1)),
+    /** chat channels bound to this app, e.g. slack:C0123 or dingtalk:cid...: commands there may omit the app. */
+    channels: z.array(z.string()).default([]),
+  })
+  .strict();
+export type App = z.infer<typeof AppSchema>;
+
+export const UserSchema = z
+  .object({
+    ids: z.array(IdentitySchema).min(1),
+    name: z.string().max(80).optional(),
+    email: z.string().email().optional(),
+  })
+  .strict();
+export type User = z.infer<typeof UserSchema>;
+
+export const DeployRepoSchema = z
+  .object({
+    /** a local path, file://, ssh or https URL. Credentials come from GANTRY_DEPLOY_TOKEN, never from here. */
+    url: z.string().min(1),
+    branch: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('main'),
+    mode: z.enum(['push', 'pull-request']).default('push'),
+    pinDigest: z.boolean().default(false),
+    /** where gantry keeps its warm working clone */
+    workdir: z.string().default('.gantry/work'),
+    author: z
+      .object({ name: z.string().default('gantry'), email: z.string().default('gantry@localhost') })
+      .strict()
+      .default({ name: 'gantry', email: 'gantry@localhost' }),
+    /** how often a push is retried after the remote moved */
+    pushRetries: z.number().int().min(0).max(50).default(8),
+    /** how often the warm clone is refreshed in the background (0 = only when needed) */
+    refreshInterval: DurationSchema.default('30s'),
+  })
+  .strict();
+export type DeployRepo = z.infer<typeof DeployRepoSchema>;
+
+export const ConfigSchema = z
+  .object({
+    deployRepo: DeployRepoSchema,
+    environments: z.record(NameSchema, EnvironmentSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one environment'),
+    apps: z.record(NameSchema, AppSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one app'),
+    users: z.record(NameSchema, UserSchema).default({}),
+    groups: z.record(NameSchema, z.array(PrincipalSchema)).default({}),
+    /** who may /block and /unblock releases, and register them with `gantry release add` from chat */
+    block: z.array(PrincipalSchema).default(['*']),
+    server: z
+      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(3000) })
+      .strict()
+      .default({ host: '127.0.0.1', port: 3000 }),
+    /** how many releases per app the catalog keeps */
+    releases: z.object({ keep: z.number().int().min(1).default(200) }).strict().default({ keep: 200 }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const envs = Object.keys(cfg.environments);
+    const known = new Set<string>(['*', ...Object.keys(cfg.groups), ...Object.keys(cfg.users)]);
+    const checkPrincipals = (list: string[] | undefined, path: (string | number)[]) => {
+      list?.forEach((p, i) => {
+        if (!known.has(p) && !IdentitySchema.safeParse(p).success) {
+          ctx.addIssue({ code: 'custom', path: [...path, i], message: `"${p}" is neither a group, a user, an identity nor *` });
+        }
+      });
+    };
+    for (const [name, env] of Object.entries(cfg.environments)) {
+      if (env.from !== undefined && !envs.includes(env.from)) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name, 'from'], message: `environment "${env.from}" is not defined` });
+      }
+      if (env.from === name) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name, 'from'], message: 'an environment cannot come from itself' });
+      }
+      for (const key of ['promote', 'rollback', 'lock', 'breakGlass'] as const) {
+        checkPrincipals(env[key], ['environments', name, key]);
+      }
+      checkPrincipals(env.approvals?.from, ['environments', name, 'approvals', 'from']);
+      env.freeze.forEach((f, i) => {
+        if (!isValidTimezone(f.timezone)) {
+          ctx.addIssue({ code: 'custom', path: ['environments', name, 'freeze', i, 'timezone'], message: `unknown time zone "${f.timezone}"` });
+        }
+      });
+    }
+    for (const [group, members] of Object.entries(cfg.groups)) checkPrincipals(members, ['groups', group]);
+    checkPrincipals(cfg.block, ['block']);
+    for (const [appName, app] of Object.entries(cfg.apps)) {
+      for (const [envName, files] of Object.entries(app.deploy)) {
+        if (!envs.includes(envName)) {
+          ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName], message: `environment "${envName}" is not defined` });
+        }
+        files.forEach((f, i) => {
+          f.images?.forEach((img, j) => {
+            if (!(img in app.images)) {
+              ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, i, 'images', j], message: `image "${img}" is not one of app ${appName}'s images` });
+            }
+          });
+          if (f.format === 'helm' && f.paths && !f.paths.image && !(f.paths.repository || f.paths.tag)) {
+            ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, i, 'paths'], message: 'helm paths need image, or repository and/or tag' });
+          }
+          if (f.format === 'flux') {
+            const imgs = f.images ?? Object.keys(app.images);
+            for (const img of imgs) {
+              if (!f.policies?.[img]) {
+                ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, i, 'policies'], message: `flux files need policies.${img} ("namespace:name" of its image policy)` });
+              }
+            }
+          }
+        });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

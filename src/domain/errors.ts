@@ -1,0 +1,61 @@
+/**
+ * Errors that reach a user. Each carries a stable `code` (for tests, logs and metrics) and a
+ * message that says what was wrong and where; nothing is ever half-done when one is thrown.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_MISSING'
+  | 'COMMAND_UNKNOWN'
+  | 'COMMAND_USAGE'
+  | 'INPUT_INVALID'
+  | 'APP_UNKNOWN'
+  | 'APP_AMBIGUOUS'
+  | 'ENV_UNKNOWN'
+  | 'VERSION_UNKNOWN'
+  | 'RELEASE_BLOCKED'
+  | 'NOT_ALLOWED'
+  | 'ENV_LOCKED'
+  | 'ENV_FROZEN'
+  | 'ORDER_VIOLATION'
+  | 'ALREADY_DEPLOYED'
+  | 'NO_ROLLBACK_TARGET'
+  | 'APPROVAL_UNKNOWN'
+  | 'APPROVAL_CLOSED'
+  | 'SELF_APPROVAL'
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_IMAGE_NOT_FOUND'
+  | 'MANIFEST_UNSUPPORTED'
+  | 'DEPLOY_REPO_UNREACHABLE'
+  | 'DEPLOY_CONFLICT'
+  | 'DEPENDENCY_MISSING'
+  | 'INTERNAL';
+
+export class GantryError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'GantryError';
+  }
+}
+
+/** A manifest that cannot be edited safely; `file` and `line` say where. */
+export class ManifestError extends GantryError {
+  readonly file: string;
+  readonly line: number | undefined;
+  constructor(
+    code: Extract<ErrorCode, 'MANIFEST_INVALID' | 'MANIFEST_IMAGE_NOT_FOUND' | 'MANIFEST_UNSUPPORTED'>,
+    file: string,
+    line: number | undefined,
+    detail: string,
+  ) {
+    super(code, `${file}${line ? ` line ${line}` : ''}: ${detail}`);
+    this.file = file;
+    this.line = line;
+    this.name = 'ManifestError';
+  }
+}
+
+export function isGantryError(e: unknown): e is GantryError {
+  return e instanceof GantryError;
+}
