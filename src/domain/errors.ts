@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'NOT_ALLOWED'
   | 'ENV_LOCKED'
   | 'ENV_FROZEN'
+  | 'ENV_HELD'
   | 'ORDER_VIOLATION'
   | 'ALREADY_DEPLOYED'
   | 'NO_ROLLBACK_TARGET'

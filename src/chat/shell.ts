@@ -1,0 +1,85 @@
+import readline from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { CommandContext, Core, Reply } from '../commands/context.js';
+import { execute } from '../commands/execute.js';
+import { actorFor, matchesAny, type Actor } from '../domain/identity.js';
+import type { GantryEvent } from '../notify/events.js';
+
+/**
+ * The local shell adapter: one chat command a line, each reply printed. It trusts the terminal
+ * for who is typing (`--as alice` → `shell:alice`), like a chat platform vouches for its users.
+ */
+export interface ShellOptions {
+  as: string;
+  input: Readable;
+  output: Writable;
+  /** prompt and live events (when stdin is a TTY) */
+  interactive: boolean;
+}
+
+export function shellActor(core: Core, name: string): Actor {
+  return actorFor(core.config, name.includes(':') ? name : `shell:${name}`);
+}
+
+export function formatReply(r: Reply): string {
+  return r.ok ? r.text : `error [${r.code}]: ${r.text}`;
+}
+
+export async function runShell(core: Core, o: ShellOptions): Promise<void> {
+  let actor = shellActor(core, o.as);
+  const write = (s: string) => o.output.write(s.endsWith('\n') ? s : `${s}\n`);
+  const rl = readline.createInterface({ input: o.input, output: o.interactive ? o.output : undefined, terminal: o.interactive });
+  const prompt = () => {
+    if (o.interactive) {
+      rl.setPrompt(`${actor.name ?? actor.id}> `);
+      rl.prompt();
+    }
+  };
+  if (o.interactive) {
+    write(`gantry shell as ${actor.id}. /help lists commands; ":as <name>" switches user; ":quit" leaves.`);
+  }
+  prompt();
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) {
+      prompt();
+      continue;
+    }
+    if (line === ':quit' || line === ':q' || line === 'exit') break;
+    const as = /^:as\s+(\S+)$/.exec(line);
+    if (as) {
+      actor = shellActor(core, as[1]!);
+      write(`now acting as ${actor.id}${actor.name ? ` (${actor.name})` : ''}`);
+      prompt();
+      continue;
+    }
+    const ctx: CommandContext = { actor, progress: (t) => void write(t), origin: { platform: 'shell', user: actor.id } };
+    write(formatReply(await execute(core, line, ctx)));
+    prompt();
+  }
+  rl.close();
+}
+
+/** One line about an event, for the people it concerns, or undefined when it concerns them not. */
+export function describeEvent(core: Core, e: GantryEvent, actor: Actor): string | undefined {
+  switch (e.type) {
+    case 'approval-requested':
+      return matchesAny(core.config, e.approval.approvers, actor.id) && e.approval.request.requestedBy.id !== actor.id
+        ? `[approval ${e.approval.id}] ${e.approval.request.requestedBy.name ?? e.approval.request.requestedBy.id} asks to ${e.approval.request.action} ${e.approval.request.app} ${e.approval.request.version ?? ''} in ${e.approval.request.env}: /approve ${e.approval.id}`
+        : undefined;
+    case 'approval-expired':
+      return e.approval.request.requestedBy.id === actor.id
+        ? `[approval ${e.approval.id}] expired: ${e.approval.request.app} ${e.approval.request.version ?? ''} was not deployed to ${e.approval.request.env}`
+        : undefined;
+    case 'deployed':
+    case 'rolled-back':
+      return `[${e.type}] ${e.result.app} ${e.result.version} in ${e.result.env} by ${e.request.requestedBy.name ?? e.request.requestedBy.id} (${e.result.commit.slice(0, 7)})`;
+    case 'deploy-failed':
+      return e.request.requestedBy.id === actor.id ? `[deploy failed] ${e.message}` : undefined;
+    case 'locked':
+    case 'unlocked':
+      return `[${e.type}] ${e.env} by ${e.by.name ?? e.by.id}: ${e.reason}`;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isLocalMode, readEnv, type Env } from '../config/env.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { createGantry, resolveRepoUrl, type Gantry } from '../runtime/gantry.js';
+import { ensureLocalDeployRepo, ensureLocalRedis, isLocalPath } from '../runtime/local.js';
+import type { LocalRedis } from '../runtime/redis-server.js';
+import type { Logger } from '../util/logger.js';
+
+/** The package's own directory (config/ and config/examples/ live there). */
+export const PACKAGE_DIR = findPackageDir(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageDir(from: string): string {
+  // src/cli when run from source, dist/src/cli when built
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'config'))) return dir;
+  }
+  return process.cwd();
+}
+
+export interface Booted {
+  env: Env;
+  loaded: LoadedConfig;
+  gantry: Gantry;
+  local: boolean;
+  stateDir: string;
+  /** set when this process started the local Redis (it stops it on close) */
+  redis?: LocalRedis;
+  close(): Promise<void>;
+}
+
+export function configDir(flag: string | undefined, env: Env): string {
+  return path.resolve(flag ?? env.GANTRY_CONFIG ?? path.join(PACKAGE_DIR, 'config'));
+}
+
+/**
+ * Loads config and env, and in local mode starts (or finds) the private Redis and creates the
+ * example deploy repo, then wires everything together.
+ */
+export async function boot(opts: { config?: string; log: Logger }): Promise<Booted> {
+  const env = readEnv();
+  const loaded = loadConfig(configDir(opts.config, env));
+  const local = isLocalMode(env);
+  const stateDir = path.resolve(env.GANTRY_STATE_DIR ?? '.gantry');
+  let redisUrl = env.REDIS_URL;
+  let started: LocalRedis | undefined;
+  if (!redisUrl) {
+    mkdirSync(stateDir, { recursive: true });
+    const r = await ensureLocalRedis(stateDir);
+    redisUrl = r.url;
+    started = r.started;
+    opts.log.debug({ url: redisUrl, started: !!started }, 'local redis');
+  }
+  const { deployRepo } = loaded.config;
+  if (local && isLocalPath(deployRepo.url)) {
+    const bare = resolveRepoUrl(deployRepo.url, process.cwd());
+    const examples = path.join(PACKAGE_DIR, 'config', 'examples', 'deploy');
+    if (!existsSync(bare) && existsSync(examples)) {
+      await ensureLocalDeployRepo(bare, deployRepo.branch, examples);
+      opts.log.info({ repo: bare }, 'created the local deploy repo from config/examples/deploy');
+    }
+  }
+  const gantry = createGantry({
+    config: loaded.config,
+    redisUrl,
+    log: opts.log,
+    ...(env.GANTRY_REDIS_PREFIX ? { prefix: env.GANTRY_REDIS_PREFIX } : {}),
+    ...(env.GANTRY_DEPLOY_TOKEN ? { deployToken: env.GANTRY_DEPLOY_TOKEN } : {}),
+  });
+  return {
+    env,
+    loaded,
+    gantry,
+    local,
+    stateDir,
+    ...(started ? { redis: started } : {}),
+    async close() {
+      await gantry.close();
+      await started?.stop();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { isGantryError } from '../domain/errors.js';
+import { getUpdater } from '../gitops/updaters/index.js';
+import { run, which } from '../util/exec.js';
+import { createLogger } from '../util/logger.js';
+import { boot, type Booted } from './bootstrap.js';
+
+interface Check {
+  name: string;
+  ok: boolean | 'warn';
+  detail: string;
+  fix?: string;
+}
+
+/** `gantry doctor`: checks what gantry needs and says what is wrong and how to fix it. */
+export async function doctorCommand(flags: { config?: string }): Promise<number> {
+  const checks: Check[] = [];
+  const add = (c: Check) => {
+    checks.push(c);
+    const mark = c.ok === true ? 'ok  ' : c.ok === 'warn' ? 'warn' : 'FAIL';
+    process.stdout.write(`${mark}  ${c.name}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}\n`);
+  };
+  add((await which('git')) ? { name: 'git', ok: true, detail: 'found' } : { name: 'git', ok: false, detail: 'git is not installed', fix: 'apt-get install git' });
+  if (!process.env.REDIS_URL) {
+    add(
+      (await which('redis-server'))
+        ? { name: 'redis-server', ok: true, detail: 'found (local mode starts a private one since REDIS_URL is unset)' }
+        : { name: 'redis-server', ok: false, detail: 'REDIS_URL is unset and redis-server is not installed', fix: 'apt-get install redis-server, or set REDIS_URL' },
+    );
+  }
+  let booted: Booted | undefined;
+  try {
+    booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log: createLogger({ level: 'silent' }) });
+    add({ name: 'config', ok: true, detail: `${booted.loaded.files.join(', ')} valid` });
+  } catch (e) {
+    add({ name: 'config/redis', ok: false, detail: isGantryError(e) ? e.message : String(e), fix: 'correct the file and line named above' });
+    return 1;
+  }
+  try {
+    const pong = await booted.gantry.redis.ping();
+    add({ name: 'redis', ok: pong === 'PONG', detail: `${redactUrl(booted.gantry.redisUrl)} answers` });
+    await checkDeployRepo(booted, add);
+    await checkDocker(add);
+  } catch (e) {
+    add({ name: 'redis', ok: false, detail: e instanceof Error ? e.message : String(e), fix: 'check REDIS_URL and that Redis is running' });
+  } finally {
+    await booted.close();
+  }
+  const failed = checks.filter((c) => c.ok === false).length;
+  process.stdout.write(failed ? `\n${failed} problem${failed === 1 ? '' : 's'} found\n` : '\nall good\n');
+  return failed ? 1 : 0;
+}
+
+async function checkDeployRepo(booted: Booted, add: (c: Check) => void): Promise<void> {
+  const { core } = booted.gantry;
+  try {
+    await core.repo.refresh();
+    add({ name: 'deploy repo', ok: true, detail: `${core.repo.opts.url} branch ${core.repo.opts.branch} cloned at ${core.repo.dir}` });
+  } catch (e) {
+    add({ name: 'deploy repo', ok: false, detail: e instanceof Error ? e.message : String(e), fix: 'check deployRepo.url and .branch, and GANTRY_DEPLOY_TOKEN for https' });
+    return;
+  }
+  for (const [app, appCfg] of Object.entries(core.config.apps)) {
+    for (const [env, files] of Object.entries(appCfg.deploy)) {
+      for (const file of files) {
+        const where = `${app}/${env} ${file.file}`;
+        try {
+          const specs = (file.images ?? Object.keys(appCfg.images)).map((n) => ({ name: n, repository: appCfg.images[n]!.repository }));
+          const found = getUpdater(file.format).read(await core.repo.readFile(file.file), file, specs);
+          const missing = specs.filter((s) => !found.some((f) => f.name === s.name));
+          add(
+            missing.length
+              ? { name: where, ok: false, detail: `image ${missing.map((m) => m.repository).join(', ')} not found (${file.format})`, fix: 'check the file, its format and the image repository in the config' }
+              : { name: where, ok: true, detail: found.map((f) => `${f.ref} (line ${f.line})`).join(', ') },
+          );
+        } catch (e) {
+          add({ name: where, ok: false, detail: e instanceof Error ? e.message : String(e) });
+        }
+      }
+    }
+  }
+}
+
+async function checkDocker(add: (c: Check) => void): Promise<void> {
+  const host = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  if (host.startsWith('unix://') && !existsSync(host.slice('unix://'.length))) {
+    add({ name: 'docker', ok: 'warn', detail: `no Docker Engine at ${host}; image builds will not run (promotions do not need it)`, fix: 'start dockerd, or set DOCKER_HOST' });
+    return;
+  }
+  const r = await run('docker', ['-H', host, 'version', '--format', '{{.Server.Version}}'], { timeoutMs: 5000 }).catch(() => undefined);
+  add(r?.code === 0 ? { name: 'docker', ok: true, detail: `engine ${r.stdout.trim()} at ${host}` } : { name: 'docker', ok: 'warn', detail: `Docker Engine at ${host} does not answer`, fix: 'start dockerd, or set DOCKER_HOST' });
+}
+
+function redactUrl(u: string): string {
+  return u.replace(/\/\/[^@/]*@/, '//***@');
+}

@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { isGantryError } from '../domain/errors.js';
+import { doctorCommand } from './doctor.js';
+import { releaseAddCommand } from './release.js';
+import { shellCommand } from './shell.js';
+
+const HELP = `gantry: builds images, gates promotions with approvals in chat, writes them to the deploy repo
+
+usage:
+  gantry start [--config <dir>] [--as <user>]   run gantry (local mode with a shell when no platform credentials are set)
+  gantry shell --as <user> [--config <dir>]     chat commands from standard input, one a line
+  gantry release add <app> <version> --image <name>=<repo>:<tag>[@sha256:…] [--commit <sha>] [--url <link>]
+  gantry doctor [--config <dir>]                 check config, Redis, the deploy repo and Docker
+
+The config directory is --config, else GANTRY_CONFIG, else the package's config/.`;
+
+/** Parses argv and runs one subcommand; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      as: { type: 'string' },
+      image: { type: 'string', multiple: true },
+      commit: { type: 'string' },
+      url: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [cmd, ...rest] = positionals;
+  const common = values.config ? { config: values.config } : {};
+  try {
+    switch (cmd) {
+      case 'start':
+        return await shellCommand({
+          ...common,
+          ...(values.as ? { as: values.as } : {}),
+          banner: 'gantry is running in local mode (no platform credentials set): a private Redis, the deploy repo in .gantry/deploy.git',
+        });
+      case 'shell':
+        return await shellCommand({ ...common, ...(values.as ? { as: values.as } : {}) });
+      case 'release': {
+        const [sub, app, version, ...extra] = rest;
+        if (sub !== 'add' || !app || !version || extra.length || !values.image?.length) {
+          process.stderr.write(`usage: gantry release add <app> <version> --image <name>=<repo>:<tag>[@sha256:…]\n`);
+          return 2;
+        }
+        return await releaseAddCommand({
+          ...common,
+          app,
+          version,
+          images: values.image,
+          ...(values.commit ? { commit: values.commit } : {}),
+          ...(values.url ? { url: values.url } : {}),
+        });
+      }
+      case 'doctor':
+        return await doctorCommand(common);
+      case undefined:
+      case 'help':
+        process.stdout.write(`${HELP}\n`);
+        return values.help || cmd === 'help' ? 0 : 2;
+      default:
+        process.stderr.write(`unknown command "${cmd}"\n\n${HELP}\n`);
+        return 2;
+    }
+  } catch (e) {
+    process.stderr.write(`gantry: ${isGantryError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,94 @@
+import type { Config } from '../config/schema.js';
+import type { DeployResult } from '../domain/deploy.js';
+import type { ErrorCode } from '../domain/errors.js';
+import { GantryError } from '../domain/errors.js';
+import type { Actor } from '../domain/identity.js';
+import { envOf } from '../domain/policy.js';
+import type { Deployer } from '../gitops/deployer.js';
+import type { GitRepo } from '../gitops/git.js';
+import type { History } from '../gitops/history.js';
+import type { EventBus } from '../notify/events.js';
+import type { DeployQueue } from '../queue/deploy-queue.js';
+import type { Approval, ApprovalStore } from '../store/approvals.js';
+import type { EnvLockStore } from '../store/env-locks.js';
+import type { ReleaseStore } from '../store/releases.js';
+import type { Logger } from '../util/logger.js';
+import { sanitize, usage, type CommandName } from './grammar.js';
+
+/** Everything a command handler may use. No chat platform appears here. */
+export interface Core {
+  config: Config;
+  releases: ReleaseStore;
+  envLocks: EnvLockStore;
+  approvals: ApprovalStore;
+  repo: GitRepo;
+  history: History;
+  deployer: Deployer;
+  queue: DeployQueue;
+  bus: EventBus;
+  log: Logger;
+  now(): Date;
+  /** how stale the warm clone may be for reads (ms) */
+  readFreshnessMs: number;
+}
+
+/** Who asked, and from where. */
+export interface CommandContext {
+  actor: Actor;
+  /** the channel the command came from (`slack:C0123`), for channels bound to one app */
+  channel?: string;
+  /** intermediate messages ("queued behind 2") */
+  progress?: (text: string) => void | Promise<void>;
+  /** platform details kept with an approval so its outcome can be told where it was asked */
+  origin?: Record<string, string>;
+}
+
+/** What a command answers. `text` is plain text every platform can show; the rest is for rich renderers. */
+export interface Reply {
+  ok: boolean;
+  text: string;
+  code?: ErrorCode;
+  command?: CommandName;
+  result?: DeployResult;
+  approval?: Approval;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+export function isEnv(core: Core, s: string | undefined): boolean {
+  return s !== undefined && Object.prototype.hasOwnProperty.call(core.config.environments, s);
+}
+
+export function isApp(core: Core, s: string | undefined): boolean {
+  return s !== undefined && Object.prototype.hasOwnProperty.call(core.config.apps, s);
+}
+
+export function resolveEnv(core: Core, name: string): string {
+  if (!NAME.test(name)) throw new GantryError('INPUT_INVALID', `"${sanitize(name)}" is not a valid environment name`);
+  envOf(core.config, name);
+  return name;
+}
+
+/** The app named, or the one bound to the channel, or the only one there is. */
+export function resolveApp(core: Core, cmd: CommandName, name: string | undefined, ctx: CommandContext): string {
+  const apps = Object.keys(core.config.apps);
+  if (name !== undefined) {
+    if (!NAME.test(name)) throw new GantryError('INPUT_INVALID', `"${sanitize(name)}" is not a valid app name`);
+    if (!apps.includes(name)) throw new GantryError('APP_UNKNOWN', `unknown app "${name}" (known: ${apps.join(', ')})`);
+    return name;
+  }
+  if (ctx.channel) {
+    const bound = apps.filter((a) => core.config.apps[a]!.channels.includes(ctx.channel!));
+    if (bound.length === 1) return bound[0]!;
+  }
+  if (apps.length === 1) return apps[0]!;
+  throw usage(cmd, `which app? name it (apps: ${apps.join(', ')})`);
+}
+
+export function describeActor(a: Actor): string {
+  return a.name ?? a.id;
+}
+
+export function short(sha: string): string {
+  return sha.slice(0, 7);
+}

@@ -1,0 +1,120 @@
+import { GantryError } from '../domain/errors.js';
+
+/** One grammar for every chat platform and the shell (DESIGN.md "Commands"). */
+export const USAGE = {
+  promote: '/promote [app] <version> <env> [--force "reason"]',
+  rollback: '/rollback [app] <env> [version] [--force "reason"]',
+  approve: '/approve <id>',
+  deny: '/deny <id> [reason]',
+  status: '/status [app] [env]',
+  history: '/history [app] <env> [n]',
+  releases: '/releases [app]',
+  diff: '/diff [app] <envA> <envB>',
+  lock: '/lock <env> [reason]',
+  unlock: '/unlock <env>',
+  block: '/block [app] <version> [reason]',
+  unblock: '/unblock [app] <version>',
+  help: '/help [command]',
+} as const;
+
+export type CommandName = keyof typeof USAGE;
+
+export const DESCRIPTIONS: Record<CommandName, string> = {
+  promote: 'deploy a built release to an environment (v1.2 means the newest v1.2.x)',
+  rollback: 'go back to the release deployed before the current one, or to the one given',
+  approve: 'approve a pending promotion',
+  deny: 'deny a pending promotion',
+  status: 'what runs where, read from the deploy repo',
+  history: 'the last n deployments of an environment, from git history',
+  releases: 'built releases, newest first',
+  diff: 'which releases differ between two environments',
+  lock: 'stop all deployments to an environment',
+  unlock: 'allow deployments again',
+  block: 'mark a release bad: it can no longer be promoted anywhere',
+  unblock: 'undo /block',
+  help: 'this help, or the usage of one command',
+};
+
+/** A command as typed: its name, positional words and options. */
+export interface ParsedCommand {
+  name: CommandName;
+  args: string[];
+  force?: string;
+}
+
+const MAX_INPUT = 2000;
+
+/** Splits a line into words, honouring "double" and 'single' quotes. */
+export function tokenize(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: '"' | "'" | null = null;
+  let inWord = false;
+  for (const ch of line) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      else cur += ch;
+    } else if (ch === '"' || ch === "'" || ch === '\u201c' || ch === '\u201d') {
+      quote = ch === '\u201c' || ch === '\u201d' ? '"' : ch;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (quote) throw new GantryError('COMMAND_USAGE', 'unclosed quote');
+  if (inWord) out.push(cur);
+  return out;
+}
+
+/**
+ * Parses `/promote v1.2 prod --force "why"` into a command. Only the shape is checked here; names
+ * are resolved against the config by the handlers.
+ */
+export function parseCommand(line: string): ParsedCommand {
+  if (line.length > MAX_INPUT) throw new GantryError('INPUT_INVALID', `command too long (${line.length} characters; at most ${MAX_INPUT})`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line)) throw new GantryError('INPUT_INVALID', 'the command contains control characters');
+  const words = tokenize(line.trim());
+  const first = words.shift();
+  if (!first) throw new GantryError('COMMAND_USAGE', `type a command, e.g. ${USAGE.promote}; /help lists them all`);
+  const name = first.replace(/^\//, '').toLowerCase();
+  if (!isCommandName(name)) {
+    throw new GantryError('COMMAND_UNKNOWN', `unknown command "${sanitize(first)}"; known: ${Object.keys(USAGE).map((c) => `/${c}`).join(' ')}`);
+  }
+  const args: string[] = [];
+  let force: string | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '--force' || w.startsWith('--force=')) {
+      if (name !== 'promote' && name !== 'rollback') throw usage(name, '--force goes with /promote and /rollback only');
+      const value = w.startsWith('--force=') ? w.slice('--force='.length) : words[++i];
+      if (!value || value.startsWith('--')) throw usage(name, '--force needs a reason in quotes');
+      force = value;
+    } else if (w.startsWith('--')) {
+      throw usage(name, `unknown option ${sanitize(w)}`);
+    } else {
+      args.push(w);
+    }
+  }
+  return force !== undefined ? { name, args, force } : { name, args };
+}
+
+function isCommandName(s: string): s is CommandName {
+  return Object.prototype.hasOwnProperty.call(USAGE, s);
+}
+
+export function usage(name: CommandName, problem: string): GantryError {
+  return new GantryError('COMMAND_USAGE', `${problem}\nusage: ${USAGE[name]}`);
+}
+
+/** Quotes user input in a reply without letting it break the reply (or a terminal). */
+export function sanitize(s: string, max = 40): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}

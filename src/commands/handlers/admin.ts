@@ -1,0 +1,56 @@
+import { GantryError } from '../../domain/errors.js';
+import { formatActor } from '../../domain/identity.js';
+import { requireAllowed } from '../../domain/policy.js';
+import { validateVersion } from '../../domain/version.js';
+import { describeActor, isApp, resolveApp, resolveEnv, type CommandContext, type Core, type Reply } from '../context.js';
+import { usage, type ParsedCommand } from '../grammar.js';
+import { cleanReason } from './deploy.js';
+
+/** `/lock <env> [reason]` */
+export async function lock(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  const [envArg, ...rest] = cmd.args;
+  if (envArg === undefined) throw usage('lock', 'name the environment');
+  const env = resolveEnv(core, envArg);
+  requireAllowed(core.config, 'lock', env, ctx.actor.id);
+  const reason = cleanReason(rest.join(' ') || 'no reason given')!;
+  const existing = await core.envLocks.lock(env, { by: formatActor(ctx.actor), reason, at: core.now().toISOString() });
+  if (existing) throw new GantryError('ENV_LOCKED', `${env} is already locked by ${existing.by} since ${existing.at}: ${existing.reason}`);
+  await core.bus.publish({ type: 'locked', env, by: ctx.actor, reason });
+  return { ok: true, text: `${env} locked by ${describeActor(ctx.actor)}: ${reason}. Deployments to ${env} are refused until /unlock ${env}.` };
+}
+
+/** `/unlock <env>` */
+export async function unlock(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  if (cmd.args.length !== 1) throw usage('unlock', 'name the environment');
+  const env = resolveEnv(core, cmd.args[0]!);
+  requireAllowed(core.config, 'lock', env, ctx.actor.id);
+  const prev = await core.envLocks.unlock(env);
+  if (!prev) return { ok: true, text: `${env} was not locked` };
+  await core.bus.publish({ type: 'unlocked', env, by: ctx.actor, reason: prev.reason });
+  return { ok: true, text: `${env} unlocked by ${describeActor(ctx.actor)} (was locked by ${prev.by}: ${prev.reason})` };
+}
+
+/** `/block [app] <version> [reason]` and `/unblock [app] <version>` */
+export async function block(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  const name = cmd.name as 'block' | 'unblock';
+  const args = [...cmd.args];
+  const appArg = args.length >= 2 && isApp(core, args[0]) ? args.shift() : undefined;
+  const version = args.shift();
+  if (version === undefined) throw usage(name, 'name the version');
+  if (name === 'unblock' && args.length) throw usage(name, 'too many arguments');
+  const app = resolveApp(core, name, appArg, ctx);
+  validateVersion(version);
+  requireAllowed(core.config, 'block', undefined, ctx.actor.id);
+  if (!(await core.releases.get(app, version))) {
+    throw new GantryError('VERSION_UNKNOWN', `${app} ${version} is not a built release (/releases ${app} lists them)`);
+  }
+  if (name === 'unblock') {
+    if (!(await core.releases.unblock(app, version))) return { ok: true, text: `${app} ${version} was not blocked` };
+    await core.bus.publish({ type: 'unblocked', app, version, by: ctx.actor, reason: '' });
+    return { ok: true, text: `${app} ${version} unblocked by ${describeActor(ctx.actor)}; it can be promoted again` };
+  }
+  const reason = cleanReason(args.join(' ') || 'no reason given')!;
+  await core.releases.block(app, version, { by: formatActor(ctx.actor), reason, at: core.now().toISOString() });
+  await core.bus.publish({ type: 'blocked', app, version, by: ctx.actor, reason });
+  return { ok: true, text: `${app} ${version} blocked by ${describeActor(ctx.actor)}: ${reason}. It can no longer be promoted or rolled back to anywhere.` };
+}

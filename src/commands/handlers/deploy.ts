@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import type { DeployRequest, DeployResult } from '../../domain/deploy.js';
+import { parseDuration, formatDuration } from '../../domain/duration.js';
+import { GantryError } from '../../domain/errors.js';
+import { matchesAny } from '../../domain/identity.js';
+import { envOf, gate, principalsFor } from '../../domain/policy.js';
+import { resolveVersion, validateVersion } from '../../domain/version.js';
+import type { Approval } from '../../store/approvals.js';
+import { describeActor, isEnv, resolveApp, resolveEnv, short, type CommandContext, type Core, type Reply } from '../context.js';
+import { sanitize, usage, type ParsedCommand } from '../grammar.js';
+
+const MAX_REASON = 200;
+
+/** A --force reason or free-text reason: one line, bounded, no control characters. */
+export function cleanReason(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').trim();
+  if (t.length === 0) throw new GantryError('INPUT_INVALID', 'the reason is empty');
+  if (t.length > MAX_REASON) throw new GantryError('INPUT_INVALID', `the reason is too long (${t.length} characters; at most ${MAX_REASON})`);
+  return t;
+}
+
+/** `/promote [app] <version> <env> [--force "reason"]` */
+export async function promote(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  const [appArg, query, envArg] =
+    cmd.args.length === 3 ? cmd.args : cmd.args.length === 2 ? [undefined, cmd.args[0], cmd.args[1]] : [];
+  if (query === undefined || envArg === undefined) throw usage('promote', 'name a version and an environment');
+  const app = resolveApp(core, 'promote', appArg, ctx);
+  const env = resolveEnv(core, envArg);
+  validateVersion(query);
+  core.deployer.filesOf(app, env);
+  const built = await core.releases.list(app);
+  const { version, exact } = resolveVersion(query, built);
+  const resolved = exact ? '' : ` (${query} resolved to ${version})`;
+  const req: DeployRequest = {
+    id: `promote-${randomUUID()}`,
+    action: 'promote',
+    app,
+    env,
+    version,
+    requestedBy: ctx.actor,
+    approvedBy: [],
+    ...(cmd.force !== undefined ? { force: cleanReason(cmd.force)! } : {}),
+  };
+  return deployOrAsk(core, req, ctx, resolved);
+}
+
+/** `/rollback [app] <env> [version] [--force "reason"]` */
+export async function rollback(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  const a = cmd.args;
+  let appArg: string | undefined;
+  let envArg: string | undefined;
+  let version: string | undefined;
+  if (a.length === 1) [envArg] = a;
+  else if (a.length === 2) {
+    // `/rollback prod v1` or `/rollback web prod`: an environment name decides
+    if (isEnv(core, a[0]) && !isEnv(core, a[1])) [envArg, version] = a;
+    else [appArg, envArg] = a;
+  } else if (a.length === 3) [appArg, envArg, version] = a;
+  else throw usage('rollback', 'name the environment to roll back');
+  const app = resolveApp(core, 'rollback', appArg, ctx);
+  const env = resolveEnv(core, envArg!);
+  if (version !== undefined) validateVersion(version);
+  core.deployer.filesOf(app, env);
+  const req: DeployRequest = {
+    id: `rollback-${randomUUID()}`,
+    action: 'rollback',
+    app,
+    env,
+    ...(version !== undefined ? { version } : {}),
+    requestedBy: ctx.actor,
+    approvedBy: [],
+    ...(cmd.force !== undefined ? { force: cleanReason(cmd.force)! } : {}),
+  };
+  return deployOrAsk(core, req, ctx, '');
+}
+
+async function deployOrAsk(core: Core, req: DeployRequest, ctx: CommandContext, resolved: string): Promise<Reply> {
+  const blocked = req.version ? await core.releases.blocked(req.app, req.version) : null;
+  const { approvalsRequired, overridden } = gate(core.config, {
+    action: req.action,
+    env: req.env,
+    actorId: ctx.actor.id,
+    ...(req.force !== undefined ? { force: req.force } : {}),
+    now: core.now(),
+    lock: await core.envLocks.get(req.env),
+    blocked,
+    version: req.version ?? '(previous release)',
+  });
+  if (overridden.length) req.overridden = overridden;
+  if (approvalsRequired > 0) return askApproval(core, req, approvalsRequired, ctx, resolved);
+  const result = await core.queue.submit(req, (ahead) => ctx.progress?.(`queued behind ${ahead} other deployment${ahead === 1 ? '' : 's'} to ${req.env}`));
+  return { ok: true, text: describeResult(result, resolved, req), result };
+}
+
+async function askApproval(core: Core, req: DeployRequest, required: number, ctx: CommandContext, resolved: string): Promise<Reply> {
+  const envCfg = envOf(core.config, req.env);
+  // show approvers exactly what they let through, and refuse now what would be refused later
+  await core.repo.refreshIfOlder(core.readFreshnessMs);
+  const plan = await core.deployer.plan(req);
+  const now = core.now();
+  const deadline = new Date(now.getTime() + parseDuration(envCfg.approvals?.deadline ?? '1h'));
+  const approval = await core.approvals.create({
+    request: { ...req, version: plan.version },
+    required,
+    approvers: principalsFor(core.config, req.env, 'approve'),
+    createdAt: now.toISOString(),
+    deadline: deadline.toISOString(),
+    preview: { ...(plan.previousVersion ? { previousVersion: plan.previousVersion } : {}), changes: plan.changes },
+    ...(ctx.origin ? { origin: ctx.origin } : {}),
+  });
+  await core.queue.scheduleExpiry(approval.id, deadline);
+  await core.bus.publish({ type: 'approval-requested', approval });
+  const verb = req.action === 'rollback' ? `roll back ${req.app} in ${req.env} to ${plan.version}` : `promote ${req.app} ${plan.version} to ${req.env}`;
+  const text =
+    `approval ${approval.id} requested${resolved}: ${verb}` +
+    `${plan.previousVersion ? ` (now ${plan.previousVersion})` : ''}` +
+    ` needs ${required} approval${required === 1 ? '' : 's'} from ${approval.approvers.join(', ')}` +
+    ` within ${formatDuration(deadline.getTime() - now.getTime())}.\n` +
+    plan.changes.map((c) => `  ${c.file}:${c.line}  ${c.before} → ${c.after}`).join('\n') +
+    `\n/approve ${approval.id} or /deny ${approval.id} [reason]`;
+  return { ok: true, text, approval };
+}
+
+export function describeResult(r: DeployResult, resolved: string, req: DeployRequest): string {
+  const from = r.previousVersion ? ` (was ${r.previousVersion})` : '';
+  const files = [...new Set(r.changes.map((c) => c.file))];
+  const head =
+    r.action === 'rollback'
+      ? `rolled back ${r.app} in ${r.env} to ${r.version}${from}: commit ${short(r.commit)}`
+      : `${r.action === 'auto' ? 'auto-deployed' : 'promoted'} ${r.app} ${r.version} to ${r.env}${resolved}${from}: commit ${short(r.commit)}`;
+  const lines = [head];
+  if (files.length) lines.push(`  changed ${files.join(', ')}`);
+  if (req.approvedBy.length) lines.push(`  approved by ${req.approvedBy.map(describeActor).join(', ')}`);
+  if (req.force !== undefined) lines.push(`  override: ${req.force}${req.overridden?.length ? ` (passed ${req.overridden.join('; ')})` : ''}`);
+  if (r.replayed) lines.push('  (this request had already been committed; nothing was done twice)');
+  if (r.action === 'rollback') lines.push(`  ${r.env} is on hold: automatic deploys of ${r.app} stop until someone promotes by hand`);
+  return lines.join('\n');
+}
+
+/** `/approve <id>` */
+export async function approve(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  const id = approvalId(cmd, 'approve');
+  const pending = await loadApproval(core, id);
+  requireApprover(core, pending, ctx);
+  const outcome = await core.approvals.vote(id, ctx.actor, core.now());
+  if (outcome.kind === 'recorded') {
+    return {
+      ok: true,
+      text: `approval ${id}: approved by ${describeActor(ctx.actor)}; ${outcome.remaining} more needed`,
+      approval: outcome.approval,
+    };
+  }
+  await core.bus.publish({ type: 'approval-approved', approval: outcome.approval });
+  const req = { ...outcome.approval.request, approvedBy: outcome.approval.votes.map((v) => v.actor) };
+  const result = await core.queue.submit(req, (ahead) => ctx.progress?.(`queued behind ${ahead} other deployment${ahead === 1 ? '' : 's'} to ${req.env}`));
+  const approval = (await core.approvals.get(id)) ?? outcome.approval;
+  return { ok: true, text: `approval ${id} complete.\n${describeResult(result, '', req)}`, result, approval };
+}
+
+/** `/deny <id> [reason]` */
+export async function deny(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  const id = approvalId(cmd, 'deny');
+  const reason = cleanReason(cmd.args.slice(1).join(' ') || 'no reason given')!;
+  const pending = await loadApproval(core, id);
+  // the requester may withdraw their own request; anyone else must be an approver
+  if (pending.request.requestedBy.id !== ctx.actor.id) requireApprover(core, pending, ctx);
+  const outcome = await core.approvals.deny(id, ctx.actor, reason, core.now());
+  await core.bus.publish({ type: 'approval-denied', approval: outcome.approval });
+  const r = outcome.approval.request;
+  return {
+    ok: true,
+    text: `approval ${id} denied by ${describeActor(ctx.actor)}: ${reason}. ${r.app} ${r.version ?? ''} will not go to ${r.env}.`,
+    approval: outcome.approval,
+  };
+}
+
+function approvalId(cmd: ParsedCommand, name: 'approve' | 'deny'): string {
+  const id = cmd.args[0];
+  if (id === undefined) throw usage(name, 'name the approval request');
+  const clean = id.replace(/^#/, '');
+  if (!/^\d{1,12}$/.test(clean)) throw usage(name, `"${sanitize(id)}" is not an approval id (a number)`);
+  if (name === 'approve' && cmd.args.length > 1) throw usage(name, 'too many arguments');
+  return clean;
+}
+
+async function loadApproval(core: Core, id: string): Promise<Approval> {
+  const a = await core.approvals.get(id);
+  if (!a) throw new GantryError('APPROVAL_UNKNOWN', `there is no approval request ${id}`);
+  return a;
+}
+
+function requireApprover(core: Core, a: Approval, ctx: CommandContext): void {
+  if (!matchesAny(core.config, a.approvers, ctx.actor.id)) {
+    throw new GantryError('NOT_ALLOWED', `you are not an approver for ${a.request.env} (approvers: ${a.approvers.join(', ')})`);
+  }
+}

@@ -1,0 +1,110 @@
+import { activeFreeze } from '../../domain/freeze.js';
+import { GantryError } from '../../domain/errors.js';
+import { describeActor, isEnv, resolveApp, resolveEnv, short, type CommandContext, type Core, type Reply } from '../context.js';
+import { DESCRIPTIONS, USAGE, sanitize, usage, type CommandName, type ParsedCommand } from '../grammar.js';
+
+/** `/status [app] [env]`: what runs where, read from the deploy repo's files. */
+export async function status(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  if (cmd.args.length > 2) throw usage('status', 'too many arguments');
+  const [first, second] = cmd.args;
+  // one word is an environment when one has that name, else an app
+  const [appArg, envArg] = second !== undefined ? [first, second] : isEnv(core, first) ? [undefined, first] : [first, undefined];
+  const apps = appArg ? [resolveApp(core, 'status', appArg, ctx)] : Object.keys(core.config.apps);
+  const envs = envArg ? [resolveEnv(core, envArg)] : Object.keys(core.config.environments);
+  await core.repo.refreshIfOlder(core.readFreshnessMs);
+  const lines: string[] = [];
+  const now = core.now();
+  for (const env of envs) {
+    const marks: string[] = [];
+    const lock = await core.envLocks.get(env);
+    if (lock) marks.push(`locked by ${lock.by}: ${lock.reason}`);
+    const freeze = activeFreeze(core.config.environments[env]!.freeze, now);
+    if (freeze) marks.push(`frozen until ${freeze.until.toISOString()} (${freeze.reason})`);
+    lines.push(`${env}${marks.length ? `  [${marks.join('; ')}]` : ''}`);
+    for (const app of apps) {
+      if (!core.config.apps[app]!.deploy[env]) continue;
+      const found = await core.deployer.currentImages(app, env).catch((e: unknown) => e as Error);
+      if (found instanceof Error) {
+        lines.push(`  ${app}: cannot read (${found.message})`);
+        continue;
+      }
+      const refs = [...new Set(found.flatMap((f) => f.images.map((i) => i.ref)))];
+      const last = (await core.history.deployments(app, env, 1))[0];
+      const version = found[0]?.images[0]?.tag ?? '?';
+      const who = last ? `, ${last.action} by ${describeActor(last.requestedBy)} ${last.date}` : '';
+      const hold = last?.action === 'rollback' ? ' [on hold after rollback]' : '';
+      lines.push(`  ${app} ${version}${hold}  ${refs.join(' ')}${who}`);
+    }
+  }
+  return { ok: true, text: lines.join('\n') };
+}
+
+/** `/history [app] <env> [n]`: deployments from commit trailers, newest first. */
+export async function history(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  const args = [...cmd.args];
+  let n = 10;
+  if (args.length && /^\d+$/.test(args[args.length - 1]!)) {
+    n = Number(args.pop());
+    if (n < 1 || n > 100) throw usage('history', 'n must be between 1 and 100');
+  }
+  if (args.length < 1 || args.length > 2) throw usage('history', 'name the environment');
+  const [appArg, envArg] = args.length === 2 ? args : [undefined, args[0]];
+  const app = resolveApp(core, 'history', appArg, ctx);
+  const env = resolveEnv(core, envArg!);
+  await core.repo.refreshIfOlder(core.readFreshnessMs);
+  const deps = await core.history.deployments(app, env, n);
+  if (deps.length === 0) return { ok: true, text: `no deployments of ${app} to ${env} yet` };
+  const lines = deps.map((d) => {
+    const approved = d.approvedBy.length ? `, approved by ${d.approvedBy.map(describeActor).join(', ')}` : '';
+    const override = d.override ? `, override: ${d.override}` : '';
+    const from = d.previousVersion ? ` (from ${d.previousVersion})` : '';
+    return `${short(d.sha)} ${d.date} ${d.action} ${d.version}${from} by ${describeActor(d.requestedBy)}${approved}${override}`;
+  });
+  return { ok: true, text: `${app} in ${env}, newest first:\n${lines.join('\n')}` };
+}
+
+/** `/releases [app]`: the catalog, newest first. */
+export async function releases(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  if (cmd.args.length > 1) throw usage('releases', 'too many arguments');
+  const app = resolveApp(core, 'releases', cmd.args[0], ctx);
+  const list = await core.releases.list(app, 20);
+  if (list.length === 0) return { ok: true, text: `no built releases of ${app} yet (gantry release add ${app} <version> --image …)` };
+  const blocked = await core.releases.allBlocked(app);
+  const lines = list.map((r) => {
+    const b = blocked[r.version];
+    const imgs = Object.entries(r.images).map(([n, i]) => `${n}=${i.repository}:${i.tag}${i.digest ? `@${i.digest.slice(0, 19)}…` : ''}`);
+    return `${r.version}  ${r.builtAt}${r.commit ? `  ${short(r.commit)}` : ''}  ${imgs.join(' ')}${b ? `  BLOCKED by ${b.by}: ${b.reason}` : ''}`;
+  });
+  return { ok: true, text: `${app} releases, newest first:\n${lines.join('\n')}` };
+}
+
+/** `/diff [app] <envA> <envB>` */
+export async function diff(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  const a = cmd.args;
+  if (a.length < 2 || a.length > 3) throw usage('diff', 'name two environments');
+  const [appArg, envA, envB] = a.length === 3 ? a : [undefined, a[0], a[1]];
+  const app = resolveApp(core, 'diff', appArg, ctx);
+  const ea = resolveEnv(core, envA!);
+  const eb = resolveEnv(core, envB!);
+  await core.repo.refreshIfOlder(core.readFreshnessMs);
+  const [ia, ib] = await Promise.all([core.deployer.currentImages(app, ea), core.deployer.currentImages(app, eb)]);
+  const byName = (found: typeof ia) => new Map(found.flatMap((f) => f.images.map((i) => [i.name, i.ref] as const)));
+  const ma = byName(ia);
+  const mb = byName(ib);
+  const names = [...new Set([...ma.keys(), ...mb.keys()])].sort();
+  const lines = names.map((n) => `  ${n}: ${ma.get(n) ?? '(none)'} ${ma.get(n) === mb.get(n) ? '=' : '≠'} ${mb.get(n) ?? '(none)'}`);
+  const same = names.every((n) => ma.get(n) === mb.get(n));
+  return { ok: true, text: `${app}: ${ea} vs ${eb}: ${same ? 'the same' : 'different'}\n${lines.join('\n')}` };
+}
+
+/** `/help [command]` */
+export async function help(_core: Core, cmd: ParsedCommand): Promise<Reply> {
+  const which = cmd.args[0]?.replace(/^\//, '');
+  if (which !== undefined) {
+    if (!(which in USAGE)) throw new GantryError('COMMAND_UNKNOWN', `unknown command "${sanitize(which)}"`);
+    const name = which as CommandName;
+    return { ok: true, text: `${USAGE[name]}\n  ${DESCRIPTIONS[name]}` };
+  }
+  const lines = (Object.keys(USAGE) as CommandName[]).map((c) => `${USAGE[c].padEnd(50)} ${DESCRIPTIONS[c]}`);
+  return { ok: true, text: lines.join('\n') };
+}

@@ -1,0 +1,120 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { ZodType } from 'zod';
+import { GantryError } from '../domain/errors.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+/** A loaded config and where it came from (errors and `gantry doctor` name the files). */
+export interface LoadedConfig {
+  config: Config;
+  dir: string;
+  files: string[];
+}
+
+/**
+ * Reads `<dir>/default.yml` and then every other `*.yml`/`*.yaml` in `dir` (alphabetically), deep-
+ * merging maps (later files win; lists are replaced). The merged result is validated; an error
+ * names the file, line and key that is wrong.
+ */
+export function loadConfig(dir: string): LoadedConfig {
+  const absDir = path.resolve(dir);
+  if (!existsSync(absDir)) {
+    throw new GantryError('CONFIG_MISSING', `config directory ${absDir} does not exist (set --config <dir> or GANTRY_CONFIG)`);
+  }
+  const names = readdirSync(absDir)
+    .filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.'))
+    .sort((a, b) => (a === 'default.yml' ? -1 : b === 'default.yml' ? 1 : a.localeCompare(b)));
+  if (names.length === 0) throw new GantryError('CONFIG_MISSING', `no *.yml file in ${absDir}`);
+  const sources: ParsedFile[] = names.map((name) => parseYamlFile(path.join(absDir, name)));
+  let merged: unknown = {};
+  for (const s of sources) merged = deepMerge(merged, s.data);
+  const config = validate(ConfigSchema, merged, sources);
+  return { config, dir: absDir, files: sources.map((s) => s.file) };
+}
+
+interface ParsedFile {
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+  data: unknown;
+}
+
+function parseYamlFile(file: string): ParsedFile {
+  const text = readFileSync(file, 'utf8');
+  return parseYamlText(text, file);
+}
+
+export function parseYamlText(text: string, file: string): ParsedFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const pos = lines.linePos(err.pos[0]);
+    throw new GantryError('CONFIG_INVALID', `${file} line ${pos.line}: ${err.message.split('\n')[0]}`);
+  }
+  const data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new GantryError('CONFIG_INVALID', `${file}: the top level must be a map of keys`);
+  }
+  return { file, doc, lines, data };
+}
+
+/** Validates `data` against `schema`; on failure names the file/line of the last file that set the key. */
+export function validate<T>(schema: ZodType<T>, data: unknown, sources: ParsedFile[]): T {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const messages = result.error.issues.slice(0, 5).map((issue) => {
+    const keyPath = issue.path.map(String);
+    const where = locate(sources, issue.path as (string | number)[]);
+    const key = keyPath.length ? keyPath.join('.') : '(top level)';
+    return `${where}: ${key} ${issue.message.replace(/^Invalid input: /, '')}`;
+  });
+  const more = result.error.issues.length > 5 ? `\n(and ${result.error.issues.length - 5} more)` : '';
+  throw new GantryError('CONFIG_INVALID', messages.join('\n') + more);
+}
+
+/** The file and line of the deepest node along `keyPath`, searching later files first. */
+function locate(sources: ParsedFile[], keyPath: (string | number)[]): string {
+  for (let i = sources.length - 1; i >= 0; i--) {
+    const s = sources[i]!;
+    for (let depth = keyPath.length; depth >= 0; depth--) {
+      const node = nodeAt(s.doc, keyPath.slice(0, depth));
+      if (node?.range) {
+        if (depth === 0 && sources.length > 1 && i !== 0) continue;
+        return `${s.file} line ${s.lines.linePos(node.range[0]).line}`;
+      }
+    }
+  }
+  return sources[sources.length - 1]?.file ?? 'config';
+}
+
+function nodeAt(doc: Document, keyPath: (string | number)[]): YamlNode | undefined {
+  let node: unknown = doc.contents;
+  for (const key of keyPath) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+      if (!pair) return undefined;
+      // point at the key when the value is missing (e.g. `from:` with nothing after it)
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+    } else {
+      return undefined;
+    }
+  }
+  return node as YamlNode | undefined;
+}
+
+function deepMerge(a: unknown, b: unknown): unknown {
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const out: Record<string, unknown> = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = k in out ? deepMerge(out[k], v) : v;
+    return out;
+  }
+  return b;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

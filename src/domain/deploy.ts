@@ -1,0 +1,43 @@
+import type { Actor } from './identity.js';
+
+/** A deployment someone asked for: the payload of a deploy job. Never carries a secret. */
+export interface DeployRequest {
+  /** the request id: the job id, and the Gantry-Request trailer, so a replayed job is harmless */
+  id: string;
+  action: 'promote' | 'rollback' | 'auto';
+  app: string;
+  env: string;
+  /** the resolved version; absent for `/rollback <env>` (the target is read from history when it runs) */
+  version?: string;
+  requestedBy: Actor;
+  approvedBy: Actor[];
+  /** the --force reason; `overridden` lists what it passed */
+  force?: string;
+  overridden?: string[];
+  reason?: string;
+  /** approval id, when this request went through approval */
+  approval?: string;
+}
+
+export interface DeployChange {
+  file: string;
+  line: number;
+  image: string;
+  before: string;
+  after: string;
+}
+
+export interface DeployResult {
+  requestId: string;
+  app: string;
+  env: string;
+  action: DeployRequest['action'];
+  version: string;
+  previousVersion?: string;
+  commit: string;
+  changes: DeployChange[];
+  /** how often the push was retried because the remote moved */
+  retries: number;
+  /** true when an earlier run of this request had already committed it */
+  replayed?: boolean;
+}

@@ -1,0 +1,49 @@
+import { GantryError } from './errors.js';
+import { quoteInput } from './version.js';
+
+/** Durations in config and commands: `30m`, `1h`, `2d12h30m` (the same grammar as the config schema). */
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
+type Unit = keyof typeof UNIT_MS;
+
+/** Ten years: longer is a typo, and far-future dates would overflow `Date`. */
+const MAX_MS = 3650 * UNIT_MS.d;
+
+/**
+ * `"2d12h30m"` → milliseconds. Parts may be separated by spaces, so `formatDuration`'s output
+ * (`"2d 12h"`) parses back. Throws INPUT_INVALID for anything else.
+ */
+export function parseDuration(text: string): number {
+  const bad = (why: string): never => {
+    throw new GantryError('INPUT_INVALID', `duration ${quoteInput(text)} ${why}`);
+  };
+  const s = text.trim();
+  // `ms` before `m` and `s`, so "500ms" is not read as 500 minutes followed by garbage.
+  if (!/^(\d+(ms|s|m|h|d) ?)+$/.test(s) || s.endsWith(' ')) {
+    bad('is not a duration: use numbers with units ms, s, m, h or d, e.g. 30m, 1h or 2d12h');
+  }
+  let ms = 0;
+  for (const [, n, unit] of s.matchAll(/(\d+)(ms|s|m|h|d)/g)) ms += Number(n) * UNIT_MS[unit as Unit];
+  if (!(ms <= MAX_MS)) bad('is too long (at most 3650d)');
+  return ms;
+}
+
+/**
+ * Short text for replies: the largest unit and the next smaller one, cut off rather than rounded
+ * (`2d 12h`, `1h`, `45s`, `0s`); the next smaller unit is left out when it is 0.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) throw new RangeError(`formatDuration: ${ms} is not a finite number`);
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.round(Math.abs(ms));
+  const units = Object.keys(UNIT_MS) as Unit[];
+  const first = units.findIndex((u) => rest >= UNIT_MS[u]);
+  if (first === -1) return '0s';
+  const parts: string[] = [];
+  for (const u of units.slice(first, first + 2)) {
+    const n = Math.floor(rest / UNIT_MS[u]);
+    rest -= n * UNIT_MS[u];
+    if (n > 0) parts.push(`${n}${u}`);
+  }
+  return sign + parts.join(' ');
+}

@@ -1,0 +1,66 @@
+import type { Config } from '../config/schema.js';
+
+/** Someone acting on gantry: an identity on one platform plus the name gantry knows them by. */
+export interface Actor {
+  /** `<platform>:<id>`, e.g. `slack:U024BE7LH` */
+  id: string;
+  /** the config's user name, or the platform's display name */
+  name?: string;
+}
+
+/** `slack:U024BE7LH (alice)`: the form used in commit trailers and replies. */
+export function formatActor(a: Actor): string {
+  return a.name ? `${a.id} (${a.name})` : a.id;
+}
+
+/** Parses the trailer form back (`slack:U024BE7LH (alice)`). */
+export function parseActor(s: string): Actor {
+  const m = /^(\S+)(?: \((.*)\))?$/.exec(s.trim());
+  return m ? { id: m[1]!, ...(m[2] ? { name: m[2] } : {}) } : { id: s.trim() };
+}
+
+/** The config user an identity belongs to, if any. */
+export function userOf(config: Config, id: string): string | undefined {
+  for (const [name, user] of Object.entries(config.users)) if (user.ids.includes(id)) return name;
+  return undefined;
+}
+
+/** Resolves an identity to the actor gantry knows (adds the user's name). */
+export function actorFor(config: Config, id: string, displayName?: string): Actor {
+  const user = userOf(config, id);
+  const name = user ? (config.users[user]?.name ?? user) : displayName;
+  return name ? { id, name } : { id };
+}
+
+/**
+ * Whether `id` is matched by any of the principals: `*`, the identity itself, the user it
+ * belongs to, or a group that (transitively) contains one of those.
+ */
+export function matchesAny(config: Config, principals: readonly string[], id: string): boolean {
+  const user = userOf(config, id);
+  const seen = new Set<string>();
+  const visit = (p: string): boolean => {
+    if (p === '*' || p === id || (user !== undefined && p === user)) return true;
+    const members = config.groups[p];
+    if (!members || seen.has(p)) return false;
+    seen.add(p);
+    return members.some(visit);
+  };
+  return principals.some(visit);
+}
+
+/** Every identity the principals name (expanding groups and users), for notifying approvers. */
+export function expandIdentities(config: Config, principals: readonly string[]): string[] {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (p: string): void => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    const user = config.users[p];
+    if (user) user.ids.forEach((i) => out.add(i));
+    else if (config.groups[p]) config.groups[p]!.forEach(visit);
+    else if (p !== '*') out.add(p);
+  };
+  principals.forEach(visit);
+  return [...out];
+}

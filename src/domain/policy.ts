@@ -1,0 +1,131 @@
+import type { Config, Environment } from '../config/schema.js';
+import { GantryError } from './errors.js';
+import { activeFreeze } from './freeze.js';
+import { matchesAny } from './identity.js';
+
+/** What someone can be allowed to do in an environment. */
+export type Permission = 'promote' | 'rollback' | 'approve' | 'lock' | 'breakGlass' | 'block';
+
+export interface EnvLock {
+  by: string;
+  reason: string;
+  at: string;
+}
+
+export interface BlockMark {
+  by: string;
+  reason: string;
+  at: string;
+}
+
+/** The principals that hold a permission in an environment (block is global). */
+export function principalsFor(config: Config, envName: string | undefined, perm: Permission): string[] {
+  if (perm === 'block') return config.block;
+  const env = envOf(config, envName!);
+  switch (perm) {
+    case 'promote':
+      return env.promote;
+    case 'rollback':
+      return env.rollback;
+    case 'approve':
+      return env.approvals?.from ?? env.promote;
+    case 'lock':
+      return env.lock ?? [...env.promote, ...env.rollback];
+    case 'breakGlass':
+      return env.breakGlass;
+  }
+}
+
+export function isAllowed(config: Config, perm: Permission, envName: string | undefined, actorId: string): boolean {
+  return matchesAny(config, principalsFor(config, envName, perm), actorId);
+}
+
+const VERB: Record<Permission, string> = {
+  promote: 'promote to',
+  rollback: 'roll back',
+  approve: 'approve promotions to',
+  lock: 'lock or unlock',
+  breakGlass: 'use --force (break-glass) in',
+  block: 'block or unblock releases',
+};
+
+export function requireAllowed(config: Config, perm: Permission, envName: string | undefined, actorId: string): void {
+  if (isAllowed(config, perm, envName, actorId)) return;
+  const who = principalsFor(config, envName, perm);
+  const target = perm === 'block' ? '' : ` ${envName}`;
+  throw new GantryError(
+    'NOT_ALLOWED',
+    `${actorId} may not ${VERB[perm]}${target}${who.length ? ` (allowed: ${who.join(', ')})` : ' (nobody is allowed)'}`,
+  );
+}
+
+export function envOf(config: Config, name: string): Environment {
+  const env = config.environments[name];
+  if (!env) {
+    throw new GantryError('ENV_UNKNOWN', `unknown environment "${name}" (known: ${Object.keys(config.environments).join(', ')})`);
+  }
+  return env;
+}
+
+export interface GateInput {
+  action: 'promote' | 'rollback' | 'auto';
+  env: string;
+  actorId: string;
+  /** the break-glass reason given with --force */
+  force?: string;
+  now: Date;
+  lock: EnvLock | null;
+  /** the block mark of the release being deployed, if any */
+  blocked: BlockMark | null;
+  version: string;
+}
+
+export interface GateResult {
+  approvalsRequired: number;
+  /** what --force passed ("lock by alice: db migration"), for the Gantry-Override trailer */
+  overridden: string[];
+}
+
+/**
+ * The repo-independent part of policy: permission, block marks, locks, freeze windows,
+ * break-glass and how many approvals are needed. Throws a GantryError that says why not.
+ */
+export function gate(config: Config, input: GateInput): GateResult {
+  const env = envOf(config, input.env);
+  if (input.action !== 'auto') requireAllowed(config, input.action, input.env, input.actorId);
+  if (input.force !== undefined) requireAllowed(config, 'breakGlass', input.env, input.actorId);
+  if (input.blocked) {
+    throw new GantryError(
+      'RELEASE_BLOCKED',
+      `${input.version} is blocked by ${input.blocked.by} (${input.blocked.reason}); /unblock it first or pick another version`,
+    );
+  }
+  const overridden: string[] = [];
+  if (input.lock) {
+    if (input.force === undefined || input.action === 'auto') {
+      throw new GantryError(
+        'ENV_LOCKED',
+        `${input.env} is locked by ${input.lock.by} since ${input.lock.at}: ${input.lock.reason}. /unlock ${input.env} first, or --force "reason" with break-glass rights`,
+      );
+    }
+    overridden.push(`lock by ${input.lock.by}: ${input.lock.reason}`);
+  }
+  // Freeze windows stop promotions, never rollbacks: rolling back is how a frozen prod gets fixed.
+  if (input.action !== 'rollback') {
+    const freeze = activeFreeze(env.freeze, input.now);
+    if (freeze) {
+      if (input.force === undefined || input.action === 'auto') {
+        throw new GantryError(
+          'ENV_FROZEN',
+          `${input.env} is frozen (${freeze.reason}) until ${freeze.until.toISOString()}; --force "reason" needs break-glass rights`,
+        );
+      }
+      overridden.push(`freeze: ${freeze.reason}`);
+    }
+  }
+  let approvalsRequired = 0;
+  if (input.action === 'promote' || (input.action === 'rollback' && env.rollbackApprovals)) {
+    approvalsRequired = env.approvals?.required ?? 0;
+  }
+  return { approvalsRequired, overridden };
+}

@@ -1,0 +1,162 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GantryError } from '../domain/errors.js';
+import { run, type ExecResult } from '../util/exec.js';
+
+export interface GitRepoOptions {
+  url: string;
+  branch: string;
+  workdir: string;
+  author: { name: string; email: string };
+  /** GANTRY_DEPLOY_TOKEN: sent as an HTTP header per command, never written to .git/config or logs */
+  token?: string;
+}
+
+export interface LogEntry {
+  sha: string;
+  author: string;
+  date: string;
+  message: string;
+}
+
+/**
+ * The deploy repo through the git CLI: a working clone kept warm between deployments. Pushes are
+ * never forced; a rejected push is reported so the caller can fetch, re-apply and retry.
+ */
+export class GitRepo {
+  private lastRefresh = 0;
+  constructor(readonly opts: GitRepoOptions) {}
+
+  get dir(): string {
+    return this.opts.workdir;
+  }
+
+  private git(args: string[], input?: string): Promise<ExecResult> {
+    const pre = ['-c', 'core.autocrlf=false', '-c', 'core.safecrlf=false', '-c', 'gc.auto=0'];
+    if (this.opts.token && /^https?:/.test(this.opts.url)) {
+      const basic = Buffer.from(`x-access-token:${this.opts.token}`).toString('base64');
+      pre.push('-c', `http.extraHeader=Authorization: Basic ${basic}`);
+    }
+    return run('git', [...pre, ...args], {
+      cwd: existsSync(this.dir) ? this.dir : undefined,
+      input,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+    });
+  }
+
+  private async must(args: string[], what: string, input?: string): Promise<string> {
+    const r = await this.git(args, input);
+    if (r.code !== 0) throw gitError(what, r);
+    return r.stdout;
+  }
+
+  /** Clones the deploy repo when there is no working clone yet; otherwise does nothing. */
+  async ensure(): Promise<void> {
+    if (existsSync(path.join(this.dir, '.git'))) return;
+    await mkdir(path.dirname(path.resolve(this.dir)), { recursive: true });
+    const r = await run(
+      'git',
+      ['-c', 'core.autocrlf=false', 'clone', '-q', '--no-tags', '--single-branch', '--branch', this.opts.branch, this.opts.url, this.dir],
+      { env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } },
+    );
+    if (r.code !== 0) throw gitError(`cannot clone the deploy repo ${redact(this.opts.url)} (branch ${this.opts.branch})`, r, 'DEPLOY_REPO_UNREACHABLE');
+    await this.must(['config', 'user.name', this.opts.author.name], 'git config');
+    await this.must(['config', 'user.email', this.opts.author.email], 'git config');
+    this.lastRefresh = Date.now();
+  }
+
+  /** Fetches the branch and moves the working clone to it, dropping anything local. */
+  async refresh(): Promise<void> {
+    await this.ensure();
+    const r = await this.git(['fetch', '-q', '--no-tags', 'origin', `+refs/heads/${this.opts.branch}:refs/remotes/origin/${this.opts.branch}`]);
+    if (r.code !== 0) throw gitError(`cannot fetch the deploy repo ${redact(this.opts.url)}`, r, 'DEPLOY_REPO_UNREACHABLE');
+    await this.resetToRemote();
+    this.lastRefresh = Date.now();
+  }
+
+  /** Refreshes when the last fetch is older than `maxAgeMs`. */
+  async refreshIfOlder(maxAgeMs: number): Promise<void> {
+    await this.ensure();
+    if (Date.now() - this.lastRefresh >= maxAgeMs) await this.refresh();
+  }
+
+  /** Throws away local changes and commits that did not reach the remote. */
+  async resetToRemote(): Promise<void> {
+    await this.must(['reset', '-q', '--hard', `refs/remotes/origin/${this.opts.branch}`], 'git reset');
+    await this.must(['clean', '-q', '-fd'], 'git clean');
+  }
+
+  async readFile(rel: string): Promise<string> {
+    try {
+      return await readFile(path.join(this.dir, rel), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new GantryError('MANIFEST_INVALID', `${rel}: no such file in the deploy repo (branch ${this.opts.branch})`);
+      }
+      throw e;
+    }
+  }
+
+  /** A file as it was at a commit. */
+  async show(sha: string, rel: string): Promise<string> {
+    return this.must(['show', `${sha}:${rel}`], `git show ${sha.slice(0, 7)}:${rel}`);
+  }
+
+  async head(): Promise<string> {
+    return (await this.must(['rev-parse', 'HEAD'], 'git rev-parse')).trim();
+  }
+
+  /**
+   * Writes the files, commits them with `message` and pushes. Returns the new commit, or
+   * `rejected` when the remote moved (the local commit is then undone).
+   */
+  async commitAndPush(files: { path: string; content: string }[], message: string): Promise<{ sha: string } | 'rejected'> {
+    for (const f of files) await writeFile(path.join(this.dir, f.path), f.content);
+    try {
+      await this.must(['add', '--', ...files.map((f) => f.path)], 'git add');
+      await this.must(['commit', '-q', '--no-verify', '-F', '-'], 'git commit', message);
+      const sha = await this.head();
+      const push = await this.git(['push', '-q', '--porcelain', 'origin', `HEAD:refs/heads/${this.opts.branch}`]);
+      if (push.code === 0) {
+        // the remote now equals our HEAD: keep the tracking ref in step without a fetch
+        await this.must(['update-ref', `refs/remotes/origin/${this.opts.branch}`, sha], 'git update-ref');
+        return { sha };
+      }
+      await this.resetToRemote();
+      if (/\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref/.test(push.stdout + push.stderr)) return 'rejected';
+      throw gitError(`cannot push to the deploy repo ${redact(this.opts.url)}`, push, 'DEPLOY_REPO_UNREACHABLE');
+    } catch (e) {
+      await this.resetToRemote().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Commits whose message matches every pattern (git --grep, extended regex), newest first. */
+  async log(opts: { grep?: string[]; max?: number; paths?: string[]; range?: string } = {}): Promise<LogEntry[]> {
+    const args = ['log', '--format=%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e'];
+    if (opts.max) args.push(`--max-count=${opts.max}`);
+    if (opts.grep?.length) args.push('-E', '--all-match', ...opts.grep.map((g) => `--grep=${g}`));
+    args.push(opts.range ?? 'HEAD');
+    if (opts.paths?.length) args.push('--', ...opts.paths);
+    const out = await this.must(args, 'git log');
+    return out
+      .split('\x1e')
+      .map((rec) => rec.replace(/^\n/, ''))
+      .filter((rec) => rec.length > 0)
+      .map((rec) => {
+        const [sha = '', author = '', date = '', message = ''] = rec.split('\x1f');
+        return { sha, author, date, message };
+      });
+  }
+}
+
+function gitError(what: string, r: ExecResult, code: 'DEPLOY_REPO_UNREACHABLE' | 'INTERNAL' = 'INTERNAL'): GantryError {
+  const detail = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join('; ');
+  return new GantryError(code, `${what}: ${redact(detail) || `git exited with ${r.code}`}`);
+}
+
+/** Strips credentials from URLs before they reach a message or a log. */
+export function redact(s: string): string {
+  return s.replace(/(https?:\/\/)[^@/\s]+@/g, '$1***@');
+}

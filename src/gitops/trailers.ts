@@ -1,0 +1,74 @@
+import { formatActor, parseActor, type Actor } from '../domain/identity.js';
+
+export type DeployAction = 'promote' | 'rollback' | 'auto';
+
+/** What a deploy commit says about itself, in git trailers (DESIGN.md "Deploy-repo commits"). */
+export interface DeployTrailers {
+  app: string;
+  env: string;
+  version: string;
+  action: DeployAction;
+  requestedBy: Actor;
+  approvedBy: Actor[];
+  previousVersion?: string;
+  override?: string;
+  /** the request id (command or approval) that made this commit: redelivered jobs find it and stop */
+  request?: string;
+  reason?: string;
+}
+
+const ONE_LINE = /[\r\n\u2028\u2029]/g;
+const clean = (s: string) => s.replace(ONE_LINE, ' ').trim();
+
+export function deployMessage(t: DeployTrailers): string {
+  const verb = t.action === 'rollback' ? 'roll back' : t.action === 'auto' ? 'auto-deploy' : 'promote';
+  const subject =
+    t.action === 'rollback' ? `${verb} ${t.app} in ${t.env} to ${t.version}` : `${verb} ${t.app} ${t.version} to ${t.env}`;
+  const lines = [
+    `Gantry-App: ${t.app}`,
+    `Gantry-Environment: ${t.env}`,
+    `Gantry-Version: ${t.version}`,
+    `Gantry-Action: ${t.action}`,
+    `Gantry-Requested-By: ${clean(formatActor(t.requestedBy))}`,
+    ...t.approvedBy.map((a) => `Gantry-Approved-By: ${clean(formatActor(a))}`),
+  ];
+  if (t.previousVersion) lines.push(`Gantry-Previous-Version: ${t.previousVersion}`);
+  if (t.override) lines.push(`Gantry-Override: ${clean(t.override)}`);
+  if (t.reason) lines.push(`Gantry-Reason: ${clean(t.reason)}`);
+  if (t.request) lines.push(`Gantry-Request: ${t.request}`);
+  return `${subject}\n\n${lines.join('\n')}\n`;
+}
+
+/** Reads the trailers back from a commit message; undefined when it is not a gantry commit. */
+export function parseDeployTrailers(message: string): DeployTrailers | undefined {
+  const values = new Map<string, string[]>();
+  for (const line of message.split('\n')) {
+    const m = /^Gantry-([A-Za-z-]+): (.*)$/.exec(line.trimEnd());
+    if (!m) continue;
+    const key = m[1]!.toLowerCase();
+    values.set(key, [...(values.get(key) ?? []), m[2]!]);
+  }
+  const one = (k: string) => values.get(k)?.[0];
+  const app = one('app');
+  const env = one('environment');
+  const version = one('version');
+  const action = one('action');
+  if (!app || !env || !version || (action !== 'promote' && action !== 'rollback' && action !== 'auto')) return undefined;
+  const t: DeployTrailers = {
+    app,
+    env,
+    version,
+    action,
+    requestedBy: parseActor(one('requested-by') ?? 'unknown'),
+    approvedBy: (values.get('approved-by') ?? []).map(parseActor),
+  };
+  const prev = one('previous-version');
+  if (prev) t.previousVersion = prev;
+  const override = one('override');
+  if (override) t.override = override;
+  const reason = one('reason');
+  if (reason) t.reason = reason;
+  const request = one('request');
+  if (request) t.request = request;
+  return t;
+}

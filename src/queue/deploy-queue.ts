@@ -1,0 +1,150 @@
+import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { DeployRequest, DeployResult } from '../domain/deploy.js';
+import { GantryError, type ErrorCode } from '../domain/errors.js';
+import type { Deployer } from '../gitops/deployer.js';
+import type { EventBus } from '../notify/events.js';
+import type { ApprovalStore } from '../store/approvals.js';
+import { bullConnection } from '../store/redis.js';
+import type { Logger } from '../util/logger.js';
+
+export const DEPLOY_QUEUE = 'deploy';
+export const APPROVAL_QUEUE = 'approval-expiry';
+
+/** Errors worth retrying: the deploy repo or the network, not a refusal. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['DEPLOY_REPO_UNREACHABLE', 'DEPLOY_CONFLICT', 'INTERNAL']);
+
+interface Progress {
+  queuedBehind?: number;
+}
+
+/**
+ * The deploy queue, as seen from the side that asks (web, chat, shell). Job ids are the request
+ * ids, so a repeated click or a redelivered command adds nothing twice.
+ */
+export class DeployQueue {
+  readonly queue: Queue<DeployRequest, DeployResult>;
+  readonly approvals: Queue<{ id: string }>;
+  private events: QueueEvents | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly prefix: string,
+  ) {
+    this.queue = new Queue(DEPLOY_QUEUE, { connection: bullConnection(url), prefix });
+    this.approvals = new Queue(APPROVAL_QUEUE, { connection: bullConnection(url), prefix });
+  }
+
+  private async queueEvents(): Promise<QueueEvents> {
+    if (!this.events) {
+      this.events = new QueueEvents(DEPLOY_QUEUE, { connection: bullConnection(this.url), prefix: this.prefix });
+      await this.events.waitUntilReady();
+    }
+    return this.events;
+  }
+
+  /** Enqueues the request and waits for its outcome; a refusal comes back as a GantryError. */
+  async submit(req: DeployRequest, onWait?: (ahead: number) => void | Promise<void>, timeoutMs = 10 * 60_000): Promise<DeployResult> {
+    const events = await this.queueEvents();
+    const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
+      const p = data as Progress;
+      if (jobId === req.id && p?.queuedBehind !== undefined) void onWait?.(p.queuedBehind);
+    };
+    events.on('progress', onProgress);
+    try {
+      const job = await this.queue.add('deploy', req, {
+        jobId: req.id,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: { age: 3600, count: 1000 },
+        removeOnFail: { age: 7 * 86400 },
+      });
+      try {
+        return (await job.waitUntilFinished(events, timeoutMs)) as DeployResult;
+      } catch (e) {
+        throw toGantryError(e);
+      }
+    } finally {
+      events.off('progress', onProgress);
+    }
+  }
+
+  /** Schedules the expiry of an approval at its deadline. */
+  async scheduleExpiry(id: string, deadline: Date): Promise<void> {
+    await this.approvals.add('expire', { id }, {
+      jobId: `expire-${id}`,
+      delay: Math.max(0, deadline.getTime() - Date.now()),
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 86400 },
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.events?.close(), this.queue.close(), this.approvals.close()]);
+  }
+}
+
+/** Failed jobs carry `CODE: message`; turn that back into the error the user should read. */
+export function toGantryError(e: unknown): GantryError {
+  const msg = e instanceof Error ? e.message : String(e);
+  const m = /^([A-Z][A-Z_]+): ([\s\S]*)$/.exec(msg);
+  if (m) return new GantryError(m[1] as ErrorCode, m[2]!);
+  return new GantryError('INTERNAL', msg);
+}
+
+export interface WorkerDeps {
+  url: string;
+  prefix: string;
+  deployer: Deployer;
+  approvals: ApprovalStore;
+  bus: EventBus;
+  log: Logger;
+  concurrency?: number;
+}
+
+/** Runs deploy jobs and approval expiries. Any number of these may run, in any process. */
+export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
+  const deploy = new Worker<DeployRequest, DeployResult>(
+    DEPLOY_QUEUE,
+    async (job: Job<DeployRequest, DeployResult>) => {
+      const req = job.data;
+      const log = d.log.child({ job: job.id, app: req.app, env: req.env });
+      try {
+        const result = await d.deployer.deploy(req, {
+          onWait: (ahead) => job.updateProgress({ queuedBehind: ahead }),
+          // a job started before (its process died, or an earlier attempt failed) may have pushed
+          maybeDone: job.attemptsStarted > 1 || job.attemptsMade > 0,
+        });
+        log.info({ commit: result.commit, version: result.version, retries: result.retries }, 'deployed');
+        if (req.approval) await d.approvals.finish(req.approval, { commit: result.commit });
+        await d.bus.publish({ type: req.action === 'rollback' ? 'rolled-back' : 'deployed', result, request: req });
+        return result;
+      } catch (e) {
+        const err = e instanceof GantryError ? e : new GantryError('INTERNAL', e instanceof Error ? e.message : String(e));
+        const final = !RETRYABLE.has(err.code) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        log.warn({ code: err.code, final }, 'deploy failed');
+        if (final) {
+          if (req.approval) await d.approvals.finish(req.approval, { error: err.message }).catch(() => undefined);
+          await d.bus.publish({ type: 'deploy-failed', request: req, code: err.code, message: err.message });
+        }
+        const text = `${err.code}: ${err.message}`;
+        throw RETRYABLE.has(err.code) ? new Error(text) : new UnrecoverableError(text);
+      }
+    },
+    { connection: bullConnection(d.url), prefix: d.prefix, concurrency: d.concurrency ?? 4 },
+  );
+  const expiry = new Worker<{ id: string }>(
+    APPROVAL_QUEUE,
+    async (job) => {
+      const expired = await d.approvals.expire(job.data.id, new Date());
+      if (expired) await d.bus.publish({ type: 'approval-expired', approval: expired });
+    },
+    { connection: bullConnection(d.url), prefix: d.prefix, concurrency: 2 },
+  );
+  return {
+    async close() {
+      await Promise.allSettled([deploy.close(), expiry.close()]);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Core } from '../commands/context.js';
+import type { Config } from '../config/schema.js';
+import { parseDuration } from '../domain/duration.js';
+import { Deployer } from '../gitops/deployer.js';
+import { GitRepo } from '../gitops/git.js';
+import { History } from '../gitops/history.js';
+import { EventBus } from '../notify/events.js';
+import { BranchLock } from '../queue/branch-lock.js';
+import { DeployQueue, startDeployWorkers } from '../queue/deploy-queue.js';
+import { ApprovalStore } from '../store/approvals.js';
+import { EnvLockStore } from '../store/env-locks.js';
+import { connect, Keys } from '../store/redis.js';
+import { ReleaseStore } from '../store/releases.js';
+import type { Logger } from '../util/logger.js';
+
+export interface GantryOptions {
+  config: Config;
+  redisUrl: string;
+  /** Redis key prefix (default `gantry`), so installations and tests can share a Redis */
+  prefix?: string;
+  /** base for relative paths in the config (default: the working directory) */
+  baseDir?: string;
+  /** where the warm clone lives; overrides deployRepo.workdir */
+  workdir?: string;
+  log: Logger;
+  /** GANTRY_DEPLOY_TOKEN */
+  deployToken?: string;
+  now?: () => Date;
+}
+
+export interface Gantry {
+  core: Core;
+  redis: Redis;
+  redisUrl: string;
+  prefix: string;
+  /** runs deploy and approval-expiry jobs in this process */
+  startWorkers(concurrency?: number): void;
+  close(): Promise<void>;
+}
+
+/** Wires config, Redis, the deploy repo and the queues into one Core. */
+export function createGantry(o: GantryOptions): Gantry {
+  const base = o.baseDir ?? process.cwd();
+  const prefix = o.prefix ?? 'gantry';
+  const keys = new Keys(prefix);
+  const redis = connect(o.redisUrl, { name: 'gantry' });
+  redis.on('error', (err) => o.log.warn({ err: err.message }, 'redis connection error'));
+  const { config } = o;
+  const url = resolveRepoUrl(config.deployRepo.url, base);
+  const repo = new GitRepo({
+    url,
+    branch: config.deployRepo.branch,
+    workdir: path.resolve(base, o.workdir ?? config.deployRepo.workdir),
+    author: config.deployRepo.author,
+    ...(o.deployToken ? { token: o.deployToken } : {}),
+  });
+  const history = new History(repo);
+  const releases = new ReleaseStore(redis, keys, config.releases.keep);
+  const envLocks = new EnvLockStore(redis, keys);
+  const approvals = new ApprovalStore(redis, keys);
+  const bus = new EventBus(redis, keys);
+  const branchLock = new BranchLock(redis, keys.k('branch-lock', url, config.deployRepo.branch));
+  const deployer = new Deployer({ config, repo, history, releases, envLocks, lock: branchLock, log: o.log, ...(o.now ? { now: o.now } : {}) });
+  const queue = new DeployQueue(o.redisUrl, prefix);
+  const core: Core = {
+    config,
+    releases,
+    envLocks,
+    approvals,
+    repo,
+    history,
+    deployer,
+    queue,
+    bus,
+    log: o.log,
+    now: o.now ?? (() => new Date()),
+    readFreshnessMs: parseDuration(config.deployRepo.refreshInterval),
+  };
+  const workers: { close(): Promise<void> }[] = [];
+  return {
+    core,
+    redis,
+    redisUrl: o.redisUrl,
+    prefix,
+    startWorkers(concurrency) {
+      workers.push(
+        startDeployWorkers({ url: o.redisUrl, prefix, deployer, approvals, bus, log: o.log, ...(concurrency ? { concurrency } : {}) }),
+      );
+    },
+    async close() {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** A local path in the config is relative to the base directory; URLs are kept as they are. */
+export function resolveRepoUrl(url: string, base: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/]+@[^:]+:/.test(url)) return url;
+  return path.resolve(base, url);
+}

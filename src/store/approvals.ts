@@ -1,0 +1,155 @@
+import type { Redis } from 'ioredis';
+import type { DeployChange, DeployRequest } from '../domain/deploy.js';
+import { GantryError } from '../domain/errors.js';
+import type { Actor } from '../domain/identity.js';
+import type { Keys } from './redis.js';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'executed' | 'failed';
+
+export interface Vote {
+  actor: Actor;
+  at: string;
+}
+
+/** A promotion waiting for approvers other than the requester, until its deadline. */
+export interface Approval {
+  id: string;
+  status: ApprovalStatus;
+  request: DeployRequest;
+  required: number;
+  /** the principals that may approve (groups, users, identities) */
+  approvers: string[];
+  votes: Vote[];
+  denied?: { actor: Actor; reason: string; at: string };
+  createdAt: string;
+  deadline: string;
+  /** what the approvers are asked to let through */
+  preview: { previousVersion?: string; changes: DeployChange[] };
+  result?: { commit?: string; error?: string };
+  /** where the request came from, so the outcome can be told there (platform-specific) */
+  origin?: Record<string, string>;
+}
+
+export type VoteOutcome =
+  | { kind: 'recorded'; approval: Approval; remaining: number }
+  | { kind: 'approved'; approval: Approval }
+  | { kind: 'denied'; approval: Approval };
+
+/**
+ * Approvals in Redis. Every state change is a WATCH/MULTI transaction on the one key, so two
+ * approvers clicking at once, or a click racing the deadline, end in exactly one outcome.
+ */
+export class ApprovalStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  private key(id: string): string {
+    return this.keys.k('approval', id);
+  }
+
+  async create(a: Omit<Approval, 'id' | 'status' | 'votes'>): Promise<Approval> {
+    const id = String(await this.redis.incr(this.keys.k('approval', 'seq')));
+    // the request id doubles as the deploy job id: a repeated /approve cannot deploy twice
+    const approval: Approval = { ...a, id, status: 'pending', votes: [], request: { ...a.request, id: `approval-${id}`, approval: id } };
+    // kept a week after the deadline for /approve replies that arrive late
+    const ttl = Math.max(60, Math.ceil((Date.parse(a.deadline) - Date.now()) / 1000) + 7 * 86400);
+    await this.redis.set(this.key(id), JSON.stringify(approval), 'EX', ttl);
+    await this.redis.zadd(this.keys.k('approvals', 'pending'), String(Date.parse(a.deadline)), id);
+    return approval;
+  }
+
+  async get(id: string): Promise<Approval | undefined> {
+    if (!/^\d{1,12}$/.test(id)) return undefined;
+    const raw = await this.redis.get(this.key(id));
+    return raw ? (JSON.parse(raw) as Approval) : undefined;
+  }
+
+  async pending(): Promise<Approval[]> {
+    const ids = await this.redis.zrange(this.keys.k('approvals', 'pending'), '0', '-1');
+    const all = await Promise.all(ids.map((id) => this.get(id)));
+    return all.filter((a): a is Approval => a?.status === 'pending');
+  }
+
+  /** Applies `change` to the approval atomically; `change` throws to refuse. */
+  private async update<T>(id: string, change: (a: Approval) => T): Promise<{ approval: Approval; value: T }> {
+    const key = this.key(id);
+    for (let i = 0; i < 50; i++) {
+      await this.redis.watch(key);
+      const raw = await this.redis.get(key);
+      if (!raw) {
+        await this.redis.unwatch();
+        throw new GantryError('APPROVAL_UNKNOWN', `there is no approval request ${id}`);
+      }
+      const approval = JSON.parse(raw) as Approval;
+      let value: T;
+      try {
+        value = change(approval);
+      } catch (e) {
+        await this.redis.unwatch();
+        throw e;
+      }
+      const multi = this.redis.multi().set(key, JSON.stringify(approval), 'KEEPTTL');
+      if (approval.status !== 'pending') multi.zrem(this.keys.k('approvals', 'pending'), id);
+      if (await multi.exec()) return { approval, value };
+    }
+    throw new GantryError('INTERNAL', `approval ${id} is changing too often; try again`);
+  }
+
+  async vote(id: string, actor: Actor, now: Date): Promise<VoteOutcome> {
+    const { approval, value } = await this.update(id, (a) => {
+      this.assertOpen(a, now);
+      if (a.request.requestedBy.id === actor.id) {
+        throw new GantryError('SELF_APPROVAL', `you asked for approval ${id} yourself; someone else has to approve it`);
+      }
+      if (a.votes.some((v) => v.actor.id === actor.id)) return 'duplicate' as const;
+      a.votes.push({ actor, at: now.toISOString() });
+      if (a.votes.length >= a.required) a.status = 'approved';
+      return 'ok' as const;
+    });
+    if (value === 'duplicate') {
+      throw new GantryError('APPROVAL_CLOSED', `you already approved ${id}; waiting for ${approval.required - approval.votes.length} more`);
+    }
+    if (approval.status === 'approved') return { kind: 'approved', approval };
+    return { kind: 'recorded', approval, remaining: approval.required - approval.votes.length };
+  }
+
+  async deny(id: string, actor: Actor, reason: string, now: Date): Promise<VoteOutcome> {
+    const { approval } = await this.update(id, (a) => {
+      this.assertOpen(a, now);
+      a.status = 'denied';
+      a.denied = { actor, reason, at: now.toISOString() };
+    });
+    return { kind: 'denied', approval };
+  }
+
+  /** Marks a pending approval expired; false when it was no longer pending. */
+  async expire(id: string, now: Date): Promise<Approval | undefined> {
+    const { approval, value } = await this.update(id, (a) => {
+      if (a.status !== 'pending' || Date.parse(a.deadline) > now.getTime()) return false;
+      a.status = 'expired';
+      return true;
+    });
+    return value ? approval : undefined;
+  }
+
+  async finish(id: string, result: { commit?: string; error?: string }): Promise<Approval> {
+    const { approval } = await this.update(id, (a) => {
+      a.status = result.commit ? 'executed' : 'failed';
+      a.result = result;
+    });
+    return approval;
+  }
+
+  private assertOpen(a: Approval, now: Date): void {
+    if (a.status === 'pending' && Date.parse(a.deadline) <= now.getTime()) {
+      a.status = 'expired';
+      throw new GantryError('APPROVAL_CLOSED', `approval ${a.id} expired at ${a.deadline}; ask for the promotion again`);
+    }
+    if (a.status !== 'pending') {
+      const by = a.status === 'denied' && a.denied ? ` by ${a.denied.actor.name ?? a.denied.actor.id}` : '';
+      throw new GantryError('APPROVAL_CLOSED', `approval ${a.id} is already ${a.status}${by}`);
+    }
+  }
+}
