@@ -2,6 +2,7 @@ import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import type { Freeze } from '../config/schema.js';
 import { parseDuration } from './duration.js';
 import { GantryError } from './errors.js';
+import { quoteInput } from './version.js';
 
 /**
  * Freeze windows: a window opens at every fire time of a 5-field cron expression, read as wall
@@ -26,17 +27,17 @@ export function validateCron(expr: string): void {
   if (fields.length !== 5) {
     throw new GantryError(
       'CONFIG_INVALID',
-      `cron expression "${expr}" has ${fields.length} field(s); expected 5: minute hour day-of-month month day-of-week`,
+      `cron expression ${quoteInput(expr)} has ${fields.length} field(s); expected 5: minute hour day-of-month month day-of-week`,
     );
   }
   // `H` alone or as `H(…)`/`H/…`; the H inside a day name such as THU is fine.
   if (fields.some((f) => /(?<![a-z])h(?![a-z])/i.test(f))) {
-    throw new GantryError('CONFIG_INVALID', `cron expression "${expr}" uses H; freeze windows need fixed times`);
+    throw new GantryError('CONFIG_INVALID', `cron expression ${quoteInput(expr)} uses H; freeze windows need fixed times`);
   }
   try {
     CronExpressionParser.parse(expr, { tz: 'UTC' });
   } catch (e) {
-    throw new GantryError('CONFIG_INVALID', `cron expression "${expr}" is invalid: ${(e as Error).message}`, { cause: e });
+    throw new GantryError('CONFIG_INVALID', `cron expression ${quoteInput(expr)} is invalid: ${(e as Error).message}`, { cause: e });
   }
 }
 

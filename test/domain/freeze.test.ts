@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { describe, expect, it } from 'vitest';
 import type { Freeze } from '../../src/config/schema.js';
 import { GantryError } from '../../src/domain/errors.js';
@@ -77,6 +78,13 @@ describe('activeFreeze: Europe/Berlin around the start of summer time (Sunday 20
       window('backup', '2026-03-30T00:30:00Z', '2026-03-30T01:00:00Z'),
     );
   });
+
+  it('the moved start also counts for windows longer than a day', () => {
+    const long: Freeze = { cron: '30 2 * * *', duration: '2d', timezone: 'Europe/Berlin', reason: 'long' };
+    expect(activeFreeze([long], at('2026-03-29T01:45:00Z'))).toEqual(
+      window('long', '2026-03-29T01:30:00Z', '2026-03-31T01:30:00Z'),
+    );
+  });
 });
 
 describe('activeFreeze: Europe/Berlin at the end of summer time (Sunday 2026-10-25)', () => {
@@ -146,6 +154,29 @@ describe('activeFreeze: several and long windows', () => {
     expect(activeFreeze([eightDays], at('2026-11-19T10:30:00Z'))).toEqual(
       window('weekend', '2026-11-13T10:00:00Z', '2026-11-21T10:00:00Z'),
     );
+  });
+});
+
+describe('activeFreeze and nextFreeze agree with one long walk of cron-parser next() around DST changes', () => {
+  it.each([
+    ['Europe/Berlin', '2026-03-29T01:00:00Z'],
+    ['Europe/Berlin', '2026-10-25T01:00:00Z'],
+    ['America/New_York', '2026-11-01T06:00:00Z'],
+  ])('%s at %s', (timezone, change) => {
+    const T = Date.parse(change);
+    for (const cron of ['30 2 * * *', '*/20 1-3 * * *', '0 * * * *', '59 1 * * *']) {
+      const walk = CronExpressionParser.parse(cron, { currentDate: new Date(T - 2 * 86_400_000), tz: timezone });
+      const starts: number[] = [];
+      for (let t = walk.next().getTime(); t < T + 2 * 86_400_000; t = walk.next().getTime()) starts.push(t);
+      const f: Freeze = { cron, duration: '90m', timezone, reason: 'r' };
+      for (let now = T - 5 * 3_600_000; now <= T + 5 * 3_600_000; now += 17 * 60_000) {
+        const last = starts.filter((t) => t <= now).at(-1);
+        const active = last !== undefined && last + 90 * 60_000 > now ? window('r', new Date(last).toISOString(), new Date(last + 90 * 60_000).toISOString()) : null;
+        const label = `${cron} at ${new Date(now).toISOString()}`;
+        expect(activeFreeze([f], new Date(now)), label).toEqual(active);
+        expect(nextFreeze([f], new Date(now))?.since.getTime(), label).toBe(starts.find((t) => t > now));
+      }
+    }
   });
 });
 

@@ -55,7 +55,7 @@ function entrySite(doc: YamlDoc, file: DeployFile, entry: Reached, image: ImageS
   const like = (anchorPair?.value ?? undefined) as Scalar | undefined;
 
   const add = (key: string, value: string): Edit => {
-    const text = like && isScalar(like) && like.value !== null ? renderLike(like, value, doc.yaml.src, 0) : JSON.stringify(value);
+    const text = like && isScalar(like) && like.value !== null ? renderLike(like, value, doc.yaml.src, 0, 1) : JSON.stringify(value);
     const edit = anchorPair && insertPairAfter(doc, map, anchorPair, key, text);
     if (!edit) throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, line, `cannot add a ${key} line to the images entry for ${image.repository} without reformatting it`);
     return edit;

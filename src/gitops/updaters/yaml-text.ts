@@ -150,18 +150,22 @@ export function scalarSlot(doc: YamlDoc, at: Reached | undefined): ValueSlot | u
     ...(blocked !== undefined ? { blocked } : {}),
     edit(value) {
       if (scalar.value === value) return undefined;
-      return { start: range[0], end: range[1], text: renderLike(scalar, value, src, range[0]) };
+      return { start: range[0], end: range[1], text: renderLike(scalar, value, src, range[0], range[1]) };
     },
   };
 }
 
 /** `value` written in the style of `like`: single and double quotes stay, plain stays when safe. */
-export function renderLike(like: Scalar, value: string, src: string, at: number): string {
+export function renderLike(like: Scalar, value: string, src: string, start: number, end = start): string {
   if (like.type === 'QUOTE_SINGLE') return `'${value.replace(/'/g, "''")}'`;
   if (like.type === 'QUOTE_DOUBLE') return JSON.stringify(value);
   const text = renderPlain(value);
-  // An empty value (`digest:`) has a zero-length range right after the colon.
-  return like.value === null && !/\s/.test(src[at - 1] ?? ' ') ? ` ${text}` : text;
+  if (like.value !== null || start !== end) return text;
+  // An empty value (`digest:`, `tag: # note`) has a zero-length range: keep the value apart from
+  // the colon before it and from a comment after it.
+  const before = /\s/.test(src[start - 1] ?? ' ') ? '' : ' ';
+  const after = src[end] === '#' ? ' ' : '';
+  return `${before}${text}${after}`;
 }
 
 /** Plain when YAML reads it back as the same string; otherwise double-quoted (`1.10`, `true`, ``). */
