@@ -192,6 +192,6 @@ function unknownMessage(query: string, q: SemVer | null, available: AvailableVer
       return s !== null && s.prerelease !== undefined && inLine(q, s);
     });
   return onlyPre
-    ? `${head} with a stable release; pre-releases must be named exactly (newest: ${list})`
+    ? `no stable release matches ${quoteInput(query)}; pre-releases must be named exactly (newest: ${list})`
     : `${head} (newest: ${list})`;
 }

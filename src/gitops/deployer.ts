@@ -1,7 +1,6 @@
 import type { Config, DeployFile } from '../config/schema.js';
 import type { DeployChange, DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
-import { parseImageRef } from '../domain/image-ref.js';
 import { envOf, gate } from '../domain/policy.js';
 import type { BranchLock } from '../queue/branch-lock.js';
 import type { EnvLockStore } from '../store/env-locks.js';
@@ -228,8 +227,8 @@ export class Deployer {
     const out: VersionImages = {};
     for (const { images } of await this.currentImages(app, env, sha)) {
       for (const i of images) {
-        const ref = parseImageRef(i.ref);
-        out[i.name] ??= { repository: ref.repository, tag: i.tag ?? ref.tag ?? '', ...(i.digest ? { digest: i.digest } : {}) };
+        if (!i.tag) continue; // a templated or tag-less value says nothing about the version
+        out[i.name] ??= { repository: i.repository, tag: i.tag, ...(i.digest ? { digest: i.digest } : {}) };
       }
     }
     return out;

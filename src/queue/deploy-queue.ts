@@ -53,8 +53,9 @@ export class DeployQueue {
     try {
       const job = await this.queue.add('deploy', req, {
         jobId: req.id,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 500 },
+        // a deploy repo that is briefly away is retried; a refusal is not (UnrecoverableError)
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 300 },
         removeOnComplete: { age: 3600, count: 1000 },
         removeOnFail: { age: 7 * 86400 },
       });

@@ -174,7 +174,7 @@ describe('resolveVersion', () => {
   it('never picks a pre-release for a line, even when it is the only one', () => {
     const e = errorOf(() => resolveVersion('v2', releases));
     expect(e.code).toBe('VERSION_UNKNOWN');
-    expect(e.message).toBe('no built release matches "v2" with a stable release; pre-releases must be named exactly (newest: v2.0.0-rc.1)');
+    expect(e.message).toBe('no stable release matches "v2"; pre-releases must be named exactly (newest: v2.0.0-rc.1)');
   });
 
   it('matching is case-sensitive', () => {
