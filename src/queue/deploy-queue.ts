@@ -13,6 +13,14 @@ export const APPROVAL_QUEUE = 'approval-expiry';
 /** Errors worth retrying: the deploy repo or the network, not a refusal. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['DEPLOY_REPO_UNREACHABLE', 'DEPLOY_CONFLICT', 'INTERNAL']);
 
+const DEPLOY_JOB_OPTIONS = {
+  // a deploy repo that is briefly away is retried; a refusal is not (UnrecoverableError)
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 300 },
+  removeOnComplete: { age: 3600, count: 1000 },
+  removeOnFail: { age: 7 * 86400 },
+} as const;
+
 interface Progress {
   queuedBehind?: number;
 }
@@ -51,14 +59,7 @@ export class DeployQueue {
     };
     events.on('progress', onProgress);
     try {
-      const job = await this.queue.add('deploy', req, {
-        jobId: req.id,
-        // a deploy repo that is briefly away is retried; a refusal is not (UnrecoverableError)
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 300 },
-        removeOnComplete: { age: 3600, count: 1000 },
-        removeOnFail: { age: 7 * 86400 },
-      });
+      const job = await this.queue.add('deploy', req, { jobId: req.id, ...DEPLOY_JOB_OPTIONS });
       try {
         return (await job.waitUntilFinished(events, timeoutMs)) as DeployResult;
       } catch (e) {
@@ -67,6 +68,11 @@ export class DeployQueue {
     } finally {
       events.off('progress', onProgress);
     }
+  }
+
+  /** Enqueues a request without waiting (automatic deploys); a second add of the same id is a no-op. */
+  async enqueue(req: DeployRequest): Promise<void> {
+    await this.queue.add('deploy', req, { jobId: req.id, ...DEPLOY_JOB_OPTIONS });
   }
 
   /** Schedules the expiry of an approval at its deadline. */
@@ -102,6 +108,11 @@ export interface WorkerDeps {
   bus: EventBus;
   log: Logger;
   concurrency?: number;
+  /**
+   * Called after each successful deploy (e.g. to record a GitHub Deployment). A failure here is
+   * logged and never undoes or fails the deploy, which is already in git.
+   */
+  afterDeploy?: (result: DeployResult, request: DeployRequest) => Promise<void>;
 }
 
 /** Runs deploy jobs and approval expiries. Any number of these may run, in any process. */
@@ -120,6 +131,9 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
         log.info({ commit: result.commit, version: result.version, retries: result.retries }, 'deployed');
         if (req.approval) await d.approvals.finish(req.approval, { commit: result.commit });
         await d.bus.publish({ type: req.action === 'rollback' ? 'rolled-back' : 'deployed', result, request: req });
+        if (d.afterDeploy) {
+          await d.afterDeploy(result, req).catch((err: unknown) => log.warn({ err: String(err) }, 'after-deploy hook failed'));
+        }
         return result;
       } catch (e) {
         const err = e instanceof GantryError ? e : new GantryError('INTERNAL', e instanceof Error ? e.message : String(e));

@@ -1,0 +1,175 @@
+import { performance } from 'node:perf_hooks';
+import type { Core } from '../src/commands/context.js';
+import { round, summarize } from './report.js';
+
+/**
+ * Where the time of one command goes: timed wrappers put on the methods of one gantry instance
+ * (instance properties; src/ is not touched), collected per iteration. Spans add up the time of
+ * every call of a method; marks are points in time (the first one of an iteration wins, unless
+ * marked again with `last`).
+ */
+type Fn = (...args: unknown[]) => unknown;
+interface Iteration {
+  spans: Map<string, { ms: number; calls: number }>;
+  marks: Map<string, number>;
+}
+
+export interface PhaseRow {
+  label: string;
+  samples: number[];
+  calls?: number;
+}
+
+export class Profiler {
+  private cur: Iteration = fresh();
+  private readonly done: Iteration[] = [];
+
+  span(label: string, ms: number): void {
+    const s = this.cur.spans.get(label) ?? { ms: 0, calls: 0 };
+    s.ms += ms;
+    s.calls++;
+    this.cur.spans.set(label, s);
+  }
+
+  mark(label: string, last = false): void {
+    if (last || !this.cur.marks.has(label)) this.cur.marks.set(label, performance.now());
+  }
+
+  /** Ends an iteration. */
+  next(): void {
+    this.done.push(this.cur);
+    this.cur = fresh();
+  }
+
+  /** Replaces `obj[method]` by a timed wrapper around it. */
+  wrap(obj: object, method: string, label: string | ((args: unknown[]) => string), marks: { start?: string; end?: string } = {}): void {
+    const o = obj as Record<string, Fn>;
+    const orig = o[method];
+    if (typeof orig !== 'function') throw new Error(`cannot profile ${method}: not a method`);
+    const p = this;
+    o[method] = function (this: unknown, ...args: unknown[]) {
+      const t0 = performance.now();
+      if (marks.start) p.mark(marks.start);
+      const done = () => {
+        p.span(typeof label === 'string' ? label : label(args), performance.now() - t0);
+        if (marks.end) p.mark(marks.end, true);
+      };
+      const out = orig.apply(this, args);
+      if (out instanceof Promise) return out.finally(done);
+      done();
+      return out;
+    };
+  }
+
+  /** Per iteration: the total of a span (0 when it did not occur). */
+  spanRow(label: string, name = label): PhaseRow {
+    const calls = this.done.reduce((n, it) => n + (it.spans.get(label)?.calls ?? 0), 0);
+    return { label: name, samples: this.done.map((it) => it.spans.get(label)?.ms ?? 0), calls: calls / Math.max(1, this.done.length) };
+  }
+
+  /** Per iteration: the time from mark `from` to mark `to`. */
+  between(from: string, to: string, name: string): PhaseRow {
+    const samples = this.done.flatMap((it) => {
+      const a = it.marks.get(from);
+      const b = it.marks.get(to);
+      return a !== undefined && b !== undefined ? [b - a] : [];
+    });
+    return { label: name, samples };
+  }
+
+  /** Labels of spans seen, starting with `prefix`. */
+  labels(prefix: string): string[] {
+    const seen = new Set<string>();
+    for (const it of this.done) for (const l of it.spans.keys()) if (l.startsWith(prefix)) seen.add(l);
+    return [...seen].sort();
+  }
+}
+
+function fresh(): Iteration {
+  return { spans: new Map(), marks: new Map() };
+}
+
+/** Puts timed wrappers on everything a promote or a history read goes through. */
+export function instrument(core: Core, p: Profiler): void {
+  p.wrap(core.releases, 'list', 'redis releases.list');
+  p.wrap(core.releases, 'get', 'redis releases.get');
+  p.wrap(core.releases, 'blocked', 'redis releases.blocked');
+  p.wrap(core.envLocks, 'get', 'redis envLocks.get');
+  p.wrap(core.bus, 'publish', 'redis bus.publish');
+  p.wrap(core.queue, 'submit', 'queue.submit', { start: 'submit.start', end: 'submit.end' });
+  p.wrap(core.queue.queue, 'add', 'bullmq queue.add', { start: 'add.start', end: 'add.end' });
+  p.wrap(core.deployer, 'deploy', 'deployer.deploy', { start: 'deploy.start', end: 'deploy.end' });
+  p.wrap(core.deployer, 'plan', 'deployer.plan', { start: 'plan.start', end: 'plan.end' });
+  p.wrap(core.repo, 'ensure', 'repo.ensure');
+  p.wrap(core.repo, 'refreshIfOlder', 'repo.refreshIfOlder');
+  p.wrap(core.repo, 'readFile', 'repo.readFile');
+  p.wrap(core.repo, 'commitAndPush', 'repo.commitAndPush', { start: 'commit.start', end: 'commit.end' });
+  p.wrap(core.repo, 'log', 'repo.log');
+  p.wrap(core.repo, 'git', (args) => `git ${String((args[0] as string[])[0])}`);
+  p.wrap(core.history, 'deployments', 'history.deployments');
+  // the branch lock: time to get it and to give it back, around the body it runs
+  const lock = (core.deployer as unknown as { d: { lock: { with: Fn } } }).d.lock;
+  p.wrap(lock, 'with', 'lock.with');
+  const timed = lock.with;
+  lock.with = (fn: unknown, onWait: unknown) =>
+    timed.call(lock, async () => {
+      p.mark('lock.body.start');
+      try {
+        return await (fn as () => Promise<unknown>)();
+      } finally {
+        p.mark('lock.body.end', true);
+      }
+    }, onWait);
+}
+
+/** The phases of `/promote`, in the order they happen (median and p95 per iteration, ms). */
+export function promotePhases(p: Profiler): PhaseRow[] {
+  const git = (sub: string) => p.spanRow(`git ${sub}`, `      git ${sub}`);
+  return [
+    p.between('exec.start', 'exec.end', 'total: command in → reply'),
+    p.between('exec.start', 'submit.start', '  parse, resolve app/env/release, policy gate'),
+    p.spanRow('redis releases.list', '    redis releases.list (resolve version)'),
+    p.between('submit.start', 'add.start', '  queue events ready'),
+    p.spanRow('bullmq queue.add', '  bullmq queue.add'),
+    p.between('add.end', 'deploy.start', '  worker picks up the job'),
+    p.between('deploy.start', 'lock.body.start', '  branch lock acquire'),
+    p.between('lock.body.start', 'plan.start', '    repo.ensure'),
+    p.spanRow('deployer.plan', '    plan (read manifest twice, release, policy again, edit)'),
+    p.spanRow('repo.readFile', '      repo.readFile'),
+    p.spanRow('redis releases.get', '      redis releases.get'),
+    p.between('plan.end', 'commit.start', '    deploy message'),
+    p.spanRow('repo.commitAndPush', '    commit and push'),
+    git('add'),
+    git('commit'),
+    git('rev-parse'),
+    git('push'),
+    git('update-ref'),
+    p.between('lock.body.end', 'deploy.end', '  branch lock release'),
+    p.between('deploy.end', 'submit.end', '  job done → waiter (bus.publish, BullMQ finish, QueueEvents)'),
+    p.spanRow('redis bus.publish', '    redis bus.publish'),
+    p.between('submit.end', 'exec.end', '  reply text'),
+  ];
+}
+
+/** The phases of `/history`. */
+export function historyPhases(p: Profiler): PhaseRow[] {
+  return [
+    p.between('exec.start', 'exec.end', 'total: command in → reply'),
+    p.spanRow('repo.refreshIfOlder', '  repo.refreshIfOlder (fetch when older than refreshInterval)'),
+    p.spanRow('history.deployments', '  history.deployments'),
+    p.spanRow('git log', '    git log'),
+    ...p.labels('git ').filter((l) => l !== 'git log').map((l) => p.spanRow(l, `    ${l}`)),
+  ];
+}
+
+/** A markdown table of phases. */
+export function renderPhases(title: string, rows: PhaseRow[]): string {
+  const out = [`${title}`, '', '| phase | median ms | p95 ms | calls/iter |', '| --- | ---: | ---: | ---: |'];
+  for (const r of rows) {
+    if (r.samples.length === 0) continue;
+    const s = summarize(r.samples);
+    const label = r.label.replace(/^( +)/, (m) => '\u00a0'.repeat(m.length * 2));
+    out.push(`| ${label} | ${round(s.median)} | ${round(s.p95)} | ${r.calls === undefined ? '' : round(r.calls, 1)} |`);
+  }
+  return out.join('\n');
+}
