@@ -2,7 +2,7 @@ import type { Config, DeployFile } from '../config/schema.js';
 import type { DeployChange, DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import { envOf, gate } from '../domain/policy.js';
-import type { BranchLock } from '../queue/branch-lock.js';
+import type { BranchLock, HeadHint } from '../queue/branch-lock.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';
@@ -19,6 +19,8 @@ export interface DeployerDeps {
   releases: ReleaseStore;
   envLocks: EnvLockStore;
   lock: BranchLock;
+  /** where the last push left the branch; saves a rejected push when another process pushed since */
+  headHint?: HeadHint;
   log: Logger;
   now?: () => Date;
 }
@@ -60,6 +62,13 @@ export class Deployer {
       }
       const retries = this.d.config.deployRepo.pushRetries;
       let refreshed = opts.maybeDone === true;
+      if (!refreshed && this.d.headHint) {
+        const hint = await this.d.headHint.get();
+        if (hint && hint !== (await this.d.repo.knownHead())) {
+          await this.d.repo.refresh();
+          refreshed = true;
+        }
+      }
       for (let attempt = 0; ; attempt++) {
         let plan: Plan;
         try {
@@ -85,6 +94,7 @@ export class Deployer {
         });
         const pushed = await this.d.repo.commitAndPush(plan.files, message);
         if (pushed !== 'rejected') {
+          await this.d.headHint?.set(pushed.sha);
           return this.result(req, plan.version, plan.previousVersion, pushed.sha, plan.changes, attempt);
         }
         if (attempt >= retries) {

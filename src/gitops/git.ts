@@ -26,6 +26,8 @@ export interface LogEntry {
  */
 export class GitRepo {
   private lastRefresh = 0;
+  /** HEAD of the working clone as of the last clone, refresh or push (undefined: unknown) */
+  private known: string | undefined;
   constructor(readonly opts: GitRepoOptions) {}
 
   get dir(): string {
@@ -75,6 +77,12 @@ export class GitRepo {
     this.lastRefresh = Date.now();
   }
 
+  /** HEAD of the working clone, from memory when gantry itself last moved it. */
+  async knownHead(): Promise<string> {
+    this.known ??= await this.head();
+    return this.known;
+  }
+
   /** Refreshes when the last fetch is older than `maxAgeMs`. */
   async refreshIfOlder(maxAgeMs: number): Promise<void> {
     await this.ensure();
@@ -83,6 +91,7 @@ export class GitRepo {
 
   /** Throws away local changes and commits that did not reach the remote. */
   async resetToRemote(): Promise<void> {
+    this.known = undefined;
     await this.must(['reset', '-q', '--hard', `refs/remotes/origin/${this.opts.branch}`], 'git reset');
     await this.must(['clean', '-q', '-fd'], 'git clean');
   }
@@ -121,6 +130,7 @@ export class GitRepo {
       if (push.code === 0) {
         // the remote now equals our HEAD: keep the tracking ref in step without a fetch
         await this.must(['update-ref', `refs/remotes/origin/${this.opts.branch}`, sha], 'git update-ref');
+        this.known = sha;
         return { sha };
       }
       await this.resetToRemote();

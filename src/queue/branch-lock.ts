@@ -99,4 +99,18 @@ export class BranchLock {
   }
 }
 
+/** The branch head the last gantry push left, so a holder with an older clone refreshes before it edits. */
+export class HeadHint {
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+  ) {}
+  get(): Promise<string | null> {
+    return this.redis.get(`${this.key}:head`);
+  }
+  async set(sha: string): Promise<void> {
+    await this.redis.set(`${this.key}:head`, sha, 'EX', 7 * 86400);
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

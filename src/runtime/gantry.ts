@@ -7,7 +7,7 @@ import { Deployer } from '../gitops/deployer.js';
 import { GitRepo } from '../gitops/git.js';
 import { History } from '../gitops/history.js';
 import { EventBus } from '../notify/events.js';
-import { BranchLock } from '../queue/branch-lock.js';
+import { BranchLock, HeadHint } from '../queue/branch-lock.js';
 import { DeployQueue, startDeployWorkers } from '../queue/deploy-queue.js';
 import { ApprovalStore } from '../store/approvals.js';
 import { EnvLockStore } from '../store/env-locks.js';
@@ -61,8 +61,10 @@ export function createGantry(o: GantryOptions): Gantry {
   const envLocks = new EnvLockStore(redis, keys);
   const approvals = new ApprovalStore(redis, keys);
   const bus = new EventBus(redis, keys);
-  const branchLock = new BranchLock(redis, keys.k('branch-lock', url, config.deployRepo.branch));
-  const deployer = new Deployer({ config, repo, history, releases, envLocks, lock: branchLock, log: o.log, ...(o.now ? { now: o.now } : {}) });
+  const lockKey = keys.k('branch-lock', url, config.deployRepo.branch);
+  const branchLock = new BranchLock(redis, lockKey);
+  const headHint = new HeadHint(redis, lockKey);
+  const deployer = new Deployer({ config, repo, history, releases, envLocks, lock: branchLock, headHint, log: o.log, ...(o.now ? { now: o.now } : {}) });
   const queue = new DeployQueue(o.redisUrl, prefix);
   const core: Core = {
     config,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeployTrailers } from '../../src/gitops/trailers.js';
 import { getUpdater } from '../../src/gitops/updaters/index.js';
+import { run } from '../../src/util/exec.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const N = 20;
@@ -48,5 +49,29 @@ describe('concurrent promotions to one environment', () => {
     expect(progress.some((p) => /^queued behind \d+ other deployments? to qa$/.test(p))).toBe(true);
     // and the commits' parents chain: no force-push ever dropped one
     expect((await first.git('rev-list', '--count', `${before}..main`)).trim()).toBe(String(N));
+  });
+});
+
+describe('a competing pusher', () => {
+  it('is kept: gantry fetches, re-applies and pushes again, never forces', async () => {
+    const g = await startHarness({ name: 'competing' });
+    try {
+      await g.release('v3.0.0');
+      await g.release('v3.0.1');
+      expect((await g.run('carol', '/promote v3.0.0 qa')).ok).toBe(true); // gantry's clone is now current
+      // someone pushes to the deploy repo behind gantry's back
+      const work = `${g.dir}/human`;
+      await run('git', ['clone', '-q', g.bare, work]);
+      await run('git', ['-C', work, '-c', 'user.name=h', '-c', 'user.email=h@h', 'commit', '-q', '--allow-empty', '-m', 'human change']);
+      await run('git', ['-C', work, 'push', '-q', 'origin', 'HEAD:main']);
+      const human = (await run('git', ['-C', work, 'rev-parse', 'HEAD'])).stdout.trim();
+      const r = await g.run('carol', '/promote v3.0.1 qa');
+      expect(r.ok, r.text).toBe(true);
+      expect(r.result!.retries).toBe(1); // the first push was rejected
+      expect((await g.git('rev-parse', 'main~1')).trim()).toBe(human);
+      expect(await g.file('apps/web/qa/deployment.yaml')).toContain('acme/web:v3.0.1');
+    } finally {
+      await g.close();
+    }
   });
 });
