@@ -15,6 +15,8 @@ export interface ShellOptions {
   output: Writable;
   /** prompt and live events (when stdin is a TTY) */
   interactive: boolean;
+  /** live events from every gantry process (approval requests for you, deploys, locks) */
+  subscribe?: (onEvent: (e: GantryEvent) => void) => Promise<() => Promise<void>>;
 }
 
 export function shellActor(core: Core, name: string): Actor {
@@ -38,6 +40,12 @@ export async function runShell(core: Core, o: ShellOptions): Promise<void> {
   if (o.interactive) {
     write(`gantry shell as ${actor.id}. /help lists commands; ":as <name>" switches user; ":quit" leaves.`);
   }
+  const unsubscribe = await o.subscribe?.((e) => {
+    const line = describeEvent(core, e, actor);
+    if (!line) return;
+    write(`\n${line}`);
+    if (o.interactive) rl.prompt(true);
+  });
   prompt();
   for await (const raw of rl) {
     const line = raw.trim();
@@ -58,6 +66,7 @@ export async function runShell(core: Core, o: ShellOptions): Promise<void> {
     prompt();
   }
   rl.close();
+  await unsubscribe?.();
 }
 
 /** One line about an event, for the people it concerns, or undefined when it concerns them not. */
@@ -73,11 +82,14 @@ export function describeEvent(core: Core, e: GantryEvent, actor: Actor): string 
         : undefined;
     case 'deployed':
     case 'rolled-back':
+      // whoever's command ran the deploy (the requester, or the last approver) reads it in the reply
+      if ((e.request.approval ? e.request.approvedBy.at(-1)?.id : e.request.requestedBy.id) === actor.id) return undefined;
       return `[${e.type}] ${e.result.app} ${e.result.version} in ${e.result.env} by ${e.request.requestedBy.name ?? e.request.requestedBy.id} (${e.result.commit.slice(0, 7)})`;
     case 'deploy-failed':
       return e.request.requestedBy.id === actor.id ? `[deploy failed] ${e.message}` : undefined;
     case 'locked':
     case 'unlocked':
+      if (e.by.id === actor.id) return undefined;
       return `[${e.type}] ${e.env} by ${e.by.name ?? e.by.id}: ${e.reason}`;
     default:
       return undefined;

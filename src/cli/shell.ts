@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { runShell, describeEvent, shellActor } from '../chat/shell.js';
+import { runShell } from '../chat/shell.js';
 import { connect } from '../store/redis.js';
 import { createLogger } from '../util/logger.js';
 import { boot } from './bootstrap.js';
@@ -16,7 +16,7 @@ export interface ShellFlags {
  * process and reads chat commands from standard input.
  */
 export async function shellCommand(flags: ShellFlags): Promise<number> {
-  // logs go to a file-less stderr only when asked: the terminal belongs to the conversation
+  // only warnings reach the terminal: it belongs to the conversation
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   const booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log });
   const { gantry } = booted;
@@ -24,22 +24,17 @@ export async function shellCommand(flags: ShellFlags): Promise<number> {
   await gantry.core.repo.ensure();
   const interactive = process.stdin.isTTY === true;
   const as = flags.as ?? process.env.GANTRY_AS ?? os.userInfo().username;
-  let unsubscribe: (() => Promise<void>) | undefined;
-  if (interactive) {
-    if (flags.banner) process.stdout.write(`${flags.banner}\n`);
-    const actor = shellActor(gantry.core, as);
-    unsubscribe = await gantry.core.bus.subscribe(connect(gantry.redisUrl), (e) => {
-      const line = describeEvent(gantry.core, e, actor);
-      if (line) process.stdout.write(`\n${line}\n`);
-    });
-  }
-  const stop = async () => {
-    await unsubscribe?.();
-    await booted.close();
-  };
+  if (interactive && flags.banner) process.stdout.write(`${flags.banner}\n`);
+  const stop = () => booted.close();
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
   try {
-    await runShell(gantry.core, { as, input: process.stdin, output: process.stdout, interactive });
+    await runShell(gantry.core, {
+      as,
+      input: process.stdin,
+      output: process.stdout,
+      interactive,
+      ...(interactive ? { subscribe: (onEvent) => gantry.core.bus.subscribe(connect(gantry.redisUrl), onEvent) } : {}),
+    });
   } finally {
     await stop();
   }

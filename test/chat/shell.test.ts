@@ -1,0 +1,53 @@
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runShell } from '../../src/chat/shell.js';
+import { connect } from '../../src/store/redis.js';
+import { redisUrl } from '../support/env.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+/** Two people in two shells: what one does, the other hears about when it concerns them. */
+describe('shell adapter', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ name: 'shell', edit: (d) => delete d.environments.prod.from });
+    await h.release('v1.4.0');
+  });
+  afterEach(async () => h.close());
+
+  function shell(as: string) {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (d: Buffer) => (text += d.toString()));
+    const done = runShell(h.gantry.core, {
+      as,
+      input,
+      output,
+      interactive: false,
+      subscribe: (onEvent) => h.gantry.core.bus.subscribe(connect(redisUrl()), onEvent),
+    });
+    return { input, done, text: () => text };
+  }
+
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+  };
+
+  it('an approver hears of a request; the requester hears of the deploy through the reply, not twice', async () => {
+    const carol = shell('carol');
+    const alice = shell('alice');
+    await new Promise((r) => setTimeout(r, 200)); // both subscribed
+    carol.input.write('/promote v1.4.0 prod\n');
+    await until(() => alice.text().includes('[approval'));
+    expect(alice.text()).toMatch(/\[approval (\d+)\] carol asks to promote web v1\.4\.0 in prod: \/approve \1/);
+    const id = /approval (\d+) requested/.exec(carol.text())![1];
+    alice.input.write(`/approve ${id}\n`);
+    await until(() => carol.text().includes('[deployed]'));
+    expect(carol.text()).toMatch(/\[deployed\] web v1\.4\.0 in prod by carol \([0-9a-f]{7}\)/);
+    expect(alice.text()).toContain(`approval ${id} complete.`);
+    expect(alice.text()).not.toContain('[deployed]'); // her /approve reply already said so
+    carol.input.end();
+    alice.input.end();
+    await Promise.all([carol.done, alice.done]);
+  });
+});
