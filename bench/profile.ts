@@ -35,6 +35,16 @@ export class Profiler {
     if (last || !this.cur.marks.has(label)) this.cur.marks.set(label, performance.now());
   }
 
+  /** Times one step by hand. */
+  async time<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.span(label, performance.now() - t0);
+    }
+  }
+
   /** Ends an iteration. */
   next(): void {
     this.done.push(this.cur);
@@ -64,7 +74,9 @@ export class Profiler {
   /** Per iteration: the total of a span (0 when it did not occur). */
   spanRow(label: string, name = label): PhaseRow {
     const calls = this.done.reduce((n, it) => n + (it.spans.get(label)?.calls ?? 0), 0);
-    return { label: name, samples: this.done.map((it) => it.spans.get(label)?.ms ?? 0), calls: calls / Math.max(1, this.done.length) };
+    // a method never called (or absent in this version of gantry) gets no row
+    const samples = calls ? this.done.map((it) => it.spans.get(label)?.ms ?? 0) : [];
+    return { label: name, samples, calls: calls / Math.max(1, this.done.length) };
   }
 
   /** Per iteration: the time from mark `from` to mark `to`. */
@@ -75,6 +87,13 @@ export class Profiler {
       return a !== undefined && b !== undefined ? [b - a] : [];
     });
     return { label: name, samples };
+  }
+
+  /** Labels of spans seen, in the order they first occurred. */
+  labelsInOrder(): string[] {
+    const seen = new Set<string>();
+    for (const it of this.done) for (const l of it.spans.keys()) seen.add(l);
+    return [...seen];
   }
 
   /** Labels of spans seen, starting with `prefix`. */
@@ -107,8 +126,13 @@ export function instrument(core: Core, p: Profiler): void {
   p.wrap(core.repo, 'log', 'repo.log');
   p.wrap(core.repo, 'git', (args) => `git ${String((args[0] as string[])[0])}`);
   p.wrap(core.history, 'deployments', 'history.deployments');
+  const deps = (core.deployer as unknown as { d: { lock: { with: Fn }; headHint?: object } }).d;
+  if (deps.headHint) {
+    p.wrap(deps.headHint, 'get', 'redis headHint.get');
+    p.wrap(deps.headHint, 'set', 'redis headHint.set');
+  }
   // the branch lock: time to get it and to give it back, around the body it runs
-  const lock = (core.deployer as unknown as { d: { lock: { with: Fn } } }).d.lock;
+  const lock = deps.lock;
   p.wrap(lock, 'with', 'lock.with');
   const timed = lock.with;
   lock.with = (fn: unknown, onWait: unknown) =>
@@ -122,6 +146,8 @@ export function instrument(core: Core, p: Profiler): void {
     }, onWait);
 }
 
+const GIT_IN_COMMIT = ['add', 'commit', 'rev-parse', 'push', 'update-ref'];
+
 /** The phases of `/promote`, in the order they happen (median and p95 per iteration, ms). */
 export function promotePhases(p: Profiler): PhaseRow[] {
   const git = (sub: string) => p.spanRow(`git ${sub}`, `      git ${sub}`);
@@ -129,11 +155,14 @@ export function promotePhases(p: Profiler): PhaseRow[] {
     p.between('exec.start', 'exec.end', 'total: command in → reply'),
     p.between('exec.start', 'submit.start', '  parse, resolve app/env/release, policy gate'),
     p.spanRow('redis releases.list', '    redis releases.list (resolve version)'),
+    p.spanRow('redis releases.blocked', '    redis releases.blocked (here and in plan)'),
+    p.spanRow('redis envLocks.get', '    redis envLocks.get (here and in plan)'),
     p.between('submit.start', 'add.start', '  queue events ready'),
     p.spanRow('bullmq queue.add', '  bullmq queue.add'),
     p.between('add.end', 'deploy.start', '  worker picks up the job'),
     p.between('deploy.start', 'lock.body.start', '  branch lock acquire'),
-    p.between('lock.body.start', 'plan.start', '    repo.ensure'),
+    p.between('lock.body.start', 'plan.start', '    before plan (repo.ensure, head hint)'),
+    p.spanRow('redis headHint.get', '      redis headHint.get'),
     p.spanRow('deployer.plan', '    plan (read manifest twice, release, policy again, edit)'),
     p.spanRow('repo.readFile', '      repo.readFile'),
     p.spanRow('redis releases.get', '      redis releases.get'),
@@ -144,6 +173,11 @@ export function promotePhases(p: Profiler): PhaseRow[] {
     git('rev-parse'),
     git('push'),
     git('update-ref'),
+    ...p
+      .labels('git ')
+      .filter((l) => !GIT_IN_COMMIT.includes(l.slice(4)))
+      .map((l) => p.spanRow(l, `      ${l} (elsewhere)`)),
+    p.spanRow('redis headHint.set', '    redis headHint.set'),
     p.between('lock.body.end', 'deploy.end', '  branch lock release'),
     p.between('deploy.end', 'submit.end', '  job done → waiter (bus.publish, BullMQ finish, QueueEvents)'),
     p.spanRow('redis bus.publish', '    redis bus.publish'),
@@ -160,6 +194,11 @@ export function historyPhases(p: Profiler): PhaseRow[] {
     p.spanRow('git log', '    git log'),
     ...p.labels('git ').filter((l) => l !== 'git log').map((l) => p.spanRow(l, `    ${l}`)),
   ];
+}
+
+/** The steps of a baseline timed by hand (`Profiler.time`), in the order they happened. */
+export function baselinePhases(p: Profiler): PhaseRow[] {
+  return [p.between('exec.start', 'exec.end', 'total'), ...p.labelsInOrder().map((l) => p.spanRow(l, `  ${l}`))];
 }
 
 /** A markdown table of phases. */

@@ -11,8 +11,8 @@ import { deployMessage } from '../src/gitops/trailers.js';
 import { createGantry, type Gantry } from '../src/runtime/gantry.js';
 import { silentLogger } from '../src/util/logger.js';
 import { appName, copyRepo, ensureDeployRepo, git, imageRepo, manifestPath, type DeployRepoSpec } from './deploy-repo.js';
-import { historyPhases, instrument, Profiler, promotePhases, renderPhases } from './profile.js';
-import { compare, type Benchmark, type BenchContext, type Figure } from './report.js';
+import { baselinePhases, historyPhases, instrument, Profiler, promotePhases, renderPhases } from './profile.js';
+import { compare, type Benchmark, type BenchContext } from './report.js';
 
 /**
  * `/promote <app> <version> prod` end to end through a real gantry (real Redis, BullMQ workers,
@@ -70,53 +70,88 @@ export const promoteBench: Benchmark = {
       const actor = actorFor(config, 'shell:bench');
 
       ctx.log(`promote: ${WARMUP} warmups + ${ITERATIONS} iterations each, gantry and git CLI alternating`);
-      const promote = await measure(
+      // iteration i promotes VERSIONS[i % 2] in both repos: every promotion changes the image
+      const promote = await alternate(
+        WARMUP,
+        ITERATIONS,
         (i) => promoteWithGantry(core, actor, VERSIONS[i % 2]!),
         (i) => promoteWithCli(baselineDir, actor, VERSIONS[i % 2]!),
       );
-      await checkSameHistory(gantryBare, baselineBare);
+      const promoted = WARMUP + ITERATIONS;
+      await checkSameHistory(gantryBare, baselineBare, promoted);
 
       ctx.log(`history: ${WARMUP} warmups + ${ITERATIONS} iterations each`);
-      const history = await measure(
+      const history = await alternate(
+        WARMUP,
+        ITERATIONS,
         () => historyWithGantry(core, actor),
         () => historyWithCli(core.repo.dir),
       );
 
       ctx.log(`profile: ${PROFILE_ITERATIONS} more of each, with timed wrappers`);
-      const p = new Profiler();
-      instrument(core, p);
-      for (let i = 0; i < PROFILE_ITERATIONS; i++) {
-        await profiled(p, () => promoteWithGantry(core, actor, VERSIONS[(WARMUP + ITERATIONS + i) % 2]!));
-      }
-      ctx.note(renderPhases(`### /promote ${PROMOTE_APP} <version> ${ENV}: where the time goes`, promotePhases(p)));
-      const h = new Profiler();
-      instrument(core, h);
-      for (let i = 0; i < PROFILE_ITERATIONS; i++) await profiled(h, () => historyWithGantry(core, actor));
-      ctx.note(renderPhases(`### /history ${HISTORY_APP} ${ENV}: where the time goes`, historyPhases(h)));
+      await profile(ctx, core, actor, baselineDir, promoted);
 
-      const figures: Figure[] = [...compare('promote', 'ms', promote.a, promote.b, TARGET), ...compare('history', 'ms', history.a, history.b)];
-      return figures;
+      if (process.env.BENCH_SAMPLES) {
+        for (const [name, t] of Object.entries({ promote, history })) {
+          ctx.log(`${name} samples, gantry:   ${t.a.map((x) => x.toFixed(0)).join(' ')}`);
+          ctx.log(`${name} samples, baseline: ${t.b.map((x) => x.toFixed(0)).join(' ')}`);
+        }
+      }
+      return [...compare('promote', 'ms', promote.a, promote.b, TARGET), ...compare('history', 'ms', history.a, history.b)];
     } finally {
-      await gantry?.close();
-      await ctx.wipePrefix(prefix);
+      if (gantry) {
+        await gantry.close();
+        await ctx.wipePrefix(prefix);
+      }
       rmSync(runDir, { recursive: true, force: true });
     }
   },
 };
 
-/** Runs warmups, then iterations of a and b alternating which goes first; returns the timings. */
-async function measure(a: (i: number) => Promise<void>, b: (i: number) => Promise<void>): Promise<{ a: number[]; b: number[] }> {
+/**
+ * Runs a and b `warmup + iterations` times each, alternating which goes first, so drift and
+ * noise from the rest of the machine hit both; returns the timings after the warmups.
+ */
+async function alternate(
+  warmup: number,
+  iterations: number,
+  a: (i: number) => Promise<void>,
+  b: (i: number) => Promise<void>,
+): Promise<{ a: number[]; b: number[] }> {
   const out = { a: [] as number[], b: [] as number[] };
-  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+  for (let i = 0; i < warmup + iterations; i++) {
     const first = i % 2 === 0 ? 'a' : 'b';
     for (const which of [first, first === 'a' ? 'b' : 'a'] as const) {
       const t = performance.now();
-      await bounded(which === 'a' ? a(i) : b(i), which);
+      await bounded(which === 'a' ? a(i) : b(i), which === 'a' ? 'gantry' : 'baseline');
       const took = performance.now() - t;
-      if (i >= WARMUP) out[which].push(took);
+      if (i >= warmup) out[which].push(took);
     }
   }
   return out;
+}
+
+/** Where the time goes: the same commands again, gantry's with timed wrappers on its parts. */
+async function profile(ctx: BenchContext, core: Core, actor: Actor, baselineDir: string, promoted: number): Promise<void> {
+  const [gp, bp, gh, bh] = [new Profiler(), new Profiler(), new Profiler(), new Profiler()];
+  instrument(core, gp);
+  await alternate(
+    0,
+    PROFILE_ITERATIONS,
+    (i) => profiled(gp, () => promoteWithGantry(core, actor, VERSIONS[(promoted + i) % 2]!)),
+    (i) => profiled(bp, () => promoteWithCli(baselineDir, actor, VERSIONS[(promoted + i) % 2]!, bp)),
+  );
+  ctx.note(renderPhases(`### /promote ${PROMOTE_APP} <version> ${ENV}: where gantry's time goes`, promotePhases(gp)));
+  ctx.note(renderPhases('### the same promotion with the git CLI alone (baseline)', baselinePhases(bp)));
+  instrument(core, gh);
+  await alternate(
+    0,
+    PROFILE_ITERATIONS,
+    () => profiled(gh, () => historyWithGantry(core, actor)),
+    () => profiled(bh, () => historyWithCli(core.repo.dir)),
+  );
+  ctx.note(renderPhases(`### /history ${HISTORY_APP} ${ENV}: where gantry's time goes`, historyPhases(gh)));
+  ctx.note(renderPhases('### the same git log, alone (baseline)', baselinePhases(bh)));
 }
 
 async function profiled(p: Profiler, fn: () => Promise<void>): Promise<void> {
@@ -164,14 +199,15 @@ async function promoteWithGantry(core: Core, actor: Actor, version: string): Pro
 }
 
 /** The same edit, commit (same trailers) and push, with node fs and the git CLI alone. */
-async function promoteWithCli(dir: string, actor: Actor, version: string): Promise<void> {
+async function promoteWithCli(dir: string, actor: Actor, version: string, p?: Profiler): Promise<void> {
+  const step = <T>(label: string, fn: () => Promise<T>) => (p ? p.time(label, fn) : fn());
   const rel = manifestPath(PROMOTE_APP, ENV);
   const file = path.join(dir, rel);
-  const before = await readFile(file, 'utf8');
+  const before = await step('read manifest', () => readFile(file, 'utf8'));
   const image = new RegExp(`(image: ${imageRepo(PROMOTE_APP).replace(/[.]/g, '\\.')}):(\\S+)`);
   const previous = image.exec(before)?.[2];
   if (previous === undefined) throw new Error(`baseline: no image line in ${rel}`);
-  await writeFile(file, before.replace(image, `$1:${version}`));
+  await step('write manifest', () => writeFile(file, before.replace(image, `$1:${version}`)));
   const message = deployMessage({
     app: PROMOTE_APP,
     env: ENV,
@@ -182,9 +218,9 @@ async function promoteWithCli(dir: string, actor: Actor, version: string): Promi
     previousVersion: previous,
     request: `promote-${randomUUID()}`,
   });
-  await git(['add', '--', rel], dir);
-  await git(['commit', '-q', '-F', '-'], dir, message);
-  await git(['push', '-q', 'origin', `HEAD:refs/heads/${BRANCH}`], dir);
+  await step('git add', () => git(['add', '--', rel], dir));
+  await step('git commit', () => git(['commit', '-q', '-F', '-'], dir, message));
+  await step('git push', () => git(['push', '-q', 'origin', `HEAD:refs/heads/${BRANCH}`], dir));
 }
 
 async function historyWithGantry(core: Core, actor: Actor): Promise<void> {
@@ -210,11 +246,11 @@ async function cliClone(bare: string, dir: string): Promise<string> {
 }
 
 /** Both deploy repos got the same number of commits and the same manifest. */
-async function checkSameHistory(a: string, b: string): Promise<void> {
+async function checkSameHistory(a: string, b: string, promotions: number): Promise<void> {
   const count = async (bare: string) => (await git(['rev-list', '--count', BRANCH], bare)).trim();
   const file = async (bare: string) => git(['show', `${BRANCH}:${manifestPath(PROMOTE_APP, ENV)}`], bare);
   const [ca, cb, fa, fb] = await Promise.all([count(a), count(b), file(a), file(b)]);
-  if (ca !== cb || Number(ca) !== SPEC.commits + WARMUP + ITERATIONS) throw new Error(`commit counts differ: gantry ${ca}, baseline ${cb}`);
+  if (ca !== cb || Number(ca) !== SPEC.commits + promotions) throw new Error(`commit counts differ: gantry ${ca}, baseline ${cb}`);
   if (fa !== fb) throw new Error('gantry and the baseline wrote different manifests');
 }
 

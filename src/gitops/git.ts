@@ -112,6 +112,17 @@ export class GitRepo {
     return this.must(['show', `${sha}:${rel}`], `git show ${sha.slice(0, 7)}:${rel}`);
   }
 
+  /** The local branch's commit, read from its loose ref file when there is one (no process). */
+  private async branchHead(): Promise<string> {
+    try {
+      const sha = (await readFile(path.join(this.dir, '.git', 'refs', 'heads', this.opts.branch), 'utf8')).trim();
+      if (/^[0-9a-f]{40,64}$/.test(sha)) return sha;
+    } catch {
+      // packed or unusual ref storage: ask git
+    }
+    return this.head();
+  }
+
   async head(): Promise<string> {
     return (await this.must(['rev-parse', 'HEAD'], 'git rev-parse')).trim();
   }
@@ -125,11 +136,10 @@ export class GitRepo {
     try {
       await this.must(['add', '--', ...files.map((f) => f.path)], 'git add');
       await this.must(['commit', '-q', '--no-verify', '-F', '-'], 'git commit', message);
-      const sha = await this.head();
+      const sha = await this.branchHead();
+      // the push also moves refs/remotes/origin/<branch> (it matches the clone's fetch refspec)
       const push = await this.git(['push', '-q', '--porcelain', 'origin', `HEAD:refs/heads/${this.opts.branch}`]);
       if (push.code === 0) {
-        // the remote now equals our HEAD: keep the tracking ref in step without a fetch
-        await this.must(['update-ref', `refs/remotes/origin/${this.opts.branch}`, sha], 'git update-ref');
         this.known = sha;
         return { sha };
       }

@@ -27,6 +27,10 @@ describe('/promote through the shell adapter', () => {
     expect(t.requestedBy).toEqual({ id: 'shell:carol', name: 'carol' });
     expect(message).toContain('Gantry-Requested-By: shell:carol (carol)');
     expect(reply.result?.commit).toBe(await h.head());
+    // the warm clone's tracking ref moved with the push, so a later reset cannot drop the commit
+    const { run } = await import('../../src/util/exec.js');
+    const tracking = await run('git', ['-C', h.gantry.core.repo.dir, 'rev-parse', 'refs/remotes/origin/main']);
+    expect(tracking.stdout.trim()).toBe(await h.head());
   });
 
   it('refuses a version out of order, then allows it once it ran in the environment before', async () => {
