@@ -76,6 +76,8 @@ export interface SmokeTestSpec {
   command: string[];
   timeoutMs: number;
   env?: Record<string, string>;
+  /** memory limit in bytes (default 256 MiB, no swap on top) */
+  memoryBytes?: number;
 }
 
 export interface SmokeTestResult {
@@ -83,4 +85,6 @@ export interface SmokeTestResult {
   timedOut: boolean;
   outputTail: string;
   durationMs: number;
+  /** set when the caller's signal stopped it (exitCode is then null) */
+  cancelled?: boolean;
 }

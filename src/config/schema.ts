@@ -141,6 +141,44 @@ export const UserSchema = z
   .strict();
 export type User = z.infer<typeof UserSchema>;
 
+/** Events that notification rules can name (src/notify/events.ts). */
+export const EVENT_TYPES = [
+  'deployed',
+  'rolled-back',
+  'deploy-failed',
+  'approval-requested',
+  'approval-approved',
+  'approval-denied',
+  'approval-expired',
+  'locked',
+  'unlocked',
+  'blocked',
+  'unblocked',
+  'release-added',
+  'release-built',
+  'build-succeeded',
+  'build-failed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Where a notification goes: `slack:#deploys` or `slack:C0123`, `dingtalk:<robot>`, `email:<address>`, `webhook:<name>`. */
+export const TargetSchema = z
+  .string()
+  .regex(/^(slack:(#[a-z0-9._-]{1,80}|[CGD][A-Z0-9]{2,30})|dingtalk:[A-Za-z0-9_-]{1,64}|email:[^\s@]+@[^\s@]+|webhook:[A-Za-z0-9_-]{1,64})$/, {
+    message: 'must be slack:#channel, slack:<channel id>, dingtalk:<robot>, email:<address> or webhook:<name>',
+  });
+
+export const NotifyRuleSchema = z
+  .object({
+    events: z.array(z.enum(EVENT_TYPES)).min(1),
+    /** only these apps / environments (default: all) */
+    apps: z.array(z.string()).optional(),
+    environments: z.array(z.string()).optional(),
+    to: z.array(TargetSchema).min(1),
+  })
+  .strict();
+export type NotifyRule = z.infer<typeof NotifyRuleSchema>;
+
 export const DeployRepoSchema = z
   .object({
     /** a local path, file://, ssh or https URL. Credentials come from GANTRY_DEPLOY_TOKEN, never from here. */
@@ -158,6 +196,8 @@ export const DeployRepoSchema = z
     pushRetries: z.number().int().min(0).max(50).default(8),
     /** how often the warm clone is refreshed in the background (0 = only when needed) */
     refreshInterval: DurationSchema.default('30s'),
+    /** web page of the repo, for commit links in chat (derived for https URLs of GitHub/GitLab) */
+    webUrl: z.string().url().optional(),
   })
   .strict();
 export type DeployRepo = z.infer<typeof DeployRepoSchema>;
@@ -177,6 +217,8 @@ export const ConfigSchema = z
       .default({ host: '127.0.0.1', port: 3000 }),
     /** how many releases per app the catalog keeps */
     releases: z.object({ keep: z.number().int().min(1).default(200) }).strict().default({ keep: 200 }),
+    /** which events go where: each rule maps events × apps × environments to targets */
+    notify: z.array(NotifyRuleSchema).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -207,6 +249,14 @@ export const ConfigSchema = z
       });
     }
     for (const [group, members] of Object.entries(cfg.groups)) checkPrincipals(members, ['groups', group]);
+    cfg.notify.forEach((rule, i) => {
+      rule.apps?.forEach((a, j) => {
+        if (!(a in cfg.apps)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'apps', j], message: `app "${a}" is not defined` });
+      });
+      rule.environments?.forEach((e, j) => {
+        if (!envs.includes(e)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'environments', j], message: `environment "${e}" is not defined` });
+      });
+    });
     checkPrincipals(cfg.block, ['block']);
     for (const [appName, app] of Object.entries(cfg.apps)) {
       for (const [envName, files] of Object.entries(app.deploy)) {

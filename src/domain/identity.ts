@@ -19,10 +19,22 @@ export function parseActor(s: string): Actor {
   return m ? { id: m[1]!, ...(m[2] ? { name: m[2] } : {}) } : { id: s.trim() };
 }
 
+/**
+ * Identities a platform vouched for as belonging to a config user although the config does not
+ * list them (Slack users matched by their profile e-mail). Keyed by identity, so it holds only
+ * what a platform said about its own users.
+ */
+const resolved = new Map<string, string>();
+
+export function rememberUser(id: string, user: string): void {
+  resolved.set(id, user);
+}
+
 /** The config user an identity belongs to, if any. */
 export function userOf(config: Config, id: string): string | undefined {
   for (const [name, user] of Object.entries(config.users)) if (user.ids.includes(id)) return name;
-  return undefined;
+  const r = resolved.get(id);
+  return r !== undefined && r in config.users ? r : undefined;
 }
 
 /** Resolves an identity to the actor gantry knows (adds the user's name). */

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DeployRequest, DeployResult } from '../domain/deploy.js';
 import type { Actor } from '../domain/identity.js';
+import type { Release } from '../domain/release.js';
 import type { Approval } from '../store/approvals.js';
 import type { Keys } from '../store/redis.js';
 
@@ -11,27 +13,71 @@ export type GantryEvent =
   | { type: 'approval-requested' | 'approval-expired' | 'approval-denied' | 'approval-approved'; approval: Approval }
   | { type: 'locked' | 'unlocked'; env: string; by: Actor; reason: string }
   | { type: 'blocked' | 'unblocked'; app: string; version: string; by: Actor; reason: string }
-  | { type: 'release-added'; app: string; version: string; by: string };
+  | { type: 'release-added'; app: string; version: string; by: string }
+  | { type: 'build-succeeded'; build: BuildReport & { ref: string; digest: string } }
+  | { type: 'build-failed'; build: BuildReport; stage: string; message: string }
+  | {
+      type: 'release-built';
+      release: Release;
+      trigger: { kind: 'tag' | 'branch'; name: string };
+      /** what the auto-deploy rules did: queued, or why not */
+      autoDeploy: { env: string; queued: boolean; reason?: string }[];
+    };
+
+/** One image build of a commit (GitHub App), as chat reports show it. */
+export interface BuildReport {
+  app: string;
+  image: string;
+  /** owner/name of the source repo */
+  repo: string;
+  sha: string;
+  /** `pr #42`, `branch main`, `tag v1.2.3` */
+  trigger: string;
+  version: string;
+  /** the check run */
+  url?: string;
+}
 
 /** Publishes events on a Redis channel so adapters in any process (shell, Slack, …) hear them. */
+/** An event as published: with an id (deliveries are idempotent per id) and a time. */
+export type StoredEvent = GantryEvent & { id: string; at: string };
+
+/**
+ * Publishes events twice: live on a Redis channel, so adapters in any process (shell, …) hear
+ * them at once, and durably through `sink` (the notification queue), which delivers them to the
+ * configured channels with retries. Publishing never fails a deployment: the caller has already
+ * done the work the event reports.
+ */
 export class EventBus {
+  private sink: ((e: StoredEvent) => Promise<void>) | undefined;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    private readonly onError: (err: unknown, e: StoredEvent) => void = () => undefined,
   ) {}
 
   get channel(): string {
     return this.keys.k('events');
   }
 
-  async publish(event: GantryEvent): Promise<void> {
-    await this.redis.publish(this.channel, JSON.stringify({ ...event, at: new Date().toISOString() }));
+  /** Where events go durably (set once the notification queue exists). */
+  setSink(sink: (e: StoredEvent) => Promise<void>): void {
+    this.sink = sink;
+  }
+
+  /** Never throws: the work the event reports is done, and must not be failed or redone for it. */
+  async publish(event: GantryEvent): Promise<StoredEvent> {
+    const stored = { ...event, id: randomUUID(), at: new Date().toISOString() } as StoredEvent;
+    await this.redis.publish(this.channel, JSON.stringify(stored)).catch((err: unknown) => this.onError(err, stored));
+    await this.sink?.(stored).catch((err: unknown) => this.onError(err, stored));
+    return stored;
   }
 
   /** Subscribes on a connection of its own; returns a function that unsubscribes and closes it. */
-  async subscribe(sub: Redis, onEvent: (e: GantryEvent) => void): Promise<() => Promise<void>> {
+  async subscribe(sub: Redis, onEvent: (e: StoredEvent) => void): Promise<() => Promise<void>> {
     sub.on('message', (channel: string, raw: string) => {
-      if (channel === this.channel) onEvent(JSON.parse(raw) as GantryEvent);
+      if (channel === this.channel) onEvent(JSON.parse(raw) as StoredEvent);
     });
     await sub.subscribe(this.channel);
     return async () => {

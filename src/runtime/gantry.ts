@@ -6,9 +6,10 @@ import { parseDuration } from '../domain/duration.js';
 import { Deployer } from '../gitops/deployer.js';
 import { GitRepo } from '../gitops/git.js';
 import { History } from '../gitops/history.js';
+import { NotifyQueue, startNotifyWorker, type Notifier } from '../notify/delivery.js';
 import { EventBus } from '../notify/events.js';
 import { BranchLock, HeadHint } from '../queue/branch-lock.js';
-import { DeployQueue, startDeployWorkers } from '../queue/deploy-queue.js';
+import { DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
 import { ApprovalStore } from '../store/approvals.js';
 import { EnvLockStore } from '../store/env-locks.js';
 import { connect, Keys } from '../store/redis.js';
@@ -35,8 +36,9 @@ export interface Gantry {
   redis: Redis;
   redisUrl: string;
   prefix: string;
-  /** runs deploy and approval-expiry jobs in this process */
-  startWorkers(concurrency?: number): void;
+  notify: NotifyQueue;
+  /** runs deploy, approval-expiry and notification jobs in this process */
+  startWorkers(concurrency?: number, hooks?: { afterDeploy?: WorkerDeps['afterDeploy']; notifiers?: Notifier[] }): void;
   close(): Promise<void>;
 }
 
@@ -60,12 +62,16 @@ export function createGantry(o: GantryOptions): Gantry {
   const releases = new ReleaseStore(redis, keys, config.releases.keep);
   const envLocks = new EnvLockStore(redis, keys);
   const approvals = new ApprovalStore(redis, keys);
-  const bus = new EventBus(redis, keys);
+  const bus = new EventBus(redis, keys, (err, e) => o.log.error({ err: err instanceof Error ? err.message : String(err), event: e.type, id: e.id }, 'event not published'));
   const lockKey = keys.k('branch-lock', url, config.deployRepo.branch);
   const branchLock = new BranchLock(redis, lockKey);
   const headHint = new HeadHint(redis, lockKey);
   const deployer = new Deployer({ config, repo, history, releases, envLocks, lock: branchLock, headHint, log: o.log, ...(o.now ? { now: o.now } : {}) });
   const queue = new DeployQueue(o.redisUrl, prefix);
+  const notify = new NotifyQueue(o.redisUrl, prefix);
+  bus.setSink(async (e) => {
+    await notify.fanOut(config, e);
+  });
   const core: Core = {
     config,
     releases,
@@ -86,14 +92,26 @@ export function createGantry(o: GantryOptions): Gantry {
     redis,
     redisUrl: o.redisUrl,
     prefix,
-    startWorkers(concurrency) {
+    notify,
+    startWorkers(concurrency, hooks) {
       workers.push(
-        startDeployWorkers({ url: o.redisUrl, prefix, deployer, approvals, bus, log: o.log, ...(concurrency ? { concurrency } : {}) }),
+        startDeployWorkers({
+          url: o.redisUrl,
+          prefix,
+          deployer,
+          approvals,
+          bus,
+          log: o.log,
+          ...(concurrency ? { concurrency } : {}),
+          ...(hooks?.afterDeploy ? { afterDeploy: hooks.afterDeploy } : {}),
+        }),
+        startNotifyWorker({ url: o.redisUrl, prefix, notifiers: hooks?.notifiers ?? [], approvals, log: o.log }),
       );
     },
     async close() {
       await Promise.allSettled(workers.map((w) => w.close()));
       await queue.close();
+      await notify.close();
       redis.disconnect();
     },
   };

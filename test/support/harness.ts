@@ -9,7 +9,7 @@ import type { Release } from '../../src/domain/release.js';
 import { createGantry, type Gantry } from '../../src/runtime/gantry.js';
 import { ensureLocalDeployRepo } from '../../src/runtime/local.js';
 import { run } from '../../src/util/exec.js';
-import { silentLogger } from '../../src/util/logger.js';
+import { createLogger, silentLogger } from '../../src/util/logger.js';
 import { redisUrl, tempDir, uniquePrefix, wipePrefix } from './env.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -62,7 +62,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     redisUrl: redisUrl(),
     prefix,
     workdir: path.join(tmp.dir, 'work'),
-    log: silentLogger,
+    // GANTRY_TEST_LOG=debug shows gantry's logs while debugging a test
+    log: process.env.GANTRY_TEST_LOG ? createLogger({ level: process.env.GANTRY_TEST_LOG }) : silentLogger,
     ...(o.now ? { now: o.now } : {}),
   });
   if (o.workers !== false) gantry.startWorkers();

@@ -1,0 +1,84 @@
+import type Docker from 'dockerode';
+import { errorText } from './docker-build.js';
+import { engineError, jsonLines } from './json-lines.js';
+import type { LogTail } from './log-tail.js';
+import type { BuildSpec } from './types.js';
+
+/**
+ * Pushing tags and pulling cache images. The registry's manifest digest comes from the push
+ * stream's `aux.Digest`, the value the registry computed, never from a local guess.
+ */
+
+// per-layer progress the log tail does not need; "Pushed", "Layer already exists" and the digest line stay
+const NOISE = new Set(['Preparing', 'Waiting', 'Pushing', 'Downloading', 'Extracting', 'Verifying Checksum', 'Download complete', 'Pull complete']);
+
+export type PushRun = { ok: true; digest: string } | { ok: false; message: string };
+
+export async function pushTags(docker: Docker, spec: BuildSpec, o: { signal: AbortSignal; tail: LogTail }): Promise<PushRun> {
+  let digest: string | undefined;
+  for (const tag of spec.tags) {
+    const ref = `${spec.repository}:${tag}`;
+    const r = await follow(
+      () => docker.getImage(spec.repository).push({ tag, ...(spec.auth ? { authconfig: { ...spec.auth } } : {}), abortSignal: o.signal }),
+      o,
+    );
+    if (!r.ok) return { ok: false, message: `push of ${ref} failed: ${r.message}` };
+    if (!r.digest) return { ok: false, message: `push of ${ref}: the registry reported no manifest digest` };
+    // every tag names the same image, so the registry must return one digest for all
+    if (digest && r.digest !== digest) return { ok: false, message: `push of ${ref} gave digest ${r.digest}, the first tag gave ${digest}` };
+    digest = r.digest;
+  }
+  if (!digest) return { ok: false, message: 'no tag to push' };
+  return { ok: true, digest };
+}
+
+/**
+ * Makes the `cacheFrom` images present locally (the classic builder only uses local images as
+ * cache). Best effort: a missing cache image makes a slower build, not a failed one.
+ */
+export async function pullCacheImages(docker: Docker, spec: BuildSpec, o: { signal: AbortSignal; tail: LogTail }): Promise<void> {
+  for (const ref of spec.cacheFrom ?? []) {
+    const present = await docker
+      .getImage(ref)
+      .inspect()
+      .then(() => true, () => false);
+    if (present || o.signal.aborted) continue;
+    const r = await follow(() => docker.pull(ref, { ...(spec.auth ? { authconfig: { ...spec.auth } } : {}), abortSignal: o.signal }), o);
+    o.tail.line(r.ok ? `cache image ${ref} pulled` : `cache image ${ref} not pulled (building without it): ${r.message}`);
+  }
+}
+
+/** Reads one push or pull stream to its end. */
+async function follow(
+  start: () => Promise<NodeJS.ReadableStream>,
+  o: { signal: AbortSignal; tail: LogTail },
+): Promise<{ ok: true; digest?: string } | { ok: false; message: string }> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await start();
+  } catch (e) {
+    if (o.signal.aborted) throw o.signal.reason;
+    return { ok: false, message: errorText(e) };
+  }
+  const onAbort = () => (stream as { destroy?: () => void }).destroy?.();
+  o.signal.addEventListener('abort', onAbort, { once: true });
+  let digest: string | undefined;
+  try {
+    for await (const m of jsonLines(stream)) {
+      const err = engineError(m);
+      if (err) {
+        o.tail.line(`ERROR: ${err}`);
+        return { ok: false, message: err };
+      }
+      if (m.aux?.Digest) digest = m.aux.Digest;
+      if (m.status && !NOISE.has(m.status)) o.tail.line(m.id ? `${m.id}: ${m.status}` : m.status);
+    }
+  } catch (e) {
+    if (o.signal.aborted) throw o.signal.reason;
+    return { ok: false, message: `the stream from the Docker daemon broke: ${errorText(e)}` };
+  } finally {
+    o.signal.removeEventListener('abort', onAbort);
+  }
+  if (o.signal.aborted) throw o.signal.reason;
+  return digest ? { ok: true, digest } : { ok: true };
+}

@@ -1,0 +1,174 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type Docker from 'dockerode';
+import { BUILD_QUEUE, CancelListener, type BuildJobData, type BuildJobResult, type BuildQueue } from '../queue/build-queue.js';
+import { bullConnection } from '../store/redis.js';
+import type { Logger } from '../util/logger.js';
+import type { BuildFailure, BuildProgress, BuildResult, BuildSpec, BuildSuccess, SmokeTestResult, SmokeTestSpec } from './types.js';
+
+/**
+ * The build worker: runs build jobs on the engine and tells a reporter what happened. It knows
+ * nothing of GitHub; the reporter (src/github/build-reporter.ts) fetches the source and talks to
+ * check runs. Build failures are final (UnrecoverableError); infrastructure faults (engine or
+ * registry away, source download failed) are thrown as plain errors and retried with backoff.
+ */
+export type BuildOutcome =
+  | { kind: 'success'; result: BuildSuccess; smoke?: SmokeTestResult }
+  | { kind: 'failure'; result: BuildFailure }
+  | { kind: 'cancelled'; reason: string };
+
+export interface BuildReporter {
+  /** the gzip'd source tarball of `job.source.sha`; a thrown error with `status` 4xx is final */
+  source(job: BuildJobData, signal: AbortSignal): Promise<NodeJS.ReadableStream>;
+  started(job: BuildJobData): Promise<void>;
+  /** called often; the reporter throttles */
+  progress(job: BuildJobData, p: BuildProgress): void;
+  retrying(job: BuildJobData, message: string, attempt: number): Promise<void>;
+  /** the end of a build; a throw here fails the attempt (retried) */
+  finished(job: BuildJobData, outcome: BuildOutcome): Promise<void>;
+}
+
+export type BuildImageFn = (docker: Docker, spec: BuildSpec, o: { signal?: AbortSignal; onProgress?: (p: BuildProgress) => void; log?: Logger }) => Promise<BuildResult>;
+export type SmokeTestFn = (docker: Docker, spec: SmokeTestSpec, signal?: AbortSignal) => Promise<SmokeTestResult>;
+
+export interface BuildWorkerDeps {
+  redisUrl: string;
+  prefix: string;
+  docker: Docker;
+  builds: BuildQueue;
+  reporter: BuildReporter;
+  buildImage: BuildImageFn;
+  runSmokeTest: SmokeTestFn;
+  concurrency: number;
+  timeoutMs: number;
+  /** registry credentials (same-repo builds) and the fork-only ones; never in a job payload */
+  auth?: { username: string; password: string };
+  forkAuth?: { username: string; password: string };
+  memoryBytes?: number;
+  nanoCpus?: number;
+  /** GANTRY_BUILD_ARG_* values that `{ env }` build args name */
+  argEnv: Record<string, string>;
+  log: Logger;
+}
+
+/** Stages worth another attempt: the engine, the registry or the network, not the Dockerfile. */
+const RETRYABLE_STAGES = new Set<BuildFailure['stage']>(['infrastructure', 'push']);
+
+export function startBuildWorker(d: BuildWorkerDeps): { worker: Worker<BuildJobData, BuildJobResult>; close(): Promise<void> } {
+  const cancels = new CancelListener(d.redisUrl, d.builds.cancelChannel);
+  const worker = new Worker<BuildJobData, BuildJobResult>(BUILD_QUEUE, (job) => runBuild(d, cancels, job), {
+    connection: bullConnection(d.redisUrl),
+    prefix: d.prefix,
+    concurrency: d.concurrency,
+    // a build holds its lock for minutes; renew it well inside the default 30 s
+    lockDuration: 60_000,
+  });
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await cancels.close();
+    },
+  };
+}
+
+export async function runBuild(d: BuildWorkerDeps, cancels: CancelListener, job: Job<BuildJobData, BuildJobResult>): Promise<BuildJobResult> {
+  const data = job.data;
+  const jobId = job.id!;
+  const log = d.log.child({ job: jobId, delivery: data.delivery, attempt: job.attemptsMade + 1 });
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  const ac = new AbortController();
+  let timedOut = false;
+  // listen before looking at the flag: a cancel in between is then heard either way
+  const unwatch = cancels.watch(jobId, () => ac.abort());
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ac.abort();
+  }, d.timeoutMs + 30_000);
+  const cancelled = async (fallback: string) => {
+    const reason = (await d.builds.cancelled(jobId)) ?? fallback;
+    await d.reporter.finished(data, { kind: 'cancelled', reason });
+    log.info({ reason }, 'build cancelled');
+    return new UnrecoverableError(`BUILD_CANCELLED: ${reason}`);
+  };
+  try {
+    const flagged = await d.builds.cancelled(jobId);
+    if (flagged) throw await cancelled(flagged);
+    await d.reporter.started(data);
+    let source: NodeJS.ReadableStream;
+    try {
+      source = await d.reporter.source(data, ac.signal);
+    } catch (e) {
+      if (ac.signal.aborted && !timedOut) throw await cancelled('cancelled');
+      const status = (e as { status?: number }).status;
+      const message = `source tarball of ${data.source.sha}: ${e instanceof Error ? e.message : String(e)}`;
+      if (status !== undefined && status >= 400 && status < 500) {
+        await d.reporter.finished(data, { kind: 'failure', result: { ok: false, stage: 'context', message, durationMs: 0, logTail: '' } });
+        throw new UnrecoverableError(`BUILD_FAILED: context: ${message}`);
+      }
+      return await retryOrFail(d, data, log, lastAttempt, job.attemptsMade + 1, { ok: false, stage: 'infrastructure', message, durationMs: 0, logTail: '' });
+    }
+    const spec = buildSpec(d, data, source);
+    const result = await d.buildImage(d.docker, spec, { signal: ac.signal, onProgress: (p) => d.reporter.progress(data, p), log });
+    if (!result.ok) {
+      if (result.stage === 'cancelled' && !timedOut) throw await cancelled('cancelled');
+      const failure: BuildFailure = timedOut && result.stage === 'cancelled' ? { ...result, stage: 'timeout', message: `build took longer than ${d.timeoutMs} ms` } : result;
+      if (RETRYABLE_STAGES.has(failure.stage)) return await retryOrFail(d, data, log, lastAttempt, job.attemptsMade + 1, failure);
+      await d.reporter.finished(data, { kind: 'failure', result: failure });
+      log.info({ stage: failure.stage, step: failure.failedStep?.step }, 'build failed');
+      throw new UnrecoverableError(`BUILD_FAILED: ${failure.stage}: ${failure.message}`);
+    }
+    let smoke: SmokeTestResult | undefined;
+    if (data.test) {
+      d.reporter.progress(data, { phase: 'test', instruction: data.test.command.join(' ') });
+      smoke = await d.runSmokeTest(d.docker, { image: `${result.repository}@${result.digest}`, command: data.test.command, timeoutMs: data.test.timeoutMs, env: data.test.env }, ac.signal);
+      if (ac.signal.aborted && !timedOut) throw await cancelled('cancelled');
+    }
+    await d.reporter.finished(data, { kind: 'success', result, ...(smoke ? { smoke } : {}) });
+    log.info({ ref: result.ref, digest: result.digest, ms: result.durationMs, smoke: smoke?.exitCode }, 'build succeeded');
+    if (smoke && (smoke.exitCode !== 0 || smoke.timedOut)) {
+      throw new UnrecoverableError(`SMOKE_TEST_FAILED: ${smoke.timedOut ? 'timed out' : `exit ${smoke.exitCode}`}`);
+    }
+    return { ok: true, ref: result.ref, digest: result.digest };
+  } finally {
+    clearTimeout(timer);
+    unwatch();
+  }
+}
+
+/** An infrastructure fault: a plain error (BullMQ retries with backoff) unless this was the last attempt. */
+async function retryOrFail(d: BuildWorkerDeps, data: BuildJobData, log: Logger, last: boolean, attempt: number, failure: BuildFailure): Promise<never> {
+  log.warn({ stage: failure.stage, err: failure.message, last }, 'build attempt failed');
+  if (last) {
+    await d.reporter.finished(data, { kind: 'failure', result: failure });
+    throw new UnrecoverableError(`BUILD_FAILED: ${failure.stage}: ${failure.message}`);
+  }
+  await d.reporter.retrying(data, `${failure.stage}: ${failure.message}`, attempt);
+  throw new Error(`BUILD_INFRASTRUCTURE: ${failure.stage}: ${failure.message}`);
+}
+
+/** The engine's spec for a job; credentials and GANTRY_BUILD_ARG_* values are added here, not in the payload. */
+export function buildSpec(d: Pick<BuildWorkerDeps, 'auth' | 'forkAuth' | 'argEnv' | 'timeoutMs' | 'memoryBytes' | 'nanoCpus'>, data: BuildJobData, source: NodeJS.ReadableStream): BuildSpec {
+  const fork = data.trigger.kind === 'pr' && data.trigger.fork;
+  const buildArgs: Record<string, string> = {};
+  for (const [name, a] of Object.entries(data.args)) {
+    if ('value' in a) buildArgs[name] = a.value;
+    else if (!fork && d.argEnv[a.env] !== undefined) buildArgs[name] = d.argEnv[a.env]!;
+  }
+  const creds = fork ? d.forkAuth : d.auth;
+  const serveraddress = data.repository.split('/')[0]!;
+  return {
+    source,
+    dockerfile: data.dockerfile,
+    context: data.context,
+    ...(data.target ? { target: data.target } : {}),
+    buildArgs,
+    repository: data.repository,
+    tags: data.tags,
+    labels: { ...data.labels, 'org.opencontainers.image.created': new Date().toISOString() },
+    cacheFrom: data.cacheFrom,
+    ...(d.memoryBytes ? { memoryBytes: d.memoryBytes } : {}),
+    ...(d.nanoCpus ? { nanoCpus: d.nanoCpus } : {}),
+    ...(creds ? { auth: { ...creds, serveraddress } } : {}),
+    timeoutMs: d.timeoutMs,
+  };
+}

@@ -1,0 +1,264 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Core } from '../commands/context.js';
+import { isGantryError } from '../domain/errors.js';
+import { buildJobId, type BuildQueue, type BuildTrigger } from '../queue/build-queue.js';
+import { bullConnection, type Keys } from '../store/redis.js';
+import type { Logger } from '../util/logger.js';
+import { cancelledOutput, checkName, configErrorOutput, createCheckRun, externalId, parseExternalId, queuedOutput, updateCheckRun, type Octokit } from './check-run.js';
+import type { EventJob } from './events.js';
+import { EVENT_QUEUE } from './ingest.js';
+import { cacheBranches, planBuilds, pushBuilds, sha7 } from './plan.js';
+import { GhKeys } from './keys.js';
+import { defaultRepoConfig, errorLine, fetchRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from './repo-config.js';
+
+export interface GithubAuth {
+  /** an Octokit authenticated as the installation */
+  installation(id: number): Promise<Octokit>;
+}
+
+export interface EventWorkerDeps {
+  core: Core;
+  redis: Redis;
+  redisUrl: string;
+  keys: Keys;
+  builds: BuildQueue;
+  github: GithubAuth;
+  appId: number;
+  log: Logger;
+  concurrency: number;
+  registryOverride?: string;
+  publicUrl?: string;
+}
+
+const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+const DELIVERY_TTL_S = 3 * 86_400;
+
+/**
+ * The fast queue: turns queued webhook events into check runs and build jobs, and cancels
+ * superseded builds. It never builds, so check runs never wait behind slow builds.
+ */
+export function startEventWorker(d: EventWorkerDeps): Worker<EventJob> {
+  const h = new EventHandler(d);
+  return new Worker<EventJob>(EVENT_QUEUE, (job) => h.handle(job), {
+    connection: bullConnection(d.redisUrl),
+    prefix: d.keys.prefix,
+    concurrency: d.concurrency,
+  });
+}
+
+interface Ctx {
+  ev: EventJob;
+  octokit: Octokit;
+  log: Logger;
+  where: { owner: string; repo: string };
+}
+
+export class EventHandler {
+  private readonly k: GhKeys;
+  constructor(private readonly d: EventWorkerDeps) {
+    this.k = new GhKeys(d.keys);
+  }
+
+  async handle(job: Job<EventJob>): Promise<string> {
+    const ev = job.data;
+    const log = this.d.log.child({ delivery: ev.delivery, job: job.id, event: ev.type, repo: `${ev.owner}/${ev.repo}` });
+    // a redelivery after this job was removed: the mark says it was handled (a retry of this job carries the same token)
+    const token = `${job.id}@${job.timestamp}`;
+    const mark = this.k.delivery(ev.delivery);
+    if (!(await this.d.redis.set(mark, token, 'EX', DELIVERY_TTL_S, 'NX')) && (await this.d.redis.get(mark)) !== token) {
+      log.info('delivery seen before: ignored');
+      return 'duplicate';
+    }
+    const ctx: Ctx = { ev, octokit: await this.d.github.installation(ev.installationId), log, where: { owner: ev.owner, repo: ev.repo } };
+    switch (ev.type) {
+      case 'pr':
+        return this.pullRequest(ctx, ev);
+      case 'push':
+        return this.push(ctx, ev);
+      case 'build-command':
+        return this.buildCommand(ctx, ev);
+      case 'rerun-check':
+        return this.rerunCheck(ctx, ev);
+      case 'rerun-suite':
+        return this.rerunSuite(ctx, ev);
+    }
+  }
+
+  private async pullRequest(ctx: Ctx, ev: Extract<EventJob, { type: 'pr' }>): Promise<string> {
+    if (ev.action === 'close') {
+      await this.cancelPr(ctx, ev.number, 'the pull request was closed');
+      return 'cancelled';
+    }
+    await this.cancelPr(ctx, ev.number, `superseded by ${sha7(ev.sha)}`, ev.sha);
+    if (ev.fork && !(await this.d.redis.sismember(this.k.forkAllowed(ev.owner, ev.repo, ev.number), ev.sha))) {
+      ctx.log.info({ pr: ev.number, sha: ev.sha }, 'fork pull request not built: a user with write access must comment /gantry build');
+      return 'fork-waiting';
+    }
+    const trigger: BuildTrigger = { kind: 'pr', number: ev.number, headRef: ev.headRef, baseRef: ev.baseRef, fork: ev.fork };
+    // a reopened pull request (or a head moved back) builds again even if this commit was built before
+    return this.startBuilds(ctx, trigger, ev.sha, { rerun: true });
+  }
+
+  private async push(ctx: Ctx, ev: Extract<EventJob, { type: 'push' }>): Promise<string> {
+    const trigger: BuildTrigger = { kind: ev.kind, name: ev.name };
+    const rc = await this.repoConfig(ctx, ev.sha);
+    const builds = pushBuilds(ev.kind, ev.name, rc.ok ? rc.rc : defaultRepoConfig(), this.d.core.config);
+    if (!builds) return 'not-built';
+    if (!rc.ok) return this.reportConfigError(ctx, trigger, ev.sha, rc.message);
+    return this.startBuilds(ctx, trigger, ev.sha, { rc: rc.rc });
+  }
+
+  /** `/gantry build` on a pull request: only from users with write access; allows a fork's current head once. */
+  private async buildCommand(ctx: Ctx, ev: Extract<EventJob, { type: 'build-command' }>): Promise<string> {
+    const { data: perm } = await ctx.octokit.rest.repos.getCollaboratorPermissionLevel({ ...ctx.where, username: ev.login });
+    if (perm.permission !== 'admin' && perm.permission !== 'write') {
+      ctx.log.info({ user: ev.login, permission: perm.permission, pr: ev.number }, '/gantry build refused: no write permission');
+      return 'refused';
+    }
+    const { data: pr } = await ctx.octokit.rest.pulls.get({ ...ctx.where, pull_number: ev.number });
+    if (pr.state !== 'open') return 'closed';
+    const fork = pr.head.repo?.full_name !== pr.base.repo.full_name;
+    if (fork) {
+      const key = this.k.forkAllowed(ev.owner, ev.repo, ev.number);
+      await this.d.redis.multi().sadd(key, pr.head.sha).expire(key, 30 * 86_400).exec();
+    }
+    ctx.log.info({ user: ev.login, pr: ev.number, sha: pr.head.sha, fork }, '/gantry build accepted');
+    await this.cancelPr(ctx, ev.number, `superseded by ${sha7(pr.head.sha)}`, pr.head.sha);
+    const trigger: BuildTrigger = { kind: 'pr', number: ev.number, headRef: pr.head.ref, baseRef: pr.base.ref, fork };
+    return this.startBuilds(ctx, trigger, pr.head.sha, { rerun: true });
+  }
+
+  private async rerunCheck(ctx: Ctx, ev: Extract<EventJob, { type: 'rerun-check' }>): Promise<string> {
+    const id = parseExternalId(ev.externalId);
+    if (!id) return 'not-ours';
+    const trigger = await this.triggerOf(ctx, id, ev.sha);
+    if (!trigger) return 'not-allowed';
+    return this.startBuilds(ctx, trigger, ev.sha, { rerun: true, images: [id.image] });
+  }
+
+  private async rerunSuite(ctx: Ctx, ev: Extract<EventJob, { type: 'rerun-suite' }>): Promise<string> {
+    const runs = await ctx.octokit.paginate(ctx.octokit.rest.checks.listForSuite, { ...ctx.where, check_suite_id: ev.suiteId, per_page: 100 });
+    const groups = new Map<string, { id: NonNullable<ReturnType<typeof parseExternalId>>; images: string[] }>();
+    for (const run of runs) {
+      const id = run.app?.id === this.d.appId ? parseExternalId(run.external_id) : undefined;
+      if (!id) continue;
+      const key = `${id.kind}|${id.name}`;
+      const g = groups.get(key) ?? { id, images: [] };
+      g.images.push(id.image);
+      groups.set(key, g);
+    }
+    const out: string[] = [];
+    for (const g of groups.values()) {
+      const trigger = await this.triggerOf(ctx, g.id, ev.sha);
+      if (trigger) out.push(await this.startBuilds(ctx, trigger, ev.sha, { rerun: true, images: g.images }));
+    }
+    return out.join(',') || 'nothing';
+  }
+
+  /** The trigger of an earlier build; a fork pull request only while its head was allowed. */
+  private async triggerOf(ctx: Ctx, id: NonNullable<ReturnType<typeof parseExternalId>>, sha: string): Promise<BuildTrigger | undefined> {
+    if (id.kind !== 'pr') return { kind: id.kind, name: id.name };
+    const number = Number(id.name);
+    const { data: pr } = await ctx.octokit.rest.pulls.get({ ...ctx.where, pull_number: number });
+    const fork = pr.head.repo?.full_name !== pr.base.repo.full_name;
+    if (fork && !(await this.d.redis.sismember(this.k.forkAllowed(ctx.ev.owner, ctx.ev.repo, number), sha))) return undefined;
+    return { kind: 'pr', number, headRef: pr.head.ref, baseRef: pr.base.ref, fork };
+  }
+
+  private async repoConfig(ctx: Ctx, sha: string): Promise<{ ok: true; rc: RepoConfig } | { ok: false; message: string }> {
+    try {
+      return { ok: true, rc: await fetchRepoConfig(ctx.octokit, { owner: ctx.ev.owner, name: ctx.ev.repo }, sha, this.d.core.config, ctx.ev.app) };
+    } catch (e) {
+      if (isGantryError(e) && e.code === 'CONFIG_INVALID') return { ok: false, message: e.message };
+      throw e;
+    }
+  }
+
+  /** One failed check run per image, naming the line and key; nothing is built. */
+  private async reportConfigError(ctx: Ctx, trigger: BuildTrigger, sha: string, message: string): Promise<string> {
+    ctx.log.info({ sha, err: message }, 'invalid repo config: check runs failed');
+    const { conclusion, output } = configErrorOutput(message, REPO_CONFIG_PATH, errorLine(message));
+    for (const image of Object.keys(this.d.core.config.apps[ctx.ev.app]!.images)) {
+      const key = this.k.check(`${buildJobId({ source: this.source(ctx, sha), image, trigger })}#config`, ctx.ev.delivery);
+      if (await this.d.redis.exists(key)) continue;
+      const run = await createCheckRun(ctx.octokit, ctx.where, { sha, name: checkName(image), externalId: externalId(image, trigger), output, completed: { conclusion } });
+      await this.d.redis.set(key, `${run.id} ${run.url}`, 'EX', 86_400);
+    }
+    return 'config-invalid';
+  }
+
+  private source(ctx: Ctx, sha: string) {
+    return { owner: ctx.ev.owner, repo: ctx.ev.repo, installationId: ctx.ev.installationId, sha };
+  }
+
+  /** Check runs first (queued, at once), then the build jobs. Idempotent per job id. */
+  private async startBuilds(ctx: Ctx, trigger: BuildTrigger, sha: string, o: { rerun?: boolean; rc?: RepoConfig; images?: string[] }): Promise<string> {
+    let rc = o.rc;
+    if (!rc) {
+      const r = await this.repoConfig(ctx, sha);
+      if (!r.ok) return this.reportConfigError(ctx, trigger, sha, r.message);
+      rc = r.rc;
+    }
+    if (trigger.kind === 'pr' && !rc.builds.pullRequests) return 'pr-builds-off';
+    const cacheFrom: Record<string, string[]> = {};
+    for (const image of Object.keys(this.d.core.config.apps[ctx.ev.app]!.images)) {
+      const refs = await Promise.all(cacheBranches(trigger).map((b) => this.d.redis.get(this.k.lastImage(ctx.ev.app, image, b))));
+      cacheFrom[image] = [...new Set(refs.filter((r): r is string => !!r))];
+    }
+    const plans = planBuilds({
+      config: this.d.core.config,
+      app: ctx.ev.app,
+      rc,
+      source: this.source(ctx, sha),
+      trigger,
+      delivery: ctx.ev.delivery,
+      cacheFrom,
+      ...(this.d.registryOverride ? { registryOverride: this.d.registryOverride } : {}),
+    }).filter((p) => !o.images || o.images.includes(p.image));
+    let queued = 0;
+    for (const plan of plans) {
+      const jobId = buildJobId(plan);
+      const existing = await this.d.builds.getJob(jobId);
+      if (existing && (LIVE.has(await existing.getState()) || !o.rerun)) continue;
+      // per delivery: a retry of this event reuses its check run, a new request gets a new one
+      const checkKey = this.k.check(jobId, ctx.ev.delivery);
+      let check = await this.d.redis.get(checkKey);
+      if (!check) {
+        const run = await createCheckRun(ctx.octokit, ctx.where, {
+          sha,
+          name: checkName(plan.image),
+          externalId: externalId(plan.image, trigger),
+          output: queuedOutput(plan),
+          ...(this.d.publicUrl ? { detailsUrl: `${this.d.publicUrl}/builds/${encodeURIComponent(jobId)}` } : {}),
+        });
+        check = `${run.id} ${run.url}`;
+        await this.d.redis.set(checkKey, check, 'EX', 86_400);
+      }
+      const [id, url] = check.split(' ');
+      if (trigger.kind === 'pr') {
+        const prKey = this.k.prBuilds(ctx.ev.owner, ctx.ev.repo, trigger.number);
+        await this.d.redis.multi().sadd(prKey, jobId).expire(prKey, 30 * 86_400).exec();
+      }
+      await this.d.builds.add({ ...plan, checkRunId: Number(id), ...(url ? { checkRunUrl: url } : {}) }, { rerun: !!o.rerun });
+      queued++;
+      ctx.log.info({ build: jobId, checkRun: Number(id) }, 'build queued');
+    }
+    return `queued ${queued}`;
+  }
+
+  /** Cancels the pull request's builds of other commits (all of them when `keepSha` is absent). */
+  private async cancelPr(ctx: Ctx, number: number, reason: string, keepSha?: string): Promise<void> {
+    const prKey = this.k.prBuilds(ctx.ev.owner, ctx.ev.repo, number);
+    for (const jobId of await this.d.redis.smembers(prKey)) {
+      if (keepSha && jobId.includes(`@${keepSha}/`)) continue;
+      const r = await this.d.builds.cancel(jobId, reason);
+      // a build that had not started is reported here; a running one by the worker that stops it
+      if (r.outcome === 'removed' && r.data) {
+        await updateCheckRun(ctx.octokit, ctx.where, r.data.checkRunId, cancelledOutput(reason));
+      }
+      await this.d.redis.srem(prKey, jobId);
+      ctx.log.info({ build: jobId, outcome: r.outcome, reason }, 'build cancelled');
+    }
+  }
+}

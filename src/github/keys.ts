@@ -1,0 +1,41 @@
+import type { Keys } from '../store/redis.js';
+
+/** The Redis keys of the GitHub face, in one place. */
+export class GhKeys {
+  constructor(private readonly keys: Keys) {}
+
+  /** a webhook delivery that was handled (redeliveries are ignored) */
+  delivery(id: string): string {
+    return this.keys.k('gh', 'delivery', id);
+  }
+
+  /** the check run (`<id> <url>`) created for a build job by one delivery */
+  check(jobId: string, delivery: string): string {
+    return this.keys.k('gh', 'check', jobId, delivery);
+  }
+
+  /** build jobs of one pull request, to cancel on a new head or on close */
+  prBuilds(owner: string, repo: string, number: number): string {
+    return this.keys.k('gh', 'pr-builds', `${owner}/${repo}`, String(number));
+  }
+
+  /** head SHAs of a fork pull request that a user with write access allowed to build */
+  forkAllowed(owner: string, repo: string, number: number): string {
+    return this.keys.k('gh', 'fork-allowed', `${owner}/${repo}`, String(number));
+  }
+
+  /** the last image built for an app image on a branch (`@tags` for tags): the next build's cache */
+  lastImage(app: string, image: string, branch: string): string {
+    return this.keys.k('gh', 'last-image', app, image, branch);
+  }
+
+  /** images of a release built so far (a release needs every image of the app) */
+  releaseParts(app: string, version: string, sha: string): string {
+    return this.keys.k('gh', 'release-parts', app, version, sha);
+  }
+
+  /** set once the release-built event of a release went out */
+  releaseAnnounced(app: string, version: string, sha: string): string {
+    return this.keys.k('gh', 'release-announced', app, version, sha);
+  }
+}

@@ -1,0 +1,164 @@
+import type Docker from 'dockerode';
+import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
+import { buildImage } from '../build/builder.js';
+import { runSmokeTest } from '../build/smoke-test.js';
+import { startBuildWorker, type BuildImageFn, type SmokeTestFn } from '../build/worker.js';
+import type { Core } from '../commands/context.js';
+import { GantryError } from '../domain/errors.js';
+import type { DeployRequest, DeployResult } from '../domain/deploy.js';
+import { sendJson, type Route } from '../http/server.js';
+import { BuildQueue } from '../queue/build-queue.js';
+import { connect, Keys } from '../store/redis.js';
+import type { Logger } from '../util/logger.js';
+import { gantryApp } from './app.js';
+import { GithubBuildReporter } from './build-reporter.js';
+import type { Octokit } from './check-run.js';
+import { githubDeploymentHook } from './deployments.js';
+import type { GithubSettings } from './env.js';
+import { startEventWorker, type GithubAuth } from './event-worker.js';
+import { Ingest } from './ingest.js';
+
+export const WEBHOOK_PATH = '/api/github/webhooks';
+
+/** What the GitHub face needs from a running gantry (see src/runtime/gantry.ts). */
+export interface GithubFaceDeps {
+  core: Core;
+  redisUrl: string;
+  prefix: string;
+  settings: GithubSettings;
+  log: Logger;
+}
+
+/** A Probot for webhooks and API auth. Credentials come from GithubSettings (env), never logged. */
+export function createGithubProbot(settings: GithubSettings, log: Logger): Probot {
+  return new Probot({
+    appId: settings.appId,
+    privateKey: settings.privateKey,
+    secret: settings.webhookSecret,
+    log: log.child({ name: 'probot' }),
+    ...(settings.apiUrl ? { baseUrl: settings.apiUrl } : {}),
+    Octokit: ProbotOctokit,
+  });
+}
+
+function githubAuth(probot: Probot): GithubAuth & { app(): Promise<Octokit> } {
+  return {
+    installation: async (id) => (await probot.auth(id)) as Octokit,
+    app: async () => (await probot.auth()) as Octokit,
+  };
+}
+
+/**
+ * `gantry web`: the webhook endpoint. Probot verifies the signature; the handlers only queue the
+ * event (durably, in Redis) and answer. `close()` closes the ingest queue's connection.
+ */
+export async function githubRoutes(d: GithubFaceDeps): Promise<{ routes: Route[]; ingest: Ingest; close(): Promise<void> }> {
+  const probot = createGithubProbot(d.settings, d.log);
+  const ingest = new Ingest(d.redisUrl, d.prefix, d.core.config, d.log.child({ face: 'github' }));
+  // not awaited: with Redis away the web face still starts, and deliveries get 5xx until it is back
+  ingest.waitUntilReady().catch((err: unknown) => d.log.warn({ err: String(err) }, 'event queue not ready'));
+  const middleware = await createNodeMiddleware(gantryApp(ingest, d.settings.appId), { probot, webhooksPath: WEBHOOK_PATH });
+  const route: Route = {
+    method: 'POST',
+    path: WEBHOOK_PATH,
+    handler: async (req, res) => {
+      await middleware(req, res, () => sendJson(res, 404, { error: 'not found' }));
+    },
+  };
+  return { routes: [route], ingest, close: () => ingest.close() };
+}
+
+export interface GithubWorkerOptions extends GithubFaceDeps {
+  /** the Docker Engine builds run on (needed unless only the event worker runs here) */
+  docker?: Docker;
+  /** the build engine (default: src/build/builder.ts and smoke-test.ts) */
+  buildImage?: BuildImageFn;
+  runSmokeTest?: SmokeTestFn;
+  /** tests: shorter gaps */
+  progressIntervalMs?: number;
+  retryBackoffMs?: number;
+  /** run only some of the workers in this process (default both) */
+  only?: 'events' | 'builds';
+}
+
+/**
+ * `gantry worker` / `gantry start`: the event worker (check runs and build jobs, fast) and the
+ * build worker (docker builds, bounded by GANTRY_BUILD_CONCURRENCY). Any number of processes may
+ * run them against one Redis.
+ */
+export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue; close(): Promise<void> } {
+  const keys = new Keys(o.prefix);
+  const redis = connect(o.redisUrl, { name: 'gantry-github' });
+  redis.on('error', (err) => o.log.warn({ err: err.message }, 'redis connection error'));
+  const probot = createGithubProbot(o.settings, o.log);
+  const github = githubAuth(probot);
+  const builds = new BuildQueue(o.redisUrl, keys, { attempts: o.settings.buildAttempts, ...(o.retryBackoffMs ? { backoffMs: o.retryBackoffMs } : {}) });
+  const closers: (() => Promise<void>)[] = [];
+  if (o.only !== 'builds') {
+    const events = startEventWorker({
+      core: o.core,
+      redis,
+      redisUrl: o.redisUrl,
+      keys,
+      builds,
+      github,
+      appId: o.settings.appId,
+      log: o.log.child({ worker: 'github-events' }),
+      concurrency: o.settings.eventConcurrency,
+      ...(o.settings.registryOverride ? { registryOverride: o.settings.registryOverride } : {}),
+      ...(o.settings.publicUrl ? { publicUrl: o.settings.publicUrl } : {}),
+    });
+    events.on('failed', (job, err) => o.log.warn({ job: job?.id, delivery: job?.data.delivery, err: err.message }, 'github event failed'));
+    closers.push(() => events.close());
+  }
+  if (o.only !== 'events') {
+    if (!o.docker) throw new GantryError('CONFIG_INVALID', 'the build worker needs a Docker Engine (set DOCKER_HOST)');
+    const reporter = new GithubBuildReporter({
+      core: o.core,
+      redis,
+      keys,
+      github,
+      log: o.log.child({ worker: 'build' }),
+      ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
+    });
+    const worker = startBuildWorker({
+      redisUrl: o.redisUrl,
+      prefix: o.prefix,
+      docker: o.docker,
+      builds,
+      reporter,
+      buildImage: o.buildImage ?? buildImage,
+      runSmokeTest: o.runSmokeTest ?? runSmokeTest,
+      concurrency: o.settings.buildConcurrency,
+      timeoutMs: o.settings.buildTimeoutMs,
+      ...(o.settings.registryAuth ? { auth: o.settings.registryAuth } : {}),
+      ...(o.settings.forkRegistryAuth ? { forkAuth: o.settings.forkRegistryAuth } : {}),
+      ...(o.settings.memoryBytes ? { memoryBytes: o.settings.memoryBytes } : {}),
+      ...(o.settings.nanoCpus ? { nanoCpus: o.settings.nanoCpus } : {}),
+      argEnv: o.settings.buildArgEnv,
+      log: o.log.child({ worker: 'build' }),
+    });
+    worker.worker.on('failed', (job, err) => o.log.info({ job: job?.id, err: err.message }, 'build job ended without an image'));
+    closers.push(() => worker.close());
+  }
+  return {
+    builds,
+    async close() {
+      await Promise.allSettled(closers.map((c) => c()));
+      await builds.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** The deploy workers' `afterDeploy` hook: a GitHub Deployment + status per promotion and rollback. */
+export function githubAfterDeploy(d: Pick<GithubFaceDeps, 'core' | 'settings' | 'log'>): (result: DeployResult, request: DeployRequest) => Promise<void> {
+  const github = githubAuth(createGithubProbot(d.settings, d.log));
+  return githubDeploymentHook({
+    config: d.core.config,
+    releases: d.core.releases,
+    appOctokit: github.app,
+    installationOctokit: github.installation,
+    log: d.log.child({ face: 'github-deployments' }),
+  });
+}

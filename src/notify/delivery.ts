@@ -1,0 +1,102 @@
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Config } from '../config/schema.js';
+import type { Approval, ApprovalStore } from '../store/approvals.js';
+import { bullConnection } from '../store/redis.js';
+import type { Logger } from '../util/logger.js';
+import type { StoredEvent } from './events.js';
+import { approvalOf, routeEvent } from './router.js';
+
+export const NOTIFY_QUEUE = 'notify';
+
+/** One platform's way of telling people: Slack, DingTalk, e-mail, webhooks. */
+export interface Notifier {
+  readonly platform: 'slack' | 'dingtalk' | 'email' | 'webhook';
+  /** sends `event` to `target` (the part after `<platform>:`); throws to be retried */
+  send(target: string, event: StoredEvent): Promise<void>;
+  /** updates the message that asked for an approval, where it was asked (if this platform asked) */
+  updateApproval?(approval: Approval, event: StoredEvent): Promise<void>;
+  /** a test message for `gantry doctor --notify` */
+  test?(target: string): Promise<void>;
+}
+
+type DeliveryJob = { kind: 'send'; target: string; event: StoredEvent } | { kind: 'approval'; approval: string; event: StoredEvent };
+
+/**
+ * Each delivery is its own job (id: event id + target), retried with backoff for about an hour,
+ * so a channel that is down delays only its own messages and catches up when it is back; it never
+ * blocks or undoes the deployment the event reports.
+ */
+export class NotifyQueue {
+  readonly queue: Queue<DeliveryJob>;
+
+  constructor(url: string, prefix: string) {
+    this.queue = new Queue(NOTIFY_QUEUE, { connection: bullConnection(url), prefix });
+  }
+
+  async fanOut(config: Config, event: StoredEvent): Promise<number> {
+    const jobs: { name: string; data: DeliveryJob; opts: { jobId: string } & typeof DELIVERY_OPTIONS }[] = routeEvent(config, event).map((target) => ({
+      name: 'send',
+      data: { kind: 'send', target, event },
+      opts: { jobId: jobId(event.id, target), ...DELIVERY_OPTIONS },
+    }));
+    const approval = approvalOf(event);
+    if (approval) jobs.push({ name: 'approval', data: { kind: 'approval', approval, event }, opts: { jobId: jobId(event.id, 'approval'), ...DELIVERY_OPTIONS } });
+    if (jobs.length) await this.queue.addBulk(jobs);
+    return jobs.length;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+/** BullMQ job ids may not contain ':' (targets do: `slack:#deploys`). */
+function jobId(eventId: string, target: string): string {
+  return `${eventId}~${target.replace(/:/g, '~')}`;
+}
+
+const DELIVERY_OPTIONS = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 3600, count: 5000 },
+  removeOnFail: { age: 7 * 86400 },
+} as const;
+
+export interface NotifyWorkerDeps {
+  url: string;
+  prefix: string;
+  notifiers: Notifier[];
+  approvals: ApprovalStore;
+  log: Logger;
+  concurrency?: number;
+}
+
+export function startNotifyWorker(d: NotifyWorkerDeps): { close(): Promise<void> } {
+  const byPlatform = new Map(d.notifiers.map((n) => [n.platform, n]));
+  const worker = new Worker<DeliveryJob>(
+    NOTIFY_QUEUE,
+    async (job) => {
+      const data = job.data;
+      const log = d.log.child({ job: job.id, event: data.event.type });
+      if (data.kind === 'approval') {
+        const approval = await d.approvals.get(data.approval);
+        const platform = approval?.origin?.platform;
+        const notifier = platform ? byPlatform.get(platform as Notifier['platform']) : undefined;
+        if (approval && notifier?.updateApproval) await notifier.updateApproval(approval, data.event);
+        return;
+      }
+      const sep = data.target.indexOf(':');
+      const platform = data.target.slice(0, sep) as Notifier['platform'];
+      const notifier = byPlatform.get(platform);
+      if (!notifier) throw new UnrecoverableError(`${platform} is not configured in this process; cannot deliver to ${data.target}`);
+      try {
+        await notifier.send(data.target.slice(sep + 1), data.event);
+      } catch (err) {
+        log.warn({ target: data.target, attempt: job.attemptsMade + 1, err: err instanceof Error ? err.message : String(err) }, 'notification delivery failed');
+        throw err;
+      }
+    },
+    { connection: bullConnection(d.url), prefix: d.prefix, concurrency: d.concurrency ?? 8 },
+  );
+  return { close: () => worker.close() };
+}

@@ -1,0 +1,66 @@
+import type { Config } from '../config/schema.js';
+import type { GantryEvent } from './events.js';
+
+/** The app and environment an event concerns (either may be absent: a lock concerns every app). */
+export function eventScope(e: GantryEvent): { app?: string; env?: string } {
+  switch (e.type) {
+    case 'deployed':
+    case 'rolled-back':
+      return { app: e.result.app, env: e.result.env };
+    case 'deploy-failed':
+      return { app: e.request.app, env: e.request.env };
+    case 'approval-requested':
+    case 'approval-approved':
+    case 'approval-denied':
+    case 'approval-expired':
+      return { app: e.approval.request.app, env: e.approval.request.env };
+    case 'locked':
+    case 'unlocked':
+      return { env: e.env };
+    case 'blocked':
+    case 'unblocked':
+    case 'release-added':
+      return { app: e.app };
+    case 'build-succeeded':
+    case 'build-failed':
+      return { app: e.build.app };
+    case 'release-built':
+      return { app: e.release.app };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Every target the config's notify rules send this event to, once each. A rule without apps or
+ * environments matches all; an event without an app (a lock) matches every app filter.
+ */
+export function routeEvent(config: Config, e: GantryEvent): string[] {
+  const { app, env } = eventScope(e);
+  const out = new Set<string>();
+  for (const rule of config.notify) {
+    if (!rule.events.includes(e.type)) continue;
+    if (rule.apps && app !== undefined && !rule.apps.includes(app)) continue;
+    if (rule.environments && (env === undefined || !rule.environments.includes(env))) continue;
+    rule.to.forEach((t) => out.add(t));
+  }
+  return [...out];
+}
+
+/** The approval an event is about, when the message that asked for it should be updated. */
+export function approvalOf(e: GantryEvent): string | undefined {
+  switch (e.type) {
+    case 'approval-requested':
+      return undefined; // the asking reply itself is that message
+    case 'approval-approved':
+    case 'approval-denied':
+    case 'approval-expired':
+      return e.approval.id;
+    case 'deployed':
+    case 'rolled-back':
+    case 'deploy-failed':
+      return e.request.approval;
+    default:
+      return undefined;
+  }
+}

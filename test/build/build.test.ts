@@ -1,0 +1,137 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImage } from '../../src/build/builder.js';
+import { runSmokeTest } from '../../src/build/smoke-test.js';
+import type { BuildProgress, BuildSpec, BuildSuccess } from '../../src/build/types.js';
+import { busyboxContext, dockerClient, dockerServices, fetchManifest, type TestDockerServices } from '../support/docker.js';
+
+/** Real dockerd + registry: build, push, read back from the registry, run in the image. */
+let svc: TestDockerServices;
+let docker: Docker;
+
+beforeAll(async () => {
+  svc = await dockerServices();
+  docker = dockerClient(svc.dockerHost);
+}, 120_000);
+afterAll(async () => svc?.stop());
+
+const repo = (name: string) => `${svc.registry}/gantry-test/${name}-${randomBytes(3).toString('hex')}`;
+const run = async (image: string, ...command: string[]) => runSmokeTest(docker, { image, command, timeoutMs: 20_000 });
+
+async function build(app: string, spec: Partial<BuildSpec> = {}, fixture: Parameters<typeof busyboxContext>[1] = {}) {
+  const source = await busyboxContext(app, fixture);
+  const progress: BuildProgress[] = [];
+  const result = await buildImage(
+    docker,
+    { source: () => Promise.resolve(Readable.from([source])), repository: repo(app), tags: ['latest'], timeoutMs: 120_000, ...spec },
+    { onProgress: (p) => progress.push(p) },
+  );
+  return { result, progress };
+}
+
+function ok(r: Awaited<ReturnType<typeof build>>['result']): BuildSuccess {
+  if (!r.ok) throw new Error(`build failed at ${r.stage}: ${r.message}\n${r.logTail}`);
+  return r;
+}
+
+describe('buildImage against a real dockerd and registry', () => {
+  it('builds, pushes every tag, and the registry serves the manifest by the reported digest', async () => {
+    const repository = repo('hello');
+    const labels = { 'org.opencontainers.image.revision': '1a2b3c4d5e6f', 'org.opencontainers.image.source': 'https://github.com/acme/hello' };
+    const { result, progress } = await build('hello', { repository, tags: ['pr-42-1a2b3c4', 'sha-1a2b3c4'], labels, buildArgs: { GREETING: 'bonjour' } });
+    const r = ok(result);
+    expect(r.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(r.ref).toBe(`${repository}:pr-42-1a2b3c4@${r.digest}`);
+    expect(r.sizeBytes).toBeGreaterThan(1_000_000); // busybox alone is ~2 MB
+    expect(r.imageId).toMatch(/^sha256:/);
+
+    const path = repository.slice(svc.registry.length + 1);
+    const byDigest = await fetchManifest(svc.registry, path, r.digest);
+    expect(byDigest.status).toBe(200);
+    expect(byDigest.digestHeader).toBe(r.digest);
+    expect(`sha256:${createHash('sha256').update(byDigest.body).digest('hex')}`).toBe(r.digest);
+    for (const tag of r.tags) expect((await fetchManifest(svc.registry, path, tag)).digestHeader).toBe(r.digest);
+    const tags = (await (await fetch(`http://${svc.registry}/v2/${path}/tags/list`)).json()) as { tags: string[] };
+    expect(tags.tags.sort()).toEqual(['pr-42-1a2b3c4', 'sha-1a2b3c4']);
+
+    const info = await docker.getImage(`${repository}:sha-1a2b3c4`).inspect();
+    expect(info.Config.Labels).toMatchObject(labels);
+    expect(info.Id).toBe(r.imageId);
+
+    // every Dockerfile instruction was reported, then the builder's own LABEL step per label
+    const steps = progress.filter((p) => p.phase === 'build' && p.step);
+    expect(steps.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(steps[4]).toMatchObject({ steps: 9, instruction: 'RUN echo "$GREETING from gantry" > /greeting' });
+    expect(steps[8]!.instruction).toMatch(/^LABEL/);
+    expect(progress.map((p) => p.phase)).toContain('push');
+    expect(r.logTail).toMatch(/Step 5\/9 : RUN echo/);
+
+    const greeting = await run(r.ref, 'cat', '/greeting');
+    expect(greeting).toMatchObject({ exitCode: 0, outputTail: 'bonjour from gantry' });
+  });
+
+  it('sends only what .dockerignore keeps (with its ! exception) and drops Dockerfile/.dockerignore from COPY', async () => {
+    const r = ok((await build('hello')).result);
+    const listing = await run(r.ref, 'ls', '-a', '/app');
+    expect(listing.exitCode).toBe(0);
+    expect(listing.outputTail.split('\n').filter((l) => !l.startsWith('.')).sort()).toEqual(['app.txt', 'busybox', 'keep.bak', 'nested']);
+    expect(listing.outputTail.split('\n')).not.toContain('.dockerignore');
+    const secret = await run(r.ref, 'cat', '/app/secret.txt');
+    expect(secret.exitCode).not.toBe(0);
+    expect(secret.outputTail).toMatch(/No such file/);
+    expect((await run(r.ref, 'cat', '/greeting')).outputTail).toBe('hello from gantry'); // the ARG default
+  });
+
+  it('builds a multi-stage target, and the final stage with a build arg', async () => {
+    const tools = ok((await build('multistage', { target: 'tools' })).result);
+    expect(await run(tools.ref, 'cat', '/stage')).toMatchObject({ exitCode: 0, outputTail: 'tools' });
+    expect((await run(tools.ref, 'ls', '/artifact')).exitCode).not.toBe(0);
+
+    const { result, progress } = await build('multistage', { buildArgs: { VERSION: '1.2.3' } });
+    const final = ok(result);
+    expect(await run(final.ref, '/bin/busybox', 'cat', '/artifact')).toMatchObject({ exitCode: 0, outputTail: 'built 1.2.3' });
+    // every FROM is a step of the classic builder
+    expect(progress.filter((p) => p.instruction?.startsWith('FROM')).map((p) => p.step)).toEqual([1, 5, 8]);
+  });
+
+  it('builds a context subdirectory with a Dockerfile elsewhere in it, honouring its own .dockerignore', async () => {
+    const { result } = await build('monorepo', { context: 'services/api', dockerfile: 'docker/Dockerfile' }, { busyboxAt: 'services/api/busybox' });
+    const r = ok(result);
+    const tree = await run(r.ref, '/bin/busybox', 'find', '/srv', '-type', 'f');
+    // .dockerignore is sent and, as with the docker CLI, copied unless it lists itself
+    expect(tree.outputTail.split('\n').sort()).toEqual(['/srv/.dockerignore', '/srv/busybox', '/srv/docker/Dockerfile', '/srv/src/main.txt']);
+  });
+
+  it('reports the failing step, its output and its Dockerfile line', async () => {
+    const { result } = await build('failing');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.stage).toBe('build');
+    expect(result.failedStep).toMatchObject({ step: 5, dockerfileLine: 10 });
+    expect(result.failedStep!.instruction).toMatch(/^RUN echo "about to fail"/);
+    expect(result.failedStep!.output).toContain('about to fail');
+    expect(result.failedStep!.output).toContain('on stderr too');
+    expect(result.failedStep!.output).not.toContain('Running in');
+    expect(result.message).toMatch(/step 5\/6 .*\(Dockerfile line 10\) failed: .*non-zero code: 3/);
+    expect(result.logTail).toContain('Step 4/6 : RUN echo first');
+    // forcerm: the failed step's container is gone
+    const left = await docker.listContainers({ all: true });
+    expect(left.filter((c) => c.Command.includes('about to fail'))).toEqual([]);
+  });
+
+  it('reports a Dockerfile the daemon cannot parse as a build failure', async () => {
+    const { result } = await build('hello', { dockerfile: 'Broken' }, { extra: { Broken: 'FROM scratch\nNOT_AN_INSTRUCTION x\n' } });
+    expect(result).toMatchObject({ ok: false, stage: 'build' });
+    expect(!result.ok && result.message).toMatch(/Broken: .*unknown instruction: NOT_AN_INSTRUCTION/i);
+  });
+
+  it('fails at the context stage for a missing Dockerfile and an invalid tag', async () => {
+    const missing = (await build('hello', { dockerfile: 'nope/Dockerfile' })).result;
+    expect(missing).toMatchObject({ ok: false, stage: 'context', message: 'Dockerfile nope/Dockerfile not found in the source' });
+    const badTag = (await build('hello', { tags: ['v1.2+build'] })).result;
+    expect(badTag).toMatchObject({ ok: false, stage: 'context' });
+    expect(!badTag.ok && badTag.message).toMatch(/invalid image tag "v1.2\+build"/);
+  });
+});

@@ -1,0 +1,143 @@
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlack, type SlackFace } from '../../src/chat/slack/app.js';
+import { SlackMessageStore } from '../../src/chat/slack/messages.js';
+import { SlackNotifier } from '../../src/chat/slack/notifier.js';
+import { createHttpServer, listen } from '../../src/http/server.js';
+import { Keys } from '../../src/store/redis.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { startRecorder, type Recorded } from '../support/recorder.js';
+import { clickBody, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
+
+const CAROL = 'UCAROL01'; // devs: may promote to prod, may not approve
+const BOB = 'U0G9QF9C6'; // oncall
+const ALICE = 'U024BE7LH'; // lead: approver
+
+describe('Slack face', () => {
+  let h: Harness;
+  let slack: SlackFace;
+  let server: Server;
+  let events: string;
+  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+
+  beforeAll(async () => {
+    recorder = await startRecorder(slackApi);
+    h = await startHarness({
+      name: 'slack',
+      workers: false,
+      edit: (d) => {
+        d.users.carol.ids.push(`slack:${CAROL}`);
+        d.deployRepo.webUrl = 'https://github.com/acme/deploy';
+        d.notify = [{ events: ['deployed', 'rolled-back'], environments: ['prod'], to: ['slack:#deploys'] }];
+      },
+    });
+    const messages = new SlackMessageStore(h.gantry.redis, new Keys(h.prefix));
+    slack = await createSlack(h.gantry.core, messages, { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/` }, silentLogger);
+    h.gantry.startWorkers(undefined, { notifiers: [new SlackNotifier(h.gantry.core, slack.client, messages)] });
+    server = createHttpServer(slack.routes, silentLogger);
+    events = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/slack/events`;
+    await h.release('v1.2.3');
+    for (const env of ['qa', 'staging']) expect((await h.run('carol', `/promote v1.2.3 ${env}`)).ok).toBe(true);
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    await h.close();
+    await recorder.close();
+  });
+
+  const calls = (method: string, from = 0) => recorder.calls.slice(from).filter((c) => c.path === `/api/${method}`);
+  const slash = (user: string, command: string, text: string, opts: { secret?: string; timestamp?: number } = {}) =>
+    postSlack(events, slashBody({ command, text, user, responseUrl: `${recorder.url}/response/${user}` }), 'form', opts);
+  const click = (user: string, actionId: string, value: string, messageTs: string) =>
+    postSlack(events, clickBody({ user, actionId, value, messageTs, responseUrl: `${recorder.url}/response/click` }), 'form');
+  const blocksText = (c: Recorded) => JSON.stringify(c.body.blocks ?? []);
+
+  it('promote → approval with buttons → requester refused → approver deploys → message updated with the commit', async () => {
+    const from = recorder.calls.length;
+    const head = await h.head();
+    const ack = await slash(CAROL, '/promote', 'v1.2 prod');
+    expect(ack.status).toBe(200);
+
+    // the request in the channel, then the approval message in its thread, broadcast to the channel
+    const root = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /ran `\/promote v1\.2 prod`/.test(c.body.text), 'thread root');
+    expect(root.body.channel).toBe('C0DEPLOYS');
+    const ask = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /^Approval \d+: promote web v1\.0\.0 → v1\.2\.3 in prod/.test(c.body.text), 'approval message');
+    expect(ask.body.reply_broadcast).toBe('true');
+    expect(blocksText(ask)).toContain('"action_id":"gantry_approve"');
+    expect(blocksText(ask)).toContain('"action_id":"gantry_deny"');
+    expect(blocksText(ask)).toContain('apps/web/prod/values.yaml:6  registry.example.com/acme/web:v1.0.0 → registry.example.com/acme/web:v1.2.3');
+    expect(blocksText(ask)).toContain('*Requested by* carol');
+    const id = /^Approval (\d+)/.exec(ask.body.text)![1]!;
+    expect(ask.body.thread_ts).toBeDefined(); // in the thread of the request
+    expect(calls('chat.postMessage', from)[0]).toBe(root);
+
+    // the requester clicks: refused privately, nothing changes
+    const before = recorder.calls.length;
+    expect((await click(CAROL, 'gantry_approve', id, '1.0')).status).toBe(200);
+    const refused = await recorder.waitFor((c) => c.path === '/api/chat.postEphemeral' && c.body.user === CAROL, 'ephemeral to carol');
+    expect(refused.body.text).toMatch(/you are not an approver for prod|yourself/);
+    // on-call bob may not approve either
+    await click(BOB, 'gantry_approve', id, '1.0');
+    const bobs = await recorder.waitFor((c) => c.path === '/api/chat.postEphemeral' && c.body.user === BOB, 'ephemeral to bob');
+    expect(bobs.body.text).toBe('you are not an approver for prod (approvers: leads)');
+    expect(calls('chat.update', before)).toHaveLength(0);
+    expect(await h.head()).toBe(head);
+
+    // a lead approves: the deploy commit carries her Slack identity
+    await click(ALICE, 'gantry_approve', id, '1.0');
+    const update = await recorder.waitFor((c) => c.path === '/api/chat.update' && /deployed/.test(blocksText(c)), 'approval message updated');
+    const sha = (await h.head()).trim();
+    expect(sha).not.toBe(head);
+    const message = await h.git('log', '-1', '--format=%B', 'main');
+    expect(message).toContain(`Gantry-Approved-By: slack:${ALICE} (alice)`);
+    expect(message).toContain(`Gantry-Requested-By: slack:${CAROL} (carol)`);
+    expect(update.body.ts).toBeDefined();
+    expect(blocksText(update)).toContain(`<https://github.com/acme/deploy/commit/${sha}|${sha.slice(0, 7)}>`);
+    expect(blocksText(update)).not.toContain('gantry_approve'); // buttons gone
+    // and the deploy report reaches #deploys through the notification queue
+    const report = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.channel === '#deploys', 'report in #deploys');
+    expect(report.body.text).toBe(`:rocket: deployed web v1.2.3 to prod (was v1.0.0) by carol, approved by alice: commit ${sha.slice(0, 7)}`);
+  });
+
+  it('rejects forged and stale requests with nothing done', async () => {
+    const from = recorder.calls.length;
+    const head = await h.head();
+    const forged = await slash(BOB, '/rollback', 'prod', { secret: 'not-the-secret' });
+    expect(forged.status).toBe(401);
+    const stale = await slash(BOB, '/rollback', 'prod', { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    expect(stale.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(recorder.calls.slice(from)).toHaveLength(0);
+    expect(await h.head()).toBe(head);
+  });
+
+  it('answers unknown users and unknown commands in the thread, changing nothing', async () => {
+    const head = await h.head();
+    await slash('UNOBODY1', '/promote', 'v1.2.3 prod');
+    const denied = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /slack:UNOBODY1 may not promote to prod/.test(c.body.text ?? ''), 'refusal');
+    expect(denied.body.thread_ts).toBeDefined();
+    await slash(CAROL, '/gantry', 'frobnicate now');
+    const unknown = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /unknown command "\/frobnicate"/.test(c.body.text ?? ''), 'unknown command');
+    expect(unknown.body.text).toMatch(/^:x: unknown command/);
+    await slash(CAROL, '/promote', '');
+    const usage = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /usage: \/promote \[app\] <version> <env>/.test(c.body.text ?? ''), 'usage line');
+    expect(usage.body.thread_ts).toBeDefined();
+    expect(await h.head()).toBe(head);
+  });
+
+  it('answers @gantry mentions in a thread of the mention', async () => {
+    const body = JSON.stringify({
+      token: 'x',
+      team_id: 'T0001',
+      api_app_id: 'A0GANTRY',
+      type: 'event_callback',
+      event_id: 'Ev0MENTION1',
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_mention', user: BOB, text: '<@UBOT> history prod 1', ts: '1700000000.000100', channel: 'C0DEPLOYS', event_ts: '1700000000.000100' },
+    });
+    expect((await postSlack(events, body, 'json')).status).toBe(200);
+    const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.thread_ts === '1700000000.000100', 'mention reply');
+    expect(reply.body.text).toMatch(/^web in prod, newest first:\n[0-9a-f]{7} \S+ promote v1\.2\.3 \(from v1\.0\.0\) by carol, approved by alice$/);
+  });
+});

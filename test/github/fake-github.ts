@@ -1,0 +1,234 @@
+import { createRequire } from 'node:module';
+import nock from 'nock';
+
+/**
+ * GitHub's REST API for one repo, served by nock with responses shaped like recorded ones.
+ * Every mock must be used (`assertDone`), and any request nothing matches fails (net connect is
+ * off except for 127.0.0.1 and the dockerd unix socket).
+ */
+export const API = 'https://api.github.com';
+export const CODELOAD = 'https://codeload.github.com';
+
+export interface CheckRunState {
+  id: number;
+  name: string;
+  head_sha: string;
+  external_id: string;
+  status: string;
+  conclusion: string | null;
+  output: { title?: string; summary?: string; text?: string; annotations?: { path: string; start_line: number; message: string; annotation_level: string }[] };
+  /** every body sent (create, then each update) */
+  history: Record<string, any>[];
+}
+
+export function lockDownNetwork(): void {
+  nock.disableNetConnect();
+  // the test's own servers, Redis and the registry on 127.0.0.1; dockerode's unix socket shows up as localhost:80
+  nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host));
+}
+
+export class FakeGithub {
+  readonly checkRuns = new Map<number, CheckRunState>();
+  readonly deployments: Record<string, any>[] = [];
+  readonly deploymentStatuses: Record<string, any>[] = [];
+  private nextId = 7_000_000;
+  readonly api: nock.Scope;
+
+  constructor(
+    readonly owner = 'acme',
+    readonly repo = 'web',
+    readonly installationId = 42,
+  ) {
+    this.api = nock(API);
+  }
+
+  get base(): string {
+    return `/repos/${this.owner}/${this.repo}`;
+  }
+
+  /** POST /app/installations/:id/access_tokens (once per Probot instance and installation) */
+  installationToken(): this {
+    this.api.post(`/app/installations/${this.installationId}/access_tokens`).reply(201, {
+      token: 'ghs_16C7e42F292c6912E7710c838347Ae178B4a',
+      expires_at: new Date(Date.now() + 3600_000).toISOString(),
+      permissions: { checks: 'write', contents: 'read', metadata: 'read', pull_requests: 'read' },
+      repository_selection: 'selected',
+    });
+    return this;
+  }
+
+  /** GET .github/gantry.yml at `sha`: its text, or 404 when `text` is undefined */
+  repoConfig(sha: string, text: string | undefined): this {
+    const i = this.api.get(`${this.base}/contents/.github%2Fgantry.yml`).query({ ref: sha });
+    if (text === undefined) i.reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/repos/contents#get-repository-content', status: '404' });
+    else i.reply(200, text, { 'content-type': 'application/vnd.github.raw+json; charset=utf-8' });
+    return this;
+  }
+
+  /** check run create and update, as often as they come (persisted; each must be used at least once) */
+  checks(o: { updates?: boolean } = {}): this {
+    // a scope of its own: persistence is per scope in nock
+    const persisted = nock(API).persist();
+    persisted
+      .post(`${this.base}/check-runs`)
+      .reply(201, (_uri, body) => {
+        const b = body as Record<string, any>;
+        const id = this.nextId++;
+        const state: CheckRunState = { id, name: b.name, head_sha: b.head_sha, external_id: b.external_id, status: b.status ?? 'queued', conclusion: b.conclusion ?? null, output: b.output ?? {}, history: [b] };
+        this.checkRuns.set(id, state);
+        return this.checkRunBody(state);
+      });
+    if (o.updates !== false) {
+      persisted
+        .patch(new RegExp(`^${this.base}/check-runs/\\d+$`))
+        .reply(200, (uri, body) => {
+          const id = Number(uri.split('/').pop());
+          const state = this.checkRuns.get(id);
+          if (!state) return { message: 'Not Found' };
+          const b = body as Record<string, any>;
+          state.history.push(b);
+          if (b.status) state.status = b.status;
+          if (b.conclusion) state.conclusion = b.conclusion;
+          if (b.output) state.output = b.output;
+          return this.checkRunBody(state);
+        });
+    }
+    return this;
+  }
+
+  private checkRunBody(s: CheckRunState) {
+    return {
+      id: s.id,
+      node_id: `CR_kwDO${s.id}`,
+      head_sha: s.head_sha,
+      external_id: s.external_id,
+      url: `${API}${this.base}/check-runs/${s.id}`,
+      html_url: `https://github.com/${this.owner}/${this.repo}/runs/${s.id}`,
+      details_url: null,
+      status: s.status,
+      conclusion: s.conclusion,
+      started_at: new Date().toISOString(),
+      completed_at: s.conclusion ? new Date().toISOString() : null,
+      output: { title: s.output.title ?? null, summary: s.output.summary ?? null, text: s.output.text ?? null, annotations_count: 0, annotations_url: `${API}${this.base}/check-runs/${s.id}/annotations` },
+      name: s.name,
+      check_suite: { id: 5 },
+      app: { id: 1, slug: 'gantry', name: 'gantry' },
+      pull_requests: [],
+    };
+  }
+
+  /** GET /tarball/:sha → 302 to codeload → the gzip'd tarball, as GitHub serves it */
+  tarball(sha: string, body: Buffer, o: { delayMs?: number } = {}): this {
+    const path = `/${this.owner}/${this.repo}/legacy.tar.gz/${sha}`;
+    this.api.get(`${this.base}/tarball/${sha}`).reply(302, '', { location: `${CODELOAD}${path}?token=GHSAT0AAAAAA`, 'content-length': '0' });
+    const dl = nock(CODELOAD).get(path).query(true);
+    (o.delayMs ? dl.delay(o.delayMs) : dl).reply(200, body, {
+      'content-type': 'application/x-gzip',
+      'content-disposition': `attachment; filename=${this.owner}-${this.repo}-${sha.slice(0, 7)}.tar.gz`,
+    });
+    return this;
+  }
+
+  /** GET /collaborators/:login/permission */
+  permission(login: string, permission: 'admin' | 'write' | 'read' | 'none'): this {
+    this.api.get(`${this.base}/collaborators/${login}/permission`).reply(200, {
+      permission,
+      role_name: permission === 'none' ? 'none' : permission,
+      user: { login, id: 1000 + login.length, type: 'User', site_admin: false },
+    });
+    return this;
+  }
+
+  /** GET /pulls/:n */
+  pull(number: number, o: { sha: string; headRef: string; fork: boolean; state?: 'open' | 'closed' }): this {
+    this.api.get(`${this.base}/pulls/${number}`).reply(200, {
+      number,
+      state: o.state ?? 'open',
+      head: { ref: o.headRef, sha: o.sha, repo: { full_name: o.fork ? `octocat/${this.repo}` : `${this.owner}/${this.repo}`, fork: o.fork } },
+      base: { ref: 'main', sha: 'f'.repeat(40), repo: { full_name: `${this.owner}/${this.repo}`, fork: false } },
+    });
+    return this;
+  }
+
+  /** the app JWT route and the deployment routes of the hook */
+  deploymentsApi(): this {
+    this.api.get(`${this.base}/installation`).reply(200, { id: this.installationId, app_id: 1, target_type: 'Organization', account: { login: this.owner } });
+    this.api.post(`${this.base}/deployments`).reply(201, (_uri, body) => {
+      this.deployments.push(body as Record<string, any>);
+      return { id: 100 + this.deployments.length, url: `${API}${this.base}/deployments/${100 + this.deployments.length}`, ...(body as object) };
+    });
+    this.api.post(new RegExp(`^${this.base}/deployments/\\d+/statuses$`)).reply(201, (_uri, body) => {
+      this.deploymentStatuses.push(body as Record<string, any>);
+      return { id: 1, state: (body as { state: string }).state };
+    });
+    return this;
+  }
+
+  runs(): CheckRunState[] {
+    return [...this.checkRuns.values()];
+  }
+
+  run(name: string, sha?: string): CheckRunState | undefined {
+    return this.runs().filter((r) => r.name === name && (!sha || r.head_sha === sha)).pop();
+  }
+
+  /** fails when a mock was never used */
+  assertDone(): void {
+    const pending = nock.pendingMocks();
+    if (pending.length) throw new Error(`GitHub API mocks never used: ${pending.join(', ')}`);
+  }
+}
+
+/** A payload from @octokit/webhooks-examples, deep-copied. */
+export function example(name: string, match: (e: any) => boolean): any {
+  const require = createRequire(import.meta.url);
+  const all = require('@octokit/webhooks-examples/api.github.com/index.json') as { name: string; examples: any[] }[];
+  const found = all.find((e) => e.name === name)?.examples.find(match);
+  if (!found) throw new Error(`no ${name} example matches`);
+  return structuredClone(found);
+}
+
+/** Points a recorded payload at acme/web and the test installation. */
+export function adapt(p: any, gh: FakeGithub): any {
+  p.installation = { id: gh.installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI=' };
+  p.repository.name = gh.repo;
+  p.repository.full_name = `${gh.owner}/${gh.repo}`;
+  p.repository.owner.login = gh.owner;
+  return p;
+}
+
+export function prPayload(gh: FakeGithub, o: { action: string; number: number; sha: string; headRef?: string; fork?: boolean }): any {
+  const p = adapt(example('pull_request', (e) => e.action === (o.action === 'synchronize' ? 'synchronize' : o.action === 'closed' ? 'closed' : 'opened')), gh);
+  p.action = o.action;
+  p.number = o.number;
+  const pr = p.pull_request;
+  pr.number = o.number;
+  pr.head.sha = o.sha;
+  pr.head.ref = o.headRef ?? 'feature';
+  pr.base.ref = 'main';
+  pr.base.repo.full_name = `${gh.owner}/${gh.repo}`;
+  pr.base.repo.name = gh.repo;
+  pr.head.repo.full_name = o.fork ? `octocat/${gh.repo}` : `${gh.owner}/${gh.repo}`;
+  pr.head.repo.fork = !!o.fork;
+  return p;
+}
+
+export function pushPayload(gh: FakeGithub, o: { ref: string; sha: string }): any {
+  const p = adapt(example('push', (e) => e.ref === 'refs/heads/master' && e.installation), gh);
+  p.ref = o.ref;
+  p.after = o.sha;
+  p.head_commit.id = o.sha;
+  p.created = true;
+  p.deleted = false;
+  return p;
+}
+
+export function commentPayload(gh: FakeGithub, o: { number: number; login: string; body: string }): any {
+  const p = adapt(example('issue_comment', (e) => e.action === 'created'), gh);
+  p.issue.number = o.number;
+  p.issue.pull_request = { url: `${API}${gh.base}/pulls/${o.number}`, html_url: `https://github.com/${gh.owner}/${gh.repo}/pull/${o.number}` };
+  p.comment.body = o.body;
+  p.comment.user.login = o.login;
+  p.comment.user.type = 'User';
+  return p;
+}
