@@ -2,12 +2,16 @@ import { parseArgs } from 'node:util';
 import { isGantryError } from '../domain/errors.js';
 import { doctorCommand } from './doctor.js';
 import { releaseAddCommand } from './release.js';
+import { serveCommand } from './serve.js';
 import { shellCommand } from './shell.js';
+import { isLocalMode, readEnv } from '../config/env.js';
 
 const HELP = `gantry: builds images, gates promotions with approvals in chat, writes them to the deploy repo
 
 usage:
-  gantry start [--config <dir>] [--as <user>]   run gantry (local mode with a shell when no platform credentials are set)
+  gantry start [--config <dir>] [--as <user>]   run gantry: web and workers in one process, or local mode with a
+                                                 shell when no platform credentials are set
+  gantry web | worker [--config <dir>]         only the HTTP faces (webhooks, chat) / only the workers
   gantry shell --as <user> [--config <dir>]     chat commands from standard input, one a line
   gantry release add <app> <version> --image <name>=<repo>:<tag>[@sha256:…] [--commit <sha>] [--url <link>]
   gantry doctor [--config <dir>]                 check config, Redis, the deploy repo and Docker
@@ -32,7 +36,11 @@ export async function main(argv: string[]): Promise<number> {
   const common = values.config ? { config: values.config } : {};
   try {
     switch (cmd) {
+      case 'web':
+      case 'worker':
+        return await serveCommand({ ...common, role: cmd });
       case 'start':
+        if (!isLocalMode(readEnv())) return await serveCommand({ ...common, role: 'all' });
         return await shellCommand({
           ...common,
           ...(values.as ? { as: values.as } : {}),

@@ -13,9 +13,17 @@ export const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   // platform credentials: any of these turns local mode off
   GITHUB_APP_ID: z.string().optional(),
+  /** Slack: the bot token (xoxb-…), and the signing secret (HTTP mode) or an app token xapp-… (Socket Mode) */
+  SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_SIGNING_SECRET: z.string().optional(),
   SLACK_APP_TOKEN: z.string().optional(),
+  /** another Slack Web API base URL (an enterprise proxy; tests) */
+  SLACK_API_URL: z.string().url().optional(),
+  /** match Slack users to config users by profile e-mail (needs the users:read.email scope) */
+  SLACK_RESOLVE_BY_EMAIL: z.enum(['true', 'false']).optional(),
   DINGTALK_APP_SECRET: z.string().optional(),
+  /** HTTP server address for `gantry web`/`start` (overrides server.host/port of the config) */
+  PORT: z.string().regex(/^\d{1,5}$/).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -29,5 +37,20 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
 
 /** Local mode: no platform credentials at all. */
 export function isLocalMode(env: Env): boolean {
-  return !env.GITHUB_APP_ID && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN && !env.DINGTALK_APP_SECRET;
+  return !env.GITHUB_APP_ID && !env.SLACK_BOT_TOKEN && !env.DINGTALK_APP_SECRET;
+}
+
+/** Slack settings, when a bot token and a way in (signing secret or app token) are set. */
+export function slackSettings(env: Env): { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string; resolveByEmail: boolean } | undefined {
+  if (!env.SLACK_BOT_TOKEN) return undefined;
+  if (!env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    throw new GantryError('CONFIG_INVALID', 'SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN (Socket Mode) is');
+  }
+  return {
+    botToken: env.SLACK_BOT_TOKEN,
+    ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
+    ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
+    ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
+    resolveByEmail: env.SLACK_RESOLVE_BY_EMAIL === 'true',
+  };
 }
