@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { startRedis, type LocalRedis } from '../src/runtime/redis-server.js';
 import { promoteBench } from './promote.js';
+import { slackAckBench } from './slack-ack.js';
 import { renderTable, writeReport, type Benchmark, type BenchContext, type Figure } from './report.js';
 
 /**
@@ -11,7 +12,7 @@ import { renderTable, writeReport, type Benchmark, type BenchContext, type Figur
  * table and writes bench/report.json. A run of only some benchmarks keeps the other entries of
  * the report. A Redis is started on 127.0.0.1 for the run unless REDIS_URL names one.
  */
-const BENCHMARKS: readonly Benchmark[] = [promoteBench];
+const BENCHMARKS: readonly Benchmark[] = [promoteBench, slackAckBench];
 
 async function main(): Promise<number> {
   const started = performance.now();

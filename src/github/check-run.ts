@@ -225,14 +225,15 @@ export async function updateCheckRun(
 }
 
 /**
- * At most one update per `intervalMs`, always the newest value; `drain()` drops what is pending
- * and waits for the one in flight, so a late progress update never lands after the final one.
+ * At most one update per `intervalMs`, always the newest value, never two in flight (a slow API
+ * call delays the next update instead of queueing more); `drain()` drops what is pending and
+ * waits for the one in flight, so a late progress update never lands after the final one.
  */
 export class Throttle<T> {
   private last = 0;
   private pending: T | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
+  private inFlight: Promise<void> | undefined;
   private drained = false;
 
   constructor(
@@ -244,9 +245,12 @@ export class Throttle<T> {
   push(v: T): void {
     if (this.drained) return;
     this.pending = v;
-    if (this.timer) return;
-    const wait = Math.max(0, this.last + this.intervalMs - Date.now());
-    this.timer = setTimeout(() => this.fire(), wait);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.inFlight || this.pending === undefined || this.drained) return;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, this.last + this.intervalMs - Date.now()));
   }
 
   private fire(): void {
@@ -255,7 +259,13 @@ export class Throttle<T> {
     this.pending = undefined;
     if (v === undefined || this.drained) return;
     this.last = Date.now();
-    this.inFlight = this.inFlight.then(() => this.send(v)).catch(this.onError);
+    this.inFlight = this.send(v)
+      .catch(this.onError)
+      .finally(() => {
+        this.inFlight = undefined;
+        this.last = Date.now();
+        this.schedule();
+      });
   }
 
   async drain(): Promise<void> {

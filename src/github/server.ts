@@ -29,6 +29,16 @@ export interface GithubFaceDeps {
   log: Logger;
 }
 
+/**
+ * Octokit's throttling plugin spaces write requests (check runs!) one second apart under one key
+ * for the whole process; GitHub's guidance is per token, so gantry keys the limiter by
+ * installation: one busy repo owner does not slow check runs down for everyone else.
+ */
+const GantryOctokit = ProbotOctokit.defaults((options: Record<string, any>) => ({
+  ...options,
+  ...(options.throttle ? { throttle: { ...options.throttle, id: `installation-${options.auth?.installationId ?? 'app'}` } } : {}),
+}));
+
 /** A Probot for webhooks and API auth. Credentials come from GithubSettings (env), never logged. */
 export function createGithubProbot(settings: GithubSettings, log: Logger): Probot {
   return new Probot({
@@ -37,7 +47,7 @@ export function createGithubProbot(settings: GithubSettings, log: Logger): Probo
     secret: settings.webhookSecret,
     log: log.child({ name: 'probot' }),
     ...(settings.apiUrl ? { baseUrl: settings.apiUrl } : {}),
-    Octokit: ProbotOctokit,
+    Octokit: GantryOctokit as typeof ProbotOctokit,
   });
 }
 

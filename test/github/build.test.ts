@@ -121,7 +121,8 @@ describe('builds on the real engine, reported as check runs', () => {
     await eventually(() => events.find((e) => e.type === 'release-built'), 5000, 'release-built event');
     expect(events.find((e) => e.type === 'build-succeeded')).toBeDefined();
 
-    env.gh.deploymentsApi();
+    // the hook authenticates on its own (app JWT, then an installation token)
+    env.gh.deploymentsApi().installationToken();
     const reply = await execute(env.h.gantry.core, '/promote v1.2.3 qa', { actor: shellActor(env.h.gantry.core, 'carol') });
     expect(reply.ok, reply.text).toBe(true);
     expect(await env.h.file('apps/web/qa/deployment.yaml')).toContain('image: registry.example.com/acme/web:v1.2.3');

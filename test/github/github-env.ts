@@ -75,7 +75,7 @@ export async function startGithubEnv(o: GithubEnvOptions): Promise<GithubEnv> {
   const workers =
     mode === 'none'
       ? undefined
-      : startGithubWorkers({ ...deps, progressIntervalMs: 200, retryBackoffMs: 200, ...(mode === 'events' ? { only: 'events' as const } : {}), ...(o.docker ? { docker: o.docker } : {}), ...o.worker });
+      : startGithubWorkers({ ...deps, progressIntervalMs: 1000, retryBackoffMs: 200, ...(mode === 'events' ? { only: 'events' as const } : {}), ...(o.docker ? { docker: o.docker } : {}), ...o.worker });
   const gh = new FakeGithub();
   return {
     h,
