@@ -152,6 +152,8 @@ export const EVENT_TYPES = [
   'approval-expired',
   'locked',
   'unlocked',
+  'frozen',
+  'unfrozen',
   'blocked',
   'unblocked',
   'release-added',

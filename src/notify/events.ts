@@ -12,6 +12,7 @@ export type GantryEvent =
   | { type: 'deploy-failed'; request: DeployRequest; code: string; message: string }
   | { type: 'approval-requested' | 'approval-expired' | 'approval-denied' | 'approval-approved'; approval: Approval }
   | { type: 'locked' | 'unlocked'; env: string; by: Actor; reason: string }
+  | { type: 'frozen' | 'unfrozen'; env: string; reason: string; until?: string }
   | { type: 'blocked' | 'unblocked'; app: string; version: string; by: Actor; reason: string }
   | { type: 'release-added'; app: string; version: string; by: string }
   | { type: 'build-succeeded'; build: BuildReport & { ref: string; digest: string } }

@@ -16,6 +16,8 @@ export function eventScope(e: GantryEvent): { app?: string; env?: string } {
       return { app: e.approval.request.app, env: e.approval.request.env };
     case 'locked':
     case 'unlocked':
+    case 'frozen':
+    case 'unfrozen':
       return { env: e.env };
     case 'blocked':
     case 'unblocked':

@@ -9,6 +9,7 @@ import { History } from '../gitops/history.js';
 import { NotifyQueue, startNotifyWorker, type Notifier } from '../notify/delivery.js';
 import { EventBus } from '../notify/events.js';
 import { BranchLock, HeadHint } from '../queue/branch-lock.js';
+import { startFreezeWatch } from '../queue/freeze-watch.js';
 import { DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
 import { ApprovalStore } from '../store/approvals.js';
 import { EnvLockStore } from '../store/env-locks.js';
@@ -106,6 +107,7 @@ export function createGantry(o: GantryOptions): Gantry {
           ...(hooks?.afterDeploy ? { afterDeploy: hooks.afterDeploy } : {}),
         }),
         startNotifyWorker({ url: o.redisUrl, prefix, notifiers: hooks?.notifiers ?? [], approvals, log: o.log }),
+        startFreezeWatch({ url: o.redisUrl, prefix, config, redis, keys, bus, now: core.now }),
       );
     },
     async close() {

@@ -141,3 +141,34 @@ describe('Slack face', () => {
     expect(reply.body.text).toMatch(/^web in prod, newest first:\n[0-9a-f]{7} \S+ promote v1\.2\.3 \(from v1\.0\.0\) by carol, approved by alice$/);
   });
 });
+
+describe('Slack users matched by e-mail', () => {
+  it('act as the config user with that e-mail when SLACK_RESOLVE_BY_EMAIL is on', async () => {
+    const recorder = await startRecorder(slackApi);
+    // users.info answers <id lower-cased>@acme.example: make that erin's e-mail, and erin a lead
+    const h = await startHarness({
+      name: 'slack-email',
+      edit: (d) => {
+        d.users.erin = { ids: ['shell:erin'], email: 'uerin0001@acme.example' };
+        d.groups.leads.push('erin');
+      },
+    });
+    try {
+      const messages = new SlackMessageStore(h.gantry.redis, new Keys(h.prefix));
+      const slack = await createSlack(h.gantry.core, messages, { botToken: 'xoxb-t', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: true }, silentLogger);
+      const s = createHttpServer(slack.routes, silentLogger);
+      const url = `http://127.0.0.1:${await listen(s, 0, '127.0.0.1')}/slack/events`;
+      await postSlack(url, slashBody({ command: '/gantry', text: 'lock prod maintenance', user: 'UERIN0001', responseUrl: `${recorder.url}/response/e` }), 'form');
+      const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /prod locked by erin: maintenance/.test(c.body.text ?? ''), 'lock reply');
+      expect(reply.body.text).toContain('Deployments to prod are refused until /unlock prod.');
+      expect(recorder.calls.some((c) => c.path === '/api/users.info' && c.body.user === 'UERIN0001')).toBe(true);
+      // someone whose e-mail matches nobody stays a bare identity, refused where policy names groups
+      await postSlack(url, slashBody({ command: '/gantry', text: 'unlock prod', user: 'UOTHER001', responseUrl: `${recorder.url}/response/o` }), 'form');
+      await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /slack:UOTHER001 may not lock or unlock prod/.test(c.body.text ?? ''), 'refusal');
+      await new Promise((r) => s.close(r));
+    } finally {
+      await h.close();
+      await recorder.close();
+    }
+  });
+});

@@ -125,6 +125,11 @@ export function eventMessage(e: StoredEvent, opts: { commitUrl?: string; promote
       const text = `${e.type === 'locked' ? ':lock:' : ':unlock:'} ${e.env} ${e.type} by ${e.by.name ?? e.by.id}: ${e.reason}`;
       return { text, blocks: [section(esc(text))] };
     }
+    case 'frozen':
+    case 'unfrozen': {
+      const text = e.type === 'frozen' ? `:snowflake: ${e.env} is frozen until ${e.until}: ${e.reason}` : `:sunny: ${e.env} freeze over (${e.reason}): promotions are open again`;
+      return { text, blocks: [section(esc(text))] };
+    }
     case 'blocked':
     case 'unblocked': {
       const text = `${e.app} ${e.version} ${e.type} by ${e.by.name ?? e.by.id}${e.reason ? `: ${e.reason}` : ''}`;
