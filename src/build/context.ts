@@ -83,7 +83,7 @@ export async function prepareContext(source: NodeJS.ReadableStream, opts: Contex
 
   const src = source instanceof Readable ? source : new Readable().wrap(source);
   const extract = tar.extract();
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: 128 * 1024 }); // fewer, larger chunks: the tar parser's cost is per chunk
   const onAbort = () => extract.destroy(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   // tar-stream's streams are streamx streams: plain pipe() with errors forwarded by hand
@@ -132,7 +132,11 @@ export async function prepareContext(source: NodeJS.ReadableStream, opts: Contex
       }
       const slot = type === 'file' ? await spool.store(entry as AsyncIterable<Buffer>, size) : (entry.resume(), undefined);
       const e: Entry = { name, type, mode: h.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: h.mtime ?? new Date(0), size, slot };
-      if (type === 'symlink') e.linkname = h.linkname ?? '';
+      if (type === 'symlink') {
+        e.linkname = h.linkname ?? '';
+        // a symlinked Dockerfile's target is read by the build: never leave it out
+        if (name === dockerfile) always.add(posix.normalize(posix.join(posix.dirname(name), e.linkname)));
+      }
       add(e);
       if (name === '.dockerignore' && slot) {
         if (size > MAX_DOCKERIGNORE_BYTES) throw new ContextError(`${inRepo('.dockerignore')} is larger than 1 MiB`);
@@ -160,6 +164,8 @@ export async function prepareContext(source: NodeJS.ReadableStream, opts: Contex
     const keep = matcher ? entries.filter((e) => !isIgnored(e.name)) : entries;
     ignored += entries.length - keep.length;
     const df = resolveDockerfile(byName, dockerfile, inRepo);
+    // a symlinked Dockerfile's target is sent even when .dockerignore names it: the build reads it
+    if (!keep.includes(df)) keep.push(df);
     const dockerfileText = await spool.text(df.slot!);
     const bytes = keep.reduce((n, e) => n + 512 + Math.ceil(e.size / 512) * 512, 1024);
     if (bytes > maxBytes) throw tooLarge(inRepo(''), maxBytes);
@@ -190,8 +196,14 @@ function packEntries(entries: readonly Entry[], spool: Spool): Readable {
     for (const e of entries) {
       const header: Partial<Header> & { name: string } = { name: e.name, type: e.type, mode: e.mode, mtime: e.mtime, uid: 0, gid: 0, size: e.size };
       if (e.linkname !== undefined) header.linkname = e.linkname;
-      if (e.type !== 'file') {
-        await new Promise<void>((resolve, reject) => pack.entry(header, (err) => (err ? reject(err) : resolve())));
+      if (e.type !== 'file' || e.slot?.kind === 'memory') {
+        // bytes already in memory go in at once, without a stream per file
+        const data = e.slot?.kind === 'memory' ? e.slot.data : undefined;
+        await new Promise<void>((resolve, reject) => {
+          const done = (err?: Error | null) => (err ? reject(err) : resolve());
+          if (data) pack.entry(header, data, done);
+          else pack.entry(header, done);
+        });
         continue;
       }
       await new Promise<void>((resolve, reject) => {
@@ -219,6 +231,7 @@ function resolveDockerfile(byName: Map<string, Entry>, dockerfile: string, inRep
       throw new ContextError(`${inRepo(dockerfile)} is a symlink that points outside the context`);
     }
     e = byName.get(target);
+    if (!e) throw new ContextError(`${inRepo(dockerfile)} is a symlink to ${inRepo(target)}, which is not in the context (or .dockerignore leaves it out)`);
   }
   if (!e || e.type !== 'file') throw new ContextError(`Dockerfile ${inRepo(dockerfile)} not found in the source`);
   return e;

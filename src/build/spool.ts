@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 
 /** Where one stored entry's bytes are. */
-export type SpoolSlot = { kind: 'memory'; chunks: Buffer[] } | { kind: 'file'; offset: number; length: number };
+export type SpoolSlot = { kind: 'memory'; data: Buffer } | { kind: 'file'; offset: number; length: number };
 
 /**
  * Holds file contents between reading the source tarball and sending the build context: the
@@ -30,7 +30,7 @@ export class Spool {
       const chunks: Buffer[] = [];
       for await (const c of stream) chunks.push(c);
       this.memoryBytes += size;
-      return { kind: 'memory', chunks };
+      return { kind: 'memory', data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) };
     }
     const fh = await this.openFile();
     const offset = this.fileBytes;
@@ -47,13 +47,14 @@ export class Spool {
 
   /** A stream of a stored entry's bytes. */
   read(slot: SpoolSlot): Readable {
-    if (slot.kind === 'memory') return Readable.from(slot.chunks);
+    if (slot.kind === 'memory') return Readable.from([slot.data]);
     if (slot.length === 0) return Readable.from([]);
     return createReadStream(this.filePath(), { start: slot.offset, end: slot.offset + slot.length - 1 });
   }
 
   /** The whole content of a stored entry (for small files such as the Dockerfile). */
   async text(slot: SpoolSlot): Promise<string> {
+    if (slot.kind === 'memory') return slot.data.toString('utf8');
     const chunks: Buffer[] = [];
     for await (const c of this.read(slot)) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString('utf8');

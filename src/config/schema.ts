@@ -181,6 +181,39 @@ export const NotifyRuleSchema = z
   .strict();
 export type NotifyRule = z.infer<typeof NotifyRuleSchema>;
 
+/** The name of an environment variable holding a secret (the secret itself never sits in YAML). */
+const EnvNameSchema = z.string().regex(/^[A-Z][A-Z0-9_]{0,127}$/, { message: 'must be the NAME of an environment variable' });
+
+export const DingtalkSchema = z
+  .object({
+    /** custom group robots for reports: the webhook URL (with its access_token) and the 加签 secret, from env vars */
+    robots: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.object({ urlEnv: EnvNameSchema, secretEnv: EnvNameSchema.optional() }).strict()).default({}),
+    /** hosts a callback's sessionWebhook may point at (replies go there) */
+    sessionWebhookHosts: z.array(z.string()).default(['oapi.dingtalk.com', 'api.dingtalk.com']),
+  })
+  .strict();
+
+export const EmailSchema = z
+  .object({
+    /** the From: address; the SMTP server comes from SMTP_URL */
+    from: z.string().min(3),
+    /** mail approval requests to the approvers of the environment (their users' e-mail) */
+    approvers: z.boolean().default(true),
+  })
+  .strict();
+
+export const WebhookSchema = z
+  .object({
+    url: z.string().url().optional(),
+    /** or the URL from an env var, when it carries a token */
+    urlEnv: EnvNameSchema.optional(),
+    /** HMAC-SHA256 key for the X-Gantry-Signature-256 header */
+    secretEnv: EnvNameSchema.optional(),
+    timeout: DurationSchema.default('5s'),
+  })
+  .strict()
+  .refine((w) => (w.url === undefined) !== (w.urlEnv === undefined), 'needs exactly one of url and urlEnv');
+
 export const DeployRepoSchema = z
   .object({
     /** a local path, file://, ssh or https URL. Credentials come from GANTRY_DEPLOY_TOKEN, never from here. */
@@ -221,6 +254,9 @@ export const ConfigSchema = z
     releases: z.object({ keep: z.number().int().min(1).default(200) }).strict().default({ keep: 200 }),
     /** which events go where: each rule maps events × apps × environments to targets */
     notify: z.array(NotifyRuleSchema).default([]),
+    dingtalk: DingtalkSchema.default({ robots: {}, sessionWebhookHosts: ['oapi.dingtalk.com', 'api.dingtalk.com'] }),
+    email: EmailSchema.optional(),
+    webhooks: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), WebhookSchema).default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -252,6 +288,12 @@ export const ConfigSchema = z
     }
     for (const [group, members] of Object.entries(cfg.groups)) checkPrincipals(members, ['groups', group]);
     cfg.notify.forEach((rule, i) => {
+      rule.to.forEach((t, j) => {
+        const [kind, name = ''] = [t.slice(0, t.indexOf(':')), t.slice(t.indexOf(':') + 1)];
+        if (kind === 'dingtalk' && !(name in cfg.dingtalk.robots)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'to', j], message: `no dingtalk.robots.${name} is defined` });
+        if (kind === 'webhook' && !(name in cfg.webhooks)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'to', j], message: `no webhooks.${name} is defined` });
+        if (kind === 'email' && !cfg.email) ctx.addIssue({ code: 'custom', path: ['notify', i, 'to', j], message: 'e-mail targets need email.from (and SMTP_URL in the environment)' });
+      });
       rule.apps?.forEach((a, j) => {
         if (!(a in cfg.apps)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'apps', j], message: `app "${a}" is not defined` });
       });

@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Core } from '../commands/context.js';
 import { isGantryError } from '../domain/errors.js';
@@ -7,7 +7,8 @@ import { bullConnection, type Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { cancelledOutput, checkName, configErrorOutput, createCheckRun, externalId, parseExternalId, queuedOutput, updateCheckRun, type Octokit } from './check-run.js';
 import type { EventJob } from './events.js';
-import { EVENT_QUEUE } from './ingest.js';
+import { startInboxPump } from './inbox.js';
+import { EVENT_JOB_OPTIONS, EVENT_QUEUE, eventJobId } from './ingest.js';
 import { cacheBranches, planBuilds, pushBuilds, sha7 } from './plan.js';
 import { GhKeys } from './keys.js';
 import { defaultRepoConfig, errorLine, fetchRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from './repo-config.js';
@@ -32,19 +33,30 @@ export interface EventWorkerDeps {
 }
 
 const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
-const DELIVERY_TTL_S = 3 * 86_400;
 
 /**
  * The fast queue: turns queued webhook events into check runs and build jobs, and cancels
- * superseded builds. It never builds, so check runs never wait behind slow builds.
+ * superseded builds. It never builds, so check runs never wait behind slow builds. The inbox
+ * pump feeds it from the webhook inbox (src/github/inbox.ts).
  */
-export function startEventWorker(d: EventWorkerDeps): Worker<EventJob> {
+export function startEventWorker(d: EventWorkerDeps): { worker: Worker<EventJob>; queue: Queue<EventJob>; close(): Promise<void> } {
   const h = new EventHandler(d);
-  return new Worker<EventJob>(EVENT_QUEUE, (job) => h.handle(job), {
+  const queue = new Queue<EventJob>(EVENT_QUEUE, { connection: bullConnection(d.redisUrl), prefix: d.keys.prefix });
+  const pump = startInboxPump({ redisUrl: d.redisUrl, keys: d.keys, queue, jobOptions: EVENT_JOB_OPTIONS, jobId: eventJobId, log: d.log });
+  const worker = new Worker<EventJob>(EVENT_QUEUE, (job) => h.handle(job), {
     connection: bullConnection(d.redisUrl),
     prefix: d.keys.prefix,
     concurrency: d.concurrency,
   });
+  return {
+    worker,
+    queue,
+    async close() {
+      await pump.close();
+      await worker.close();
+      await queue.close();
+    },
+  };
 }
 
 interface Ctx {
@@ -62,14 +74,8 @@ export class EventHandler {
 
   async handle(job: Job<EventJob>): Promise<string> {
     const ev = job.data;
+    // redeliveries were dropped at the inbox; a retry of this job reuses what an earlier attempt created
     const log = this.d.log.child({ delivery: ev.delivery, job: job.id, event: ev.type, repo: `${ev.owner}/${ev.repo}` });
-    // a redelivery after this job was removed: the mark says it was handled (a retry of this job carries the same token)
-    const token = `${job.id}@${job.timestamp}`;
-    const mark = this.k.delivery(ev.delivery);
-    if (!(await this.d.redis.set(mark, token, 'EX', DELIVERY_TTL_S, 'NX')) && (await this.d.redis.get(mark)) !== token) {
-      log.info('delivery seen before: ignored');
-      return 'duplicate';
-    }
     const ctx: Ctx = { ev, octokit: await this.d.github.installation(ev.installationId), log, where: { owner: ev.owner, repo: ev.repo } };
     switch (ev.type) {
       case 'pr':

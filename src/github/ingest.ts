@@ -1,7 +1,9 @@
-import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
+import { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { EventJob, RepoEvent } from './events.js';
+import { Inbox } from './inbox.js';
 
 export const EVENT_QUEUE = 'github-events';
 
@@ -12,7 +14,6 @@ export const EVENT_JOB_OPTIONS = {
   // GitHub API hiccups while creating check runs: retry the event, never the webhook
   attempts: 5,
   backoff: { type: 'exponential', delay: 1000 },
-  // kept for an hour: a redelivery within it is a no-op add; later ones hit the delivery mark
   removeOnComplete: { age: 3600, count: 10_000 },
   removeOnFail: { age: 7 * 86_400 },
 } as const;
@@ -23,18 +24,19 @@ export function appForRepo(config: Config, owner: string, repo: string): string 
   return Object.entries(config.apps).find(([, a]) => a.source?.toLowerCase() === full)?.[0];
 }
 
-/** The delivery id is the job id: BullMQ refuses a second job with the same id. */
+/** The delivery id is the event job's id: BullMQ refuses a second job with the same id. */
 export function eventJobId(delivery: string): string {
   return `delivery-${delivery.replaceAll(':', '_')}`;
 }
 
 /**
- * The webhook side: turns an event into a durable job and nothing else, so the handler answers
- * fast. If Redis does not take the job, the handler throws: Probot answers 5xx and GitHub (or an
- * operator's "Redeliver") sends it again.
+ * The webhook side: turns an event into a durable inbox entry and nothing else, so the handler
+ * answers fast. If Redis does not take it, the handler throws: Probot answers 5xx and GitHub (or
+ * an operator's "Redeliver") sends it again. A delivery id seen before is acknowledged and dropped.
  */
 export class Ingest {
-  readonly queue: Queue<EventJob>;
+  private readonly redis: Redis;
+  private readonly inbox: Inbox;
 
   constructor(
     url: string,
@@ -42,37 +44,50 @@ export class Ingest {
     private readonly config: Config,
     private readonly log: Logger,
   ) {
-    // fail fast when Redis is away instead of queueing commands in memory
-    this.queue = new Queue(EVENT_QUEUE, { connection: { url, maxRetriesPerRequest: 1, enableOfflineQueue: false } as never, prefix });
-    this.queue.on('error', (err) => log.warn({ err: err.message }, 'event queue connection error'));
+    // Fail fast when Redis is away (no in-memory offline queue, a deadline per command) so the
+    // delivery gets a 5xx; auto-pipelining writes the pushes of one event-loop turn in one go.
+    this.redis = new Redis(url, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      commandTimeout: ENQUEUE_TIMEOUT_MS,
+      enableAutoPipelining: true,
+      connectionName: 'gantry-ingest',
+      retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+    });
+    this.redis.on('error', (err) => log.warn({ err: err.message }, 'ingest redis connection error'));
+    this.inbox = new Inbox(this.redis, new Keys(prefix));
   }
 
-  async accept(delivery: string, event: RepoEvent | undefined, name: string): Promise<'queued' | 'ignored'> {
+  async accept(delivery: string, event: RepoEvent | undefined, name: string): Promise<'queued' | 'duplicate' | 'ignored'> {
     if (!event) return 'ignored';
     const app = appForRepo(this.config, event.owner, event.repo);
     if (!app) {
       this.log.info({ delivery, event: name, repo: `${event.owner}/${event.repo}` }, 'event from a repo no app is built from: ignored');
       return 'ignored';
     }
-    const job: EventJob = { ...event, delivery, app, receivedAt: new Date().toISOString() };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`could not queue delivery ${delivery} within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([this.queue.add(event.type, job, { jobId: eventJobId(delivery), ...EVENT_JOB_OPTIONS }), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-    this.log.debug({ delivery, event: name, type: event.type, app }, 'event queued');
-    return 'queued';
+    if (this.redis.status !== 'ready') await this.waitUntilReady();
+    const fresh = await this.inbox.push({ ...event, delivery, app, receivedAt: new Date().toISOString() });
+    if (!fresh) this.log.info({ delivery, event: name }, 'delivery seen before: ignored');
+    return fresh ? 'queued' : 'duplicate';
   }
 
-  async waitUntilReady(): Promise<void> {
-    await this.queue.waitUntilReady();
+  /** Waits for the connection (at start, or while it reconnects), at most ENQUEUE_TIMEOUT_MS. */
+  async waitUntilReady(timeoutMs = ENQUEUE_TIMEOUT_MS): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        reject(new Error(`Redis is not reachable (waited ${timeoutMs} ms)`));
+      }, timeoutMs);
+      this.redis.once('ready', onReady);
+    });
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

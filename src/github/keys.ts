@@ -4,11 +4,6 @@ import type { Keys } from '../store/redis.js';
 export class GhKeys {
   constructor(private readonly keys: Keys) {}
 
-  /** a webhook delivery that was handled (redeliveries are ignored) */
-  delivery(id: string): string {
-    return this.keys.k('gh', 'delivery', id);
-  }
-
   /** the check run (`<id> <url>`) created for a build job by one delivery */
   check(jobId: string, delivery: string): string {
     return this.keys.k('gh', 'check', jobId, delivery);

@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import type Docker from 'dockerode';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { buildImage } from '../build/builder.js';
@@ -16,6 +17,7 @@ import type { Octokit } from './check-run.js';
 import { githubDeploymentHook } from './deployments.js';
 import type { GithubSettings } from './env.js';
 import { startEventWorker, type GithubAuth } from './event-worker.js';
+import type { EventJob } from './events.js';
 import { Ingest } from './ingest.js';
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
@@ -96,7 +98,7 @@ export interface GithubWorkerOptions extends GithubFaceDeps {
  * build worker (docker builds, bounded by GANTRY_BUILD_CONCURRENCY). Any number of processes may
  * run them against one Redis.
  */
-export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue; close(): Promise<void> } {
+export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue; events?: Queue<EventJob>; close(): Promise<void> } {
   const keys = new Keys(o.prefix);
   const redis = connect(o.redisUrl, { name: 'gantry-github' });
   redis.on('error', (err) => o.log.warn({ err: err.message }, 'redis connection error'));
@@ -104,6 +106,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
   const github = githubAuth(probot);
   const builds = new BuildQueue(o.redisUrl, keys, { attempts: o.settings.buildAttempts, ...(o.retryBackoffMs ? { backoffMs: o.retryBackoffMs } : {}) });
   const closers: (() => Promise<void>)[] = [];
+  let eventQueue: Queue<EventJob> | undefined;
   if (o.only !== 'builds') {
     const events = startEventWorker({
       core: o.core,
@@ -118,7 +121,8 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       ...(o.settings.registryOverride ? { registryOverride: o.settings.registryOverride } : {}),
       ...(o.settings.publicUrl ? { publicUrl: o.settings.publicUrl } : {}),
     });
-    events.on('failed', (job, err) => o.log.warn({ job: job?.id, delivery: job?.data.delivery, err: err.message }, 'github event failed'));
+    events.worker.on('failed', (job, err) => o.log.warn({ job: job?.id, delivery: job?.data.delivery, err: err.message }, 'github event failed'));
+    eventQueue = events.queue;
     closers.push(() => events.close());
   }
   if (o.only !== 'events') {
@@ -153,6 +157,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
   }
   return {
     builds,
+    ...(eventQueue ? { events: eventQueue } : {}),
     async close() {
       await Promise.allSettled(closers.map((c) => c()));
       await builds.close();

@@ -29,18 +29,22 @@ type DeliveryJob = { kind: 'send'; target: string; event: StoredEvent } | { kind
 export class NotifyQueue {
   readonly queue: Queue<DeliveryJob>;
 
-  constructor(url: string, prefix: string) {
+  private readonly options: typeof DELIVERY_OPTIONS;
+
+  /** `backoffMs`: the first retry's delay; each next one doubles (12 tries: about an hour at 1 s) */
+  constructor(url: string, prefix: string, backoffMs = 1000) {
     this.queue = new Queue(NOTIFY_QUEUE, { connection: bullConnection(url), prefix });
+    this.options = { ...DELIVERY_OPTIONS, backoff: { type: 'exponential', delay: backoffMs } };
   }
 
   async fanOut(config: Config, event: StoredEvent): Promise<number> {
     const jobs: { name: string; data: DeliveryJob; opts: { jobId: string } & typeof DELIVERY_OPTIONS }[] = routeEvent(config, event).map((target) => ({
       name: 'send',
       data: { kind: 'send', target, event },
-      opts: { jobId: jobId(event.id, target), ...DELIVERY_OPTIONS },
+      opts: { jobId: jobId(event.id, target), ...this.options },
     }));
     const approval = approvalOf(event);
-    if (approval) jobs.push({ name: 'approval', data: { kind: 'approval', approval, event }, opts: { jobId: jobId(event.id, 'approval'), ...DELIVERY_OPTIONS } });
+    if (approval) jobs.push({ name: 'approval', data: { kind: 'approval', approval, event }, opts: { jobId: jobId(event.id, 'approval'), ...this.options } });
     if (jobs.length) await this.queue.addBulk(jobs);
     return jobs.length;
   }
@@ -55,12 +59,12 @@ function jobId(eventId: string, target: string): string {
   return `${eventId}~${target.replace(/:/g, '~')}`;
 }
 
-const DELIVERY_OPTIONS = {
+const DELIVERY_OPTIONS: { attempts: number; backoff: { type: 'exponential'; delay: number }; removeOnComplete: { age: number; count: number }; removeOnFail: { age: number } } = {
   attempts: 12,
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: { age: 3600, count: 5000 },
   removeOnFail: { age: 7 * 86400 },
-} as const;
+};
 
 export interface NotifyWorkerDeps {
   url: string;

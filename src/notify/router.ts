@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { matchesAny } from '../domain/identity.js';
 import type { GantryEvent } from './events.js';
 
 /** The app and environment an event concerns (either may be absent: a lock concerns every app). */
@@ -46,7 +47,17 @@ export function routeEvent(config: Config, e: GantryEvent): string[] {
     if (rule.environments && (env === undefined || !rule.environments.includes(env))) continue;
     rule.to.forEach((t) => out.add(t));
   }
+  if (e.type === 'approval-requested' && config.email?.approvers) {
+    for (const email of approverEmails(config, e.approval.approvers, e.approval.request.requestedBy.id)) out.add(`email:${email}`);
+  }
   return [...out];
+}
+
+/** The e-mail addresses of the config users who may approve (never the requester). */
+export function approverEmails(config: Config, approvers: readonly string[], requester: string): string[] {
+  return Object.values(config.users)
+    .filter((u) => u.email && !u.ids.includes(requester) && u.ids.some((id) => matchesAny(config, approvers, id)))
+    .map((u) => u.email!);
 }
 
 /** The approval an event is about, when the message that asked for it should be updated. */

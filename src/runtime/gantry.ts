@@ -30,6 +30,8 @@ export interface GantryOptions {
   /** GANTRY_DEPLOY_TOKEN */
   deployToken?: string;
   now?: () => Date;
+  /** first retry delay of a failed notification (default 1 s, doubling) */
+  notifyBackoffMs?: number;
 }
 
 export interface Gantry {
@@ -69,7 +71,7 @@ export function createGantry(o: GantryOptions): Gantry {
   const headHint = new HeadHint(redis, lockKey);
   const deployer = new Deployer({ config, repo, history, releases, envLocks, lock: branchLock, headHint, log: o.log, ...(o.now ? { now: o.now } : {}) });
   const queue = new DeployQueue(o.redisUrl, prefix);
-  const notify = new NotifyQueue(o.redisUrl, prefix);
+  const notify = new NotifyQueue(o.redisUrl, prefix, o.notifyBackoffMs);
   bus.setSink(async (e) => {
     await notify.fanOut(config, e);
   });

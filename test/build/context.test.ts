@@ -107,8 +107,11 @@ describe('build context from a source tarball', () => {
   });
 
   it('resolves a Dockerfile symlink inside the context', async () => {
-    const ctx = await prepare({ 'docker/Dockerfile.real': 'FROM scratch\nRUN true\n', Dockerfile: { symlink: 'docker/Dockerfile.real' } });
+    const ctx = await prepare({ 'docker/Dockerfile.real': 'FROM scratch\nRUN true\n', Dockerfile: { symlink: 'docker/Dockerfile.real' }, '.dockerignore': 'docker\n' });
     expect(ctx.dockerfileText).toBe('FROM scratch\nRUN true\n');
+    // the build API is pointed at the target, which is sent although .dockerignore names its directory
+    expect(ctx.dockerfile).toBe('docker/Dockerfile.real');
+    expect([...(await list(ctx)).keys()].sort()).toEqual(['.dockerignore', 'Dockerfile', 'docker/Dockerfile.real']);
     await ctx.dispose();
   });
 

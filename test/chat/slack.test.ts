@@ -97,7 +97,8 @@ describe('Slack face', () => {
     expect(blocksText(update)).not.toContain('gantry_approve'); // buttons gone
     // and the deploy report reaches #deploys through the notification queue
     const report = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.channel === '#deploys', 'report in #deploys');
-    expect(report.body.text).toBe(`:rocket: deployed web v1.2.3 to prod (was v1.0.0) by carol, approved by alice: commit ${sha.slice(0, 7)}`);
+    expect(report.body.text).toBe(`🚀 deployed web v1.2.3 to prod (was v1.0.0) by carol, approved by alice: commit ${sha.slice(0, 7)}`);
+    expect(blocksText(report)).toContain(`commit <https://github.com/acme/deploy/commit/${sha}|${sha.slice(0, 7)}>`);
   });
 
   it('rejects forged and stale requests with nothing done', async () => {

@@ -1,6 +1,8 @@
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type http from 'node:http';
+import type { Queue } from 'bullmq';
 import type Docker from 'dockerode';
+import type { EventJob } from '../../src/github/events.js';
 import nock from 'nock';
 import { readGithubEnv, type GithubSettings } from '../../src/github/env.js';
 import type { Ingest } from '../../src/github/ingest.js';
@@ -44,6 +46,10 @@ export interface GithubEnv {
   url: string;
   ingest: Ingest;
   builds: BuildQueue | undefined;
+  /** the BullMQ event queue the inbox pump fills (absent without workers) */
+  events: Queue<EventJob> | undefined;
+  /** events waiting in the webhook inbox */
+  inboxLength(): Promise<number>;
   settings: GithubSettings;
   /** a signed delivery, as GitHub sends it */
   send(event: string, payload: unknown, delivery?: string): Promise<{ status: number; body: string; delivery: string }>;
@@ -83,6 +89,8 @@ export async function startGithubEnv(o: GithubEnvOptions): Promise<GithubEnv> {
     url,
     ingest,
     builds: workers?.builds,
+    events: workers?.events,
+    inboxLength: () => h.gantry.redis.llen(`${h.prefix}:gh:inbox`),
     settings,
     async send(event, payload, delivery = randomUUID()) {
       const body = JSON.stringify(payload);

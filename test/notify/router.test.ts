@@ -16,6 +16,8 @@ const deployed = (app: string, env: string): GantryEvent => ({
 describe('notification routing', () => {
   const data = defaultConfigData();
   data.apps.api = { images: { api: { repository: 'registry.example.com/acme/api' } }, deploy: { qa: [{ file: 'apps/api/qa.yaml', format: 'kubernetes' }] } };
+  data.dingtalk = { robots: { 'ops-robot': { urlEnv: 'DINGTALK_OPS_URL', secretEnv: 'DINGTALK_OPS_SECRET' } } };
+  data.email = { from: 'gantry <gantry@acme.example>' };
   data.notify = [
     { events: ['deployed', 'rolled-back'], environments: ['prod'], to: ['slack:#deploys', 'email:leads@acme.example'] },
     { events: ['deployed'], apps: ['api'], to: ['slack:#api'] },
@@ -29,6 +31,9 @@ describe('notification routing', () => {
     expect(routeEvent(config, deployed('web', 'qa'))).toEqual([]);
     expect(routeEvent(config, deployed('api', 'qa'))).toEqual(['slack:#api']);
     expect(routeEvent(config, { type: 'locked', env: 'qa', by: { id: 'shell:bob' }, reason: 'x' })).toEqual(['slack:#deploys']);
+    const approval = { id: '3', status: 'pending', request: { id: 'approval-3', action: 'promote', app: 'web', env: 'prod', version: 'v1', requestedBy: { id: 'slack:U024BE7LH' }, approvedBy: [] }, required: 1, approvers: ['leads'], votes: [], createdAt: '', deadline: '', preview: { changes: [] } } as const;
+    // leads are alice and dave; alice asked, so only dave is mailed
+    expect(routeEvent(config, { type: 'approval-requested', approval } as unknown as GantryEvent)).toEqual(['email:dave@acme.example']);
     expect(routeEvent(config, { type: 'build-failed', build: { app: 'web', image: 'web', repo: 'acme/web', sha: 'a'.repeat(40), trigger: 'pr #1', version: 'pr-1' }, stage: 'build', message: 'x' } as GantryEvent)).toEqual(['dingtalk:ops-robot']);
   });
 

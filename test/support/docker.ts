@@ -4,7 +4,6 @@ import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import { inject } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { tarballFromDirectory, type SourceFile } from '../../src/build/source-tarball.js';
 import { startDockerServices as startServices } from '../../src/runtime/docker-services.js';
@@ -62,6 +61,8 @@ export async function setupDockerServices(project: TestProject): Promise<() => P
  * of its own, which the returned `stop` ends.
  */
 export async function dockerServices(): Promise<TestDockerServices> {
+  // imported here, not at the top: global setup imports this file outside any test worker
+  const { inject } = await import('vitest');
   const host = inject('dockerHost') as string | undefined;
   const registry = inject('registry') as string | undefined;
   if (host && registry) return { dockerHost: host, registry, stop: async () => undefined };

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startRedis, type LocalRedis } from '../../src/runtime/redis-server.js';
+import { setupDockerServices } from './docker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,8 +9,9 @@ declare module 'vitest' {
 }
 
 /**
- * Starts the real services the tests use: a private redis-server on a free port (unless
- * REDIS_URL points at one already). Each test file namespaces its keys with its own prefix.
+ * Starts the real services the tests use, once for the whole run: a private redis-server on a
+ * free port (unless REDIS_URL points at one), and a private dockerd and docker-registry (unless
+ * DOCKER_HOST and GANTRY_REGISTRY point at a pair). Each test file namespaces its Redis keys.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let redis: LocalRedis | undefined;
@@ -19,7 +21,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     url = redis.url;
   }
   project.provide('redisUrl', url);
+  const stopDocker = await setupDockerServices(project);
   return async () => {
+    await stopDocker();
     await redis?.stop();
   };
 }

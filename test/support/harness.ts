@@ -46,6 +46,7 @@ export interface HarnessOptions {
   workers?: boolean;
   /** share a deploy repo (and a Redis prefix) with another harness: separate "processes" */
   shareWith?: Harness;
+  notifyBackoffMs?: number;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -65,6 +66,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     // GANTRY_TEST_LOG=debug shows gantry's logs while debugging a test
     log: process.env.GANTRY_TEST_LOG ? createLogger({ level: process.env.GANTRY_TEST_LOG }) : silentLogger,
     ...(o.now ? { now: o.now } : {}),
+    ...(o.notifyBackoffMs ? { notifyBackoffMs: o.notifyBackoffMs } : {}),
   });
   if (o.workers !== false) gantry.startWorkers();
   const git = async (...args: string[]) => {

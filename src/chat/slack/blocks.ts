@@ -3,6 +3,7 @@ import type { types } from '@slack/bolt';
 type KnownBlock = types.KnownBlock;
 import type { Reply } from '../../commands/context.js';
 import type { ApprovalView } from '../../commands/presentation.js';
+import { eventText } from '../../notify/describe.js';
 import type { StoredEvent } from '../../notify/events.js';
 
 /** Block Kit messages as small pure functions: what a test compares and Slack shows. */
@@ -95,76 +96,20 @@ function statusLine(v: ApprovalView): string {
 
 /** Reports for channels: builds, deploys, rollbacks, locks. `promoteTo` adds a button. */
 export function eventMessage(e: StoredEvent, opts: { commitUrl?: string; promoteTo?: string } = {}): SlackMessage | undefined {
-  switch (e.type) {
-    case 'deployed':
-    case 'rolled-back': {
-      const r = e.result;
-      const who = e.request.requestedBy.name ?? e.request.requestedBy.id;
-      const verb = e.type === 'rolled-back' ? ':rewind: rolled back' : ':rocket: deployed';
-      const approved = e.request.approvedBy.length ? `, approved by ${e.request.approvedBy.map((a) => a.name ?? a.id).join(', ')}` : '';
-      const text = `${verb} ${r.app} ${r.version} to ${r.env}${r.previousVersion ? ` (was ${r.previousVersion})` : ''} by ${who}${approved}: commit ${r.commit.slice(0, 7)}`;
-      const body = `${verb} *${esc(r.app)} ${esc(r.version)}* to *${esc(r.env)}*${r.previousVersion ? ` (was ${esc(r.previousVersion)})` : ''} by ${esc(who)}${esc(approved)}: commit ${link(opts.commitUrl, r.commit.slice(0, 7))}`;
-      const blocks = [section(body)];
-      if (e.request.force !== undefined) blocks.push(context(`:warning: override: ${esc(e.request.force)}`));
-      return { text, blocks };
-    }
-    case 'deploy-failed': {
-      const text = `:x: ${e.request.action} of ${e.request.app} ${e.request.version ?? ''} to ${e.request.env} failed: ${e.message}`;
-      return { text, blocks: [section(esc(text))] };
-    }
-    case 'approval-requested':
-    case 'approval-denied':
-    case 'approval-expired':
-    case 'approval-approved': {
-      const r = e.approval.request;
-      const text = `approval ${e.approval.id} (${r.action} ${r.app} ${r.version ?? ''} to ${r.env}): ${e.type.replace('approval-', '')}`;
-      return { text, blocks: [section(esc(text))] };
-    }
-    case 'locked':
-    case 'unlocked': {
-      const text = `${e.type === 'locked' ? ':lock:' : ':unlock:'} ${e.env} ${e.type} by ${e.by.name ?? e.by.id}: ${e.reason}`;
-      return { text, blocks: [section(esc(text))] };
-    }
-    case 'frozen':
-    case 'unfrozen': {
-      const text = e.type === 'frozen' ? `:snowflake: ${e.env} is frozen until ${e.until}: ${e.reason}` : `:sunny: ${e.env} freeze over (${e.reason}): promotions are open again`;
-      return { text, blocks: [section(esc(text))] };
-    }
-    case 'blocked':
-    case 'unblocked': {
-      const text = `${e.app} ${e.version} ${e.type} by ${e.by.name ?? e.by.id}${e.reason ? `: ${e.reason}` : ''}`;
-      return { text, blocks: [section(esc(text))] };
-    }
-    case 'build-succeeded':
-    case 'release-built':
-    case 'build-failed':
-    case 'release-added':
-      return buildMessage(e, opts.promoteTo);
-    default:
-      return undefined;
-  }
-}
-
-function buildMessage(e: StoredEvent, promoteTo?: string): SlackMessage | undefined {
-  if (e.type === 'build-failed') {
-    const b = e.build;
-    const text = `:x: build of ${b.app}/${b.image} failed (${b.trigger}, ${b.sha.slice(0, 7)}): ${e.message}`;
-    return { text, blocks: [section(`:x: build of *${esc(b.app)}/${esc(b.image)}* failed (${esc(b.trigger)}, ${link(b.url, b.sha.slice(0, 7))}): ${esc(e.message)}`)] };
-  }
-  if (e.type === 'build-succeeded') {
-    const b = e.build;
-    const text = `:package: built ${b.ref} (${b.trigger})`;
-    return { text, blocks: [section(`:package: built ${link(b.url, b.ref)} (${esc(b.trigger)})`)] };
-  }
-  const app = e.type === 'release-built' ? e.release.app : e.type === 'release-added' ? e.app : '';
-  const version = e.type === 'release-built' ? e.release.version : e.type === 'release-added' ? e.version : '';
-  const text = `:label: ${app} ${version} is built and ready${promoteTo ? `: /promote ${app} ${version} ${promoteTo}` : ''}`;
-  const blocks: KnownBlock[] = [section(esc(text))];
-  if (promoteTo) {
+  const text = eventText(e);
+  if (!text) return undefined;
+  let body = esc(text);
+  if ((e.type === 'deployed' || e.type === 'rolled-back') && opts.commitUrl) body = body.replace(/commit ([0-9a-f]{7})$/, `commit ${link(opts.commitUrl, '$1')}`);
+  if (e.type === 'build-succeeded' || e.type === 'build-failed') body = body.replace(esc(e.build.sha.slice(0, 7)), link(e.build.url, e.build.sha.slice(0, 7)));
+  const blocks: KnownBlock[] = [section(body)];
+  if ((e.type === 'deployed' || e.type === 'rolled-back') && e.request.force !== undefined) blocks.push(context(`:warning: override: ${esc(e.request.force)}`));
+  if ((e.type === 'release-built' || e.type === 'release-added') && opts.promoteTo) {
+    const app = e.type === 'release-built' ? e.release.app : e.app;
+    const version = e.type === 'release-built' ? e.release.version : e.version;
     blocks.push({
       type: 'actions',
       elements: [
-        { type: 'button', action_id: ACTION.promote, text: { type: 'plain_text', text: `Promote to ${promoteTo}` }, value: JSON.stringify({ app, version, env: promoteTo }) },
+        { type: 'button', action_id: ACTION.promote, text: { type: 'plain_text', text: `Promote to ${opts.promoteTo}` }, value: JSON.stringify({ app, version, env: opts.promoteTo }) },
       ],
     });
   }

@@ -1,0 +1,134 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { CommandContext, Core } from '../../commands/context.js';
+import { execute } from '../../commands/execute.js';
+import { approvalView, commitUrl } from '../../commands/presentation.js';
+import { actorFor } from '../../domain/identity.js';
+import { readBody, sendJson, type Route } from '../../http/server.js';
+import type { Logger } from '../../util/logger.js';
+import { approvalCard, replyMessage, type DingtalkMessage } from './messages.js';
+import { verifyCallback } from './sign.js';
+
+export const CALLBACK_PATH = '/dingtalk/callback';
+
+/** The robot callback body as DingTalk sends it (fields gantry uses). */
+export const RobotMessageSchema = z.object({
+  msgtype: z.string(),
+  text: z.object({ content: z.string().max(4000) }).optional(),
+  senderStaffId: z.string().regex(/^[A-Za-z0-9_.@-]{1,128}$/).optional(),
+  senderId: z.string().optional(),
+  senderNick: z.string().max(200).optional(),
+  conversationId: z.string().max(200),
+  conversationType: z.string().optional(),
+  sessionWebhook: z.string().url(),
+  sessionWebhookExpiredTime: z.number().optional(),
+});
+export type RobotMessage = z.infer<typeof RobotMessageSchema>;
+
+/**
+ * The DingTalk face. A message to the robot (`@gantry /promote v1.2 prod`) arrives through the
+ * enterprise-robot HTTP callback (signed: `timestamp` and `sign` headers) or through Stream mode;
+ * either way it becomes a command of the sender's staff id (`dingtalk:<staffId>`) and the answer
+ * goes back to the conversation through the callback's session webhook.
+ */
+export class DingtalkFace {
+  constructor(
+    private readonly core: Core,
+    private readonly appSecret: string,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  routes(): Route[] {
+    return [{ method: 'POST', path: CALLBACK_PATH, handler: (req, res) => this.callback(req, res) }];
+  }
+
+  private async callback(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req, 64 * 1024).catch(() => undefined);
+    if (!raw) return sendJson(res, 413, { error: 'request body too large' });
+    const why = verifyCallback(header(req, 'timestamp'), header(req, 'sign'), this.appSecret, this.now());
+    if (why) {
+      this.log.warn({ why }, 'dingtalk callback refused');
+      return sendJson(res, 401, { error: why });
+    }
+    let msg: RobotMessage;
+    try {
+      msg = RobotMessageSchema.parse(JSON.parse(raw.toString('utf8')));
+    } catch {
+      return sendJson(res, 400, { error: 'not a robot message' });
+    }
+    // answer DingTalk at once; the reply goes to the session webhook when the command is done
+    sendJson(res, 200, {});
+    void this.handle(msg).catch((err: unknown) => this.log.error({ err: String(err) }, 'dingtalk command failed'));
+  }
+
+  /** Runs one robot message (from the callback or Stream mode) and replies in its conversation. */
+  async handle(msg: RobotMessage): Promise<void> {
+    const staffId = msg.senderStaffId ?? msg.senderId;
+    if (!staffId || msg.msgtype !== 'text' || !msg.text) {
+      await this.reply(msg, { msgtype: 'text', text: { content: 'gantry understands text commands, e.g. @gantry /status' } });
+      return;
+    }
+    if (!this.sessionAllowed(msg.sessionWebhook)) {
+      this.log.warn({ host: new URL(msg.sessionWebhook).host }, 'dingtalk sessionWebhook host not allowed; not replying');
+      return;
+    }
+    // "@gantry /promote v1.2 prod": DingTalk leaves the robot's name out of content, some clients don't
+    const content = msg.text.content.replace(/@\S+\s*/g, ' ').trim();
+    const line = content.startsWith('/') ? content : `/${content}`;
+    const ctx: CommandContext = {
+      actor: actorFor(this.core.config, `dingtalk:${staffId}`, msg.senderNick),
+      channel: `dingtalk:${msg.conversationId}`,
+      progress: (t) => void this.reply(msg, { msgtype: 'text', text: { content: t } }).catch(() => undefined),
+      origin: {
+        platform: 'dingtalk',
+        conversation: msg.conversationId,
+        sessionWebhook: msg.sessionWebhook,
+        sessionWebhookExpires: String(msg.sessionWebhookExpiredTime ?? 0),
+      },
+    };
+    const reply = await execute(this.core, line, ctx);
+    if (reply.approval && reply.command !== 'approve' && reply.command !== 'deny') {
+      await this.reply(msg, approvalCard(await approvalView(this.core, reply.approval)));
+      return;
+    }
+    await this.reply(msg, replyMessage(reply, staffId, reply.result ? commitUrl(this.core.config, reply.result.commit) : undefined));
+  }
+
+  private sessionAllowed(url: string): boolean {
+    const u = new URL(url);
+    return this.core.config.dingtalk.sessionWebhookHosts.includes(u.host) && (u.protocol === 'https:' || u.hostname === '127.0.0.1');
+  }
+
+  private async reply(msg: RobotMessage, body: DingtalkMessage): Promise<void> {
+    await postDingtalk(msg.sessionWebhook, body);
+  }
+}
+
+/** POSTs a robot message; DingTalk answers 200 with errcode 0 when it took it. */
+export async function postDingtalk(url: string, body: DingtalkMessage): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(body),
+    redirect: 'error',
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`dingtalk answered HTTP ${res.status}`);
+  const parsed = safeJson(text) as { errcode?: number; errmsg?: string } | undefined;
+  if (parsed?.errcode) throw new Error(`dingtalk refused the message: ${parsed.errcode} ${parsed.errmsg ?? ''}`);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function safeJson(t: string): unknown {
+  try {
+    return JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+}
