@@ -4,6 +4,9 @@ import { getUpdater } from '../gitops/updaters/index.js';
 import { run, which } from '../util/exec.js';
 import { createLogger } from '../util/logger.js';
 import { boot, type Booted } from './bootstrap.js';
+import { buildNotifiers } from './notifiers.js';
+import { SlackMessageStore } from '../chat/slack/messages.js';
+import { Keys } from '../store/redis.js';
 
 interface Check {
   name: string;
@@ -13,7 +16,7 @@ interface Check {
 }
 
 /** `gantry doctor`: checks what gantry needs and says what is wrong and how to fix it. */
-export async function doctorCommand(flags: { config?: string }): Promise<number> {
+export async function doctorCommand(flags: { config?: string; notify?: boolean }): Promise<number> {
   const checks: Check[] = [];
   const add = (c: Check) => {
     checks.push(c);
@@ -41,6 +44,7 @@ export async function doctorCommand(flags: { config?: string }): Promise<number>
     add({ name: 'redis', ok: pong === 'PONG', detail: `${redactUrl(booted.gantry.redisUrl)} answers` });
     await checkDeployRepo(booted, add);
     await checkDocker(add);
+    if (flags.notify) await checkNotify(booted, add);
   } catch (e) {
     add({ name: 'redis', ok: false, detail: e instanceof Error ? e.message : String(e), fix: 'check REDIS_URL and that Redis is running' });
   } finally {
@@ -89,6 +93,32 @@ async function checkDocker(add: (c: Check) => void): Promise<void> {
   }
   const r = await run('docker', ['-H', host, 'version', '--format', '{{.Server.Version}}'], { timeoutMs: 5000 }).catch(() => undefined);
   add(r?.code === 0 ? { name: 'docker', ok: true, detail: `engine ${r.stdout.trim()} at ${host}` } : { name: 'docker', ok: 'warn', detail: `Docker Engine at ${host} does not answer`, fix: 'start dockerd, or set DOCKER_HOST' });
+}
+
+/** `--notify`: a test message to every target the notify rules name. */
+async function checkNotify(booted: Booted, add: (c: Check) => void): Promise<void> {
+  const { gantry, env } = booted;
+  const { notifiers, close } = buildNotifiers(gantry.core, env, { messages: new SlackMessageStore(gantry.redis, new Keys(gantry.prefix)) });
+  try {
+    const targets = [...new Set(gantry.core.config.notify.flatMap((r) => r.to))];
+    if (targets.length === 0) add({ name: 'notify', ok: 'warn', detail: 'no notify rules in the config: nobody hears of deployments' });
+    for (const target of targets) {
+      const sep = target.indexOf(':');
+      const notifier = notifiers.find((n) => n.platform === target.slice(0, sep));
+      if (!notifier?.test) {
+        add({ name: `notify ${target}`, ok: false, detail: `${target.slice(0, sep)} is not configured`, fix: target.startsWith('slack') ? 'set SLACK_BOT_TOKEN' : 'set SMTP_URL' });
+        continue;
+      }
+      try {
+        await notifier.test(target.slice(sep + 1));
+        add({ name: `notify ${target}`, ok: true, detail: 'test message sent' });
+      } catch (e) {
+        add({ name: `notify ${target}`, ok: false, detail: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  } finally {
+    close();
+  }
 }
 
 function redactUrl(u: string): string {

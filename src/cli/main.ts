@@ -14,7 +14,8 @@ usage:
   gantry web | worker [--config <dir>]         only the HTTP faces (webhooks, chat) / only the workers
   gantry shell --as <user> [--config <dir>]     chat commands from standard input, one a line
   gantry release add <app> <version> --image <name>=<repo>:<tag>[@sha256:…] [--commit <sha>] [--url <link>]
-  gantry doctor [--config <dir>]                 check config, Redis, the deploy repo and Docker
+  gantry doctor [--config <dir>] [--notify]      check config, Redis, the deploy repo and Docker;
+                                                 --notify sends a test message to every notify target
 
 The config directory is --config, else GANTRY_CONFIG, else the package's config/.`;
 
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
       image: { type: 'string', multiple: true },
       commit: { type: 'string' },
       url: { type: 'string' },
+      notify: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
         });
       }
       case 'doctor':
-        return await doctorCommand(common);
+        return await doctorCommand({ ...common, ...(values.notify ? { notify: true } : {}) });
       case undefined:
       case 'help':
         process.stdout.write(`${HELP}\n`);

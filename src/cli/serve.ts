@@ -1,13 +1,13 @@
-import { webApi } from '@slack/bolt';
 import { createSlack, type SlackFace } from '../chat/slack/app.js';
 import { SlackMessageStore } from '../chat/slack/messages.js';
-import { SlackNotifier } from '../chat/slack/notifier.js';
+import { DingtalkFace } from '../chat/dingtalk/app.js';
+import { startDingtalkStream } from '../chat/dingtalk/stream.js';
 import { slackSettings } from '../config/env.js';
 import { createHttpServer, listen, sendJson, type Route } from '../http/server.js';
-import type { Notifier } from '../notify/delivery.js';
 import { Keys } from '../store/redis.js';
 import { createLogger } from '../util/logger.js';
 import { boot } from './bootstrap.js';
+import { buildNotifiers } from './notifiers.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
@@ -25,27 +25,31 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   const web = flags.role !== 'worker';
   const work = flags.role !== 'web';
   const routes: Route[] = [{ method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { ok: true }) }];
-  const notifiers: Notifier[] = [];
   const closers: (() => Promise<void>)[] = [];
 
+  const messages = new SlackMessageStore(gantry.redis, new Keys(gantry.prefix));
+  let slackFace: SlackFace | undefined;
   const slack = slackSettings(env);
-  if (slack) {
-    const messages = new SlackMessageStore(gantry.redis, new Keys(gantry.prefix));
-    let face: SlackFace | undefined;
-    if (web) {
-      face = await createSlack(core, messages, slack, log);
-      routes.push(...face.routes);
-      await face.start();
-      closers.push(() => face!.stop());
-    }
-    if (work) {
-      const client = face?.client ?? new webApi.WebClient(slack.botToken, slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {});
-      notifiers.push(new SlackNotifier(core, client, messages));
-    }
+  if (slack && web) {
+    slackFace = await createSlack(core, messages, slack, log);
+    routes.push(...slackFace.routes);
+    await slackFace.start();
+    closers.push(() => slackFace!.stop());
     log.info({ mode: slack.signingSecret ? 'http' : 'socket' }, 'slack face on');
   }
-
-  if (work) gantry.startWorkers(undefined, { notifiers });
+  if (env.DINGTALK_APP_SECRET && web) {
+    const face = new DingtalkFace(core, env.DINGTALK_APP_SECRET, log.child({ face: 'dingtalk' }));
+    if (env.DINGTALK_APP_KEY) {
+      const stream = startDingtalkStream(face, env.DINGTALK_APP_KEY, env.DINGTALK_APP_SECRET, log);
+      closers.push(() => stream.close());
+    } else routes.push(...face.routes());
+    log.info({ mode: env.DINGTALK_APP_KEY ? 'stream' : 'http' }, 'dingtalk face on');
+  }
+  if (work) {
+    const built = buildNotifiers(core, env, { messages, ...(slackFace ? { client: slackFace.client } : {}) });
+    closers.push(async () => built.close());
+    gantry.startWorkers(undefined, { notifiers: built.notifiers });
+  }
   let server: ReturnType<typeof createHttpServer> | undefined;
   if (web) {
     server = createHttpServer(routes, log);

@@ -21,7 +21,11 @@ export const EnvSchema = z.object({
   SLACK_API_URL: z.string().url().optional(),
   /** match Slack users to config users by profile e-mail (needs the users:read.email scope) */
   SLACK_RESOLVE_BY_EMAIL: z.enum(['true', 'false']).optional(),
+  /** DingTalk enterprise robot: the app secret verifies callbacks; with the app key too, Stream mode is used */
   DINGTALK_APP_SECRET: z.string().optional(),
+  DINGTALK_APP_KEY: z.string().optional(),
+  /** e-mail: smtp(s)://user:pass@host:port, nodemailer's URL form (TLS options as query parameters) */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   /** HTTP server address for `gantry web`/`start` (overrides server.host/port of the config) */
   PORT: z.string().regex(/^\d{1,5}$/).optional(),
 });

@@ -124,8 +124,10 @@ export function successOutput(s: CheckSubject, r: BuildSuccess, smoke?: SmokeTes
     '',
     `Pull it by digest: \`docker pull ${r.repository}@${r.digest}\``,
   ].join('\n');
-  const parts = [logBlock('### Build log (tail)', r.logTail, smoke ? MAX_OUTPUT / 2 : MAX_OUTPUT)];
-  if (smoke) parts.unshift(logBlock('### Smoke test output (tail)', smoke.outputTail, MAX_OUTPUT / 2 - 2));
+  // both logs share the 65535 characters of `text` (and the blank line between them)
+  const half = Math.floor(MAX_OUTPUT / 2);
+  const parts = [logBlock('### Build log (tail)', r.logTail, smoke ? half : MAX_OUTPUT)];
+  if (smoke) parts.unshift(logBlock('### Smoke test output (tail)', smoke.outputTail, MAX_OUTPUT - half - 2));
   return {
     conclusion: smokeOk ? 'success' : 'failure',
     output: {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { githubRoutes, WEBHOOK_PATH } from '../../src/github/server.js';
+import { githubRoutes, startGithubWorkers, WEBHOOK_PATH } from '../../src/github/server.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import { eventJobId } from '../../src/github/ingest.js';
 import { freePort } from '../../src/runtime/redis-server.js';
@@ -92,6 +92,11 @@ describe('GitHub webhooks → queued events → check runs and build jobs (no en
     expect(env.gh.checkRuns.get(old.id)!.output.summary).toContain('superseded by abcdef0');
     expect(await env.builds!.getJob(`acme/web@${SHA}/web/pr-10`)).toBeUndefined();
     await eventually(() => env.builds!.getJob(`acme/web@${SHA2}/web/pr-10`), 5000, 'new build job');
+    // closing the PR cancels what is left
+    await env.send('pull_request', prPayload(env.gh, { action: 'closed', number: 10, sha: SHA2 }));
+    await eventually(() => env.gh.checkRuns.get(fresh.id)!.conclusion === 'cancelled', 10_000, 'cancelled on close');
+    expect(env.gh.checkRuns.get(fresh.id)!.output.summary).toContain('the pull request was closed');
+    expect(await env.builds!.getJob(`acme/web@${SHA2}/web/pr-10`)).toBeUndefined();
     env.gh.assertDone();
   });
 
@@ -146,6 +151,46 @@ describe('GitHub webhooks → queued events → check runs and build jobs (no en
     await eventually(async () => env.gh.runs().length === 2 && (await env.builds!.getJob(jobId))?.data.checkRunId === env.gh.runs()[1]!.id, 10_000, 'rebuild queued with a new check run');
     expect(env.gh.runs()).toHaveLength(2);
     env.gh.assertDone();
+  });
+
+  it('check_suite.rerequested rebuilds every gantry check run of the suite', async () => {
+    env = await startGithubEnv({ name: 'gh-suite' });
+    env.gh.installationToken().repoConfig(SHA, undefined).repoConfig(SHA, undefined).pull(13, { sha: SHA, headRef: 'feature', fork: false }).checks({ updates: false });
+    await env.send('pull_request', prPayload(env.gh, { action: 'opened', number: 13, sha: SHA }));
+    const job = await eventually(() => env.builds!.getJob(`acme/web@${SHA}/web/pr-13`), 10_000, 'build job');
+    await job.remove();
+    const first = env.gh.runs()[0]!;
+    env.gh.api.get('/repos/acme/web/check-suites/5/check-runs').query(true).reply(200, {
+      total_count: 2,
+      check_runs: [
+        { id: first.id, name: first.name, head_sha: SHA, external_id: 'web|pr|13', status: 'completed', conclusion: 'failure', app: { id: 1, slug: 'gantry' } },
+        { id: 99, name: 'ci / test', head_sha: SHA, external_id: '', status: 'completed', conclusion: 'success', app: { id: 15368, slug: 'github-actions' } },
+      ],
+    });
+    const { example } = await import('./fake-github.js');
+    const payload = example('check_suite', (e) => e.action === 'rerequested');
+    Object.assign(payload, { installation: { id: env.gh.installationId }, repository: { ...payload.repository, name: 'web', full_name: 'acme/web', owner: { ...payload.repository.owner, login: 'acme' } } });
+    payload.check_suite.app.id = 1;
+    payload.check_suite.id = 5;
+    payload.check_suite.head_sha = SHA;
+    await env.send('check_suite', payload);
+    await eventually(async () => env.gh.runs().length === 2 && (await env.builds!.getJob(`acme/web@${SHA}/web/pr-13`))?.data.checkRunId === env.gh.runs()[1]!.id, 10_000, 'rebuild');
+    env.gh.assertDone();
+  });
+
+  it('events a dead pump left half-moved are queued by the next one', async () => {
+    env = await startGithubEnv({ name: 'gh-pump', github: 'none' });
+    const event = { type: 'push', kind: 'branch', name: 'feature/x', sha: SHA, installationId: 42, owner: 'acme', repo: 'web', delivery: 'd-moving', app: 'web', receivedAt: new Date().toISOString() };
+    await env.h.gantry.redis.lpush(`${env.h.prefix}:gh:inbox:moving`, JSON.stringify(event));
+    env.gh.installationToken().repoConfig(SHA, undefined);
+    const workers = startGithubWorkers({ core: env.h.gantry.core, redisUrl: env.h.gantry.redisUrl, prefix: env.h.prefix, settings: env.settings, log: testLog(), only: 'events' });
+    try {
+      await eventually(async () => (await workers.events!.getJob(eventJobId('d-moving')))?.returnvalue === 'not-built', 10_000, 'event handled');
+      expect(await env.h.gantry.redis.llen(`${env.h.prefix}:gh:inbox:moving`)).toBe(0);
+      env.gh.assertDone();
+    } finally {
+      await workers.close();
+    }
   });
 
   it('answers 5xx when Redis cannot take the event, so the delivery is retried', async () => {

@@ -1,0 +1,53 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ensureLocalDeployRepo } from '../../src/runtime/local.js';
+import { run } from '../../src/util/exec.js';
+import { redisUrl, tempDir, uniquePrefix, wipePrefix } from '../support/env.js';
+import { defaultConfigData, EXAMPLES, ROOT } from '../support/harness.js';
+import { startRecorder } from '../support/recorder.js';
+import { startSmtp } from '../support/smtp.js';
+
+describe('gantry doctor --notify', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  const prefix = uniquePrefix('doctor');
+  beforeAll(() => (tmp = tempDir('doctor')));
+  afterAll(async () => {
+    await wipePrefix(prefix);
+    tmp.remove();
+  });
+
+  it('sends a test message to every notify target and names the one that fails', async () => {
+    const smtp = await startSmtp();
+    const recorder = await startRecorder((r) => (r.path === '/robot/send' ? { body: { errcode: 0 } } : r.path === '/hook' ? { status: 503, body: {} } : undefined));
+    try {
+      const bare = path.join(tmp.dir, 'deploy.git');
+      await ensureLocalDeployRepo(bare, 'main', EXAMPLES);
+      const conf = path.join(tmp.dir, 'config');
+      mkdirSync(conf);
+      const data = defaultConfigData();
+      data.deployRepo.url = bare;
+      data.deployRepo.workdir = path.join(tmp.dir, 'work');
+      data.dingtalk = { robots: { ops: { urlEnv: 'OPS_ROBOT_URL', secretEnv: 'OPS_ROBOT_SECRET' } } };
+      data.email = { from: 'gantry@acme.example' };
+      data.webhooks = { pager: { url: `${recorder.url}/hook` } };
+      data.notify = [{ events: ['deployed'], to: ['dingtalk:ops', 'email:ops@acme.example', 'webhook:pager'] }];
+      writeFileSync(path.join(conf, 'default.yml'), stringify(data));
+      const r = await run('node', [path.join(ROOT, 'dist', 'src', 'main.js'), 'doctor', '--notify'], {
+        cwd: tmp.dir,
+        env: { ...process.env, GANTRY_CONFIG: conf, REDIS_URL: redisUrl(), GANTRY_REDIS_PREFIX: prefix, SMTP_URL: smtp.url, OPS_ROBOT_URL: `${recorder.url}/robot/send?access_token=t`, OPS_ROBOT_SECRET: 'SECx' },
+        timeoutMs: 60_000,
+      });
+      expect(r.stdout).toMatch(/^ok +notify dingtalk:ops: test message sent$/m);
+      expect(r.stdout).toMatch(/^ok +notify email:ops@acme\.example: test message sent$/m);
+      expect(r.stdout).toMatch(/^FAIL +notify webhook:pager: webhook pager answered HTTP 503$/m);
+      expect(r.code).toBe(1);
+      expect(smtp.mails.map((m) => m.subject)).toEqual(['[gantry] doctor: test message']);
+      expect(recorder.calls.filter((c) => c.path === '/robot/send')[0]?.body).toEqual({ msgtype: 'text', text: { content: 'gantry doctor: test message' } });
+    } finally {
+      await smtp.close();
+      await recorder.close();
+    }
+  });
+});
