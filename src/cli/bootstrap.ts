@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isLocalMode, readEnv, type Env } from '../config/env.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { GitHubPullRequests, githubRepoOf } from '../gitops/pull-request.js';
 import { createGantry, resolveRepoUrl, type Gantry } from '../runtime/gantry.js';
 import { ensureLocalDeployRepo, ensureLocalRedis, isLocalPath } from '../runtime/local.js';
 import type { LocalRedis } from '../runtime/redis-server.js';
@@ -67,6 +68,9 @@ export async function boot(opts: { config?: string; log: Logger }): Promise<Boot
     log: opts.log,
     ...(env.GANTRY_REDIS_PREFIX ? { prefix: env.GANTRY_REDIS_PREFIX } : {}),
     ...(env.GANTRY_DEPLOY_TOKEN ? { deployToken: env.GANTRY_DEPLOY_TOKEN } : {}),
+    ...(env.GANTRY_DEPLOY_TOKEN && githubRepoOf(loaded.config)
+      ? { pullRequests: new GitHubPullRequests(githubRepoOf(loaded.config)!, env.GANTRY_DEPLOY_TOKEN, env.GANTRY_GITHUB_API_URL) }
+      : {}),
   });
   return {
     env,

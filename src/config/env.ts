@@ -10,6 +10,8 @@ export const EnvSchema = z.object({
   GANTRY_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/).optional(),
   /** token for an https deploy repo (GitHub: a token with contents:write) */
   GANTRY_DEPLOY_TOKEN: z.string().optional(),
+  /** GitHub API for pull-request mode (GitHub Enterprise: https://ghe.example.com/api/v3) */
+  GANTRY_GITHUB_API_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   // platform credentials: any of these turns local mode off
   GITHUB_APP_ID: z.string().optional(),

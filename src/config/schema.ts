@@ -233,9 +233,30 @@ export const DeployRepoSchema = z
     refreshInterval: DurationSchema.default('30s'),
     /** web page of the repo, for commit links in chat (derived for https URLs of GitHub/GitLab) */
     webUrl: z.string().url().optional(),
+    /** the deploy repo on GitHub (owner/name), for pull-request mode when the URL does not say */
+    github: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).optional(),
   })
   .strict();
 export type DeployRepo = z.infer<typeof DeployRepoSchema>;
+
+const LIMIT_DEFAULTS = { max: 20, window: '1m', platforms: ['slack', 'dingtalk', 'github'] as ('slack' | 'dingtalk' | 'github' | 'shell' | 'email')[], exempt: [] as string[] };
+
+export const LimitsSchema = z
+  .object({
+    /** at most `max` commands in any `window` per identity (0: no limit); over it, nothing runs */
+    commands: z
+      .object({
+        max: z.number().int().min(0).max(10_000).default(LIMIT_DEFAULTS.max),
+        window: DurationSchema.default(LIMIT_DEFAULTS.window),
+        /** which identities' platforms are limited: shell users are self-declared, so limiting them protects nothing */
+        platforms: z.array(z.enum(['slack', 'dingtalk', 'github', 'shell', 'email'])).default(LIMIT_DEFAULTS.platforms),
+        /** principals never limited (on-call in an incident) */
+        exempt: z.array(PrincipalSchema).default(LIMIT_DEFAULTS.exempt),
+      })
+      .strict()
+      .default(LIMIT_DEFAULTS),
+  })
+  .strict();
 
 export const ConfigSchema = z
   .object({
@@ -257,6 +278,8 @@ export const ConfigSchema = z
     dingtalk: DingtalkSchema.default({ robots: {}, sessionWebhookHosts: ['oapi.dingtalk.com', 'api.dingtalk.com'] }),
     email: EmailSchema.optional(),
     webhooks: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), WebhookSchema).default({}),
+    /** per-user limits on chat commands */
+    limits: LimitsSchema.default({ commands: LIMIT_DEFAULTS }),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -302,6 +325,10 @@ export const ConfigSchema = z
       });
     });
     checkPrincipals(cfg.block, ['block']);
+    checkPrincipals(cfg.limits.commands.exempt, ['limits', 'commands', 'exempt']);
+    if (!/^\d+(ms|s|m|h)$/.test(cfg.limits.commands.window) || /^0+(ms|s|m|h)$/.test(cfg.limits.commands.window)) {
+      ctx.addIssue({ code: 'custom', path: ['limits', 'commands', 'window'], message: 'must be one positive duration of ms, s, m or h, e.g. 1m' });
+    }
     for (const [appName, app] of Object.entries(cfg.apps)) {
       for (const [envName, files] of Object.entries(app.deploy)) {
         if (!envs.includes(envName)) {

@@ -40,4 +40,6 @@ export interface DeployResult {
   retries: number;
   /** true when an earlier run of this request had already committed it */
   replayed?: boolean;
+  /** pull-request mode: the commit is on this branch, waiting for review */
+  pullRequest?: { number: number; url: string; branch: string };
 }

@@ -24,8 +24,6 @@ export const GithubEnvSchema = z.object({
   GITHUB_WEBHOOK_SECRET: z.string().min(1),
   /** GitHub Enterprise Server API URL (default https://api.github.com) */
   GITHUB_API_URL: z.string().url().optional(),
-  /** where check runs link to (gantry web's public URL); optional */
-  GANTRY_PUBLIC_URL: z.string().url().optional(),
   /**
    * Replaces the registry host of every image repository of the central config (tests and local
    * runs push to 127.0.0.1:<port> instead of registry.example.com). Manifests keep the configured
@@ -53,7 +51,6 @@ export interface GithubSettings {
   privateKey: string;
   webhookSecret: string;
   apiUrl?: string;
-  publicUrl?: string;
   registryOverride?: string;
   registryAuth?: { username: string; password: string };
   forkRegistryAuth?: { username: string; password: string };
@@ -85,7 +82,6 @@ export function readGithubEnv(env: NodeJS.ProcessEnv = process.env): GithubSetti
     privateKey: e.GITHUB_PRIVATE_KEY.replace(/\\n/g, '\n'),
     webhookSecret: e.GITHUB_WEBHOOK_SECRET,
     ...(e.GITHUB_API_URL ? { apiUrl: e.GITHUB_API_URL.replace(/\/$/, '') } : {}),
-    ...(e.GANTRY_PUBLIC_URL ? { publicUrl: e.GANTRY_PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(e.GANTRY_REGISTRY ? { registryOverride: e.GANTRY_REGISTRY } : {}),
     ...(registryAuth ? { registryAuth } : {}),
     ...(forkRegistryAuth ? { forkRegistryAuth } : {}),

@@ -29,7 +29,6 @@ export interface EventWorkerDeps {
   log: Logger;
   concurrency: number;
   registryOverride?: string;
-  publicUrl?: string;
 }
 
 const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -236,7 +235,6 @@ export class EventHandler {
           name: checkName(plan.image),
           externalId: externalId(plan.image, trigger),
           output: queuedOutput(plan),
-          ...(this.d.publicUrl ? { detailsUrl: `${this.d.publicUrl}/builds/${encodeURIComponent(jobId)}` } : {}),
         });
         check = `${run.id} ${run.url}`;
         await this.d.redis.set(checkKey, check, 'EX', 86_400);

@@ -119,7 +119,6 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       log: o.log.child({ worker: 'github-events' }),
       concurrency: o.settings.eventConcurrency,
       ...(o.settings.registryOverride ? { registryOverride: o.settings.registryOverride } : {}),
-      ...(o.settings.publicUrl ? { publicUrl: o.settings.publicUrl } : {}),
     });
     events.worker.on('failed', (job, err) => o.log.warn({ job: job?.id, delivery: job?.data.delivery, err: err.message }, 'github event failed'));
     eventQueue = events.queue;

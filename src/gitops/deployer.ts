@@ -9,6 +9,7 @@ import type { Logger } from '../util/logger.js';
 import type { GitRepo } from './git.js';
 import type { History } from './history.js';
 import { deployMessage } from './trailers.js';
+import type { PullRequestOpener } from './pull-request.js';
 import type { FoundImage, ImageSpec, ImageTarget } from './updaters/types.js';
 import { getUpdater } from './updaters/index.js';
 
@@ -23,6 +24,8 @@ export interface DeployerDeps {
   headHint?: HeadHint;
   log: Logger;
   now?: () => Date;
+  /** for environments that deploy by pull request */
+  pullRequests?: PullRequestOpener;
 }
 
 /** What a deployment will write: computed against the repo as it is, again after every rebase. */
@@ -92,6 +95,9 @@ export class Deployer {
           ...(req.reason ? { reason: req.reason } : {}),
           request: req.id,
         });
+        if ((envOf(this.d.config, req.env).mode ?? this.d.config.deployRepo.mode) === 'pull-request') {
+          return await this.openPullRequest(req, plan, message);
+        }
         const pushed = await this.d.repo.commitAndPush(plan.files, message);
         if (pushed !== 'rejected') {
           await this.d.headHint?.set(pushed.sha);
@@ -106,6 +112,32 @@ export class Deployer {
         refreshed = true;
       }
     }, opts.onWait);
+  }
+
+  /**
+   * Pull-request mode: the same commit, pushed to a branch of its own (named after the request,
+   * so a re-run finds it), and a pull request into the deploy branch. It deploys when merged.
+   */
+  private async openPullRequest(req: DeployRequest, plan: Plan, message: string): Promise<DeployResult> {
+    if (!this.d.pullRequests) {
+      throw new GantryError('CONFIG_INVALID', `${req.env} deploys by pull request, but gantry has no GitHub access to open one: set GANTRY_DEPLOY_TOKEN and deployRepo.github`);
+    }
+    const branch = `gantry/${req.env}/${req.app}-${plan.version}-${req.id.replace(/[^A-Za-z0-9]/g, '').slice(-10)}`.replace(/[^A-Za-z0-9._/-]/g, '-');
+    let pushed = await this.d.repo.commitAndPush(plan.files, message, branch);
+    if (pushed === 'rejected') {
+      // an earlier run of this request pushed the branch and then failed to open the pull request
+      const existing = await this.d.repo.remoteBranchMessage(branch);
+      if (!existing?.includes(`Gantry-Request: ${req.id}`)) throw new GantryError('DEPLOY_CONFLICT', `branch ${branch} already exists in the deploy repo`);
+      pushed = { sha: existing.split('\n')[0]! };
+    }
+    const [subject, ...rest] = message.split('\n');
+    const pr = await this.d.pullRequests.open({
+      head: branch,
+      base: this.d.config.deployRepo.branch,
+      title: subject!,
+      body: `${plan.changes.map((c) => `- \`${c.file}:${c.line}\` ${c.before} → ${c.after}`).join('\n')}\n\n\`\`\`\n${rest.join('\n').trim()}\n\`\`\``,
+    });
+    return { ...this.result(req, plan.version, plan.previousVersion, pushed.sha, plan.changes, 0), pullRequest: { ...pr, branch } };
   }
 
   private result(req: DeployRequest, version: string, previousVersion: string | undefined, commit: string, changes: DeployChange[], retries: number): DeployResult {

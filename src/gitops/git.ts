@@ -131,14 +131,19 @@ export class GitRepo {
    * Writes the files, commits them with `message` and pushes. Returns the new commit, or
    * `rejected` when the remote moved (the local commit is then undone).
    */
-  async commitAndPush(files: { path: string; content: string }[], message: string): Promise<{ sha: string } | 'rejected'> {
+  async commitAndPush(files: { path: string; content: string }[], message: string, toBranch = this.opts.branch): Promise<{ sha: string } | 'rejected'> {
     for (const f of files) await writeFile(path.join(this.dir, f.path), f.content);
     try {
       await this.must(['add', '--', ...files.map((f) => f.path)], 'git add');
       await this.must(['commit', '-q', '--no-verify', '-F', '-'], 'git commit', message);
       const sha = await this.branchHead();
       // the push also moves refs/remotes/origin/<branch> (it matches the clone's fetch refspec)
-      const push = await this.git(['push', '-q', '--porcelain', 'origin', `HEAD:refs/heads/${this.opts.branch}`]);
+      const push = await this.git(['push', '-q', '--porcelain', 'origin', `HEAD:refs/heads/${toBranch}`]);
+      if (push.code === 0 && toBranch !== this.opts.branch) {
+        // a pull-request branch: the deploy branch itself did not move, so neither does the clone
+        await this.resetToRemote();
+        return { sha };
+      }
       if (push.code === 0) {
         this.known = sha;
         return { sha };
@@ -150,6 +155,13 @@ export class GitRepo {
       await this.resetToRemote().catch(() => undefined);
       throw e;
     }
+  }
+
+  /** The message of a remote branch's head commit, or undefined when there is no such branch. */
+  async remoteBranchMessage(branch: string): Promise<string | undefined> {
+    const r = await this.git(['fetch', '-q', '--no-tags', 'origin', `refs/heads/${branch}`]);
+    if (r.code !== 0) return undefined;
+    return (await this.must(['log', '-1', '--format=%H%n%B', 'FETCH_HEAD'], 'git log')).trim();
   }
 
   /** Commits whose message matches every pattern (git --grep, extended regex), newest first. */

@@ -130,7 +130,8 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
         });
         log.info({ commit: result.commit, version: result.version, retries: result.retries }, 'deployed');
         if (req.approval) await d.approvals.finish(req.approval, { commit: result.commit });
-        await d.bus.publish({ type: req.action === 'rollback' ? 'rolled-back' : 'deployed', result, request: req });
+        // a pull request is not a deployment yet: the environment changes when it is merged
+        if (!result.pullRequest) await d.bus.publish({ type: req.action === 'rollback' ? 'rolled-back' : 'deployed', result, request: req });
         if (d.afterDeploy) {
           await d.afterDeploy(result, req).catch((err: unknown) => log.warn({ err: String(err) }, 'after-deploy hook failed'));
         }

@@ -6,6 +6,7 @@ import { parseDuration } from '../domain/duration.js';
 import { Deployer } from '../gitops/deployer.js';
 import { GitRepo } from '../gitops/git.js';
 import { History } from '../gitops/history.js';
+import type { PullRequestOpener } from '../gitops/pull-request.js';
 import { NotifyQueue, startNotifyWorker, type Notifier } from '../notify/delivery.js';
 import { EventBus } from '../notify/events.js';
 import { BranchLock, HeadHint } from '../queue/branch-lock.js';
@@ -32,6 +33,8 @@ export interface GantryOptions {
   now?: () => Date;
   /** first retry delay of a failed notification (default 1 s, doubling) */
   notifyBackoffMs?: number;
+  /** opens pull requests for environments in pull-request mode */
+  pullRequests?: PullRequestOpener;
 }
 
 export interface Gantry {
@@ -69,7 +72,7 @@ export function createGantry(o: GantryOptions): Gantry {
   const lockKey = keys.k('branch-lock', url, config.deployRepo.branch);
   const branchLock = new BranchLock(redis, lockKey);
   const headHint = new HeadHint(redis, lockKey);
-  const deployer = new Deployer({ config, repo, history, releases, envLocks, lock: branchLock, headHint, log: o.log, ...(o.now ? { now: o.now } : {}) });
+  const deployer = new Deployer({ config, repo, history, releases, envLocks, lock: branchLock, headHint, log: o.log, ...(o.now ? { now: o.now } : {}), ...(o.pullRequests ? { pullRequests: o.pullRequests } : {}) });
   const queue = new DeployQueue(o.redisUrl, prefix);
   const notify = new NotifyQueue(o.redisUrl, prefix, o.notifyBackoffMs);
   bus.setSink(async (e) => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BuildFailure, BuildSuccess } from '../../src/build/types.js';
 import { ConfigSchema } from '../../src/config/schema.js';
@@ -7,7 +9,7 @@ import { registryRepository } from '../../src/github/env.js';
 import { fromIssueComment, fromPullRequest, fromPush } from '../../src/github/events.js';
 import { imageTags, jobArgs, planBuilds, pushBuilds, sanitizeTag, versionOf } from '../../src/github/plan.js';
 import { defaultRepoConfig, errorLine, parseRepoConfig } from '../../src/github/repo-config.js';
-import { defaultConfigData } from '../support/harness.js';
+import { defaultConfigData, ROOT } from '../support/harness.js';
 import { commentPayload, FakeGithub, prPayload, pushPayload } from './fake-github.js';
 
 const config = ConfigSchema.parse(defaultConfigData());
@@ -41,6 +43,12 @@ describe('.github/gantry.yml', () => {
     expect(rc.images.web).toMatchObject({ dockerfile: 'docker/Dockerfile', context: 'app', target: 'runtime' });
     expect(rc.test).toEqual({ command: ['/bin/true'], timeout: '30s', env: {} });
     expect(parseRepoConfig('', config, 'web')).toEqual(defaultRepoConfig());
+  });
+
+  it('the documented example (test/fixtures/github/gantry.yml) is valid', () => {
+    const rc = parseRepoConfig(readFileSync(path.join(ROOT, 'test/fixtures/github/gantry.yml'), 'utf8'), config, 'web');
+    expect(rc.images.web!.args.NPM_TOKEN).toEqual({ env: 'GANTRY_BUILD_ARG_NPM_TOKEN' });
+    expect(rc.autoDeploy).toEqual({ qa: { branches: ['dev'], tags: [] }, staging: { branches: [], tags: ['v*'] } });
   });
 
   it('names the line and key of what is wrong', () => {

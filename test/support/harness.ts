@@ -6,6 +6,7 @@ import type { Reply } from '../../src/commands/context.js';
 import { execute } from '../../src/commands/execute.js';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import type { Release } from '../../src/domain/release.js';
+import type { PullRequestOpener } from '../../src/gitops/pull-request.js';
 import { createGantry, type Gantry } from '../../src/runtime/gantry.js';
 import { ensureLocalDeployRepo } from '../../src/runtime/local.js';
 import { run } from '../../src/util/exec.js';
@@ -47,6 +48,7 @@ export interface HarnessOptions {
   /** share a deploy repo (and a Redis prefix) with another harness: separate "processes" */
   shareWith?: Harness;
   notifyBackoffMs?: number;
+  pullRequests?: PullRequestOpener;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -67,6 +69,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     log: process.env.GANTRY_TEST_LOG ? createLogger({ level: process.env.GANTRY_TEST_LOG }) : silentLogger,
     ...(o.now ? { now: o.now } : {}),
     ...(o.notifyBackoffMs ? { notifyBackoffMs: o.notifyBackoffMs } : {}),
+    ...(o.pullRequests ? { pullRequests: o.pullRequests } : {}),
   });
   if (o.workers !== false) gantry.startWorkers();
   const git = async (...args: string[]) => {

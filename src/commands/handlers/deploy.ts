@@ -124,6 +124,10 @@ async function askApproval(core: Core, req: DeployRequest, required: number, ctx
 }
 
 export function describeResult(r: DeployResult, resolved: string, req: DeployRequest): string {
+  if (r.pullRequest) {
+    const verb = r.action === 'rollback' ? `roll back ${r.app} in ${r.env} to ${r.version}` : `${r.action === 'auto' ? 'auto-deploy' : 'promote'} ${r.app} ${r.version} to ${r.env}${resolved}`;
+    return `opened pull request #${r.pullRequest.number} to ${verb}: ${r.pullRequest.url}\n  branch ${r.pullRequest.branch}, commit ${short(r.commit)}; ${r.env} changes when it is merged`;
+  }
   const from = r.previousVersion ? ` (was ${r.previousVersion})` : '';
   const files = [...new Set(r.changes.map((c) => c.file))];
   const head =

@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { ConfigSchema, type Config } from '../../src/config/schema.js';
+import { ensureLocalDeployRepo } from '../../src/runtime/local.js';
+import { run } from '../../src/util/exec.js';
+import { redisUrl, tempDir, uniquePrefix, wipePrefix } from './env.js';
+import { defaultConfigData, EXAMPLES, ROOT } from './harness.js';
+
+/** The built CLI; `npm test` builds it first. */
+export const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+
+/**
+ * A deploy repo, a config directory pointing at it and a Redis prefix: what spawned `gantry`
+ * processes (and in-test gantry instances) share, as separate machines would.
+ */
+export interface World {
+  dir: string;
+  bare: string;
+  configDir: string;
+  config: Config;
+  prefix: string;
+  /** git in the bare deploy repo */
+  git(...args: string[]): Promise<string>;
+  head(): Promise<string>;
+  /** the environment a spawned gantry needs to join this world */
+  env(extra?: Record<string, string>): NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function makeWorld(name: string, edit?: (data: Record<string, any>) => void): Promise<World> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does)`);
+  const tmp = tempDir(name);
+  const bare = path.join(tmp.dir, 'deploy.git');
+  await ensureLocalDeployRepo(bare, 'main', EXAMPLES);
+  const data = defaultConfigData();
+  data.deployRepo.url = bare;
+  edit?.(data);
+  const configDir = path.join(tmp.dir, 'config');
+  mkdirSync(configDir);
+  writeFileSync(path.join(configDir, 'default.yml'), stringify(data));
+  const prefix = uniquePrefix(name);
+  const git = async (...args: string[]) => {
+    const r = await run('git', args, { cwd: bare });
+    if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  return {
+    dir: tmp.dir,
+    bare,
+    configDir,
+    config: ConfigSchema.parse(data),
+    prefix,
+    git,
+    head: async () => (await git('rev-parse', 'main')).trim(),
+    env: (extra = {}) => {
+      const e: NodeJS.ProcessEnv = { ...process.env, GANTRY_CONFIG: configDir, REDIS_URL: redisUrl(), GANTRY_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', ...extra };
+      // platform credentials of the outer environment must not leak into a spawned gantry
+      for (const k of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'DINGTALK_APP_SECRET', 'DINGTALK_APP_KEY', 'GITHUB_APP_ID']) {
+        if (!(k in extra)) delete e[k];
+      }
+      return e;
+    },
+    async close() {
+      await wipePrefix(prefix);
+      tmp.remove();
+    },
+  };
+}
+
+/** A spawned `gantry …` process in a process group of its own, so kill -9 takes its git children too. */
+export interface Spawned {
+  child: ChildProcess;
+  /** stdout and stderr so far */
+  output(): string;
+  stdout(): string;
+  exited: Promise<number | null>;
+  /** SIGKILL to the whole process group: what a machine or container dying does */
+  kill9(): Promise<void>;
+  /** SIGTERM to the process, then wait (bounded) for it to exit */
+  stop(timeoutMs?: number): Promise<number | null>;
+}
+
+export function spawnGantry(args: string[], o: { cwd: string; env: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' }): Spawned {
+  mkdirSync(o.cwd, { recursive: true });
+  const child = spawn('node', [MAIN, ...args], { cwd: o.cwd, env: o.env, detached: true, stdio: [o.stdin ?? 'ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    stdout += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    output: () => out,
+    stdout: () => stdout,
+    exited,
+    async kill9() {
+      if (alive()) {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }
+      await exited;
+    },
+    async stop(timeoutMs = 15_000) {
+      if (alive()) child.kill('SIGTERM');
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
+      const code = await Promise.race([exited, timer]);
+      if (code === 'timeout') {
+        await this.kill9();
+        throw new Error(`gantry ${args.join(' ')} did not stop within ${timeoutMs} ms after SIGTERM:\n${out.slice(-2000)}`);
+      }
+      return code;
+    },
+  };
+}
+
+/** Polls `check` until it returns a value, or throws after `timeoutMs` naming `what`. */
+export async function until<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs: number, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
