@@ -6,6 +6,7 @@ import { startRedis, type LocalRedis } from '../src/runtime/redis-server.js';
 import { promoteBench } from './promote.js';
 import { slackAckBench } from './slack-ack.js';
 import { buildBench } from './build.js';
+import { ingestBench } from './ingest.js';
 import { renderTable, writeReport, type Benchmark, type BenchContext, type Figure } from './report.js';
 
 /**
@@ -13,7 +14,7 @@ import { renderTable, writeReport, type Benchmark, type BenchContext, type Figur
  * table and writes bench/report.json. A run of only some benchmarks keeps the other entries of
  * the report. A Redis is started on 127.0.0.1 for the run unless REDIS_URL names one.
  */
-const BENCHMARKS: readonly Benchmark[] = [promoteBench, buildBench, slackAckBench];
+const BENCHMARKS: readonly Benchmark[] = [promoteBench, ingestBench, buildBench, slackAckBench];
 
 async function main(): Promise<number> {
   const started = performance.now();

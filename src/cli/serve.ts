@@ -8,6 +8,9 @@ import { Keys } from '../store/redis.js';
 import { createLogger } from '../util/logger.js';
 import { boot } from './bootstrap.js';
 import { buildNotifiers } from './notifiers.js';
+import { dockerClient } from '../runtime/docker-services.js';
+import { readGithubEnv } from '../github/env.js';
+import { githubAfterDeploy, githubRoutes, startGithubWorkers, WEBHOOK_PATH } from '../github/server.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
@@ -45,10 +48,22 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
     } else routes.push(...face.routes());
     log.info({ mode: env.DINGTALK_APP_KEY ? 'stream' : 'http' }, 'dingtalk face on');
   }
+  const github = env.GITHUB_APP_ID ? readGithubEnv(process.env) : undefined;
+  const ghDeps = github ? { core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings: github, log } : undefined;
+  if (ghDeps && web) {
+    const gh = await githubRoutes(ghDeps);
+    routes.push(...gh.routes);
+    closers.push(() => gh.close());
+    log.info({ path: WEBHOOK_PATH }, 'github app on');
+  }
   if (work) {
     const built = buildNotifiers(core, env, { messages, ...(slackFace ? { client: slackFace.client } : {}) });
     closers.push(async () => built.close());
-    gantry.startWorkers(undefined, { notifiers: built.notifiers });
+    gantry.startWorkers(undefined, { notifiers: built.notifiers, ...(ghDeps ? { afterDeploy: githubAfterDeploy(ghDeps) } : {}) });
+    if (ghDeps) {
+      const workers = startGithubWorkers({ ...ghDeps, docker: dockerClient() });
+      closers.push(() => workers.close());
+    }
   }
   let server: ReturnType<typeof createHttpServer> | undefined;
   if (web) {

@@ -13,6 +13,7 @@ import type { Approval, ApprovalStore } from '../store/approvals.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';
+import type { CommandLimiter } from './rate-limit.js';
 import { sanitize, usage, type CommandName } from './grammar.js';
 
 /** Everything a command handler may use. No chat platform appears here. */
@@ -30,6 +31,16 @@ export interface Core {
   now(): Date;
   /** how stale the warm clone may be for reads (ms) */
   readFreshnessMs: number;
+  /** per-user command rate limit, asked before every command; absent: no limit */
+  limiter?: CommandLimiter;
+  /** counts answered commands (src/http/metrics.ts); absent: not counted */
+  metrics?: CommandMetrics;
+}
+
+/** What execute() reports about each answered command. */
+export interface CommandMetrics {
+  /** `result` is `ok` or the error code */
+  commandAnswered(command: string, result: string, platform: string): void;
 }
 
 /** Who asked, and from where. */

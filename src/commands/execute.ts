@@ -4,6 +4,7 @@ import { parseCommand, type CommandName, type ParsedCommand } from './grammar.js
 import { block, lock, unlock } from './handlers/admin.js';
 import { approve, deny, promote, rollback } from './handlers/deploy.js';
 import { diff, help, history, releases, status } from './handlers/read.js';
+import { limitedText } from './rate-limit.js';
 
 type Handler = (core: Core, cmd: ParsedCommand, ctx: CommandContext) => Promise<Reply>;
 
@@ -29,6 +30,14 @@ const HANDLERS: Record<CommandName, Handler> = {
  * that says what was wrong (and, for usage errors, the usage line), never silence or a crash.
  */
 export async function execute(core: Core, line: string, ctx: CommandContext): Promise<Reply> {
+  // the limit comes first, so a flooding user costs one Redis call per line and nothing runs
+  const limited = await core.limiter?.check(ctx.actor);
+  const reply: Reply = limited ? { ok: false, text: limitedText(limited), code: 'RATE_LIMITED' } : await run(core, line, ctx);
+  core.metrics?.commandAnswered(reply.command ?? 'none', reply.ok ? 'ok' : (reply.code ?? 'INTERNAL'), ctx.actor.id.slice(0, Math.max(0, ctx.actor.id.indexOf(':'))));
+  return reply;
+}
+
+async function run(core: Core, line: string, ctx: CommandContext): Promise<Reply> {
   let name: CommandName | undefined;
   try {
     const cmd = parseCommand(line);

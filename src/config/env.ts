@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { GantryError } from '../domain/errors.js';
 
+/** A shared secret someone must send: long enough that guessing it over HTTP is hopeless. */
+const TokenSchema = z.string().min(24, 'must be at least 24 characters (e.g. openssl rand -hex 24)').max(512).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
 /** Environment variables: the only place secrets come from. */
 export const EnvSchema = z.object({
   GANTRY_CONFIG: z.string().optional(),
@@ -28,6 +31,12 @@ export const EnvSchema = z.object({
   DINGTALK_APP_KEY: z.string().optional(),
   /** e-mail: smtp(s)://user:pass@host:port, nodemailer's URL form (TLS options as query parameters) */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  /** Bearer token for `POST /api/releases` and `GET /api/status`; unset: the API is not served */
+  GANTRY_API_TOKEN: TokenSchema.optional(),
+  /** the queue dashboard at /admin/queues (Bearer, or Basic with it as password); unset: not served */
+  GANTRY_ADMIN_TOKEN: TokenSchema.optional(),
+  /** when set, /metrics asks scrapers for it (Bearer); unset: /metrics is open like /healthz */
+  GANTRY_METRICS_TOKEN: TokenSchema.optional(),
   /** HTTP server address for `gantry web`/`start` (overrides server.host/port of the config) */
   PORT: z.string().regex(/^\d{1,5}$/).optional(),
 });

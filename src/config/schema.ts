@@ -239,22 +239,23 @@ export const DeployRepoSchema = z
   .strict();
 export type DeployRepo = z.infer<typeof DeployRepoSchema>;
 
-const LIMIT_DEFAULTS = { max: 20, window: '1m', platforms: ['slack', 'dingtalk', 'github'] as ('slack' | 'dingtalk' | 'github' | 'shell' | 'email')[], exempt: [] as string[] };
+const LIMITED_PLATFORMS = ['slack', 'dingtalk', 'github', 'shell', 'email'] as const;
+const commandLimitDefaults = () => ({ max: 20, window: '1m', platforms: ['slack', 'dingtalk', 'github'] as (typeof LIMITED_PLATFORMS)[number][], exempt: [] as string[] });
 
 export const LimitsSchema = z
   .object({
     /** at most `max` commands in any `window` per identity (0: no limit); over it, nothing runs */
     commands: z
       .object({
-        max: z.number().int().min(0).max(10_000).default(LIMIT_DEFAULTS.max),
-        window: DurationSchema.default(LIMIT_DEFAULTS.window),
+        max: z.number().int().min(0).max(10_000).default(20),
+        window: DurationSchema.refine((w) => !/^(0+(ms|s|m|h|d))+$/.test(w), 'must be longer than 0').default('1m'),
         /** which identities' platforms are limited: shell users are self-declared, so limiting them protects nothing */
-        platforms: z.array(z.enum(['slack', 'dingtalk', 'github', 'shell', 'email'])).default(LIMIT_DEFAULTS.platforms),
+        platforms: z.array(z.enum(LIMITED_PLATFORMS)).default(() => commandLimitDefaults().platforms),
         /** principals never limited (on-call in an incident) */
-        exempt: z.array(PrincipalSchema).default(LIMIT_DEFAULTS.exempt),
+        exempt: z.array(PrincipalSchema).default(() => []),
       })
       .strict()
-      .default(LIMIT_DEFAULTS),
+      .default(commandLimitDefaults),
   })
   .strict();
 
@@ -279,7 +280,7 @@ export const ConfigSchema = z
     email: EmailSchema.optional(),
     webhooks: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), WebhookSchema).default({}),
     /** per-user limits on chat commands */
-    limits: LimitsSchema.default({ commands: LIMIT_DEFAULTS }),
+    limits: LimitsSchema.default(() => ({ commands: commandLimitDefaults() })),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -326,9 +327,6 @@ export const ConfigSchema = z
     });
     checkPrincipals(cfg.block, ['block']);
     checkPrincipals(cfg.limits.commands.exempt, ['limits', 'commands', 'exempt']);
-    if (!/^\d+(ms|s|m|h)$/.test(cfg.limits.commands.window) || /^0+(ms|s|m|h)$/.test(cfg.limits.commands.window)) {
-      ctx.addIssue({ code: 'custom', path: ['limits', 'commands', 'window'], message: 'must be one positive duration of ms, s, m or h, e.g. 1m' });
-    }
     for (const [appName, app] of Object.entries(cfg.apps)) {
       for (const [envName, files] of Object.entries(app.deploy)) {
         if (!envs.includes(envName)) {

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'DEPLOY_CONFLICT'
   | 'DEPLOY_REFUSED'
   | 'DEPENDENCY_MISSING'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export class GantryError extends Error {

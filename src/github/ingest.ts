@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
-import type { EventJob, RepoEvent } from './events.js';
+import type { RepoEvent } from './events.js';
 import { Inbox } from './inbox.js';
 
 export const EVENT_QUEUE = 'github-events';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GantryError } from '../domain/errors.js';
 import { run, type ExecResult } from '../util/exec.js';
@@ -28,6 +28,8 @@ export class GitRepo {
   private lastRefresh = 0;
   /** HEAD of the working clone as of the last clone, refresh or push (undefined: unknown) */
   private known: string | undefined;
+  /** settled once this process cloned, or adopted the clone it found */
+  private adopted: Promise<void> | undefined;
   constructor(readonly opts: GitRepoOptions) {}
 
   get dir(): string {
@@ -53,9 +55,18 @@ export class GitRepo {
     return r.stdout;
   }
 
-  /** Clones the deploy repo when there is no working clone yet; otherwise does nothing. */
+  /**
+   * Clones the deploy repo when there is no working clone yet; a clone an earlier process left is
+   * adopted once (see adopt); otherwise does nothing.
+   */
   async ensure(): Promise<void> {
-    if (existsSync(path.join(this.dir, '.git'))) return;
+    if (existsSync(path.join(this.dir, '.git'))) {
+      this.adopted ??= this.adopt().catch((e: unknown) => {
+        this.adopted = undefined; // try again next time
+        throw e;
+      });
+      return this.adopted;
+    }
     await mkdir(path.dirname(path.resolve(this.dir)), { recursive: true });
     const r = await run(
       'git',
@@ -66,6 +77,26 @@ export class GitRepo {
     await this.must(['config', 'user.name', this.opts.author.name], 'git config');
     await this.must(['config', 'user.email', this.opts.author.email], 'git config');
     this.lastRefresh = Date.now();
+    this.adopted = Promise.resolve();
+  }
+
+  /**
+   * A clone found on disk was left by an earlier process, which may have been killed (-9) in the
+   * middle of a git command: its lock files would make every later command fail, and an edit it
+   * had staged would ride along in the next commit. So, once per process: remove lock files older
+   * than this process, and reset to the remote-tracking branch.
+   */
+  private async adopt(): Promise<void> {
+    const started = Date.now() - process.uptime() * 1000;
+    const gitDir = path.join(this.dir, '.git');
+    const top = (await readdir(gitDir)).filter((f) => f.endsWith('.lock'));
+    const refs = ((await readdir(path.join(gitDir, 'refs'), { recursive: true }).catch(() => [])) as string[]).filter((f) => f.endsWith('.lock')).map((f) => path.join('refs', f));
+    for (const rel of [...top, ...refs]) {
+      const file = path.join(gitDir, rel);
+      const st = await stat(file).catch(() => undefined);
+      if (st?.isFile() && st.mtimeMs < started) await rm(file, { force: true });
+    }
+    await this.resetToRemote();
   }
 
   /** Fetches the branch and moves the working clone to it, dropping anything local. */

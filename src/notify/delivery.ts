@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/schema.js';
 import type { Approval, ApprovalStore } from '../store/approvals.js';
 import { bullConnection } from '../store/redis.js';
@@ -73,6 +73,15 @@ export interface NotifyWorkerDeps {
   approvals: ApprovalStore;
   log: Logger;
   concurrency?: number;
+  /** counters and timings (src/http/metrics.ts implements them); absent: nothing is measured */
+  metrics?: NotifyWorkerMetrics;
+}
+
+/** What the notification worker reports. Calls are cheap and never throw. */
+export interface NotifyWorkerMetrics {
+  jobStarted(queue: string, job: Pick<Job, 'timestamp' | 'processedOn' | 'delay' | 'attemptsMade'>): void;
+  /** one failed delivery attempt (each retry that fails counts again) */
+  notificationFailed(platform: string): void;
 }
 
 export function startNotifyWorker(d: NotifyWorkerDeps): { close(): Promise<void> } {
@@ -82,6 +91,7 @@ export function startNotifyWorker(d: NotifyWorkerDeps): { close(): Promise<void>
     async (job) => {
       const data = job.data;
       const log = d.log.child({ job: job.id, event: data.event.type });
+      d.metrics?.jobStarted(NOTIFY_QUEUE, job);
       if (data.kind === 'approval') {
         const approval = await d.approvals.get(data.approval);
         const platform = approval?.origin?.platform;
@@ -92,10 +102,14 @@ export function startNotifyWorker(d: NotifyWorkerDeps): { close(): Promise<void>
       const sep = data.target.indexOf(':');
       const platform = data.target.slice(0, sep) as Notifier['platform'];
       const notifier = byPlatform.get(platform);
-      if (!notifier) throw new UnrecoverableError(`${platform} is not configured in this process; cannot deliver to ${data.target}`);
+      if (!notifier) {
+        d.metrics?.notificationFailed(platform);
+        throw new UnrecoverableError(`${platform} is not configured in this process; cannot deliver to ${data.target}`);
+      }
       try {
         await notifier.send(data.target.slice(sep + 1), data.event);
       } catch (err) {
+        d.metrics?.notificationFailed(platform);
         log.warn({ target: data.target, attempt: job.attemptsMade + 1, err: err instanceof Error ? err.message : String(err) }, 'notification delivery failed');
         throw err;
       }

@@ -113,6 +113,17 @@ export interface WorkerDeps {
    * logged and never undoes or fails the deploy, which is already in git.
    */
   afterDeploy?: (result: DeployResult, request: DeployRequest) => Promise<void>;
+  /** counters and timings (src/http/metrics.ts implements them); absent: nothing is measured */
+  metrics?: DeployWorkerMetrics;
+}
+
+/** What the deploy and approval-expiry workers report. Calls are cheap and never throw. */
+export interface DeployWorkerMetrics {
+  /** a worker started `job` (its time in the queue) */
+  jobStarted(queue: string, job: Pick<Job, 'timestamp' | 'processedOn' | 'delay' | 'attemptsMade'>): void;
+  /** a deploy job ended for good: `code` is absent on success; `retries` counts pushes retried */
+  deployFinished(o: { env: string; action: DeployRequest['action']; code?: string; retries?: number }): void;
+  approvalExpired(): void;
 }
 
 /** Runs deploy jobs and approval expiries. Any number of these may run, in any process. */
@@ -122,6 +133,7 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
     async (job: Job<DeployRequest, DeployResult>) => {
       const req = job.data;
       const log = d.log.child({ job: job.id, app: req.app, env: req.env });
+      d.metrics?.jobStarted(DEPLOY_QUEUE, job);
       try {
         const result = await d.deployer.deploy(req, {
           onWait: (ahead) => job.updateProgress({ queuedBehind: ahead }),
@@ -135,12 +147,15 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
         if (d.afterDeploy) {
           await d.afterDeploy(result, req).catch((err: unknown) => log.warn({ err: String(err) }, 'after-deploy hook failed'));
         }
+        // counted here, at the end: an attempt that fails after pushing is retried and counted once
+        d.metrics?.deployFinished({ env: req.env, action: req.action, retries: result.retries });
         return result;
       } catch (e) {
         const err = e instanceof GantryError ? e : new GantryError('INTERNAL', e instanceof Error ? e.message : String(e));
         const final = !RETRYABLE.has(err.code) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         log.warn({ code: err.code, final }, 'deploy failed');
         if (final) {
+          d.metrics?.deployFinished({ env: req.env, action: req.action, code: err.code });
           if (req.approval) await d.approvals.finish(req.approval, { error: err.message }).catch(() => undefined);
           await d.bus.publish({ type: 'deploy-failed', request: req, code: err.code, message: err.message });
         }
@@ -153,8 +168,12 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
   const expiry = new Worker<{ id: string }>(
     APPROVAL_QUEUE,
     async (job) => {
+      d.metrics?.jobStarted(APPROVAL_QUEUE, job);
       const expired = await d.approvals.expire(job.data.id, new Date());
-      if (expired) await d.bus.publish({ type: 'approval-expired', approval: expired });
+      if (expired) {
+        d.metrics?.approvalExpired();
+        await d.bus.publish({ type: 'approval-expired', approval: expired });
+      }
     },
     { connection: bullConnection(d.url), prefix: d.prefix, concurrency: 2 },
   );

@@ -4,6 +4,7 @@ import { access, constants, mkdir, mkdtemp, open, readFile, rm, writeFile } from
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { GantryError } from '../domain/errors.js';
 import { which } from '../util/exec.js';
 import { freePort } from './redis-server.js';
@@ -220,4 +221,11 @@ async function findBinary(name: string): Promise<string | undefined> {
 
 function missing(bin: string, pkg: string, alternative: string): GantryError {
   return new GantryError('DEPENDENCY_MISSING', `${bin} is not installed. Install it (Debian/Ubuntu: sudo apt-get install ${pkg}), ${alternative}.`);
+}
+
+/** A dockerode client for `unix://…` or `tcp://host:port` (DOCKER_HOST's forms; default: the system socket). */
+export function dockerClient(dockerHost = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'): Docker {
+  if (dockerHost.startsWith('unix://')) return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
+  const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
+  return new Docker({ host: u.hostname, port: Number(u.port || 2375) });
 }

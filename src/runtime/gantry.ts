@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { limiterFromConfig } from '../commands/rate-limit.js';
 import type { Core } from '../commands/context.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../domain/duration.js';
@@ -7,11 +9,12 @@ import { Deployer } from '../gitops/deployer.js';
 import { GitRepo } from '../gitops/git.js';
 import { History } from '../gitops/history.js';
 import type { PullRequestOpener } from '../gitops/pull-request.js';
-import { NotifyQueue, startNotifyWorker, type Notifier } from '../notify/delivery.js';
+import { GantryMetrics } from '../http/metrics.js';
+import { NOTIFY_QUEUE, NotifyQueue, startNotifyWorker, type Notifier } from '../notify/delivery.js';
 import { EventBus } from '../notify/events.js';
 import { BranchLock, HeadHint } from '../queue/branch-lock.js';
-import { startFreezeWatch } from '../queue/freeze-watch.js';
-import { DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
+import { FREEZE_QUEUE, startFreezeWatch } from '../queue/freeze-watch.js';
+import { APPROVAL_QUEUE, DEPLOY_QUEUE, DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
 import { ApprovalStore } from '../store/approvals.js';
 import { EnvLockStore } from '../store/env-locks.js';
 import { connect, Keys } from '../store/redis.js';
@@ -43,6 +46,10 @@ export interface Gantry {
   redisUrl: string;
   prefix: string;
   notify: NotifyQueue;
+  /** this instance's Prometheus metrics (its own registry); the workers started here feed it */
+  metrics: GantryMetrics;
+  /** a BullMQ handle on queue `name` over the shared connection (dashboard, counts), closed with gantry */
+  queueHandle(name: string): Queue;
   /** runs deploy, approval-expiry and notification jobs in this process */
   startWorkers(concurrency?: number, hooks?: { afterDeploy?: WorkerDeps['afterDeploy']; notifiers?: Notifier[] }): void;
   close(): Promise<void>;
@@ -78,6 +85,24 @@ export function createGantry(o: GantryOptions): Gantry {
   bus.setSink(async (e) => {
     await notify.fanOut(config, e);
   });
+  const handles = new Map<string, Queue>();
+  const queueHandle = (name: string): Queue => {
+    let q = handles.get(name);
+    if (!q) {
+      // shares `redis`: a handle only reads and edits jobs, it never blocks the connection
+      q = new Queue(name, { connection: redis, prefix });
+      q.on('error', (err) => o.log.warn({ queue: name, err: err.message }, 'queue handle error'));
+      handles.set(name, q);
+    }
+    return q;
+  };
+  const metrics = new GantryMetrics({
+    queue: queueHandle,
+    queues: [DEPLOY_QUEUE, APPROVAL_QUEUE, NOTIFY_QUEUE, FREEZE_QUEUE],
+    pendingApprovals: async () => (await approvals.pending()).length,
+    log: o.log,
+  });
+  const limiter = limiterFromConfig(redis, keys, config, o.log);
   const core: Core = {
     config,
     releases,
@@ -91,6 +116,8 @@ export function createGantry(o: GantryOptions): Gantry {
     log: o.log,
     now: o.now ?? (() => new Date()),
     readFreshnessMs: parseDuration(config.deployRepo.refreshInterval),
+    metrics,
+    ...(limiter ? { limiter } : {}),
   };
   const workers: { close(): Promise<void> }[] = [];
   return {
@@ -99,6 +126,8 @@ export function createGantry(o: GantryOptions): Gantry {
     redisUrl: o.redisUrl,
     prefix,
     notify,
+    metrics,
+    queueHandle,
     startWorkers(concurrency, hooks) {
       workers.push(
         startDeployWorkers({
@@ -108,10 +137,11 @@ export function createGantry(o: GantryOptions): Gantry {
           approvals,
           bus,
           log: o.log,
+          metrics,
           ...(concurrency ? { concurrency } : {}),
           ...(hooks?.afterDeploy ? { afterDeploy: hooks.afterDeploy } : {}),
         }),
-        startNotifyWorker({ url: o.redisUrl, prefix, notifiers: hooks?.notifiers ?? [], approvals, log: o.log }),
+        startNotifyWorker({ url: o.redisUrl, prefix, notifiers: hooks?.notifiers ?? [], approvals, log: o.log, metrics }),
         startFreezeWatch({ url: o.redisUrl, prefix, config, redis, keys, bus, now: core.now }),
       );
     },
@@ -119,6 +149,7 @@ export function createGantry(o: GantryOptions): Gantry {
       await Promise.allSettled(workers.map((w) => w.close()));
       await queue.close();
       await notify.close();
+      await Promise.allSettled([...handles.values()].map((q) => q.close()));
       redis.disconnect();
     },
   };

@@ -24,6 +24,18 @@ export class ReleaseStore {
     }
   }
 
+  /**
+   * Adds a release unless that version is already registered (a release never changes); false
+   * then. HSETNX decides, so of two registrations racing for one version exactly one wins.
+   */
+  async addNew(release: Release): Promise<boolean> {
+    const r = ReleaseSchema.parse(release);
+    const hash = this.keys.k('rel', r.app);
+    if ((await this.redis.hsetnx(hash, r.version, JSON.stringify(r))) === 0) return false;
+    await this.add(r);
+    return true;
+  }
+
   async get(app: string, version: string): Promise<Release | undefined> {
     const raw = await this.redis.hget(this.keys.k('rel', app), version);
     return raw ? ReleaseSchema.parse(JSON.parse(raw)) : undefined;

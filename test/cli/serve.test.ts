@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +73,46 @@ describe('gantry start with Slack credentials', () => {
     }
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code, stderr).toBe(0);
+  });
+
+  it('gantry web with GitHub App credentials takes signed webhooks and refuses forged ones', async () => {
+    const bare = path.join(tmp.dir, 'deploy-gh.git');
+    await ensureLocalDeployRepo(bare, 'main', EXAMPLES);
+    const conf = path.join(tmp.dir, 'config-gh');
+    mkdirSync(conf);
+    const data = defaultConfigData();
+    data.deployRepo.url = bare;
+    data.deployRepo.workdir = path.join(tmp.dir, 'work-gh');
+    writeFileSync(path.join(conf, 'default.yml'), stringify(data));
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const port = await freePort();
+    const child = spawn('node', [MAIN, 'web'], {
+      cwd: tmp.dir,
+      env: { ...process.env, GANTRY_CONFIG: conf, REDIS_URL: redisUrl(), GANTRY_REDIS_PREFIX: prefix, GITHUB_APP_ID: '12345', GITHUB_PRIVATE_KEY: privateKey, GITHUB_WEBHOOK_SECRET: 'gh-secret', PORT: String(port), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      let up = false;
+      for (let i = 0; i < 100 && !up; i++) {
+        up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        if (!up) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(up, stderr).toBe(true);
+      const body = JSON.stringify({ zen: 'Design for failure.', hook_id: 1, hook: { type: 'App', id: 1, events: [] } });
+      const post = (secret: string, id: string) =>
+        fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-github-delivery': id, 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` },
+          body,
+        }).then((r) => r.status);
+      expect(await post('gh-secret', 'd-1')).toBe(200);
+      expect(await post('forged', 'd-2')).toBe(400);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await new Promise<number | null>((r) => child.once('exit', r)), stderr).toBe(0);
   });
 
   it('the Slack app manifest declares commands gantry answers, at the route it serves', () => {

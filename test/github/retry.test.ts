@@ -54,10 +54,11 @@ describe('build retries', () => {
     expect(engine.sources.every((s) => s.equals(TARBALL))).toBe(true);
     // the secret reaches the engine but never the job payload
     expect(engine.specs[1]!.buildArgs).toEqual({ TOKEN: 'npm_s3cr3t', MODE: 'fast' });
+    // the check run completes just before the job does
+    await eventually(async () => (await (await env.builds!.getJob(`acme/web@${SHA}/web/pr-5`))?.getState()) === 'completed', 5000, 'job completed');
     const job = (await env.builds!.getJob(`acme/web@${SHA}/web/pr-5`))!;
     expect(JSON.stringify(job.data)).not.toContain('npm_s3cr3t');
     expect(job.attemptsMade).toBe(2);
-    expect(await job.getState()).toBe('completed');
     env.gh.assertDone();
   });
 
@@ -68,8 +69,8 @@ describe('build retries', () => {
     await env.send('pull_request', prPayload(env.gh, { action: 'opened', number: 5, sha: SHA }));
     const run = await eventually(() => (env.gh.run('gantry / build (web)')?.status === 'completed' ? env.gh.run('gantry / build (web)') : undefined), 20_000, 'build');
     expect(run.conclusion).toBe('failure');
+    await eventually(async () => (await (await env.builds!.getJob(`acme/web@${SHA}/web/pr-5`))?.getState()) === 'failed', 5000, 'job failed');
     const job = (await env.builds!.getJob(`acme/web@${SHA}/web/pr-5`))!;
-    expect(await job.getState()).toBe('failed');
     expect(job.failedReason).toBe('BUILD_FAILED: build: exit code 2');
     expect(engine.specs).toHaveLength(1);
     env.gh.assertDone();

@@ -69,12 +69,7 @@ export async function dockerServices(): Promise<TestDockerServices> {
   return startDockerServices();
 }
 
-/** A dockerode client for `unix://…` or `tcp://host:port`. */
-export function dockerClient(dockerHost: string): Docker {
-  if (dockerHost.startsWith('unix://')) return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
-  const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: u.hostname, port: Number(u.port) });
-}
+export { dockerClient } from '../../src/runtime/docker-services.js';
 
 /**
  * A GitHub-like source tarball (gzip, one top directory) of test/fixtures/build/<app>/ with

@@ -123,12 +123,12 @@ export function spawnGantry(args: string[], o: { cwd: string; env: NodeJS.Proces
 }
 
 /** Polls `check` until it returns a value, or throws after `timeoutMs` naming `what`. */
-export async function until<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs: number, everyMs = 100): Promise<T> {
+export async function until<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string | (() => string), timeoutMs: number, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

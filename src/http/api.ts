@@ -1,0 +1,122 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Core } from '../commands/context.js';
+import { registerRelease, releaseFromInput } from '../commands/register-release.js';
+import { isGantryError } from '../domain/errors.js';
+import { activeFreeze } from '../domain/freeze.js';
+import type { Logger } from '../util/logger.js';
+import { bearer, readLimited, refuseBody, unauthorized } from './auth.js';
+import { sendJson, type Route } from './server.js';
+
+/** A release is a few image references; anything near this size is not one. */
+export const API_BODY_LIMIT = 64 * 1024;
+
+const Name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes, starting with a letter');
+
+/** `POST /api/releases`: the JSON twin of `gantry release add`. */
+export const ReleaseBodySchema = z
+  .object({
+    app: Name,
+    version: z.string().min(1).max(128),
+    /** image name → `repository:tag[@sha256:…]` */
+    images: z.record(Name, z.string().min(1).max(512)).refine((v) => Object.keys(v).length > 0, 'needs at least one image'),
+    commit: z.string().regex(/^[0-9a-f]{7,40}$/, 'must be a git SHA (7 to 40 lower-case hex digits)').optional(),
+    /** the CI build that produced it; shown in chat, so only http(s) */
+    url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  })
+  .strict();
+export type ReleaseBody = z.infer<typeof ReleaseBodySchema>;
+
+export interface ApiOptions {
+  /** GANTRY_API_TOKEN; without it the API is not mounted */
+  token: string | undefined;
+  core: Core;
+  log: Logger;
+}
+
+/** `POST /api/releases` and `GET /api/status`, behind `Authorization: Bearer $GANTRY_API_TOKEN`. */
+export function apiRoutes(o: ApiOptions): Route[] {
+  if (!o.token) return [];
+  const token = o.token;
+  return [
+    { method: 'POST', path: '/api/releases', handler: (req, res) => postRelease(o, token, req, res) },
+    { method: 'GET', path: '/api/status', handler: (req, res) => getStatus(o, token, req, res) },
+  ];
+}
+
+async function postRelease(o: ApiOptions, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // who, then how much, then what: an unauthenticated body is never read
+  if (!bearer(req, token)) return unauthorized(res, 'Bearer');
+  if (refuseBody(req, res, API_BODY_LIMIT)) return;
+  if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+    return sendJson(res, 415, { error: 'send the release as application/json' });
+  }
+  const raw = await readLimited(req, res, API_BODY_LIMIT);
+  if (raw === undefined) return;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return sendJson(res, 400, { error: 'the body is not valid JSON' });
+  }
+  const parsed = ReleaseBodySchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return sendJson(res, 400, { error: `${issue.path.join('.') || 'body'}: ${issue.message}`, code: 'INPUT_INVALID' });
+  }
+  const body = parsed.data;
+  let release;
+  try {
+    release = releaseFromInput(o.core.config, body, 'api', o.core.now(), (name) => `images.${name}`);
+  } catch (e) {
+    if (isGantryError(e)) return sendJson(res, 400, { error: e.message, code: e.code });
+    throw e;
+  }
+  const added = await registerRelease(o.core, release);
+  if (!added.created) {
+    return sendJson(res, 409, { error: `${release.app} ${release.version} is already registered (built ${added.existing.builtAt}); a release never changes`, release: added.existing });
+  }
+  o.log.info({ app: release.app, version: release.version }, 'release registered through the api');
+  sendJson(res, 201, release);
+}
+
+/** What runs where, per environment and app, read from the deploy repo like `/status`. */
+async function getStatus(o: ApiOptions, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!bearer(req, token)) return unauthorized(res, 'Bearer');
+  if (refuseBody(req, res, 0)) return;
+  const { core } = o;
+  const q = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const apps = Object.keys(core.config.apps).filter((a) => !q.get('app') || q.get('app') === a);
+  const envs = Object.keys(core.config.environments).filter((e) => !q.get('env') || q.get('env') === e);
+  if (apps.length === 0 || envs.length === 0) return sendJson(res, 404, { error: 'no such app or environment' });
+  await core.repo.refreshIfOlder(core.readFreshnessMs);
+  const now = core.now();
+  const environments: Record<string, unknown> = {};
+  for (const env of envs) {
+    const freeze = activeFreeze(core.config.environments[env]!.freeze, now);
+    const out: Record<string, unknown> = {};
+    for (const app of apps) {
+      if (!core.config.apps[app]!.deploy[env]) continue;
+      try {
+        const found = await core.deployer.currentImages(app, env);
+        const last = (await core.history.deployments(app, env, 1))[0];
+        out[app] = {
+          version: found[0]?.images.find((i) => i.tag)?.tag ?? null,
+          images: found.flatMap((f) => f.images.map((i) => ({ name: i.name, ref: i.ref, file: f.file.file }))),
+          lastDeployment: last
+            ? { commit: last.sha, date: last.date, action: last.action, version: last.version, previousVersion: last.previousVersion ?? null, requestedBy: last.requestedBy, approvedBy: last.approvedBy }
+            : null,
+          onHold: last?.action === 'rollback',
+        };
+      } catch (e) {
+        out[app] = { error: e instanceof Error ? e.message : String(e) };
+      }
+    }
+    environments[env] = {
+      lock: await core.envLocks.get(env),
+      freeze: freeze ? { until: freeze.until.toISOString(), reason: freeze.reason } : null,
+      apps: out,
+    };
+  }
+  sendJson(res, 200, { at: now.toISOString(), environments });
+}

@@ -1,0 +1,95 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminRoutes } from '../../src/http/admin.js';
+import { APPROVAL_QUEUE, DEPLOY_QUEUE } from '../../src/queue/deploy-queue.js';
+import { NOTIFY_QUEUE } from '../../src/notify/delivery.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { serve } from './serve.js';
+
+const TOKEN = 'admin-token-0123456789abcdefghij';
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+/** A raw request, for headers and bodies fetch() will not send as given. */
+function raw(url: string, o: { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}${o.path}`, { method: o.method, headers: o.headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+describe('the queue dashboard at /admin/queues', () => {
+  let h: Harness;
+  let srv: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    h = await startHarness({ name: 'admin', workers: false });
+    const queues = [DEPLOY_QUEUE, APPROVAL_QUEUE, NOTIFY_QUEUE].map((n) => h.gantry.queueHandle(n));
+    srv = await serve(adminRoutes({ token: TOKEN, queues, log: silentLogger }));
+    await h.release('v1.2.3');
+    // a job for the dashboard to show, left waiting (no workers run here)
+    await h.gantry.core.queue.enqueue({ id: 'admin-test-1', action: 'promote', app: 'web', env: 'qa', version: 'v1.2.3', requestedBy: { id: 'shell:carol' }, approvedBy: [] });
+  });
+  afterAll(async () => {
+    await srv?.close();
+    await h?.close();
+  });
+
+  it('is not mounted at all without a token', () => {
+    expect(adminRoutes({ token: undefined, queues: [], log: silentLogger })).toEqual([]);
+  });
+
+  it('refuses requests without the token, or with a wrong one, and asks the browser to log in', async () => {
+    const none = await fetch(`${srv.url}/admin/queues`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm="gantry admin"/);
+    expect((await fetch(`${srv.url}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${TOKEN}x` } })).status).toBe(401);
+    expect((await fetch(`${srv.url}/admin/queues/api/queues`, { headers: { authorization: basic('admin', TOKEN.slice(0, -1)) } })).status).toBe(401);
+    expect((await fetch(`${srv.url}/admin/queues/api/queues`, { headers: { authorization: basic(TOKEN, '') } })).status).toBe(401);
+  });
+
+  it('serves the page to a browser with Basic credentials, and the queues API to a Bearer token', async () => {
+    const page = await fetch(`${srv.url}/admin/queues`, { headers: { authorization: basic('anyone', TOKEN) } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const html = await page.text();
+    expect(html).toContain('<base href="/admin/queues/" />');
+    // its scripts load through the same authenticated prefix
+    const script = /src="(static\/js\/main\.[^"]+\.js)"/.exec(html)![1]!;
+    const asset = await fetch(`${srv.url}/admin/queues/${script}`, { headers: { authorization: basic('anyone', TOKEN) } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toContain('javascript');
+    expect((await fetch(`${srv.url}/admin/queues/${script}`)).status).toBe(401);
+
+    const api = await fetch(`${srv.url}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(api.status).toBe(200);
+    const body = (await api.json()) as { queues: { name: string; counts: Record<string, number> }[] };
+    const names = body.queues.map((q) => q.name).sort();
+    expect(names).toEqual([APPROVAL_QUEUE, DEPLOY_QUEUE, NOTIFY_QUEUE].sort());
+    expect(body.queues.find((q) => q.name === DEPLOY_QUEUE)!.counts.waiting).toBe(1);
+  });
+
+  it('refuses changes another site makes a logged-in browser send', async () => {
+    const headers = { authorization: basic('admin', TOKEN), origin: 'https://evil.example', 'content-type': 'application/json' };
+    const res = await raw(srv.url, { method: 'PUT', path: `/admin/queues/api/queues/${DEPLOY_QUEUE}/pause`, headers, body: '{}' });
+    expect(res.status).toBe(403);
+    expect(await h.gantry.queueHandle(DEPLOY_QUEUE).isPaused()).toBe(false);
+    // the same change from the dashboard's own origin goes through
+    const host = new URL(srv.url).host;
+    const ok = await raw(srv.url, { method: 'PUT', path: `/admin/queues/api/queues/${DEPLOY_QUEUE}/pause`, headers: { ...headers, origin: `http://${host}` }, body: '{}' });
+    expect(ok.status, ok.text).toBe(200);
+    expect(await h.gantry.queueHandle(DEPLOY_QUEUE).isPaused()).toBe(true);
+    await h.gantry.queueHandle(DEPLOY_QUEUE).resume();
+  });
+
+  it('refuses bodies over 64 KiB before reading them', async () => {
+    const body = JSON.stringify({ data: 'x'.repeat(70 * 1024) });
+    const res = await raw(srv.url, { method: 'PUT', path: `/admin/queues/api/queues/${DEPLOY_QUEUE}/pause`, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
+    expect(res.status).toBe(413);
+    expect(await h.gantry.queueHandle(DEPLOY_QUEUE).isPaused()).toBe(false);
+  });
+});
