@@ -3,9 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/util/exec.js';
 import { tempDir } from '../support/env.js';
-import { ROOT } from '../support/harness.js';
+import { MAIN } from '../support/cli.js';
 
-const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 
 /** The `gantry` command as a newcomer runs it: local mode, no credentials, no REDIS_URL. */
 describe('gantry command, local mode', () => {

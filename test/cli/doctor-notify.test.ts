@@ -1,11 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { ensureLocalDeployRepo } from '../../src/runtime/local.js';
 import { run } from '../../src/util/exec.js';
+import { MAIN, writeTestConfig } from '../support/cli.js';
 import { redisUrl, tempDir, uniquePrefix, wipePrefix } from '../support/env.js';
-import { defaultConfigData, EXAMPLES, ROOT } from '../support/harness.js';
 import { startRecorder } from '../support/recorder.js';
 import { startSmtp } from '../support/smtp.js';
 
@@ -22,19 +18,13 @@ describe('gantry doctor --notify', () => {
     const smtp = await startSmtp();
     const recorder = await startRecorder((r) => (r.path === '/robot/send' ? { body: { errcode: 0 } } : r.path === '/hook' ? { status: 503, body: {} } : undefined));
     try {
-      const bare = path.join(tmp.dir, 'deploy.git');
-      await ensureLocalDeployRepo(bare, 'main', EXAMPLES);
-      const conf = path.join(tmp.dir, 'config');
-      mkdirSync(conf);
-      const data = defaultConfigData();
-      data.deployRepo.url = bare;
-      data.deployRepo.workdir = path.join(tmp.dir, 'work');
-      data.dingtalk = { robots: { ops: { urlEnv: 'OPS_ROBOT_URL', secretEnv: 'OPS_ROBOT_SECRET' } } };
-      data.email = { from: 'gantry@acme.example' };
-      data.webhooks = { pager: { url: `${recorder.url}/hook` } };
-      data.notify = [{ events: ['deployed'], to: ['dingtalk:ops', 'email:ops@acme.example', 'webhook:pager'] }];
-      writeFileSync(path.join(conf, 'default.yml'), stringify(data));
-      const r = await run('node', [path.join(ROOT, 'dist', 'src', 'main.js'), 'doctor', '--notify'], {
+      const conf = await writeTestConfig(tmp.dir, 'doctor', (data) => {
+        data.dingtalk = { robots: { ops: { urlEnv: 'OPS_ROBOT_URL', secretEnv: 'OPS_ROBOT_SECRET' } } };
+        data.email = { from: 'gantry@acme.example' };
+        data.webhooks = { pager: { url: `${recorder.url}/hook` } };
+        data.notify = [{ events: ['deployed'], to: ['dingtalk:ops', 'email:ops@acme.example', 'webhook:pager'] }];
+      });
+      const r = await run('node', [MAIN, 'doctor', '--notify'], {
         cwd: tmp.dir,
         env: { ...process.env, GANTRY_CONFIG: conf, REDIS_URL: redisUrl(), GANTRY_REDIS_PREFIX: prefix, SMTP_URL: smtp.url, OPS_ROBOT_URL: `${recorder.url}/robot/send?access_token=t`, OPS_ROBOT_SECRET: 'SECx' },
         timeoutMs: 60_000,
