@@ -3,22 +3,32 @@ import { SlackMessageStore } from '../chat/slack/messages.js';
 import { DingtalkFace } from '../chat/dingtalk/app.js';
 import { startDingtalkStream } from '../chat/dingtalk/stream.js';
 import { slackSettings } from '../config/env.js';
-import { createHttpServer, listen, sendJson, type Route } from '../http/server.js';
+import { readGithubEnv } from '../github/env.js';
+import { EVENT_QUEUE } from '../github/ingest.js';
+import { githubAfterDeploy, githubRoutes, startGithubWorkers, WEBHOOK_PATH } from '../github/server.js';
+import { adminRoutes } from '../http/admin.js';
+import { apiRoutes } from '../http/api.js';
+import { healthRoutes, Readiness } from '../http/health.js';
+import { metricsRoute } from '../http/metrics.js';
+import { createHttpServer, listen, type Route } from '../http/server.js';
+import { NOTIFY_QUEUE } from '../notify/delivery.js';
+import { BUILD_QUEUE } from '../queue/build-queue.js';
+import { APPROVAL_QUEUE, DEPLOY_QUEUE } from '../queue/deploy-queue.js';
+import { FREEZE_QUEUE } from '../queue/freeze-watch.js';
+import { dockerClient } from '../runtime/docker-services.js';
 import { Keys } from '../store/redis.js';
 import { createLogger } from '../util/logger.js';
 import { boot } from './bootstrap.js';
 import { buildNotifiers } from './notifiers.js';
-import { dockerClient } from '../runtime/docker-services.js';
-import { readGithubEnv } from '../github/env.js';
-import { githubAfterDeploy, githubRoutes, startGithubWorkers, WEBHOOK_PATH } from '../github/server.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
 /**
  * `gantry start` (with platform credentials), `gantry web` and `gantry worker`: the HTTP faces
- * (webhooks, chat callbacks, health) and/or the workers (deploys, approvals, notifications),
- * against one Redis. Any number of each may run; SIGTERM stops taking work, lets in-flight jobs
- * finish and exits.
+ * (webhooks, chat callbacks, API, admin) and/or the workers (deploys, approvals, notifications,
+ * builds), against one Redis. Every role listens for /healthz, /readyz and /metrics (a worker's
+ * counts live in the worker). Any number of each may run; SIGTERM stops taking work, lets
+ * in-flight jobs finish and exits.
  */
 export async function serveCommand(flags: { config?: string; role: Role }): Promise<number> {
   const log = createLogger();
@@ -27,50 +37,64 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   const { core } = gantry;
   const web = flags.role !== 'worker';
   const work = flags.role !== 'web';
-  const routes: Route[] = [{ method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { ok: true }) }];
   const closers: (() => Promise<void>)[] = [];
+  const github = env.GITHUB_APP_ID ? readGithubEnv(process.env) : undefined;
+  const ghDeps = github ? { core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings: github, log } : undefined;
+  // Docker matters only where builds run
+  const docker = github && work ? dockerClient() : undefined;
+
+  const readiness = new Readiness({ redis: gantry.redis, repo: core.repo.opts, log, ...(docker ? { docker } : {}) });
+  const routes: Route[] = [...healthRoutes(readiness), metricsRoute(gantry.metrics, env.GANTRY_METRICS_TOKEN ? { token: env.GANTRY_METRICS_TOKEN } : {})];
+  gantry.metrics.collectProcessMetrics();
+  if (github) {
+    gantry.metrics.watchQueue(BUILD_QUEUE);
+    gantry.metrics.watchQueue(EVENT_QUEUE);
+  }
 
   const messages = new SlackMessageStore(gantry.redis, new Keys(gantry.prefix));
   let slackFace: SlackFace | undefined;
-  const slack = slackSettings(env);
-  if (slack && web) {
-    slackFace = await createSlack(core, messages, slack, log);
-    routes.push(...slackFace.routes);
-    await slackFace.start();
-    closers.push(() => slackFace!.stop());
-    log.info({ mode: slack.signingSecret ? 'http' : 'socket' }, 'slack face on');
+  if (web) {
+    routes.push(...apiRoutes({ core, log, token: env.GANTRY_API_TOKEN }));
+    const queues = [DEPLOY_QUEUE, APPROVAL_QUEUE, NOTIFY_QUEUE, FREEZE_QUEUE, ...(github ? [BUILD_QUEUE, EVENT_QUEUE] : [])];
+    routes.push(...(await adminRoutes({ queues: queues.map((n) => gantry.queueHandle(n)), log, token: env.GANTRY_ADMIN_TOKEN })));
+
+    const slack = slackSettings(env);
+    if (slack) {
+      slackFace = await createSlack(core, messages, slack, log);
+      routes.push(...slackFace.routes);
+      await slackFace.start();
+      closers.push(() => slackFace!.stop());
+      log.info({ mode: slack.signingSecret ? 'http' : 'socket' }, 'slack face on');
+    }
+    if (env.DINGTALK_APP_SECRET) {
+      const face = new DingtalkFace(core, env.DINGTALK_APP_SECRET, log.child({ face: 'dingtalk' }));
+      if (env.DINGTALK_APP_KEY) {
+        const stream = startDingtalkStream(face, env.DINGTALK_APP_KEY, env.DINGTALK_APP_SECRET, log);
+        closers.push(() => stream.close());
+      } else routes.push(...face.routes());
+      log.info({ mode: env.DINGTALK_APP_KEY ? 'stream' : 'http' }, 'dingtalk face on');
+    }
+    if (ghDeps) {
+      const gh = await githubRoutes(ghDeps);
+      routes.push(...gh.routes);
+      closers.push(() => gh.close());
+      log.info({ path: WEBHOOK_PATH }, 'github app on');
+    }
   }
-  if (env.DINGTALK_APP_SECRET && web) {
-    const face = new DingtalkFace(core, env.DINGTALK_APP_SECRET, log.child({ face: 'dingtalk' }));
-    if (env.DINGTALK_APP_KEY) {
-      const stream = startDingtalkStream(face, env.DINGTALK_APP_KEY, env.DINGTALK_APP_SECRET, log);
-      closers.push(() => stream.close());
-    } else routes.push(...face.routes());
-    log.info({ mode: env.DINGTALK_APP_KEY ? 'stream' : 'http' }, 'dingtalk face on');
-  }
-  const github = env.GITHUB_APP_ID ? readGithubEnv(process.env) : undefined;
-  const ghDeps = github ? { core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings: github, log } : undefined;
-  if (ghDeps && web) {
-    const gh = await githubRoutes(ghDeps);
-    routes.push(...gh.routes);
-    closers.push(() => gh.close());
-    log.info({ path: WEBHOOK_PATH }, 'github app on');
-  }
+
   if (work) {
     const built = buildNotifiers(core, env, { messages, ...(slackFace ? { client: slackFace.client } : {}) });
     closers.push(async () => built.close());
     gantry.startWorkers(undefined, { notifiers: built.notifiers, ...(ghDeps ? { afterDeploy: githubAfterDeploy(ghDeps) } : {}) });
     if (ghDeps) {
-      const workers = startGithubWorkers({ ...ghDeps, docker: dockerClient() });
+      const workers = startGithubWorkers({ ...ghDeps, ...(docker ? { docker } : {}), metrics: gantry.metrics });
       closers.push(() => workers.close());
     }
   }
-  let server: ReturnType<typeof createHttpServer> | undefined;
-  if (web) {
-    server = createHttpServer(routes, log);
-    const port = await listen(server, env.PORT ? Number(env.PORT) : core.config.server.port, core.config.server.host);
-    log.info({ port, host: core.config.server.host, routes: routes.map((r) => r.path) }, 'listening');
-  }
+
+  const server = createHttpServer(routes, log);
+  const port = await listen(server, env.PORT ? Number(env.PORT) : core.config.server.port, core.config.server.host);
+  log.info({ port, host: core.config.server.host, role: flags.role, routes: routes.map((r) => r.path) }, 'listening');
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -80,7 +104,7 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  await new Promise<void>((r) => server.close(() => r()));
   for (const close of closers) await close().catch(() => undefined);
   await booted.close();
   return 0;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node as YamlNode } from 'yaml';
 import type { ZodType } from 'zod';
 import { GantryError } from '../domain/errors.js';
 import { ConfigSchema, type Config } from './schema.js';
@@ -53,11 +53,38 @@ export function parseYamlText(text: string, file: string): ParsedFile {
     const pos = lines.linePos(err.pos[0]);
     throw new GantryError('CONFIG_INVALID', `${file} line ${pos.line}: ${err.message.split('\n')[0]}`);
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new GantryError('CONFIG_INVALID', `${file}: the top level must be a map of keys`);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    // an alias without its anchor, or an alias bomb: yaml throws these only when building the data
+    const alias = firstAlias(doc, e instanceof Error ? e.message : '');
+    const line = alias?.range ? lines.linePos(alias.range[0]).line : 1;
+    throw new GantryError('CONFIG_INVALID', `${file} line ${line}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    const line = doc.contents?.range ? lines.linePos(doc.contents.range[0]).line : 1;
+    throw new GantryError('CONFIG_INVALID', `${file} line ${line}: the top level must be a map of keys`);
   }
   return { file, doc, lines, data };
+}
+
+/** The alias an error message names (`…: name`), else the first alias in the document. */
+function firstAlias(doc: Document, message: string): Alias | undefined {
+  let named: Alias | undefined;
+  let first: Alias | undefined;
+  const name = /: (\S+)$/.exec(message)?.[1];
+  visit(doc, {
+    Alias(_, node) {
+      first ??= node;
+      if (node.source === name) {
+        named = node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return named ?? first;
 }
 
 /** Validates `data` against `schema`; on failure names the file/line of the last file that set the key. */
@@ -66,7 +93,9 @@ export function validate<T>(schema: ZodType<T>, data: unknown, sources: ParsedFi
   if (result.success) return result.data;
   const messages = result.error.issues.slice(0, 5).map((issue) => {
     const keyPath = issue.path.map(String);
-    const where = locate(sources, issue.path as (string | number)[]);
+    // an unknown key is found where it is written (in whichever file), not where its parent is
+    const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
+    const where = locate(sources, at as (string | number)[]);
     const key = keyPath.length ? keyPath.join('.') : '(top level)';
     return `${where}: ${key} ${issue.message.replace(/^Invalid input: /, '')}`;
   });
@@ -86,14 +115,16 @@ function locate(sources: ParsedFile[], keyPath: (string | number)[]): string {
       }
     }
   }
-  return sources[sources.length - 1]?.file ?? 'config';
+  // no file has a node there (an empty document): the problem is the file as a whole
+  return `${sources[sources.length - 1]?.file ?? 'config'} line 1`;
 }
 
 function nodeAt(doc: Document, keyPath: (string | number)[]): YamlNode | undefined {
   let node: unknown = doc.contents;
   for (const key of keyPath) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+      // as toJS names keys: an empty key is "", a number key its digits
+      const pair = node.items.find((p) => String(isScalar(p.key) ? (p.key.value ?? '') : p.key) === String(key));
       if (!pair) return undefined;
       // point at the key when the value is missing (e.g. `from:` with nothing after it)
       node = pair.value ?? pair.key;

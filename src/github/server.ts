@@ -8,7 +8,8 @@ import type { Core } from '../commands/context.js';
 import { GantryError } from '../domain/errors.js';
 import type { DeployRequest, DeployResult } from '../domain/deploy.js';
 import { sendJson, type Route } from '../http/server.js';
-import { BuildQueue } from '../queue/build-queue.js';
+import { BUILD_QUEUE, BuildQueue } from '../queue/build-queue.js';
+import { countBuilds, type GantryMetrics } from '../http/metrics.js';
 import { connect, Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { gantryApp } from './app.js';
@@ -18,7 +19,7 @@ import { githubDeploymentHook } from './deployments.js';
 import type { GithubSettings } from './env.js';
 import { startEventWorker, type GithubAuth } from './event-worker.js';
 import type { EventJob } from './events.js';
-import { Ingest } from './ingest.js';
+import { EVENT_QUEUE, Ingest } from './ingest.js';
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
 
@@ -91,6 +92,8 @@ export interface GithubWorkerOptions extends GithubFaceDeps {
   retryBackoffMs?: number;
   /** run only some of the workers in this process (default both) */
   only?: 'events' | 'builds';
+  /** counts builds and queue waits for /metrics */
+  metrics?: GantryMetrics;
 }
 
 /**
@@ -121,6 +124,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       ...(o.settings.registryOverride ? { registryOverride: o.settings.registryOverride } : {}),
     });
     events.worker.on('failed', (job, err) => o.log.warn({ job: job?.id, delivery: job?.data.delivery, err: err.message }, 'github event failed'));
+    o.metrics?.observeWorker(EVENT_QUEUE, events.worker);
     eventQueue = events.queue;
     closers.push(() => events.close());
   }
@@ -139,7 +143,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       prefix: o.prefix,
       docker: o.docker,
       builds,
-      reporter,
+      reporter: o.metrics ? countBuilds(reporter, o.metrics) : reporter,
       buildImage: o.buildImage ?? buildImage,
       runSmokeTest: o.runSmokeTest ?? runSmokeTest,
       concurrency: o.settings.buildConcurrency,
@@ -151,6 +155,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       argEnv: o.settings.buildArgEnv,
       log: o.log.child({ worker: 'build' }),
     });
+    o.metrics?.observeWorker(BUILD_QUEUE, worker.worker);
     worker.worker.on('failed', (job, err) => o.log.info({ job: job?.id, err: err.message }, 'build job ended without an image'));
     closers.push(() => worker.close());
   }

@@ -1,7 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { Logger } from '../util/logger.js';
 import { bearerOrBasic, refuseBody, unauthorized } from './auth.js';
@@ -26,11 +23,17 @@ export interface AdminOptions {
  * scripts, or HTTP Basic with the token as password so a browser's login prompt works. There is
  * no adapter for plain node:http, so bull-board's Express adapter (an Express app, which is a
  * request listener) gets the requests this route has already authenticated, with the prefix
- * stripped as an Express mount would.
+ * stripped as an Express mount would. bull-board and Express are loaded only when the dashboard
+ * is on (they weigh tens of MB of memory).
  */
-export function adminRoutes(o: AdminOptions): Route[] {
+export async function adminRoutes(o: AdminOptions): Promise<Route[]> {
   if (!o.token) return [];
   const token = o.token;
+  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/express'),
+  ]);
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(ADMIN_BASE);
   createBullBoard({ queues: o.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: o.readOnly ?? false })), serverAdapter });

@@ -142,8 +142,9 @@ export class GantryMetrics {
   }
 
   /** A worker started `job`: its first attempt's time in the queue, from creation (plus any delay) to start. */
-  jobStarted(queue: string, job: Pick<Job, 'timestamp' | 'processedOn' | 'delay' | 'attemptsMade'>): void {
-    if (job.attemptsMade > 0) return; // retries wait for their backoff, not for a worker
+  jobStarted(queue: string, job: Pick<Job, 'timestamp' | 'processedOn' | 'delay' | 'attemptsMade' | 'attemptsStarted'>): void {
+    // retries wait for their backoff, and a stalled job's restart for its stall: neither is queueing
+    if (job.attemptsMade > 0 || job.attemptsStarted > 1) return;
     const started = job.processedOn ?? Date.now();
     const waited = (started - job.timestamp - (job.delay ?? 0)) / 1000;
     this.wait.observe({ queue }, Math.max(0, waited));

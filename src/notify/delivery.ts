@@ -79,7 +79,7 @@ export interface NotifyWorkerDeps {
 
 /** What the notification worker reports. Calls are cheap and never throw. */
 export interface NotifyWorkerMetrics {
-  jobStarted(queue: string, job: Pick<Job, 'timestamp' | 'processedOn' | 'delay' | 'attemptsMade'>): void;
+  jobStarted(queue: string, job: Pick<Job, 'timestamp' | 'processedOn' | 'delay' | 'attemptsMade' | 'attemptsStarted'>): void;
   /** one failed delivery attempt (each retry that fails counts again) */
   notificationFailed(platform: string): void;
 }

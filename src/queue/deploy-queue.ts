@@ -120,7 +120,7 @@ export interface WorkerDeps {
 /** What the deploy and approval-expiry workers report. Calls are cheap and never throw. */
 export interface DeployWorkerMetrics {
   /** a worker started `job` (its time in the queue) */
-  jobStarted(queue: string, job: Pick<Job, 'timestamp' | 'processedOn' | 'delay' | 'attemptsMade'>): void;
+  jobStarted(queue: string, job: Pick<Job, 'timestamp' | 'processedOn' | 'delay' | 'attemptsMade' | 'attemptsStarted'>): void;
   /** a deploy job ended for good: `code` is absent on success; `retries` counts pushes retried */
   deployFinished(o: { env: string; action: DeployRequest['action']; code?: string; retries?: number }): void;
   approvalExpired(): void;

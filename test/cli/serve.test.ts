@@ -41,6 +41,11 @@ describe('gantry start with Slack credentials', () => {
       expect(ack.status).toBe(200);
       const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /^prod/.test(c.body.text ?? ''), 'status reply');
       expect(reply.body.text).toMatch(/^prod\n {2}web v1\.0\.0 {2}registry\.example\.com\/acme\/web:v1\.0\.0$/);
+      const ready = await fetch(`${server.base}/readyz`);
+      expect(ready.status).toBe(200);
+      const metrics = await (await fetch(`${server.base}/metrics`)).text();
+      expect(metrics).toMatch(/^gantry_commands_total\{platform="slack",command="status",result="ok"\} 1$/m);
+      expect(metrics).toMatch(/^gantry_queue_jobs\{queue="deploy",state="waiting"\} 0$/m);
     } finally {
       expect(await server.stop(), server.stderr()).toBe(0);
     }

@@ -136,8 +136,9 @@ describe('metric hooks for other workers', () => {
     metrics.deployFinished({ env: 'qa', action: 'auto', code: 'DEPLOY_REPO_UNREACHABLE' });
     const listeners: ((job: unknown) => void)[] = [];
     metrics.observeWorker('build', { on: ((_: string, f: (job: unknown) => void) => listeners.push(f)) as never });
-    listeners[0]!({ timestamp: 1000, processedOn: 3500, delay: 0, attemptsMade: 0 });
-    listeners[0]!({ timestamp: 1000, processedOn: 99_000, delay: 0, attemptsMade: 1 });
+    listeners[0]!({ timestamp: 1000, processedOn: 3500, delay: 0, attemptsMade: 0, attemptsStarted: 1 });
+    listeners[0]!({ timestamp: 1000, processedOn: 99_000, delay: 0, attemptsMade: 1, attemptsStarted: 2 });
+    listeners[0]!({ timestamp: 1000, processedOn: 99_000, delay: 0, attemptsMade: 0, attemptsStarted: 2 });
     const text = await metrics.text();
     expect(text).toContain('gantry_deploy_push_retries_total{env="qa"} 3');
     expect(text).toContain('gantry_deployments_total{env="qa",action="auto",result="failed"} 1');
