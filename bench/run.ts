@@ -7,6 +7,8 @@ import { promoteBench } from './promote.js';
 import { slackAckBench } from './slack-ack.js';
 import { buildBench } from './build.js';
 import { ingestBench } from './ingest.js';
+import { queueBench } from './queue.js';
+import { rssBench } from './rss.js';
 import { renderTable, writeReport, type Benchmark, type BenchContext, type Figure } from './report.js';
 
 /**
@@ -14,7 +16,7 @@ import { renderTable, writeReport, type Benchmark, type BenchContext, type Figur
  * table and writes bench/report.json. A run of only some benchmarks keeps the other entries of
  * the report. A Redis is started on 127.0.0.1 for the run unless REDIS_URL names one.
  */
-const BENCHMARKS: readonly Benchmark[] = [promoteBench, ingestBench, buildBench, slackAckBench];
+const BENCHMARKS: readonly Benchmark[] = [promoteBench, ingestBench, buildBench, slackAckBench, queueBench, rssBench];
 
 async function main(): Promise<number> {
   const started = performance.now();

@@ -93,14 +93,25 @@ export function validate<T>(schema: ZodType<T>, data: unknown, sources: ParsedFi
   if (result.success) return result.data;
   const messages = result.error.issues.slice(0, 5).map((issue) => {
     const keyPath = issue.path.map(String);
-    // an unknown key is found where it is written (in whichever file), not where its parent is
-    const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
-    const where = locate(sources, at as (string | number)[]);
+    // an unknown key is blamed on the file that has it, at the key itself, not where its parent is
+    const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+    const at = issue.path as (string | number)[];
+    const where = unknown === undefined ? locate(sources, at) : locate(withKey(sources, at, unknown), [...at, unknown]);
     const key = keyPath.length ? keyPath.join('.') : '(top level)';
     return `${where}: ${key} ${issue.message.replace(/^Invalid input: /, '')}`;
   });
   const more = result.error.issues.length > 5 ? `\n(and ${result.error.issues.length - 5} more)` : '';
   throw new GantryError('CONFIG_INVALID', messages.join('\n') + more);
+}
+
+/** The last file whose data has `key` at `keyPath` (all of them when none has: the key came from merging). */
+function withKey(sources: ParsedFile[], keyPath: (string | number)[], key: string): ParsedFile[] {
+  for (let i = sources.length - 1; i >= 0; i--) {
+    let data: unknown = sources[i]!.data;
+    for (const k of keyPath) data = typeof data === 'object' && data !== null ? (data as Record<string | number, unknown>)[k] : undefined;
+    if (typeof data === 'object' && data !== null && Object.prototype.hasOwnProperty.call(data, key)) return [sources[i]!];
+  }
+  return sources;
 }
 
 /** The file and line of the deepest node along `keyPath`, searching later files first. */

@@ -28,21 +28,27 @@ export class GitRepo {
   private lastRefresh = 0;
   /** HEAD of the working clone as of the last clone, refresh or push (undefined: unknown) */
   private known: string | undefined;
-  /** settled once this process cloned, or adopted the clone it found */
-  private adopted: Promise<void> | undefined;
+  /** settles once this process has a clone it can use (cloned now, or adopted) */
+  private ready: Promise<void> | undefined;
+  private readyDone = false;
   constructor(readonly opts: GitRepoOptions) {}
 
   get dir(): string {
     return this.opts.workdir;
   }
 
-  private git(args: string[], input?: string): Promise<ExecResult> {
+  /** `-c` options for every git command, the clone included: the token header must reach that too */
+  private options(): string[] {
     const pre = ['-c', 'core.autocrlf=false', '-c', 'core.safecrlf=false', '-c', 'gc.auto=0'];
     if (this.opts.token && /^https?:/.test(this.opts.url)) {
       const basic = Buffer.from(`x-access-token:${this.opts.token}`).toString('base64');
       pre.push('-c', `http.extraHeader=Authorization: Basic ${basic}`);
     }
-    return run('git', [...pre, ...args], {
+    return pre;
+  }
+
+  private git(args: string[], input?: string): Promise<ExecResult> {
+    return run('git', [...this.options(), ...args], {
       cwd: existsSync(this.dir) ? this.dir : undefined,
       input,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
@@ -56,35 +62,46 @@ export class GitRepo {
   }
 
   /**
-   * Clones the deploy repo when there is no working clone yet; a clone an earlier process left is
-   * adopted once (see adopt); otherwise does nothing.
+   * Makes sure this process has a working clone: clones the deploy repo when there is none, and
+   * adopts one an earlier process left (see adopt). Concurrent callers share one clone.
    */
-  async ensure(): Promise<void> {
-    if (existsSync(path.join(this.dir, '.git'))) {
-      this.adopted ??= this.adopt().catch((e: unknown) => {
-        this.adopted = undefined; // try again next time
-        throw e;
-      });
-      return this.adopted;
+  ensure(): Promise<void> {
+    const gitDir = path.join(this.dir, '.git');
+    if (this.ready && this.readyDone && !existsSync(gitDir)) this.ready = undefined; // removed under us: clone again
+    if (!this.ready) {
+      this.readyDone = false;
+      this.ready = (existsSync(gitDir) ? this.adopt() : this.clone()).then(
+        () => {
+          this.readyDone = true;
+        },
+        (e: unknown) => {
+          this.ready = undefined; // try again next time
+          throw e;
+        },
+      );
     }
+    return this.ready;
+  }
+
+  private async clone(): Promise<void> {
     await mkdir(path.dirname(path.resolve(this.dir)), { recursive: true });
     const r = await run(
       'git',
-      ['-c', 'core.autocrlf=false', 'clone', '-q', '--no-tags', '--single-branch', '--branch', this.opts.branch, this.opts.url, this.dir],
+      [...this.options(), 'clone', '-q', '--no-tags', '--single-branch', '--branch', this.opts.branch, this.opts.url, this.dir],
       { env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } },
     );
     if (r.code !== 0) throw gitError(`cannot clone the deploy repo ${redact(this.opts.url)} (branch ${this.opts.branch})`, r, 'DEPLOY_REPO_UNREACHABLE');
     await this.must(['config', 'user.name', this.opts.author.name], 'git config');
     await this.must(['config', 'user.email', this.opts.author.email], 'git config');
     this.lastRefresh = Date.now();
-    this.adopted = Promise.resolve();
   }
 
   /**
    * A clone found on disk was left by an earlier process, which may have been killed (-9) in the
    * middle of a git command: its lock files would make every later command fail, and an edit it
    * had staged would ride along in the next commit. So, once per process: remove lock files older
-   * than this process, and reset to the remote-tracking branch.
+   * than this process, and reset to the remote-tracking branch. A clone too broken to reset (a
+   * clone that was itself cut short) is removed and made again.
    */
   private async adopt(): Promise<void> {
     const started = Date.now() - process.uptime() * 1000;
@@ -96,7 +113,14 @@ export class GitRepo {
       const st = await stat(file).catch(() => undefined);
       if (st?.isFile() && st.mtimeMs < started) await rm(file, { force: true });
     }
-    await this.resetToRemote();
+    try {
+      await this.resetToRemote();
+    } catch (e) {
+      // only a clone without the branch it tracks is remade; any other failure is reported as it is
+      if ((await this.git(['rev-parse', '-q', '--verify', `refs/remotes/origin/${this.opts.branch}`])).code === 0) throw e;
+      await rm(this.dir, { recursive: true, force: true });
+      await this.clone();
+    }
   }
 
   /** Fetches the branch and moves the working clone to it, dropping anything local. */

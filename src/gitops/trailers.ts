@@ -17,8 +17,11 @@ export interface DeployTrailers {
   reason?: string;
 }
 
-const ONE_LINE = /[\r\n\u2028\u2029]/g;
-const clean = (s: string) => s.replace(ONE_LINE, ' ').trim();
+// eslint-disable-next-line no-control-regex
+const ONE_LINE = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+/** bidi overrides and isolates: they make `git log` show a trailer other than what it says */
+const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
+const clean = (s: string) => s.replace(ONE_LINE, ' ').replace(BIDI, '').trim();
 
 export function deployMessage(t: DeployTrailers): string {
   const verb = t.action === 'rollback' ? 'roll back' : t.action === 'auto' ? 'auto-deploy' : 'promote';

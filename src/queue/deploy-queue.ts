@@ -163,7 +163,13 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
         throw RETRYABLE.has(err.code) ? new Error(text) : new UnrecoverableError(text);
       }
     },
-    { connection: bullConnection(d.url), prefix: d.prefix, concurrency: d.concurrency ?? 4 },
+    {
+      connection: bullConnection(d.url),
+      prefix: d.prefix,
+      concurrency: d.concurrency ?? 4,
+      // a deploy job is safe to replay (its Gantry-Request trailer is checked): survive repeated crashes
+      maxStalledCount: 5,
+    },
   );
   const expiry = new Worker<{ id: string }>(
     APPROVAL_QUEUE,

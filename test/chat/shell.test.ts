@@ -42,7 +42,7 @@ describe('shell adapter', () => {
     expect(alice.text()).toMatch(/\[approval (\d+)\] carol asks to promote web v1\.4\.0 in prod: \/approve \1/);
     const id = /approval (\d+) requested/.exec(carol.text())![1];
     alice.input.write(`/approve ${id}\n`);
-    await until(() => carol.text().includes('[deployed]'));
+    await until(() => carol.text().includes('[deployed]') && alice.text().includes(`approval ${id} complete.`));
     expect(carol.text()).toMatch(/\[deployed\] web v1\.4\.0 in prod by carol \([0-9a-f]{7}\)/);
     expect(alice.text()).toContain(`approval ${id} complete.`);
     expect(alice.text()).not.toContain('[deployed]'); // her /approve reply already said so

@@ -55,7 +55,8 @@ export async function makeWorld(name: string, edit?: (data: Record<string, any>)
     git,
     head: async () => (await git('rev-parse', 'main')).trim(),
     env: (extra = {}) => {
-      const e: NodeJS.ProcessEnv = { ...process.env, GANTRY_CONFIG: configDir, REDIS_URL: redisUrl(), GANTRY_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', ...extra };
+      // every role listens (health, metrics): PORT 0 lets several run side by side
+      const e: NodeJS.ProcessEnv = { ...process.env, GANTRY_CONFIG: configDir, REDIS_URL: redisUrl(), GANTRY_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', PORT: '0', ...extra };
       // platform credentials of the outer environment must not leak into a spawned gantry
       for (const k of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'DINGTALK_APP_SECRET', 'DINGTALK_APP_KEY', 'GITHUB_APP_ID']) {
         if (!(k in extra)) delete e[k];

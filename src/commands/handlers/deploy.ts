@@ -14,8 +14,9 @@ const MAX_REASON = 200;
 /** A --force reason or free-text reason: one line, bounded, no control characters. */
 export function cleanReason(s: string | undefined): string | undefined {
   if (s === undefined) return undefined;
+  // bidi overrides and isolates go too: in a reply or the git log they would make the text read otherwise
   // eslint-disable-next-line no-control-regex
-  const t = s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').trim();
+  const t = s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').replace(/[\u202a-\u202e\u2066-\u2069]/g, '').trim();
   if (t.length === 0) throw new GantryError('INPUT_INVALID', 'the reason is empty');
   if (t.length > MAX_REASON) throw new GantryError('INPUT_INVALID', `the reason is too long (${t.length} characters; at most ${MAX_REASON})`);
   return t;
