@@ -93,7 +93,8 @@ describe('DingTalk, e-mail and webhooks', () => {
     expect(asked.subject).toBe(`[gantry] approval ${id}: promote web v1.0.0 → v1.2.3 in prod`);
     expect(asked.text).toContain(`Approve in chat with /approve ${id}`);
     expect(asked.html).toContain('<b>promote web v1.2.3</b>');
-    expect(smtp.mails.some((m) => m.to.includes('dave@acme.example'))).toBe(true);
+    // each recipient is its own delivery: dave's may land a moment after alice's
+    await until(() => smtp.mails.find((m) => m.to.includes('dave@acme.example') && m.subject.includes(`approval ${id}`)), 'approval mail to dave');
     expect(await h.head()).toBe(head);
 
     // alice approves from DingTalk (staff id manager4220 is hers in the config)
