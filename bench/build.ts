@@ -10,7 +10,7 @@ import type { BuildProgress } from '../src/build/types.js';
 import { tarballFromDirectory } from '../src/build/source-tarball.js';
 import { startDockerServices, type DockerServices } from '../src/runtime/docker-services.js';
 import { run, which } from '../src/util/exec.js';
-import { compare, summarize, type Benchmark } from './report.js';
+import { envInt, compare, summarize, type Benchmark } from './report.js';
 
 /**
  * A source change built and pushed by gantry (GitHub-like source tarball → context → dockerode →
@@ -168,10 +168,3 @@ async function alternate(warmup: number, iterations: number, a: (i: number) => P
   return out;
 }
 
-function envInt(name: string, fallback: number, min = 1): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > 1000) throw new Error(`${name} must be an integer from ${min} to 1000`);
-  return n;
-}

@@ -13,7 +13,7 @@ import { githubRoutes, WEBHOOK_PATH } from '../src/github/server.js';
 import { createHttpServer, listen, type Route } from '../src/http/server.js';
 import { createGantry } from '../src/runtime/gantry.js';
 import { silentLogger } from '../src/util/logger.js';
-import { compare, round, type Benchmark, type BenchContext, type Figure } from './report.js';
+import { envInt, compare, round, type Benchmark, type BenchContext, type Figure } from './report.js';
 
 /**
  * Webhook ingest: signed `pull_request.opened` deliveries per second that gantry's endpoint
@@ -176,10 +176,6 @@ function privateKey(): string {
   return generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 }
 
-function envInt(name: string, dflt: number): number {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : dflt;
-}
 
 if (process.argv[2] === '--serve') {
   serve(process.argv[3] as Kind).catch((e: unknown) => {

@@ -12,7 +12,7 @@ import { createGantry, type Gantry } from '../src/runtime/gantry.js';
 import { silentLogger } from '../src/util/logger.js';
 import { appName, copyRepo, ensureDeployRepo, git, imageRepo, manifestPath, type DeployRepoSpec } from './deploy-repo.js';
 import { baselinePhases, historyPhases, instrument, Profiler, promotePhases, renderPhases } from './profile.js';
-import { compare, type Benchmark, type BenchContext } from './report.js';
+import { envInt, compare, type Benchmark, type BenchContext } from './report.js';
 
 /**
  * `/promote <app> <version> prod` end to end through a real gantry (real Redis, BullMQ workers,
@@ -262,12 +262,5 @@ function bounded<T>(p: Promise<T>, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-function envInt(name: string, fallback: number, min = 1): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > 10_000) throw new Error(`${name} must be an integer from ${min} to 10000`);
-  return n;
-}
 
 const ms = (n: number) => `${(n / 1000).toFixed(1)} s`;

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { bullConnection } from '../src/store/redis.js';
-import { round, summarize, type Benchmark, type BenchContext, type Figure } from './report.js';
+import { envInt, round, summarize, type Benchmark, type BenchContext, type Figure } from './report.js';
 
 /**
  * Queue throughput: no-op jobs run by 1 and then 2 separate worker processes (bench/queue-worker.ts),
@@ -159,10 +159,3 @@ function message(w: ChildProcess, type: string, timeoutMs: number): Promise<Reco
   });
 }
 
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-}

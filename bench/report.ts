@@ -113,3 +113,12 @@ function readEntries(file: string): Entry[] {
     return [];
   }
 }
+
+/** A benchmark setting from the environment (e.g. BENCH_ITERATIONS): a whole number from `min` to 100,000. */
+export function envInt(name: string, fallback: number, min = 1): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > 100_000) throw new Error(`${name} must be an integer from ${min} to 100000`);
+  return n;
+}

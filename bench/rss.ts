@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { round, summarize, type Benchmark } from './report.js';
+import { envInt, round, summarize, type Benchmark } from './report.js';
 
 /**
  * Idle memory of `gantry start` in local mode (no credentials, no REDIS_URL: it starts its own
@@ -122,10 +122,3 @@ async function waitFor(check: () => boolean, what: () => string, timeoutMs: numb
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-}

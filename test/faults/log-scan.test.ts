@@ -26,7 +26,7 @@ import { EXAMPLES } from '../support/harness.js';
 import { describeLeaks, readTree, scanText } from '../support/log-scan.js';
 import { spawnGantry, until, type Spawned } from '../support/processes.js';
 import { startRecorder } from '../support/recorder.js';
-import { notifierEnv, platforms, privateKey, redisSources, secretConfig, secretList, SECRETS, startAuthSmtp } from '../support/secret-world.js';
+import { credentialsEnv, notifierEnv, platforms, redisSources, secretConfig, secretList, SECRETS, startAuthSmtp } from '../support/secret-world.js';
 import { clickBody, postSlack, slashBody } from '../support/slack.js';
 
 const CAROL = 'UCAROL01';
@@ -155,19 +155,9 @@ describe('secrets never reach a log line, a job payload, a message or the disk',
       REDIS_URL: redisUrl(),
       GANTRY_REDIS_PREFIX: prefix,
       LOG_LEVEL: 'debug',
-      SLACK_BOT_TOKEN: SECRETS.SLACK_BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SECRETS.SLACK_SIGNING_SECRET,
-      SLACK_API_URL: `${recorder.url}/api/`,
-      DINGTALK_APP_SECRET: SECRETS.DINGTALK_APP_SECRET,
+      ...credentialsEnv(recorder.url),
       SMTP_URL: smtp.url,
       GANTRY_DEPLOY_TOKEN: SECRETS.GANTRY_DEPLOY_TOKEN,
-      GITHUB_APP_ID: '1',
-      GITHUB_PRIVATE_KEY: privateKey(),
-      GITHUB_WEBHOOK_SECRET: SECRETS.GITHUB_WEBHOOK_SECRET,
-      GITHUB_API_URL: `${recorder.url}/github`,
-      GANTRY_API_TOKEN: SECRETS.GANTRY_API_TOKEN,
-      GANTRY_ADMIN_TOKEN: SECRETS.GANTRY_ADMIN_TOKEN,
-      GANTRY_METRICS_TOKEN: SECRETS.GANTRY_METRICS_TOKEN,
       ...extra,
     });
     const procs: Spawned[] = [

@@ -12,7 +12,7 @@ import { redisUrl, tempDir, uniquePrefix, wipePrefix } from '../support/env.js';
 import { EXAMPLES } from '../support/harness.js';
 import { spawnGantry, until, type Spawned } from '../support/processes.js';
 import { startRecorder } from '../support/recorder.js';
-import { notifierEnv, platforms, privateKey, secretConfig, SECRETS } from '../support/secret-world.js';
+import { credentialsEnv, notifierEnv, platforms, secretConfig, SECRETS } from '../support/secret-world.js';
 import { clickBody, slashBody } from '../support/slack.js';
 
 interface Forgery {
@@ -130,17 +130,7 @@ describe('forged and stale requests on every inbound route', () => {
         GANTRY_REDIS_PREFIX: prefix,
         PORT: String(port),
         LOG_LEVEL: 'warn',
-        SLACK_BOT_TOKEN: SECRETS.SLACK_BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SECRETS.SLACK_SIGNING_SECRET,
-        SLACK_API_URL: `${recorder.url}/api/`,
-        DINGTALK_APP_SECRET: SECRETS.DINGTALK_APP_SECRET,
-        GITHUB_APP_ID: '1',
-        GITHUB_PRIVATE_KEY: privateKey(),
-        GITHUB_WEBHOOK_SECRET: SECRETS.GITHUB_WEBHOOK_SECRET,
-        GITHUB_API_URL: `${recorder.url}/github`,
-        GANTRY_API_TOKEN: SECRETS.GANTRY_API_TOKEN,
-        GANTRY_ADMIN_TOKEN: SECRETS.GANTRY_ADMIN_TOKEN,
-        GANTRY_METRICS_TOKEN: SECRETS.GANTRY_METRICS_TOKEN,
+        ...credentialsEnv(recorder.url),
       },
     });
     await until(() => fetch(`${base}/healthz`).then((r) => r.ok, () => false), () => `gantry web up: ${web.output()}`, 20_000);

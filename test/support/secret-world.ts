@@ -132,3 +132,20 @@ export async function redisSources(url: string, prefix: string): Promise<{ name:
   }
   return out;
 }
+
+/** Every platform credential gantry reads, pointed at the recorder: a process with all faces on. */
+export function credentialsEnv(recorderUrl: string): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: SECRETS.SLACK_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SECRETS.SLACK_SIGNING_SECRET,
+    SLACK_API_URL: `${recorderUrl}/api/`,
+    DINGTALK_APP_SECRET: SECRETS.DINGTALK_APP_SECRET,
+    GITHUB_APP_ID: '1',
+    GITHUB_PRIVATE_KEY: privateKey(),
+    GITHUB_WEBHOOK_SECRET: SECRETS.GITHUB_WEBHOOK_SECRET,
+    GITHUB_API_URL: `${recorderUrl}/github`,
+    GANTRY_API_TOKEN: SECRETS.GANTRY_API_TOKEN,
+    GANTRY_ADMIN_TOKEN: SECRETS.GANTRY_ADMIN_TOKEN,
+    GANTRY_METRICS_TOKEN: SECRETS.GANTRY_METRICS_TOKEN,
+  };
+}
