@@ -4,6 +4,7 @@ import { BUILD_QUEUE, CancelListener, type BuildJobData, type BuildJobResult, ty
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { BuildFailure, BuildProgress, BuildResult, BuildSpec, BuildSuccess, SmokeTestResult, SmokeTestSpec } from './types.js';
+import { jobLock } from '../queue/job-lock.js';
 
 /**
  * The build worker: runs build jobs on the engine and tells a reporter what happened. It knows
@@ -59,8 +60,8 @@ export function startBuildWorker(d: BuildWorkerDeps): { worker: Worker<BuildJobD
     connection: bullConnection(d.redisUrl),
     prefix: d.prefix,
     concurrency: d.concurrency,
-    // a build holds its lock for minutes; renew it well inside the default 30 s
-    lockDuration: 60_000,
+    // a build holds its lock for minutes: a longer default lock rides out a busy event loop
+    ...jobLock(60_000),
   });
   return {
     worker,

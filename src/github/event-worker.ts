@@ -12,6 +12,7 @@ import { EVENT_JOB_OPTIONS, EVENT_QUEUE, eventJobId } from './ingest.js';
 import { cacheBranches, planBuilds, pushBuilds, sha7 } from './plan.js';
 import { GhKeys } from './keys.js';
 import { defaultRepoConfig, errorLine, fetchRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from './repo-config.js';
+import { jobLock } from '../queue/job-lock.js';
 
 export interface GithubAuth {
   /** an Octokit authenticated as the installation */
@@ -46,6 +47,7 @@ export function startEventWorker(d: EventWorkerDeps): { worker: Worker<EventJob>
     connection: bullConnection(d.redisUrl),
     prefix: d.keys.prefix,
     concurrency: d.concurrency,
+    ...jobLock(),
   });
   return {
     worker,

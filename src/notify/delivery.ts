@@ -5,6 +5,7 @@ import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { StoredEvent } from './events.js';
 import { approvalOf, routeEvent } from './router.js';
+import { jobLock } from '../queue/job-lock.js';
 
 export const NOTIFY_QUEUE = 'notify';
 
@@ -114,7 +115,7 @@ export function startNotifyWorker(d: NotifyWorkerDeps): { close(): Promise<void>
         throw err;
       }
     },
-    { connection: bullConnection(d.url), prefix: d.prefix, concurrency: d.concurrency ?? 8 },
+    { connection: bullConnection(d.url), prefix: d.prefix, concurrency: d.concurrency ?? 8, ...jobLock() },
   );
   return { close: () => worker.close() };
 }

@@ -6,6 +6,7 @@ import type { EventBus } from '../notify/events.js';
 import type { ApprovalStore } from '../store/approvals.js';
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
+import { jobLock } from './job-lock.js';
 
 export const DEPLOY_QUEUE = 'deploy';
 export const APPROVAL_QUEUE = 'approval-expiry';
@@ -169,6 +170,7 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
       concurrency: d.concurrency ?? 4,
       // a deploy job is safe to replay (its Gantry-Request trailer is checked): survive repeated crashes
       maxStalledCount: 5,
+      ...jobLock(),
     },
   );
   const expiry = new Worker<{ id: string }>(
@@ -181,7 +183,7 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
         await d.bus.publish({ type: 'approval-expired', approval: expired });
       }
     },
-    { connection: bullConnection(d.url), prefix: d.prefix, concurrency: 2 },
+    { connection: bullConnection(d.url), prefix: d.prefix, concurrency: 2, ...jobLock() },
   );
   return {
     async close() {

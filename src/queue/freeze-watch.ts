@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { activeFreeze } from '../domain/freeze.js';
 import type { EventBus } from '../notify/events.js';
 import { bullConnection, type Keys } from '../store/redis.js';
+import { jobLock } from './job-lock.js';
 
 export const FREEZE_QUEUE = 'freeze-watch';
 
@@ -36,6 +37,7 @@ export function startFreezeWatch(d: { url: string; prefix: string; config: Confi
     connection: bullConnection(d.url),
     prefix: d.prefix,
     concurrency: 1,
+    ...jobLock(),
   });
   return {
     async close() {
