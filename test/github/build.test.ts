@@ -64,6 +64,29 @@ describe('builds on the real engine, reported as check runs', () => {
     env.gh.assertDone();
   });
 
+  it('100 redeliveries of one webhook, 50 of them at once: one check run, one build, one push', async () => {
+    env = await start('gh-redeliver');
+    // each of these answers once: a second config fetch, check run or tarball download fails the test
+    env.gh.installationToken().repoConfig(SHA, undefined).checks().tarball(SHA, await busyboxContext('hello', { top: `acme-web-${SHA.slice(0, 7)}` }));
+    const payload = prPayload(env.gh, { action: 'opened', number: 44, sha: SHA });
+    const delivery = '0b9a5e80-8f5c-11ef-9b3f-6d4e0c6b1d2a';
+    const statuses: number[] = [];
+    // GitHub's "Redeliver", an impatient operator and a retrying proxy: 50 at once, then 50 more one by one while it builds
+    statuses.push(...(await Promise.all(Array.from({ length: 50 }, () => env.send('pull_request', payload, delivery)))).map((r) => r.status));
+    for (let i = 0; i < 50; i++) statuses.push((await env.send('pull_request', payload, delivery)).status);
+    expect(statuses).toEqual(Array(100).fill(200));
+
+    const done = await eventually(() => (env.gh.run(NAME, SHA)?.status === 'completed' ? env.gh.run(NAME, SHA) : undefined), 90_000, 'build to complete');
+    expect(done.conclusion, done.output.summary).toBe('success');
+    expect(env.gh.runs()).toHaveLength(1);
+    expect(await env.events!.getJobCounts('waiting', 'active', 'completed', 'failed')).toEqual({ waiting: 0, active: 0, completed: 1, failed: 0 });
+    expect(await env.builds!.queue.getJobCounts('waiting', 'active', 'completed', 'failed')).toEqual({ waiting: 0, active: 0, completed: 1, failed: 0 });
+    // one build ran: the registry has the one image it pushed
+    const digest = /`(sha256:[0-9a-f]{64})`/.exec(done.output.summary!)?.[1];
+    expect((await fetchManifest(services.registry, 'acme/web', 'pr-44-1a2b3c4')).digestHeader).toBe(digest);
+    env.gh.assertDone();
+  });
+
   it('a failing Dockerfile step fails the check with an annotation on its line', async () => {
     env = await start('gh-fail');
     env.gh.installationToken().repoConfig(SHA, undefined).checks().tarball(SHA, await busyboxContext('failing'));
