@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
 import { isGantryError } from '../domain/errors.js';
-import { doctorCommand } from './doctor.js';
-import { releaseAddCommand } from './release.js';
-import { serveCommand } from './serve.js';
-import { shellCommand } from './shell.js';
 import { isLocalMode, readEnv } from '../config/env.js';
+
+// Each subcommand is imported when it runs: local mode and `gantry worker` do not carry Bolt,
+// Probot or the DingTalk stream client in memory (each costs 20–30 MB of RSS).
+const serveCommand = async (...a: Parameters<typeof import('./serve.js').serveCommand>) => (await import('./serve.js')).serveCommand(...a);
+const shellCommand = async (...a: Parameters<typeof import('./shell.js').shellCommand>) => (await import('./shell.js')).shellCommand(...a);
+const doctorCommand = async (...a: Parameters<typeof import('./doctor.js').doctorCommand>) => (await import('./doctor.js')).doctorCommand(...a);
+const releaseAddCommand = async (...a: Parameters<typeof import('./release.js').releaseAddCommand>) => (await import('./release.js')).releaseAddCommand(...a);
 
 const HELP = `gantry: builds images, gates promotions with approvals in chat, writes them to the deploy repo
 

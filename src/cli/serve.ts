@@ -1,11 +1,8 @@
-import { createSlack, type SlackFace } from '../chat/slack/app.js';
+import type { SlackFace } from '../chat/slack/app.js';
 import { SlackMessageStore } from '../chat/slack/messages.js';
-import { DingtalkFace } from '../chat/dingtalk/app.js';
-import { startDingtalkStream } from '../chat/dingtalk/stream.js';
 import { slackSettings } from '../config/env.js';
 import { readGithubEnv } from '../github/env.js';
 import { EVENT_QUEUE } from '../github/ingest.js';
-import { githubAfterDeploy, githubRoutes, startGithubWorkers, WEBHOOK_PATH } from '../github/server.js';
 import { adminRoutes } from '../http/admin.js';
 import { apiRoutes } from '../http/api.js';
 import { healthRoutes, Readiness } from '../http/health.js';
@@ -42,6 +39,8 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   const ghDeps = github ? { core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings: github, log } : undefined;
   // Docker matters only where builds run
   const docker = github && work ? dockerClient() : undefined;
+  // the faces are imported only when configured: a process carries only the clients it uses
+  const gh = github ? await import('../github/server.js') : undefined;
 
   const readiness = new Readiness({ redis: gantry.redis, repo: core.repo.opts, log, ...(docker ? { docker } : {}) });
   const routes: Route[] = [...healthRoutes(readiness), metricsRoute(gantry.metrics, env.GANTRY_METRICS_TOKEN ? { token: env.GANTRY_METRICS_TOKEN } : {})];
@@ -60,6 +59,7 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
 
     const slack = slackSettings(env);
     if (slack) {
+      const { createSlack } = await import('../chat/slack/app.js');
       slackFace = await createSlack(core, messages, slack, log);
       routes.push(...slackFace.routes);
       await slackFace.start();
@@ -67,27 +67,29 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
       log.info({ mode: slack.signingSecret ? 'http' : 'socket' }, 'slack face on');
     }
     if (env.DINGTALK_APP_SECRET) {
+      const { DingtalkFace } = await import('../chat/dingtalk/app.js');
       const face = new DingtalkFace(core, env.DINGTALK_APP_SECRET, log.child({ face: 'dingtalk' }));
       if (env.DINGTALK_APP_KEY) {
+        const { startDingtalkStream } = await import('../chat/dingtalk/stream.js');
         const stream = startDingtalkStream(face, env.DINGTALK_APP_KEY, env.DINGTALK_APP_SECRET, log);
         closers.push(() => stream.close());
       } else routes.push(...face.routes());
       log.info({ mode: env.DINGTALK_APP_KEY ? 'stream' : 'http' }, 'dingtalk face on');
     }
     if (ghDeps) {
-      const gh = await githubRoutes(ghDeps);
-      routes.push(...gh.routes);
-      closers.push(() => gh.close());
-      log.info({ path: WEBHOOK_PATH }, 'github app on');
+      const face = await gh!.githubRoutes(ghDeps);
+      routes.push(...face.routes);
+      closers.push(() => face.close());
+      log.info({ path: gh!.WEBHOOK_PATH }, 'github app on');
     }
   }
 
   if (work) {
     const built = buildNotifiers(core, env, { messages, ...(slackFace ? { client: slackFace.client } : {}) });
     closers.push(async () => built.close());
-    gantry.startWorkers(undefined, { notifiers: built.notifiers, ...(ghDeps ? { afterDeploy: githubAfterDeploy(ghDeps) } : {}) });
+    gantry.startWorkers(undefined, { notifiers: built.notifiers, ...(ghDeps ? { afterDeploy: gh!.githubAfterDeploy(ghDeps) } : {}) });
     if (ghDeps) {
-      const workers = startGithubWorkers({ ...ghDeps, ...(docker ? { docker } : {}), metrics: gantry.metrics });
+      const workers = gh!.startGithubWorkers({ ...ghDeps, ...(docker ? { docker } : {}), metrics: gantry.metrics });
       closers.push(() => workers.close());
     }
   }
