@@ -68,7 +68,9 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
     }
     if (env.DINGTALK_APP_SECRET) {
       const { DingtalkFace } = await import('../chat/dingtalk/app.js');
-      const face = new DingtalkFace(core, env.DINGTALK_APP_SECRET, log.child({ face: 'dingtalk' }));
+      const { SignatureReplayGuard } = await import('../chat/dingtalk/replay.js');
+      const replays = new SignatureReplayGuard(gantry.redis, new Keys(gantry.prefix));
+      const face = new DingtalkFace(core, env.DINGTALK_APP_SECRET, replays, log.child({ face: 'dingtalk' }));
       if (env.DINGTALK_APP_KEY) {
         const { startDingtalkStream } = await import('../chat/dingtalk/stream.js');
         const stream = startDingtalkStream(face, env.DINGTALK_APP_KEY, env.DINGTALK_APP_SECRET, log);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { DingtalkFace } from '../../src/chat/dingtalk/app.js';
 import { DingtalkNotifier } from '../../src/chat/dingtalk/notifier.js';
+import { SignatureReplayGuard } from '../../src/chat/dingtalk/replay.js';
 import { createSlack } from '../../src/chat/slack/app.js';
 import { SlackMessageStore } from '../../src/chat/slack/messages.js';
 import { SlackNotifier } from '../../src/chat/slack/notifier.js';
@@ -83,7 +84,7 @@ describe('secrets never reach a log line, a job payload, a message or the disk',
     const env = notifierEnv(recorder.url);
     const email = new EmailNotifier(gantry.core, smtp.url);
     gantry.startWorkers(undefined, { notifiers: [new SlackNotifier(gantry.core, slack.client, messages), new DingtalkNotifier(gantry.core, env), email, new WebhookNotifier(config, env)] });
-    const server = createHttpServer([...slack.routes, ...new DingtalkFace(gantry.core, SECRETS.DINGTALK_APP_SECRET, log.child({ face: 'dingtalk' })).routes()], log);
+    const server = createHttpServer([...slack.routes, ...new DingtalkFace(gantry.core, SECRETS.DINGTALK_APP_SECRET, new SignatureReplayGuard(gantry.redis, new Keys(gantry.prefix)), log.child({ face: 'dingtalk' })).routes()], log);
     const base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
     const slash = (user: string, text: string, secret?: string) =>
       postSlack(`${base}/slack/events`, slashBody({ command: '/gantry', text, user, responseUrl: `${recorder.url}/response/${user}` }), 'form', secret ? { secret } : {});

@@ -2,9 +2,15 @@ import { dingtalkSign } from '../../src/chat/dingtalk/sign.js';
 
 export const APP_SECRET = 'test-dingtalk-app-secret-41c9';
 
-/** A robot callback as DingTalk sends it: headers `timestamp` and `sign`, a JSON body. */
-export async function postCallback(url: string, p: { staffId: string; nick: string; text: string; sessionWebhook: string }, opts: { secret?: string; timestamp?: number } = {}): Promise<number> {
-  const timestamp = String(opts.timestamp ?? Date.now());
+let lastTimestamp = 0;
+
+/**
+ * A robot callback as DingTalk sends it: headers `timestamp` and `sign`, a JSON body. Each call
+ * gets a timestamp of its own (as separate messages from DingTalk have): gantry takes a signature once.
+ */
+export async function postCallback(url: string, p: { staffId: string; nick: string; text: string; sessionWebhook: string }, opts: { secret?: string; timestamp?: number; sign?: string } = {}): Promise<number> {
+  lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
+  const timestamp = String(opts.timestamp ?? lastTimestamp);
   const body = JSON.stringify({
     conversationId: 'cidDeployGroup==',
     atUsers: [{ dingtalkId: '$:LWCP_v1:$gantrybot' }],
@@ -28,7 +34,7 @@ export async function postCallback(url: string, p: { staffId: string; nick: stri
   });
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', timestamp, sign: dingtalkSign(timestamp, opts.secret ?? APP_SECRET) },
+    headers: { 'content-type': 'application/json', timestamp, sign: opts.sign ?? dingtalkSign(timestamp, opts.secret ?? APP_SECRET) },
     body,
   });
   await res.text();

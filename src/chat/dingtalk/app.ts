@@ -7,6 +7,7 @@ import { actorFor } from '../../domain/identity.js';
 import { readBody, sendJson, type Route } from '../../http/server.js';
 import type { Logger } from '../../util/logger.js';
 import { approvalCard, replyMessage, type DingtalkMessage } from './messages.js';
+import type { SignatureReplayGuard } from './replay.js';
 import { verifyCallback } from './sign.js';
 
 export const CALLBACK_PATH = '/dingtalk/callback';
@@ -35,6 +36,7 @@ export class DingtalkFace {
   constructor(
     private readonly core: Core,
     private readonly appSecret: string,
+    private readonly replays: SignatureReplayGuard,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {}
@@ -50,6 +52,17 @@ export class DingtalkFace {
     if (why) {
       this.log.warn({ why }, 'dingtalk callback refused');
       return sendJson(res, 401, { error: why });
+    }
+    let first: boolean;
+    try {
+      first = await this.replays.firstUse(header(req, 'timestamp')!, header(req, 'sign')!);
+    } catch (err) {
+      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'dingtalk callback: cannot check for a replay (Redis)');
+      return sendJson(res, 503, { error: 'try again' });
+    }
+    if (!first) {
+      this.log.warn('dingtalk callback refused: its signature was used before (a replay)');
+      return sendJson(res, 401, { error: 'signature already used' });
     }
     let msg: RobotMessage;
     try {
