@@ -43,6 +43,7 @@ export function releaseFromInput(config: Config, input: ReleaseInput, by: string
   const missing = Object.keys(app.images).filter((n) => !images[n]);
   if (missing.length) throw new GantryError('INPUT_INVALID', `missing ${missing.map(label).join(', ')} (every image of ${input.app} is part of a release)`);
   if (input.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(input.commit)) throw new GantryError('INPUT_INVALID', 'the commit must be a git SHA (7 to 40 lower-case hex digits)');
+  if (input.url !== undefined && !isWebLink(input.url)) throw new GantryError('INPUT_INVALID', 'the url must be an http:// or https:// link of at most 2048 characters (it is shown in chat)');
   return {
     app: input.app,
     version: input.version,
@@ -52,6 +53,16 @@ export function releaseFromInput(config: Config, input: ReleaseInput, by: string
     ...(input.commit ? { commit: input.commit } : {}),
     ...(input.url ? { url: input.url } : {}),
   };
+}
+
+/** A link chat may show as one: http(s), parseable, no spaces or control characters. */
+function isWebLink(text: string): boolean {
+  if (text.length > 2048 || /[\s\p{Cc}]/u.test(text)) return false;
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /**

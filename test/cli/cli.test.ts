@@ -36,6 +36,10 @@ describe('gantry command, local mode', () => {
     const bad = await gantry(['release', 'add', 'web', 'v1.3.0', '--image', 'web=evil.example.com/web:v1.3.0']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('repository evil.example.com/web is not registry.example.com/acme/web');
+    // the link is shown in chat: only http(s)
+    const link = await gantry(['release', 'add', 'web', 'v1.3.0', '--image', 'web=registry.example.com/acme/web:v1.3.0', '--url', 'javascript:alert(1)']);
+    expect(link.code).toBe(1);
+    expect(link.stderr).toContain('the url must be an http:// or https:// link');
 
     const shell = await gantry(['shell', '--as', 'carol'], ['/promote v1.2 qa', '/promote v1.2.0 qa', ':as bob', '/rollback qa', '/history qa', '/promote v9 qa', '/nope'].join('\n') + '\n');
     expect(shell.stderr).toBe('');
