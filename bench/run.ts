@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
@@ -67,8 +68,12 @@ async function main(): Promise<number> {
 
   const reportFile = path.join(root, 'bench', 'report.json');
   if (figures.length) writeReport(reportFile, figures, names.length > 0);
-  process.stdout.write(`## gantry benchmarks\n\n${renderTable(figures)}\n\n${notes.map((n) => `${n}\n\n`).join('')}`);
-  process.stdout.write(`report: ${path.relative(process.cwd(), reportFile)}; took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const markdown = `## gantry benchmarks\n\n${renderTable(figures)}\n\n${notes.map((n) => `${n}\n\n`).join('')}`;
+  process.stdout.write(markdown);
+  // the markdown report is one run's: a run of only some benchmarks prints its part and leaves the file
+  const mdFile = path.join(root, 'bench', 'report.md');
+  if (!names.length && figures.length) writeFileSync(mdFile, `${markdown.trimEnd()}\n\nMeasured ${new Date().toISOString()} on ${os.availableParallelism()} cores, Node ${process.version}.\n`);
+  process.stdout.write(`report: ${path.relative(process.cwd(), reportFile)}${!names.length && figures.length ? ` and ${path.relative(process.cwd(), mdFile)}` : ''}; took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return failed ? 1 : 0;
 }
 
