@@ -35,6 +35,8 @@ export const GithubEnvSchema = z.object({
   /** credentials for fork PR builds only (scope them to pushing pr-* tags); none: fork builds push without credentials */
   GANTRY_FORK_REGISTRY_USERNAME: z.string().optional(),
   GANTRY_FORK_REGISTRY_PASSWORD: z.string().optional(),
+  /** how often a worker asks GitHub for failed deliveries and has them redelivered (GitHub never retries); `off` to stop */
+  GANTRY_REDELIVER_EVERY: z.union([z.literal('off'), DurationText.refine((t) => parseDuration(t) >= 60_000, 'must be at least 1m, or off')]).default('5m'),
   GANTRY_BUILD_CONCURRENCY: IntSchema(1, 64).default(2),
   GANTRY_EVENT_CONCURRENCY: IntSchema(1, 256).default(16),
   GANTRY_BUILD_TIMEOUT: DurationText.default('30m'),
@@ -60,6 +62,8 @@ export interface GithubSettings {
   buildAttempts: number;
   memoryBytes?: number;
   nanoCpus?: number;
+  /** the failed-delivery sweep's period (src/github/redeliver.ts); absent: off */
+  redeliverEveryMs?: number;
   /** GANTRY_BUILD_* variables repo configs may pass as build args (`args: { X: { env: GANTRY_BUILD_X } }`) */
   buildArgEnv: Record<string, string>;
 }
@@ -92,6 +96,7 @@ export function readGithubEnv(env: NodeJS.ProcessEnv = process.env): GithubSetti
     ...(e.GANTRY_BUILD_MEMORY ? { memoryBytes: parseBytes(e.GANTRY_BUILD_MEMORY) } : {}),
     ...(e.GANTRY_BUILD_CPUS ? { nanoCpus: Math.round(e.GANTRY_BUILD_CPUS * 1e9) } : {}),
     buildArgEnv,
+    ...(e.GANTRY_REDELIVER_EVERY !== 'off' ? { redeliverEveryMs: parseDuration(e.GANTRY_REDELIVER_EVERY) } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ import type { GithubSettings } from './env.js';
 import { startEventWorker, type GithubAuth } from './event-worker.js';
 import type { EventJob } from './events.js';
 import { EVENT_QUEUE, Ingest } from './ingest.js';
+import { startRedeliverSweep } from './redeliver.js';
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
 
@@ -127,6 +128,10 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
     o.metrics?.observeWorker(EVENT_QUEUE, events.worker);
     eventQueue = events.queue;
     closers.push(() => events.close());
+    if (o.settings.redeliverEveryMs) {
+      const sweep = startRedeliverSweep({ app: github.app, redis, keys, redisUrl: o.redisUrl, everyMs: o.settings.redeliverEveryMs, log: o.log.child({ worker: 'github-redeliver' }) });
+      closers.push(() => sweep.close());
+    }
   }
   if (o.only !== 'events') {
     if (!o.docker) throw new GantryError('CONFIG_INVALID', 'the build worker needs a Docker Engine (set DOCKER_HOST)');

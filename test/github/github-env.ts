@@ -32,6 +32,8 @@ export function testSettings(extra: Record<string, string> = {}): GithubSettings
     GANTRY_BUILD_CONCURRENCY: '2',
     GANTRY_BUILD_TIMEOUT: '2m',
     GANTRY_BUILD_ATTEMPTS: '2',
+    // the failed-delivery sweep has tests of its own (redeliver.test.ts); here it would call GitHub unasked
+    GANTRY_REDELIVER_EVERY: 'off',
     ...extra,
   });
 }

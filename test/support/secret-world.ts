@@ -44,7 +44,7 @@ export function secretList(): Secret[] {
 /**
  * Answers every platform gantry talks to: the Slack Web API under /api/, DingTalk session
  * webhooks and the ops robot, the outgoing webhook, and a GitHub API under /github that hands
- * out an installation token and knows nothing else.
+ * out an installation token, lists no failed webhook deliveries and knows nothing else.
  */
 export function platforms(r: Recorded): { status?: number; body: unknown } | undefined {
   if (r.path.startsWith('/api/') || r.path.startsWith('/response/')) return slackApi(r);
@@ -54,6 +54,8 @@ export function platforms(r: Recorded): { status?: number; body: unknown } | und
   if (/^\/github\/app\/installations\/\d+\/access_tokens$/.test(r.path)) {
     return { status: 201, body: { token: SECRETS.GITHUB_INSTALLATION_TOKEN, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { checks: 'write' } } };
   }
+  // the failed-delivery sweep of a worker: nothing failed
+  if (r.path === '/github/app/hook/deliveries') return { body: [] };
   if (r.path.startsWith('/github/')) return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
   return undefined;
 }
