@@ -7,6 +7,8 @@ import { boot, type Booted } from './bootstrap.js';
 import { buildNotifiers } from './notifiers.js';
 import { SlackMessageStore } from '../chat/slack/messages.js';
 import { Keys } from '../store/redis.js';
+import { redisPersistence } from '../store/redis-persistence.js';
+import { probeRedis } from '../store/redis-probe.js';
 
 interface Check {
   name: string;
@@ -40,8 +42,9 @@ export async function doctorCommand(flags: { config?: string; notify?: boolean }
     return 1;
   }
   try {
-    const pong = await booted.gantry.redis.ping();
-    add({ name: 'redis', ok: pong === 'PONG', detail: `${redactUrl(booted.gantry.redisUrl)} answers` });
+    add({ name: 'redis', ...(await probeRedis(booted.gantry.redis, booted.gantry.redisUrl, booted.gantry.prefix)) });
+    const persistence = await redisPersistence(booted.gantry.redis);
+    add({ name: 'redis persistence', ok: persistence.ok, detail: persistence.detail, ...(persistence.fix ? { fix: persistence.fix } : {}) });
     await checkDeployRepo(booted, add);
     await checkDocker(add);
     if (flags.notify) await checkNotify(booted, add);
@@ -119,8 +122,4 @@ async function checkNotify(booted: Booted, add: (c: Check) => void): Promise<voi
   } finally {
     close();
   }
-}
-
-function redactUrl(u: string): string {
-  return u.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -14,6 +14,7 @@ import { APPROVAL_QUEUE, DEPLOY_QUEUE } from '../queue/deploy-queue.js';
 import { FREEZE_QUEUE } from '../queue/freeze-watch.js';
 import { dockerClient } from '../runtime/docker-services.js';
 import { Keys } from '../store/redis.js';
+import { redisPersistence } from '../store/redis-persistence.js';
 import { createLogger } from '../util/logger.js';
 import { boot } from './bootstrap.js';
 import { buildNotifiers } from './notifiers.js';
@@ -32,6 +33,14 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   const booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log });
   const { gantry, env } = booted;
   const { core } = gantry;
+  // not awaited: a Redis that is away at start is the readiness probe's business
+  redisPersistence(gantry.redis).then(
+    (p) => {
+      if (p.level === 'none' || p.level === 'snapshots' || p.level === 'unknown') log.warn({ redis: p.detail, fix: p.fix }, 'redis may lose queued work');
+      else log.info({ redis: p.detail }, 'redis persistence');
+    },
+    (err: unknown) => log.debug({ err: String(err) }, 'redis persistence not checked'),
+  );
   const web = flags.role !== 'worker';
   const work = flags.role !== 'web';
   const closers: (() => Promise<void>)[] = [];

@@ -1,5 +1,15 @@
 import { z } from 'zod';
 import { GantryError } from '../domain/errors.js';
+import { parseRedisUrl } from '../store/redis-url.js';
+
+function checkRedisUrl(url: string, ctx: z.RefinementCtx): void {
+  try {
+    parseRedisUrl(url);
+  } catch (e) {
+    // the parser's messages name no password
+    ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : String(e) });
+  }
+}
 
 /** A shared secret someone must send: long enough that guessing it over HTTP is hopeless. */
 const TokenSchema = z.string().min(24, 'must be at least 24 characters (e.g. openssl rand -hex 24)').max(512).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
@@ -9,7 +19,15 @@ export const EnvSchema = z.object({
   GANTRY_CONFIG: z.string().optional(),
   /** local-mode state (Redis data, deploy repo, warm clone); default .gantry in the working directory */
   GANTRY_STATE_DIR: z.string().optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /**
+   * the Redis gantry uses; unset: local mode starts a private one. One server, Sentinel or Cluster:
+   *   redis://[user:pass@]host[:port][/db]
+   *   redis+sentinel://[user:pass@]host1:26379[,host2:26379…]/<master-name>[/<db>][?sentinel_password=…&sentinel_username=…]
+   *   redis+cluster://[user:pass@]host1:6379[,host2:6379…]      (seed nodes; keys go under the hash tag {prefix})
+   * and rediss… for TLS to every server named (src/store/redis-url.ts)
+   */
+  REDIS_URL: z.string().superRefine(checkRedisUrl).optional(),
+  /** key prefix (default gantry), so installations can share a Redis; in Cluster mode used as the hash tag {prefix} */
   GANTRY_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/).optional(),
   /** token for an https deploy repo (GitHub: a token with contents:write) */
   GANTRY_DEPLOY_TOKEN: z.string().optional(),

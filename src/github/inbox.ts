@@ -65,8 +65,9 @@ export interface PumpDeps {
 /**
  * Moves events from the inbox into the event queue, in batches. An event is moved to a `moving`
  * list first (atomically) and removed from it once BullMQ has it, so a crash in between loses
- * nothing: the next pump to start puts `moving` back. If two pumps overlap that way, the same
- * event is added twice under the same job id, which BullMQ ignores.
+ * nothing: the next pump to start, or this one after a failure or a dropped connection, puts
+ * `moving` back. If two pumps overlap that way, the same event is added twice under the same job
+ * id, which BullMQ ignores.
  */
 export function startInboxPump(d: PumpDeps): { close(): Promise<void> } {
   const k = new InboxKeys(d.keys);
@@ -75,6 +76,12 @@ export function startInboxPump(d: PumpDeps): { close(): Promise<void> } {
   for (const r of [blocking, redis]) r.on('error', (err) => d.log.warn({ err: err.message }, 'inbox connection error'));
   const size = d.batch ?? 200;
   let closed = false;
+  // Events sit in `moving` while a batch is on its way. A batch abandoned by a failed command, or
+  // taken by a command whose reply was lost when Redis went away (restart, failover), would stay
+  // there for good, acknowledged to GitHub and never built: so after any dropped connection the
+  // pump puts `moving` back first, as it does when it starts.
+  let putBack = true;
+  for (const r of [blocking, redis]) r.on('close', () => (putBack = true));
 
   const moveBatch = async (): Promise<number> => {
     const first = await blocking.blmove(k.list, k.moving, 'RIGHT', 'LEFT', 1);
@@ -101,16 +108,22 @@ export function startInboxPump(d: PumpDeps): { close(): Promise<void> } {
     return batch.length;
   };
 
-  const loop = (async () => {
-    // a pump that died mid-batch left events in `moving`: put them back first
+  const restore = async () => {
+    putBack = false;
     while (!closed && (await redis.lmove(k.moving, k.list, 'LEFT', 'RIGHT'))) {
       /* one at a time until empty */
     }
+  };
+
+  const loop = (async () => {
     while (!closed) {
       try {
+        // at start (a pump that died mid-batch) and after a dropped connection
+        if (putBack) await restore();
         await moveBatch();
       } catch (e) {
         if (closed) break;
+        putBack = true;
         d.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'inbox pump failed; retrying');
         await new Promise((r) => setTimeout(r, 1000));
       }

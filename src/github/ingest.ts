@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
-import { Keys } from '../store/redis.js';
+import { Keys, redisClient } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { RepoEvent } from './events.js';
 import { Inbox } from './inbox.js';
@@ -31,12 +31,15 @@ export function eventJobId(delivery: string): string {
 
 /**
  * The webhook side: turns an event into a durable inbox entry and nothing else, so the handler
- * answers fast. If Redis does not take it, the handler throws: Probot answers 5xx and GitHub (or
- * an operator's "Redeliver") sends it again. A delivery id seen before is acknowledged and dropped.
+ * answers fast. If Redis does not take it, the handler throws: Probot answers 5xx, GitHub records
+ * the delivery as failed, and a redelivery (the App's "Redeliver" button or the REST API; GitHub
+ * does not retry by itself) sends it again. A delivery id seen before is acknowledged and dropped.
+ * The answer comes only after Redis confirmed the write: with `appendfsync always` it is on disk.
  */
 export class Ingest {
   private readonly redis: Redis;
   private readonly inbox: Inbox;
+  private ready: Promise<void> | undefined;
 
   constructor(
     url: string,
@@ -46,7 +49,7 @@ export class Ingest {
   ) {
     // Fail fast when Redis is away (no in-memory offline queue, a deadline per command) so the
     // delivery gets a 5xx; auto-pipelining writes the pushes of one event-loop turn in one go.
-    this.redis = new Redis(url, {
+    this.redis = redisClient(url, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       commandTimeout: ENQUEUE_TIMEOUT_MS,
@@ -74,17 +77,22 @@ export class Ingest {
   /** Waits for the connection (at start, or while it reconnects), at most ENQUEUE_TIMEOUT_MS. */
   async waitUntilReady(timeoutMs = ENQUEUE_TIMEOUT_MS): Promise<void> {
     if (this.redis.status === 'ready') return;
-    await new Promise<void>((resolve, reject) => {
-      const onReady = () => {
-        clearTimeout(timer);
+    // one 'ready' listener however many deliveries wait (hundreds do during a Redis restart)
+    this.ready ??= new Promise<void>((resolve) =>
+      this.redis.once('ready', () => {
+        this.ready = undefined;
         resolve();
-      };
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        reject(new Error(`Redis is not reachable (waited ${timeoutMs} ms)`));
-      }, timeoutMs);
-      this.redis.once('ready', onReady);
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis is not reachable (waited ${timeoutMs} ms)`)), timeoutMs);
     });
+    try {
+      await Promise.race([this.ready, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import { parseDuration } from '../domain/duration.js';
 import { Deployer } from '../gitops/deployer.js';
 import { GitRepo } from '../gitops/git.js';
 import { History } from '../gitops/history.js';
+import { claimWorkdir } from '../gitops/workdir.js';
 import type { PullRequestOpener } from '../gitops/pull-request.js';
 import { GantryMetrics } from '../http/metrics.js';
 import { NOTIFY_QUEUE, NotifyQueue, startNotifyWorker, type Notifier } from '../notify/delivery.js';
@@ -17,14 +18,14 @@ import { FREEZE_QUEUE, startFreezeWatch } from '../queue/freeze-watch.js';
 import { APPROVAL_QUEUE, DEPLOY_QUEUE, DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
 import { ApprovalStore } from '../store/approvals.js';
 import { EnvLockStore } from '../store/env-locks.js';
-import { connect, Keys } from '../store/redis.js';
+import { connect, keyPrefix, Keys } from '../store/redis.js';
 import { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';
 
 export interface GantryOptions {
   config: Config;
   redisUrl: string;
-  /** Redis key prefix (default `gantry`), so installations and tests can share a Redis */
+  /** Redis key prefix (default `gantry`), so installations and tests can share a Redis; a hash tag `{…}` on a Cluster */
   prefix?: string;
   /** base for relative paths in the config (default: the working directory) */
   baseDir?: string;
@@ -58,16 +59,19 @@ export interface Gantry {
 /** Wires config, Redis, the deploy repo and the queues into one Core. */
 export function createGantry(o: GantryOptions): Gantry {
   const base = o.baseDir ?? process.cwd();
-  const prefix = o.prefix ?? 'gantry';
+  // {gantry} in Cluster mode: all keys in one slot, for BullMQ's scripts and gantry's own
+  const prefix = keyPrefix(o.redisUrl, o.prefix ?? 'gantry');
   const keys = new Keys(prefix);
   const redis = connect(o.redisUrl, { name: 'gantry' });
   redis.on('error', (err) => o.log.warn({ err: err.message }, 'redis connection error'));
   const { config } = o;
   const url = resolveRepoUrl(config.deployRepo.url, base);
+  // one process per warm clone: `gantry web` and `gantry worker` in one directory get one each
+  const workdir = claimWorkdir(path.resolve(base, o.workdir ?? config.deployRepo.workdir));
   const repo = new GitRepo({
     url,
     branch: config.deployRepo.branch,
-    workdir: path.resolve(base, o.workdir ?? config.deployRepo.workdir),
+    workdir: workdir.dir,
     author: config.deployRepo.author,
     ...(o.deployToken ? { token: o.deployToken } : {}),
   });
@@ -151,6 +155,7 @@ export function createGantry(o: GantryOptions): Gantry {
       await notify.close();
       await Promise.allSettled([...handles.values()].map((q) => q.close()));
       redis.disconnect();
+      workdir.release();
     },
   };
 }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
-import { Redis } from 'ioredis';
 import { GantryError } from '../domain/errors.js';
+import { redisClient } from '../store/redis.js';
 import { which } from '../util/exec.js';
 
 export interface LocalRedis {
@@ -74,9 +74,9 @@ export async function startRedis(opts: { dataDir?: string; port?: number } = {})
   };
 }
 
-/** Whether a Redis answers PING at `url` (one quick try). */
+/** Whether a Redis answers PING at `url` (one quick try; any REDIS_URL form). */
 export async function ping(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const r = redisClient(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   r.on('error', () => undefined);
   try {
     await r.connect();
