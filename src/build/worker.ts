@@ -54,15 +54,26 @@ export interface BuildWorkerDeps {
 /** Stages worth another attempt: the engine, the registry or the network, not the Dockerfile. */
 const RETRYABLE_STAGES = new Set<BuildFailure['stage']>(['infrastructure', 'push']);
 
+/**
+ * How often a build may lose its worker (kill -9, out of memory, a lost machine) and still be
+ * taken over by another. BullMQ would fail a job stalled more than its `maxStalledCount` without
+ * running the processor, so nothing would conclude its check run: gantry counts the stalls itself
+ * (runBuild) and keeps BullMQ's limit out of the way.
+ */
+export const MAX_BUILD_STALLS = 3;
+
 export function startBuildWorker(d: BuildWorkerDeps): { worker: Worker<BuildJobData, BuildJobResult>; close(): Promise<void> } {
-  const cancels = new CancelListener(d.redisUrl, d.builds.cancelChannel);
+  const onError = (err: Error) => d.log.warn({ queue: BUILD_QUEUE, err: err.message }, 'build worker connection error');
+  const cancels = new CancelListener(d.redisUrl, d.builds.cancelChannel, onError);
   const worker = new Worker<BuildJobData, BuildJobResult>(BUILD_QUEUE, (job) => runBuild(d, cancels, job), {
     connection: bullConnection(d.redisUrl),
     prefix: d.prefix,
     concurrency: d.concurrency,
     // a build holds its lock for minutes: a longer default lock rides out a busy event loop
     ...jobLock(60_000),
+    maxStalledCount: MAX_BUILD_STALLS + 10,
   });
+  worker.on('error', onError);
   return {
     worker,
     async close() {
@@ -72,11 +83,41 @@ export function startBuildWorker(d: BuildWorkerDeps): { worker: Worker<BuildJobD
   };
 }
 
+/**
+ * The outcome an earlier run of this job decided. It is stored on the job before it is reported,
+ * so a worker that dies while (or after) reporting it leaves the next one a report to repeat, not
+ * a build to redo: a rebuild would push another digest under the same tags and conclude the check
+ * run a second time, differently.
+ */
+function decidedOutcome(job: Pick<Job, 'progress'>): BuildOutcome | undefined {
+  const p = job.progress as { outcome?: BuildOutcome } | number | null | undefined;
+  return typeof p === 'object' && p !== null ? p.outcome : undefined;
+}
+
 export async function runBuild(d: BuildWorkerDeps, cancels: CancelListener, job: Job<BuildJobData, BuildJobResult>): Promise<BuildJobResult> {
   const data = job.data;
   const jobId = job.id!;
-  const log = d.log.child({ job: jobId, delivery: data.delivery, attempt: job.attemptsMade + 1 });
+  const stalls = job.stalledCounter ?? 0;
+  const log = d.log.child({ job: jobId, delivery: data.delivery, attempt: job.attemptsMade + 1, ...(stalls ? { stalls } : {}) });
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  /** reports the end of the build; resolves with the job's result or throws its final error */
+  const settle = async (outcome: BuildOutcome): Promise<BuildJobResult> => {
+    await d.reporter.finished(data, outcome);
+    return endOf(outcome, log);
+  };
+  const decide = async (outcome: BuildOutcome): Promise<BuildJobResult> => {
+    await job.updateProgress({ outcome });
+    return settle(outcome);
+  };
+  const earlier = decidedOutcome(job);
+  if (earlier) {
+    log.info({ outcome: earlier.kind }, 'build ended before its worker stopped: reporting that again');
+    return settle(earlier);
+  }
+  if (stalls > MAX_BUILD_STALLS) {
+    const message = `the worker running this build stopped ${stalls} times before it ended (killed, out of memory, or its machine lost); not tried again`;
+    return decide({ kind: 'failure', result: { ok: false, stage: 'infrastructure', message, durationMs: 0, logTail: '' } });
+  }
   const ac = new AbortController();
   let timedOut = false;
   // listen before looking at the flag: a cancel in between is then heard either way
@@ -85,64 +126,68 @@ export async function runBuild(d: BuildWorkerDeps, cancels: CancelListener, job:
     timedOut = true;
     ac.abort();
   }, d.timeoutMs + 30_000);
-  const cancelled = async (fallback: string) => {
-    const reason = (await d.builds.cancelled(jobId)) ?? fallback;
-    await d.reporter.finished(data, { kind: 'cancelled', reason });
-    log.info({ reason }, 'build cancelled');
-    return new UnrecoverableError(`BUILD_CANCELLED: ${reason}`);
-  };
+  const cancelled = async (fallback: string) => decide({ kind: 'cancelled', reason: (await d.builds.cancelled(jobId)) ?? fallback });
   try {
     const flagged = await d.builds.cancelled(jobId);
-    if (flagged) throw await cancelled(flagged);
+    if (flagged) return await cancelled(flagged);
     await d.reporter.started(data);
     let source: NodeJS.ReadableStream;
     try {
       source = await d.reporter.source(data, ac.signal);
     } catch (e) {
-      if (ac.signal.aborted && !timedOut) throw await cancelled('cancelled');
+      if (ac.signal.aborted && !timedOut) return await cancelled('cancelled');
       const status = (e as { status?: number }).status;
       const message = `source tarball of ${data.source.sha}: ${e instanceof Error ? e.message : String(e)}`;
-      if (status !== undefined && status >= 400 && status < 500) {
-        await d.reporter.finished(data, { kind: 'failure', result: { ok: false, stage: 'context', message, durationMs: 0, logTail: '' } });
-        throw new UnrecoverableError(`BUILD_FAILED: context: ${message}`);
-      }
-      return await retryOrFail(d, data, log, lastAttempt, job.attemptsMade + 1, { ok: false, stage: 'infrastructure', message, durationMs: 0, logTail: '' });
+      const failure: BuildFailure = { ok: false, stage: status !== undefined && status >= 400 && status < 500 ? 'context' : 'infrastructure', message, durationMs: 0, logTail: '' };
+      if (failure.stage === 'context' || lastAttempt) return await decide({ kind: 'failure', result: failure });
+      return await retry(d, data, log, job.attemptsMade + 1, failure);
     }
     const spec = buildSpec(d, data, source);
     const result = await d.buildImage(d.docker, spec, { signal: ac.signal, onProgress: (p) => d.reporter.progress(data, p), log });
     if (!result.ok) {
-      if (result.stage === 'cancelled' && !timedOut) throw await cancelled('cancelled');
+      if (result.stage === 'cancelled' && !timedOut) return await cancelled('cancelled');
       const failure: BuildFailure = timedOut && result.stage === 'cancelled' ? { ...result, stage: 'timeout', message: `build took longer than ${d.timeoutMs} ms` } : result;
-      if (RETRYABLE_STAGES.has(failure.stage)) return await retryOrFail(d, data, log, lastAttempt, job.attemptsMade + 1, failure);
-      await d.reporter.finished(data, { kind: 'failure', result: failure });
-      log.info({ stage: failure.stage, step: failure.failedStep?.step }, 'build failed');
-      throw new UnrecoverableError(`BUILD_FAILED: ${failure.stage}: ${failure.message}`);
+      if (RETRYABLE_STAGES.has(failure.stage) && !lastAttempt) return await retry(d, data, log, job.attemptsMade + 1, failure);
+      return await decide({ kind: 'failure', result: failure });
     }
     let smoke: SmokeTestResult | undefined;
     if (data.test) {
       d.reporter.progress(data, { phase: 'test', instruction: data.test.command.join(' ') });
       smoke = await d.runSmokeTest(d.docker, { image: `${result.repository}@${result.digest}`, command: data.test.command, timeoutMs: data.test.timeoutMs, env: data.test.env }, ac.signal);
-      if (ac.signal.aborted && !timedOut) throw await cancelled('cancelled');
+      if (ac.signal.aborted && !timedOut) return await cancelled('cancelled');
     }
-    await d.reporter.finished(data, { kind: 'success', result, ...(smoke ? { smoke } : {}) });
-    log.info({ ref: result.ref, digest: result.digest, ms: result.durationMs, smoke: smoke?.exitCode }, 'build succeeded');
-    if (smoke && (smoke.exitCode !== 0 || smoke.timedOut)) {
-      throw new UnrecoverableError(`SMOKE_TEST_FAILED: ${smoke.timedOut ? 'timed out' : `exit ${smoke.exitCode}`}`);
-    }
-    return { ok: true, ref: result.ref, digest: result.digest };
+    return await decide({ kind: 'success', result, ...(smoke ? { smoke } : {}) });
   } finally {
     clearTimeout(timer);
     unwatch();
   }
 }
 
-/** An infrastructure fault: a plain error (BullMQ retries with backoff) unless this was the last attempt. */
-async function retryOrFail(d: BuildWorkerDeps, data: BuildJobData, log: Logger, last: boolean, attempt: number, failure: BuildFailure): Promise<never> {
-  log.warn({ stage: failure.stage, err: failure.message, last }, 'build attempt failed');
-  if (last) {
-    await d.reporter.finished(data, { kind: 'failure', result: failure });
-    throw new UnrecoverableError(`BUILD_FAILED: ${failure.stage}: ${failure.message}`);
+/** The job's result for an outcome that has been reported; every outcome but a clean success is a final error. */
+function endOf(outcome: BuildOutcome, log: Logger): BuildJobResult {
+  switch (outcome.kind) {
+    case 'cancelled':
+      log.info({ reason: outcome.reason }, 'build cancelled');
+      throw new UnrecoverableError(`BUILD_CANCELLED: ${outcome.reason}`);
+    case 'failure': {
+      const f = outcome.result;
+      log.info({ stage: f.stage, step: f.failedStep?.step }, 'build failed');
+      throw new UnrecoverableError(`BUILD_FAILED: ${f.stage}: ${f.message}`);
+    }
+    case 'success': {
+      const { result, smoke } = outcome;
+      log.info({ ref: result.ref, digest: result.digest, ms: result.durationMs, smoke: smoke?.exitCode }, 'build succeeded');
+      if (smoke && (smoke.exitCode !== 0 || smoke.timedOut)) {
+        throw new UnrecoverableError(`SMOKE_TEST_FAILED: ${smoke.timedOut ? 'timed out' : `exit ${smoke.exitCode}`}`);
+      }
+      return { ok: true, ref: result.ref, digest: result.digest };
+    }
   }
+}
+
+/** An infrastructure fault with attempts left: a plain error, which BullMQ retries with backoff. */
+async function retry(d: BuildWorkerDeps, data: BuildJobData, log: Logger, attempt: number, failure: BuildFailure): Promise<never> {
+  log.warn({ stage: failure.stage, err: failure.message }, 'build attempt failed');
   await d.reporter.retrying(data, `${failure.stage}: ${failure.message}`, attempt);
   throw new Error(`BUILD_INFRASTRUCTURE: ${failure.stage}: ${failure.message}`);
 }

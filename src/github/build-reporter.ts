@@ -104,13 +104,16 @@ export class GithubBuildReporter implements BuildReporter {
       ...(job.checkRunUrl ? { url: job.checkRunUrl } : {}),
     };
     if (outcome.kind === 'cancelled') return;
+    // a worker that died after this point leaves the next one to report the same outcome again:
+    // the check run update above repeats harmlessly, the chat report must not
+    const announce = (await this.d.redis.set(this.k.buildAnnounced(job.source.owner, job.source.repo, job.checkRunId), '1', 'EX', 7 * 86_400, 'NX')) === 'OK';
     if (outcome.kind === 'failure' || final.conclusion !== 'success') {
       const message = outcome.kind === 'failure' ? outcome.result.message : final.output.title;
-      await this.d.core.bus.publish({ type: 'build-failed', build: report, stage: outcome.kind === 'failure' ? outcome.result.stage : 'test', message });
+      if (announce) await this.d.core.bus.publish({ type: 'build-failed', build: report, stage: outcome.kind === 'failure' ? outcome.result.stage : 'test', message });
       return;
     }
     const r = outcome.result;
-    await this.d.core.bus.publish({ type: 'build-succeeded', build: { ...report, ref: r.ref, digest: r.digest } });
+    if (announce) await this.d.core.bus.publish({ type: 'build-succeeded', build: { ...report, ref: r.ref, digest: r.digest } });
     // the next build of this branch starts from this image (never a fork's: it would poison the base branch's cache)
     const branch = cacheBranches(job.trigger)[0];
     if (branch && !(job.trigger.kind === 'pr' && job.trigger.fork)) {

@@ -32,6 +32,9 @@ export interface EventWorkerDeps {
   registryOverride?: string;
 }
 
+/** the check-run key's value while its check run is being created */
+const CREATING = 'creating';
+
 const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
@@ -48,7 +51,12 @@ export function startEventWorker(d: EventWorkerDeps): { worker: Worker<EventJob>
     prefix: d.keys.prefix,
     concurrency: d.concurrency,
     ...jobLock(),
+    // handling an event again is safe (its check runs are keyed by delivery): survive repeated crashes
+    maxStalledCount: 5,
   });
+  // BullMQ prints an unhandled connection error raw to stderr: log it as a line like the others
+  queue.on('error', (err) => d.log.warn({ err: err.message }, 'event queue connection error'));
+  worker.on('error', (err) => d.log.warn({ err: err.message }, 'event worker error'));
   return {
     worker,
     queue,
@@ -231,13 +239,14 @@ export class EventHandler {
       // per delivery: a retry of this event reuses its check run, a new request gets a new one
       const checkKey = this.k.check(jobId, ctx.ev.delivery);
       let check = await this.d.redis.get(checkKey);
-      if (!check) {
-        const run = await createCheckRun(ctx.octokit, ctx.where, {
-          sha,
-          name: checkName(plan.image),
-          externalId: externalId(plan.image, trigger),
-          output: queuedOutput(plan),
-        });
+      if (!check || check === CREATING) {
+        // marked before it is created: an attempt that died in between left a queued run nothing
+        // would ever conclude, which the retry takes over instead of adding a second one
+        const name = checkName(plan.image);
+        const ext = externalId(plan.image, trigger);
+        const orphan = check === CREATING ? await this.queuedRun(ctx, sha, name, ext) : undefined;
+        if (!check) await this.d.redis.set(checkKey, CREATING, 'EX', 86_400);
+        const run = orphan ?? (await createCheckRun(ctx.octokit, ctx.where, { sha, name, externalId: ext, output: queuedOutput(plan) }));
         check = `${run.id} ${run.url}`;
         await this.d.redis.set(checkKey, check, 'EX', 86_400);
       }
@@ -251,6 +260,13 @@ export class EventHandler {
       ctx.log.info({ build: jobId, checkRun: Number(id) }, 'build queued');
     }
     return `queued ${queued}`;
+  }
+
+  /** Our newest queued check run of that name and external id on the commit, if any. */
+  private async queuedRun(ctx: Ctx, sha: string, name: string, ext: string): Promise<{ id: number; url: string } | undefined> {
+    const { data } = await ctx.octokit.rest.checks.listForRef({ ...ctx.where, ref: sha, check_name: name, app_id: this.d.appId, filter: 'all', per_page: 100 });
+    const run = data.check_runs.filter((r) => r.external_id === ext && r.status === 'queued').sort((a, b) => b.id - a.id)[0];
+    return run ? { id: run.id, url: run.html_url ?? run.url } : undefined;
   }
 
   /** Cancels the pull request's builds of other commits (all of them when `keepSha` is absent). */

@@ -29,6 +29,11 @@ export class GhKeys {
     return this.keys.k('gh', 'release-parts', app, version, sha);
   }
 
+  /** set once the build-succeeded or build-failed event of a check run went out */
+  buildAnnounced(owner: string, repo: string, checkRunId: number): string {
+    return this.keys.k('gh', 'build-announced', `${owner}/${repo}`, String(checkRunId));
+  }
+
   /** set once the release-built event of a release went out */
   releaseAnnounced(app: string, version: string, sha: string): string {
     return this.keys.k('gh', 'release-announced', app, version, sha);

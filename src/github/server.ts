@@ -108,7 +108,11 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
   redis.on('error', (err) => o.log.warn({ err: err.message }, 'redis connection error'));
   const probot = createGithubProbot(o.settings, o.log);
   const github = githubAuth(probot);
-  const builds = new BuildQueue(o.redisUrl, keys, { attempts: o.settings.buildAttempts, ...(o.retryBackoffMs ? { backoffMs: o.retryBackoffMs } : {}) });
+  const builds = new BuildQueue(o.redisUrl, keys, {
+    attempts: o.settings.buildAttempts,
+    ...(o.retryBackoffMs ? { backoffMs: o.retryBackoffMs } : {}),
+    onError: (err) => o.log.warn({ queue: BUILD_QUEUE, err: err.message }, 'build queue connection error'),
+  });
   const closers: (() => Promise<void>)[] = [];
   let eventQueue: Queue<EventJob> | undefined;
   if (o.only !== 'builds') {

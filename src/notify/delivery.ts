@@ -33,8 +33,9 @@ export class NotifyQueue {
   private readonly options: typeof DELIVERY_OPTIONS;
 
   /** `backoffMs`: the first retry's delay; each next one doubles (12 tries: about an hour at 1 s) */
-  constructor(url: string, prefix: string, backoffMs = 1000) {
+  constructor(url: string, prefix: string, backoffMs = 1000, onError: (err: Error) => void = () => undefined) {
     this.queue = new Queue(NOTIFY_QUEUE, { connection: bullConnection(url), prefix });
+    this.queue.on('error', onError);
     this.options = { ...DELIVERY_OPTIONS, backoff: { type: 'exponential', delay: backoffMs } };
   }
 
@@ -117,5 +118,6 @@ export function startNotifyWorker(d: NotifyWorkerDeps): { close(): Promise<void>
     },
     { connection: bullConnection(d.url), prefix: d.prefix, concurrency: d.concurrency ?? 8, ...jobLock() },
   );
+  worker.on('error', (err) => d.log.warn({ queue: NOTIFY_QUEUE, err: err.message }, 'worker connection error'));
   return { close: () => worker.close() };
 }

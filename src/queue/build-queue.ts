@@ -55,6 +55,8 @@ export interface BuildQueueOptions {
   attempts: number;
   /** first retry delay; doubles each attempt */
   backoffMs?: number;
+  /** connection errors (BullMQ and ioredis print unhandled ones raw to stderr) */
+  onError?: (err: Error) => void;
 }
 
 /** `acme/web@<sha>/web/pr-42`: one job per repo, commit, image and trigger. */
@@ -80,6 +82,9 @@ export class BuildQueue {
   ) {
     this.queue = new Queue(BUILD_QUEUE, { connection: bullConnection(url), prefix: keys.prefix });
     this.redis = connect(url, { name: 'gantry-build-queue' });
+    const onError = opts.onError ?? (() => undefined);
+    this.queue.on('error', onError);
+    this.redis.on('error', onError);
   }
 
   get cancelChannel(): string {
@@ -157,8 +162,9 @@ export class CancelListener {
   private readonly sub: Redis;
   private ready: Promise<unknown>;
 
-  constructor(url: string, channel: string) {
+  constructor(url: string, channel: string, onError: (err: Error) => void = () => undefined) {
     this.sub = connect(url, { name: 'gantry-build-cancel' });
+    this.sub.on('error', onError);
     this.sub.on('message', (ch: string, jobId: string) => {
       if (ch === channel) this.running.get(jobId)?.();
     });

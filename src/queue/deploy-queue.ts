@@ -35,17 +35,22 @@ export class DeployQueue {
   readonly approvals: Queue<{ id: string }>;
   private events: QueueEvents | undefined;
 
+  /** `onError`: connection errors of the queues (BullMQ prints unhandled ones raw to stderr) */
   constructor(
     private readonly url: string,
     private readonly prefix: string,
+    private readonly onError: (err: Error, queue: string) => void = () => undefined,
   ) {
     this.queue = new Queue(DEPLOY_QUEUE, { connection: bullConnection(url), prefix });
     this.approvals = new Queue(APPROVAL_QUEUE, { connection: bullConnection(url), prefix });
+    this.queue.on('error', (err) => onError(err, DEPLOY_QUEUE));
+    this.approvals.on('error', (err) => onError(err, APPROVAL_QUEUE));
   }
 
   private async queueEvents(): Promise<QueueEvents> {
     if (!this.events) {
       this.events = new QueueEvents(DEPLOY_QUEUE, { connection: bullConnection(this.url), prefix: this.prefix });
+      this.events.on('error', (err) => this.onError(err, `${DEPLOY_QUEUE} events`));
       await this.events.waitUntilReady();
     }
     return this.events;
@@ -185,6 +190,7 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
     },
     { connection: bullConnection(d.url), prefix: d.prefix, concurrency: 2, ...jobLock() },
   );
+  for (const w of [deploy, expiry]) w.on('error', (err) => d.log.warn({ queue: w.name, err: err.message }, 'worker connection error'));
   return {
     async close() {
       await Promise.allSettled([deploy.close(), expiry.close()]);

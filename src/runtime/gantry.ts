@@ -84,8 +84,9 @@ export function createGantry(o: GantryOptions): Gantry {
   const branchLock = new BranchLock(redis, lockKey);
   const headHint = new HeadHint(redis, lockKey);
   const deployer = new Deployer({ config, repo, history, releases, envLocks, lock: branchLock, headHint, log: o.log, ...(o.now ? { now: o.now } : {}), ...(o.pullRequests ? { pullRequests: o.pullRequests } : {}) });
-  const queue = new DeployQueue(o.redisUrl, prefix);
-  const notify = new NotifyQueue(o.redisUrl, prefix, o.notifyBackoffMs);
+  const queueError = (err: Error, name: string) => o.log.warn({ queue: name, err: err.message }, 'queue connection error');
+  const queue = new DeployQueue(o.redisUrl, prefix, queueError);
+  const notify = new NotifyQueue(o.redisUrl, prefix, o.notifyBackoffMs, (err) => queueError(err, NOTIFY_QUEUE));
   bus.setSink(async (e) => {
     await notify.fanOut(config, e);
   });
@@ -146,7 +147,7 @@ export function createGantry(o: GantryOptions): Gantry {
           ...(hooks?.afterDeploy ? { afterDeploy: hooks.afterDeploy } : {}),
         }),
         startNotifyWorker({ url: o.redisUrl, prefix, notifiers: hooks?.notifiers ?? [], approvals, log: o.log, metrics }),
-        startFreezeWatch({ url: o.redisUrl, prefix, config, redis, keys, bus, now: core.now }),
+        startFreezeWatch({ url: o.redisUrl, prefix, config, redis, keys, bus, now: core.now, log: o.log }),
       );
     },
     async close() {

@@ -79,6 +79,8 @@ describe('builds on the real engine, reported as check runs', () => {
     const done = await eventually(() => (env.gh.run(NAME, SHA)?.status === 'completed' ? env.gh.run(NAME, SHA) : undefined), 90_000, 'build to complete');
     expect(done.conclusion, done.output.summary).toBe('success');
     expect(env.gh.runs()).toHaveLength(1);
+    // the check run is concluded a few Redis calls before the job itself completes
+    await eventually(async () => (await env.builds!.queue.getJobCounts('active')).active === 0, 5000, 'the build job to end');
     expect(await env.events!.getJobCounts('waiting', 'active', 'completed', 'failed')).toEqual({ waiting: 0, active: 0, completed: 1, failed: 0 });
     expect(await env.builds!.queue.getJobCounts('waiting', 'active', 'completed', 'failed')).toEqual({ waiting: 0, active: 0, completed: 1, failed: 0 });
     // one build ran: the registry has the one image it pushed
