@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type Docker from 'dockerode';
 import { BUILD_QUEUE, CancelListener, type BuildJobData, type BuildJobResult, type BuildQueue } from '../queue/build-queue.js';
 import { bullConnection } from '../store/redis.js';
@@ -24,6 +24,8 @@ export interface BuildReporter {
   /** called often; the reporter throttles */
   progress(job: BuildJobData, p: BuildProgress): void;
   retrying(job: BuildJobData, message: string, attempt: number): Promise<void>;
+  /** the worker is stopping (SIGTERM) and gave the build back to the queue: it starts again elsewhere */
+  handedBack(job: BuildJobData): Promise<void>;
   /** the end of a build; a throw here fails the attempt (retried) */
   finished(job: BuildJobData, outcome: BuildOutcome): Promise<void>;
 }
@@ -62,10 +64,33 @@ const RETRYABLE_STAGES = new Set<BuildFailure['stage']>(['infrastructure', 'push
  */
 export const MAX_BUILD_STALLS = 3;
 
-export function startBuildWorker(d: BuildWorkerDeps): { worker: Worker<BuildJobData, BuildJobResult>; close(): Promise<void> } {
+/**
+ * What a stopping worker asks of its running builds: once `requested`, a build that is aborted
+ * goes back to the queue (another worker starts it at once) instead of being reported cancelled.
+ */
+export class HandBack {
+  requested = false;
+  private readonly aborts = new Map<string, () => void>();
+  watch(jobId: string, abort: () => void): () => void {
+    this.aborts.set(jobId, abort);
+    return () => this.aborts.delete(jobId);
+  }
+  /** aborts every running build, to be handed back */
+  request(): number {
+    this.requested = true;
+    for (const abort of this.aborts.values()) abort();
+    return this.aborts.size;
+  }
+}
+
+/** How long a stopping worker lets its builds run on before it hands them back (GANTRY_SHUTDOWN_GRACE). */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
+
+export function startBuildWorker(d: BuildWorkerDeps): { worker: Worker<BuildJobData, BuildJobResult>; close(graceMs?: number): Promise<void> } {
   const onError = (err: Error) => d.log.warn({ queue: BUILD_QUEUE, err: err.message }, 'build worker connection error');
   const cancels = new CancelListener(d.redisUrl, d.builds.cancelChannel, onError);
-  const worker = new Worker<BuildJobData, BuildJobResult>(BUILD_QUEUE, (job) => runBuild(d, cancels, job), {
+  const handBack = new HandBack();
+  const worker = new Worker<BuildJobData, BuildJobResult>(BUILD_QUEUE, (job, token) => runBuild(d, cancels, job, { handBack, ...(token ? { token } : {}) }), {
     connection: bullConnection(d.redisUrl),
     prefix: d.prefix,
     concurrency: d.concurrency,
@@ -76,9 +101,23 @@ export function startBuildWorker(d: BuildWorkerDeps): { worker: Worker<BuildJobD
   worker.on('error', onError);
   return {
     worker,
-    async close() {
-      await worker.close();
-      await cancels.close();
+    /**
+     * Stops taking builds and waits for the running ones; those still running after `graceMs` are
+     * stopped and handed back to the queue, so a rolling update (SIGTERM, then SIGKILL after the
+     * orchestrator's grace period, 30 s in Kubernetes) never leaves a build to the stalled-job check.
+     */
+    async close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS) {
+      const closing = worker.close();
+      const timer = setTimeout(() => {
+        const n = handBack.request();
+        if (n) d.log.info({ builds: n, graceMs }, 'stopping: builds still running are handed back to the queue');
+      }, graceMs);
+      try {
+        await closing;
+      } finally {
+        clearTimeout(timer);
+        await cancels.close();
+      }
     },
   };
 }
@@ -94,7 +133,12 @@ function decidedOutcome(job: Pick<Job, 'progress'>): BuildOutcome | undefined {
   return typeof p === 'object' && p !== null ? p.outcome : undefined;
 }
 
-export async function runBuild(d: BuildWorkerDeps, cancels: CancelListener, job: Job<BuildJobData, BuildJobResult>): Promise<BuildJobResult> {
+export async function runBuild(
+  d: BuildWorkerDeps,
+  cancels: CancelListener,
+  job: Job<BuildJobData, BuildJobResult>,
+  o: { handBack?: HandBack; token?: string } = {},
+): Promise<BuildJobResult> {
   const data = job.data;
   const jobId = job.id!;
   const stalls = job.stalledCounter ?? 0;
@@ -122,11 +166,22 @@ export async function runBuild(d: BuildWorkerDeps, cancels: CancelListener, job:
   let timedOut = false;
   // listen before looking at the flag: a cancel in between is then heard either way
   const unwatch = cancels.watch(jobId, () => ac.abort());
+  const unwatchStop = o.handBack?.watch(jobId, () => ac.abort());
   const timer = setTimeout(() => {
     timedOut = true;
     ac.abort();
   }, d.timeoutMs + 30_000);
-  const cancelled = async (fallback: string) => decide({ kind: 'cancelled', reason: (await d.builds.cancelled(jobId)) ?? fallback });
+  const cancelled = async (fallback: string): Promise<BuildJobResult> => {
+    const flagged = await d.builds.cancelled(jobId);
+    // stopped by its worker's shutdown, not by a user or a newer push: back to the queue, untouched
+    if (!flagged && o.handBack?.requested && o.token) {
+      await d.reporter.handedBack(data);
+      await job.moveToWait(o.token);
+      log.info('build handed back to the queue: its worker is stopping');
+      throw new WaitingError();
+    }
+    return decide({ kind: 'cancelled', reason: flagged ?? fallback });
+  };
   try {
     const flagged = await d.builds.cancelled(jobId);
     if (flagged) return await cancelled(flagged);
@@ -160,6 +215,7 @@ export async function runBuild(d: BuildWorkerDeps, cancels: CancelListener, job:
   } finally {
     clearTimeout(timer);
     unwatch();
+    unwatchStop?.();
   }
 }
 

@@ -85,6 +85,15 @@ export class GithubBuildReporter implements BuildReporter {
     });
   }
 
+  async handedBack(job: BuildJobData): Promise<void> {
+    await this.drain(job);
+    const octokit = await this.d.github.installation(job.source.installationId);
+    await updateCheckRun(octokit, this.where(job), job.checkRunId, {
+      status: 'queued',
+      output: { title: 'requeued: its worker is stopping', summary: 'The worker running this build was stopped (a deploy or scale-down of gantry); the build starts again on another worker.' },
+    });
+  }
+
   async finished(job: BuildJobData, outcome: BuildOutcome): Promise<void> {
     await this.drain(job);
     const octokit = await this.d.github.installation(job.source.installationId);

@@ -38,6 +38,8 @@ export const GithubEnvSchema = z.object({
   /** how often a worker asks GitHub for failed deliveries and has them redelivered (GitHub never retries); `off` to stop */
   GANTRY_REDELIVER_EVERY: z.union([z.literal('off'), DurationText.refine((t) => parseDuration(t) >= 60_000, 'must be at least 1m, or off')]).default('5m'),
   GANTRY_BUILD_CONCURRENCY: IntSchema(1, 64).default(2),
+  /** on SIGTERM, how long running builds may go on before they are handed back to the queue (keep it under the orchestrator's grace, 30 s in Kubernetes) */
+  GANTRY_SHUTDOWN_GRACE: DurationText.default('20s'),
   GANTRY_EVENT_CONCURRENCY: IntSchema(1, 256).default(16),
   GANTRY_BUILD_TIMEOUT: DurationText.default('30m'),
   /** attempts per build for infrastructure faults (docker or registry away); build failures never retry */
@@ -62,6 +64,8 @@ export interface GithubSettings {
   buildAttempts: number;
   memoryBytes?: number;
   nanoCpus?: number;
+  /** on SIGTERM, running builds go back to the queue after this */
+  shutdownGraceMs: number;
   /** the failed-delivery sweep's period (src/github/redeliver.ts); absent: off */
   redeliverEveryMs?: number;
   /** GANTRY_BUILD_* variables repo configs may pass as build args (`args: { X: { env: GANTRY_BUILD_X } }`) */
@@ -96,6 +100,7 @@ export function readGithubEnv(env: NodeJS.ProcessEnv = process.env): GithubSetti
     ...(e.GANTRY_BUILD_MEMORY ? { memoryBytes: parseBytes(e.GANTRY_BUILD_MEMORY) } : {}),
     ...(e.GANTRY_BUILD_CPUS ? { nanoCpus: Math.round(e.GANTRY_BUILD_CPUS * 1e9) } : {}),
     buildArgEnv,
+    shutdownGraceMs: parseDuration(e.GANTRY_SHUTDOWN_GRACE),
     ...(e.GANTRY_REDELIVER_EVERY !== 'off' ? { redeliverEveryMs: parseDuration(e.GANTRY_REDELIVER_EVERY) } : {}),
   };
 }

@@ -166,7 +166,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
     });
     o.metrics?.observeWorker(BUILD_QUEUE, worker.worker);
     worker.worker.on('failed', (job, err) => o.log.info({ job: job?.id, err: err.message }, 'build job ended without an image'));
-    closers.push(() => worker.close());
+    closers.push(() => worker.close(o.settings.shutdownGraceMs));
   }
   return {
     builds,

@@ -201,6 +201,35 @@ describe('kill -9 of every build worker in the middle of docker builds', () => {
     console.info(`kill-build-worker: ${killed1.size} builds killed mid-step, ${killed2.size} of them again with one conclusion in flight; all ${N} ended ${(recoveredMs / 1000).toFixed(1)} s after the second restart`);
   });
 
+  it('SIGTERM mid-build: builds still running after the grace go back to the queue at once, and the next worker builds them', { timeout: 120_000 }, async () => {
+    const prs = [await pullRequest(401), await pullRequest(402)];
+    await killMachines();
+    const stopping = spawnGantry(['worker'], {
+      cwd: path.join(world.dir, `machine-${++machineCount}`),
+      env: world.env({ ...githubEnv(), DOCKER_HOST: services.dockerHost, GANTRY_REGISTRY: services.registry, GANTRY_JOB_LOCK: JOB_LOCK, GANTRY_BUILD_CONCURRENCY: '2', GANTRY_SHUTDOWN_GRACE: '1s' }),
+    });
+    procs.push(stopping);
+    machines = [stopping];
+    for (const pr of prs) await open(pr);
+    await until(async () => (await sleeping()).size === 2, () => `both builds in their sleep step (check runs: ${describeRuns(api.runs())}; worker said: ${said()})`, 60_000, 50);
+
+    stopping.child.kill('SIGTERM');
+    const code = await Promise.race([stopping.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+    expect(code, stopping.output().slice(-2000)).toBe(0);
+    for (const pr of prs) {
+      // back in the queue, not stalled, not failed: no lock has to run out before another worker starts it
+      expect(await builds.getJobState(pr.jobId)).toBe('waiting');
+      expect((await builds.getJob(pr.jobId))!.stalledCounter ?? 0).toBe(0);
+      expect(runsOf(pr.sha).map((r) => [r.status, r.output.title]), `check run of ${pr.sha}`).toEqual([['queued', 'requeued: its worker is stopping']]);
+    }
+    await until(async () => (await sleeping()).size === 0, 'the stopped builds gone from the engine', 15_000);
+
+    await restartMachines();
+    const jobs = await ended(prs);
+    for (const { pr, job, state } of jobs) await announcedOnce(pr, await builtOnce(pr, job, state));
+    expect(api.unexpected, 'GitHub API requests nothing answered').toEqual([]);
+  });
+
   it('killed while the check run is being created: the retried event takes that run over, no second one', { timeout: 120_000 }, async () => {
     const pr = await pullRequest(301);
     if (!machines.length) await restartMachines();
