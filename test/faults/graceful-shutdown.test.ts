@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployRequest } from '../../src/domain/deploy.js';
@@ -7,16 +7,7 @@ import { parseDeployTrailers } from '../../src/gitops/trailers.js';
 import { createGantry, type Gantry } from '../../src/runtime/gantry.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { redisUrl } from '../support/env.js';
-import { makeWorld, spawnGantry, until, type Spawned, type World } from '../support/processes.js';
-
-/** Holds a push open (the ref has moved, the pusher has not heard back) while `hold` exists. */
-const HOOK = `#!/bin/sh
-if [ -e "$GIT_DIR/hold" ]; then
-  touch "$GIT_DIR/held"
-  i=0
-  while [ -e "$GIT_DIR/hold" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
-fi
-`;
+import { holdPushesWhileFlagged, makeWorld, spawnGantry, until, type Spawned, type World } from '../support/processes.js';
 
 /**
  * What a rolling update does to a worker: SIGTERM while a deploy is being pushed. The worker must
@@ -30,8 +21,7 @@ describe('SIGTERM to a worker in the middle of a deploy', () => {
 
   beforeAll(async () => {
     world = await makeWorld('graceful');
-    writeFileSync(path.join(world.bare, 'hooks', 'post-receive'), HOOK);
-    chmodSync(path.join(world.bare, 'hooks', 'post-receive'), 0o755);
+    holdPushesWhileFlagged(world.bare);
     asker = createGantry({ config: world.config, redisUrl: redisUrl(), prefix: world.prefix, workdir: path.join(world.dir, 'asker'), log: silentLogger });
   });
   afterAll(async () => {

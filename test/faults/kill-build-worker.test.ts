@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import type Docker from 'dockerode';
@@ -13,6 +12,7 @@ import type { CheckRunState } from '../github/fake-github.js';
 import { busyboxContext, dockerClient, dockerServices, fetchManifest, type TestDockerServices } from '../support/docker.js';
 import { redisUrl } from '../support/env.js';
 import { startGithubApi, type GithubApi } from '../support/github-api.js';
+import { ACME_WEB, prPayload } from '../support/github-payloads.js';
 import { makeWorld, spawnGantry, until, type Spawned, type World } from '../support/processes.js';
 import { privateKey } from '../support/secret-world.js';
 
@@ -74,7 +74,7 @@ describe('kill -9 of every build worker in the middle of docker builds', () => {
     return { number, sha, jobId: buildJobId({ source: { owner: 'acme', repo: 'web', installationId: 42, sha }, image: 'web', trigger: { kind: 'pr', number, headRef: 'feature', baseRef: 'main', fork: false } }) };
   };
   const open = async (pr: Pr) => {
-    const res = await deliver(base, 'pull_request', pullRequestOpened(pr));
+    const res = await deliver(base, 'pull_request', prPayload(ACME_WEB, { action: 'opened', number: pr.number, sha: pr.sha }));
     expect(res.status, await res.text()).toBe(200);
   };
   /** head SHAs whose `RUN … sleep` step runs in a build container right now */
@@ -258,24 +258,6 @@ function describeRuns(runs: CheckRunState[]): string {
   return runs.map((r) => `${r.id} ${r.head_sha.slice(0, 7)} ${r.status}/${r.conclusion ?? '-'} "${r.output.title ?? ''}"`).join('; ');
 }
 
-/** A real pull_request.opened payload (@octokit/webhooks-examples), pointed at acme/web. */
-function pullRequestOpened(pr: Pr): unknown {
-  const all = createRequire(import.meta.url)('@octokit/webhooks-examples/api.github.com/index.json') as { name: string; examples: any[] }[];
-  const p = structuredClone(all.find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened'));
-  p.installation = { id: 42, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI=' };
-  p.repository.name = 'web';
-  p.repository.full_name = 'acme/web';
-  p.repository.owner.login = 'acme';
-  p.number = pr.number;
-  p.pull_request.number = pr.number;
-  p.pull_request.head.sha = pr.sha;
-  p.pull_request.head.ref = 'feature';
-  p.pull_request.base.ref = 'main';
-  p.pull_request.base.repo.full_name = 'acme/web';
-  p.pull_request.head.repo.full_name = 'acme/web';
-  p.pull_request.head.repo.fork = false;
-  return p;
-}
 
 /** A signed delivery, as GitHub sends it. */
 function deliver(base: string, event: string, payload: unknown): Promise<Response> {

@@ -8,7 +8,7 @@ import { getUpdater } from '../../src/gitops/updaters/index.js';
 import { createGantry, type Gantry } from '../../src/runtime/gantry.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { redisUrl } from '../support/env.js';
-import { makeWorld, spawnGantry, until, type Spawned, type World } from '../support/processes.js';
+import { holdPushesWhileFlagged, makeWorld, spawnGantry, until, type Spawned, type World } from '../support/processes.js';
 
 const N = 30;
 const QA_FILE = 'apps/web/qa/deployment.yaml';
@@ -18,18 +18,6 @@ const QA_FILE = 'apps/web/qa/deployment.yaml';
  */
 const JOB_LOCK = { GANTRY_JOB_LOCK: '5s' };
 const RECOVERY_MS = 60_000;
-
-/**
- * A post-receive hook that holds a push open while `hold` exists: the ref has moved but the
- * pushing worker has not heard back, which is the worst moment to die (committed, job not done).
- */
-const HOOK = `#!/bin/sh
-if [ -e "$GIT_DIR/hold" ]; then
-  touch "$GIT_DIR/held"
-  i=0
-  while [ -e "$GIT_DIR/hold" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
-fi
-`;
 
 /** The same, for a worker's warm clone: holds a ref update open (its ref locks taken) while `hold` exists. */
 const cloneHook = (hold: string, held: string) => `#!/bin/sh
@@ -49,8 +37,7 @@ describe('kill -9 of every worker in the middle of deploys', () => {
 
   beforeAll(async () => {
     world = await makeWorld('kill');
-    writeFileSync(path.join(world.bare, 'hooks', 'post-receive'), HOOK);
-    chmodSync(path.join(world.bare, 'hooks', 'post-receive'), 0o755);
+    holdPushesWhileFlagged(world.bare);
     // the side that asks (web, chat): no workers in this process
     asker = createGantry({ config: world.config, redisUrl: redisUrl(), prefix: world.prefix, workdir: path.join(world.dir, 'asker'), log: silentLogger });
   });

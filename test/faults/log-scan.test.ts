@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -21,6 +20,7 @@ import { Keys } from '../../src/store/redis.js';
 import { run } from '../../src/util/exec.js';
 import { createLogger } from '../../src/util/logger.js';
 import { postCallback } from '../support/dingtalk.js';
+import { ACME_WEB, prPayload } from '../support/github-payloads.js';
 import { redisUrl, tempDir, uniquePrefix, wipePrefix } from '../support/env.js';
 import { serveGitHttp } from '../support/git-http.js';
 import { EXAMPLES } from '../support/harness.js';
@@ -189,7 +189,7 @@ describe('secrets never reach a log line, a job payload, a message or the disk',
       await recorder.waitFor((c) => c.path === '/session/carol-cli', 'dingtalk reply');
 
       // GitHub: a forged delivery, then a real one the worker takes to the (mostly absent) GitHub API
-      const payload = githubPullRequest();
+      const payload = prPayload(ACME_WEB, { action: 'opened', number: 2, sha: '1a2b3c4d5e6f708192a3b4c5d6e7f80910111213' });
       const body = JSON.stringify(payload);
       const gh = (secret: string, delivery: string) =>
         fetch(`${base}/api/github/webhooks`, {
@@ -212,20 +212,6 @@ describe('secrets never reach a log line, a job payload, a message or the disk',
   });
 });
 
-/** A real pull_request.opened payload (@octokit/webhooks-examples), pointed at acme/web. */
-function githubPullRequest(): any {
-  const all = createRequire(import.meta.url)('@octokit/webhooks-examples/api.github.com/index.json') as { name: string; examples: any[] }[];
-  const p = structuredClone(all.find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened'));
-  p.installation = { id: 42, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI=' };
-  p.repository.name = 'web';
-  p.repository.full_name = 'acme/web';
-  p.repository.owner.login = 'acme';
-  p.pull_request.base.repo.full_name = 'acme/web';
-  p.pull_request.head.repo.full_name = 'acme/web';
-  p.pull_request.head.repo.fork = false;
-  p.pull_request.head.sha = '1a2b3c4d5e6f708192a3b4c5d6e7f80910111213';
-  return p;
-}
 
 describe('the log scanner', () => {
   it('finds a secret in each form it leaks in, and names it and the line without repeating it', () => {

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -13,6 +12,7 @@ import { Keys } from '../../src/store/redis.js';
 import { makeWorld, spawnGantry, until, type Spawned, type World } from '../support/processes.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
 import { privateKey } from '../support/secret-world.js';
+import { ACME_WEB, prPayload, pushPayload } from '../support/github-payloads.js';
 
 /**
  * Must-show: Redis restarted under webhook load loses no delivery. A real `gantry web` (the
@@ -33,11 +33,6 @@ const OUTAGE_MS = 4500;
 /** the answer GitHub waits for before it gives up on a delivery */
 const GITHUB_TIMEOUT_MS = 10_000;
 
-const EXAMPLES = createRequire(import.meta.url)('@octokit/webhooks-examples/api.github.com/index.json') as { name: string; examples: any[] }[];
-const example = (name: string, pick: (e: any) => boolean) => structuredClone(EXAMPLES.find((e) => e.name === name)!.examples.find(pick));
-const PUSH = example('push', (e) => e.ref === 'refs/heads/master' && e.installation);
-const PR_OPENED = example('pull_request', (e) => e.action === 'opened' && e.installation);
-
 interface Delivery {
   id: string;
   event: string;
@@ -52,22 +47,7 @@ const acked = (s: number) => s >= 200 && s < 300;
 /** A push to a branch nothing builds, or a pull request opened: both for acme/web, app `web`'s source. */
 function makeDelivery(n: number): Delivery {
   const sha = n.toString(16).padStart(40, '0');
-  const p = n % 2 === 0 ? structuredClone(PUSH) : structuredClone(PR_OPENED);
-  p.installation = { id: 42, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI=' };
-  p.repository.name = 'web';
-  p.repository.full_name = 'acme/web';
-  p.repository.owner.login = 'acme';
-  if (n % 2 === 0) {
-    p.ref = `refs/heads/feature/load-${n}`;
-    p.after = sha;
-    p.head_commit.id = sha;
-  } else {
-    p.number = n;
-    p.pull_request.number = n;
-    p.pull_request.head.sha = sha;
-    p.pull_request.base.repo.full_name = 'acme/web';
-    p.pull_request.head.repo.full_name = 'acme/web';
-  }
+  const p = n % 2 === 0 ? pushPayload(ACME_WEB, { ref: `refs/heads/feature/load-${n}`, sha }) : prPayload(ACME_WEB, { action: 'opened', number: n, sha });
   return { id: randomUUID(), event: n % 2 === 0 ? 'push' : 'pull_request', body: JSON.stringify(p), statuses: [], ms: [] };
 }
 

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import nock from 'nock';
 
 /**
@@ -179,56 +178,4 @@ export class FakeGithub {
   }
 }
 
-/** A payload from @octokit/webhooks-examples, deep-copied. */
-export function example(name: string, match: (e: any) => boolean): any {
-  const require = createRequire(import.meta.url);
-  const all = require('@octokit/webhooks-examples/api.github.com/index.json') as { name: string; examples: any[] }[];
-  const found = all.find((e) => e.name === name)?.examples.find(match);
-  if (!found) throw new Error(`no ${name} example matches`);
-  return structuredClone(found);
-}
-
-/** Points a recorded payload at acme/web and the test installation. */
-export function adapt(p: any, gh: FakeGithub): any {
-  p.installation = { id: gh.installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI=' };
-  p.repository.name = gh.repo;
-  p.repository.full_name = `${gh.owner}/${gh.repo}`;
-  p.repository.owner.login = gh.owner;
-  return p;
-}
-
-export function prPayload(gh: FakeGithub, o: { action: string; number: number; sha: string; headRef?: string; fork?: boolean }): any {
-  const p = adapt(example('pull_request', (e) => e.action === (o.action === 'synchronize' ? 'synchronize' : o.action === 'closed' ? 'closed' : 'opened')), gh);
-  p.action = o.action;
-  p.number = o.number;
-  const pr = p.pull_request;
-  pr.number = o.number;
-  pr.head.sha = o.sha;
-  pr.head.ref = o.headRef ?? 'feature';
-  pr.base.ref = 'main';
-  pr.base.repo.full_name = `${gh.owner}/${gh.repo}`;
-  pr.base.repo.name = gh.repo;
-  pr.head.repo.full_name = o.fork ? `octocat/${gh.repo}` : `${gh.owner}/${gh.repo}`;
-  pr.head.repo.fork = !!o.fork;
-  return p;
-}
-
-export function pushPayload(gh: FakeGithub, o: { ref: string; sha: string }): any {
-  const p = adapt(example('push', (e) => e.ref === 'refs/heads/master' && e.installation), gh);
-  p.ref = o.ref;
-  p.after = o.sha;
-  p.head_commit.id = o.sha;
-  p.created = true;
-  p.deleted = false;
-  return p;
-}
-
-export function commentPayload(gh: FakeGithub, o: { number: number; login: string; body: string }): any {
-  const p = adapt(example('issue_comment', (e) => e.action === 'created'), gh);
-  p.issue.number = o.number;
-  p.issue.pull_request = { url: `${API}${gh.base}/pulls/${o.number}`, html_url: `https://github.com/${gh.owner}/${gh.repo}/pull/${o.number}` };
-  p.comment.body = o.body;
-  p.comment.user.login = o.login;
-  p.comment.user.type = 'User';
-  return p;
-}
+export { adapt, commentPayload, example, prPayload, pushPayload } from '../support/github-payloads.js';

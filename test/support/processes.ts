@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
@@ -132,4 +132,24 @@ export async function until<T>(check: () => Promise<T | undefined | false> | T |
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Installs a post-receive hook in a bare repo that holds every push open while `<bare>/hold`
+ * exists (touching `<bare>/held` when it does): the ref has moved, the pusher has not heard back,
+ * the worst moment for a worker to die or be stopped. Bounded: it lets go after 30 s.
+ */
+export function holdPushesWhileFlagged(bare: string): void {
+  const hook = path.join(bare, 'hooks', 'post-receive');
+  writeFileSync(
+    hook,
+    `#!/bin/sh
+if [ -e "$GIT_DIR/hold" ]; then
+  touch "$GIT_DIR/held"
+  i=0
+  while [ -e "$GIT_DIR/hold" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+fi
+`,
+  );
+  chmodSync(hook, 0o755);
 }
