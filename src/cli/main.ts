@@ -2,13 +2,6 @@ import { parseArgs } from 'node:util';
 import { isGantryError } from '../domain/errors.js';
 import { isLocalMode, readEnv } from '../config/env.js';
 
-// Each subcommand is imported when it runs: local mode and `gantry worker` do not carry Bolt,
-// Probot or the DingTalk stream client in memory (each costs 20–30 MB of RSS).
-const serveCommand = async (...a: Parameters<typeof import('./serve.js').serveCommand>) => (await import('./serve.js')).serveCommand(...a);
-const shellCommand = async (...a: Parameters<typeof import('./shell.js').shellCommand>) => (await import('./shell.js')).shellCommand(...a);
-const doctorCommand = async (...a: Parameters<typeof import('./doctor.js').doctorCommand>) => (await import('./doctor.js')).doctorCommand(...a);
-const releaseAddCommand = async (...a: Parameters<typeof import('./release.js').releaseAddCommand>) => (await import('./release.js')).releaseAddCommand(...a);
-
 const HELP = `gantry: builds images, gates promotions with approvals in chat, writes them to the deploy repo
 
 usage:
@@ -38,28 +31,30 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
   const [cmd, ...rest] = positionals;
+  // each subcommand is imported when it runs: local mode and `gantry worker` do not carry Bolt,
+  // Probot or the DingTalk stream client in memory (each costs 20–30 MB of RSS)
   const common = values.config ? { config: values.config } : {};
   try {
     switch (cmd) {
       case 'web':
       case 'worker':
-        return await serveCommand({ ...common, role: cmd });
+        return await (await import('./serve.js')).serveCommand({ ...common, role: cmd });
       case 'start':
-        if (!isLocalMode(readEnv())) return await serveCommand({ ...common, role: 'all' });
-        return await shellCommand({
+        if (!isLocalMode(readEnv())) return await (await import('./serve.js')).serveCommand({ ...common, role: 'all' });
+        return await (await import('./shell.js')).shellCommand({
           ...common,
           ...(values.as ? { as: values.as } : {}),
           banner: 'gantry is running in local mode (no platform credentials set): a private Redis, the deploy repo in .gantry/deploy.git',
         });
       case 'shell':
-        return await shellCommand({ ...common, ...(values.as ? { as: values.as } : {}) });
+        return await (await import('./shell.js')).shellCommand({ ...common, ...(values.as ? { as: values.as } : {}) });
       case 'release': {
         const [sub, app, version, ...extra] = rest;
         if (sub !== 'add' || !app || !version || extra.length || !values.image?.length) {
           process.stderr.write(`usage: gantry release add <app> <version> --image <name>=<repo>:<tag>[@sha256:…]\n`);
           return 2;
         }
-        return await releaseAddCommand({
+        return await (await import('./release.js')).releaseAddCommand({
           ...common,
           app,
           version,
@@ -69,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
         });
       }
       case 'doctor':
-        return await doctorCommand({ ...common, ...(values.notify ? { notify: true } : {}) });
+        return await (await import('./doctor.js')).doctorCommand({ ...common, ...(values.notify ? { notify: true } : {}) });
       case undefined:
       case 'help':
         process.stdout.write(`${HELP}\n`);

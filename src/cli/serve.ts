@@ -45,11 +45,10 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   const work = flags.role !== 'web';
   const closers: (() => Promise<void>)[] = [];
   const github = env.GITHUB_APP_ID ? readGithubEnv(process.env) : undefined;
-  const ghDeps = github ? { core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings: github, log } : undefined;
   // Docker matters only where builds run
   const docker = github && work ? dockerClient() : undefined;
   // the faces are imported only when configured: a process carries only the clients it uses
-  const gh = github ? await import('../github/server.js') : undefined;
+  const gh = github ? { face: await import('../github/server.js'), deps: { core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings: github, log } } : undefined;
 
   const readiness = new Readiness({ redis: gantry.redis, repo: core.repo.opts, log, ...(docker ? { docker } : {}) });
   const routes: Route[] = [...healthRoutes(readiness), metricsRoute(gantry.metrics, env.GANTRY_METRICS_TOKEN ? { token: env.GANTRY_METRICS_TOKEN } : {})];
@@ -87,20 +86,20 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
       } else routes.push(...face.routes());
       log.info({ mode: env.DINGTALK_APP_KEY ? 'stream' : 'http' }, 'dingtalk face on');
     }
-    if (ghDeps) {
-      const face = await gh!.githubRoutes(ghDeps);
+    if (gh) {
+      const face = await gh.face.githubRoutes(gh.deps);
       routes.push(...face.routes);
       closers.push(() => face.close());
-      log.info({ path: gh!.WEBHOOK_PATH }, 'github app on');
+      log.info({ path: gh.face.WEBHOOK_PATH }, 'github app on');
     }
   }
 
   if (work) {
     const built = buildNotifiers(core, env, { messages, ...(slackFace ? { client: slackFace.client } : {}) });
     closers.push(async () => built.close());
-    gantry.startWorkers(undefined, { notifiers: built.notifiers, ...(ghDeps ? { afterDeploy: gh!.githubAfterDeploy(ghDeps) } : {}) });
-    if (ghDeps) {
-      const workers = gh!.startGithubWorkers({ ...ghDeps, ...(docker ? { docker } : {}), metrics: gantry.metrics });
+    gantry.startWorkers(undefined, { notifiers: built.notifiers, ...(gh ? { afterDeploy: gh.face.githubAfterDeploy(gh.deps) } : {}) });
+    if (gh) {
+      const workers = gh.face.startGithubWorkers({ ...gh.deps, ...(docker ? { docker } : {}), metrics: gantry.metrics });
       closers.push(() => workers.close());
     }
   }

@@ -5,10 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployRequest, DeployResult } from '../../src/domain/deploy.js';
 import { parseDeployTrailers } from '../../src/gitops/trailers.js';
 import { getUpdater } from '../../src/gitops/updaters/index.js';
-import { createGantry, type Gantry } from '../../src/runtime/gantry.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { redisUrl } from '../support/env.js';
-import { holdPushesWhileFlagged, makeWorld, spawnGantry, until, type Spawned, type World } from '../support/processes.js';
+import { deployFaultWorld, spawnGantry, until, type DeployFaultWorld } from '../support/processes.js';
 
 const N = 30;
 const QA_FILE = 'apps/web/qa/deployment.yaml';
@@ -31,36 +28,26 @@ fi
 `;
 
 describe('kill -9 of every worker in the middle of deploys', () => {
-  let world: World;
-  let asker: Gantry;
-  const workers: Spawned[] = [];
-
+  let f: DeployFaultWorld;
   beforeAll(async () => {
-    world = await makeWorld('kill');
-    holdPushesWhileFlagged(world.bare);
-    // the side that asks (web, chat): no workers in this process
-    asker = createGantry({ config: world.config, redisUrl: redisUrl(), prefix: world.prefix, workdir: path.join(world.dir, 'asker'), log: silentLogger });
+    f = await deployFaultWorld('kill');
   });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.kill9()));
-    await asker?.close();
-    await world?.close();
-  });
+  afterAll(async () => f?.close());
 
-  const said = () => workers.map((w) => w.output().slice(-500)).join(' | ');
+  const said = () => f.workers.map((w) => w.output().slice(-500)).join(' | ');
   const startWorker = (name: string) => {
     // each worker "machine" has its own working directory, so its own warm clone, kept across restarts
-    const w = spawnGantry(['worker'], { cwd: path.join(world.dir, name), env: world.env(JOB_LOCK) });
-    workers.push(w);
+    const w = spawnGantry(['worker'], { cwd: path.join(f.world.dir, name), env: f.world.env(JOB_LOCK) });
+    f.workers.push(w);
     return w;
   };
 
   it(`${N} deploy jobs: every request is committed exactly once after a crash and a restart`, { timeout: RECOVERY_MS + 60_000 }, async () => {
-    const before = await world.head();
+    const before = await f.world.head();
     const ids: string[] = [];
     for (let i = 1; i <= N; i++) {
       const version = `v4.0.${i}`;
-      await asker.core.releases.add({
+      await f.asker.core.releases.add({
         app: 'web',
         version,
         builtAt: new Date(Date.UTC(2025, 0, 1, 0, i)).toISOString(),
@@ -76,26 +63,26 @@ describe('kill -9 of every worker in the middle of deploys', () => {
         approvedBy: [],
       };
       ids.push(req.id);
-      await asker.core.queue.enqueue(req);
+      await f.asker.core.queue.enqueue(req);
     }
-    const count = async () => Number((await world.git('rev-list', '--count', `${before}..main`)).trim());
+    const count = async () => Number((await f.world.git('rev-list', '--count', `${before}..main`)).trim());
 
     const first = [startWorker('a'), startWorker('b')];
-    await until(async () => (await count()) >= 3 || undefined, () => `the first deploy commits (workers said: ${said()})`, 60_000);
+    await until(async () => (await count()) >= 3 || undefined, () => `the first deploy commits (f.workers said: ${said()})`, 60_000);
     // hold the next push open after its ref moved, then kill both machines while it hangs there
-    writeFileSync(path.join(world.bare, 'hold'), '');
-    await until(() => existsSync(path.join(world.bare, 'held')), 'a push held in the hook', 30_000, 20);
-    const heldHead = await world.head();
+    writeFileSync(path.join(f.world.bare, 'hold'), '');
+    await until(() => existsSync(path.join(f.world.bare, 'held')), 'a push held in the hook', 30_000, 20);
+    const heldHead = await f.world.head();
     await Promise.all(first.map((w) => w.kill9()));
-    rmSync(path.join(world.bare, 'hold'));
+    rmSync(path.join(f.world.bare, 'hold'));
     const atKill = await count();
     expect(atKill).toBeLessThan(N); // the kill really came in the middle
-    const heldRequest = parseDeployTrailers(await world.git('log', '-1', '--format=%B', heldHead))!.request!;
+    const heldRequest = parseDeployTrailers(await f.world.git('log', '-1', '--format=%B', heldHead))!.request!;
 
     const started = Date.now();
     startWorker('a');
     startWorker('b');
-    const queue = asker.core.queue.queue;
+    const queue = f.asker.core.queue.queue;
     await until(
       async () => {
         const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
@@ -106,29 +93,29 @@ describe('kill -9 of every worker in the middle of deploys', () => {
         }
         return states.every((s) => s === 'completed') || undefined;
       },
-      () => `all ${N} jobs completed (workers said: ${said()})`,
+      () => `all ${N} jobs completed (f.workers said: ${said()})`,
       RECOVERY_MS,
       500,
     );
     const recoveredMs = Date.now() - started;
 
     // every request id in exactly one commit; every commit parses and carries the version it claims
-    const shas = (await world.git('rev-list', '--reverse', `${before}..main`)).trim().split('\n');
+    const shas = (await f.world.git('rev-list', '--reverse', `${before}..main`)).trim().split('\n');
     const seen = new Map<string, string>();
     for (const sha of shas) {
-      const t = parseDeployTrailers(await world.git('log', '-1', '--format=%B', sha));
+      const t = parseDeployTrailers(await f.world.git('log', '-1', '--format=%B', sha));
       expect(t, `commit ${sha} has gantry trailers`).toBeDefined();
       expect(seen.has(t!.request!), `request ${t!.request} committed twice`).toBe(false);
       seen.set(t!.request!, sha);
-      const content = await world.git('show', `${sha}:${QA_FILE}`);
+      const content = await f.world.git('show', `${sha}:${QA_FILE}`);
       const tags = getUpdater('kubernetes').read(content, { file: QA_FILE, format: 'kubernetes' }, [{ name: 'web', repository: 'registry.example.com/acme/web' }]);
       expect(tags.map((f) => f.tag)).toEqual([t!.version, t!.version]);
     }
     expect([...seen.keys()].sort()).toEqual([...ids].sort());
     expect(shas).toHaveLength(N);
     // the final manifest holds the last commit's version
-    const last = parseDeployTrailers(await world.git('log', '-1', '--format=%B', 'main'))!;
-    expect(await world.git('show', `main:${QA_FILE}`)).toContain(`image: registry.example.com/acme/web:${last.version}\n`);
+    const last = parseDeployTrailers(await f.world.git('log', '-1', '--format=%B', 'main'))!;
+    expect(await f.world.git('show', `main:${QA_FILE}`)).toContain(`image: registry.example.com/acme/web:${last.version}\n`);
     // the job whose push landed as its machine died was replayed, not committed again
     const held = (await queue.getJob(heldRequest))!.returnvalue as DeployResult;
     expect(held).toMatchObject({ replayed: true, commit: heldHead });
@@ -137,21 +124,14 @@ describe('kill -9 of every worker in the middle of deploys', () => {
 });
 
 describe('kill -9 while git holds the warm clone', () => {
-  let world: World;
-  let asker: Gantry;
-  const workers: Spawned[] = [];
+  let f: DeployFaultWorld;
   beforeAll(async () => {
-    world = await makeWorld('kill-clone');
-    asker = createGantry({ config: world.config, redisUrl: redisUrl(), prefix: world.prefix, workdir: path.join(world.dir, 'asker'), log: silentLogger });
+    f = await deployFaultWorld('kill-clone');
     for (const version of ['v5.0.1', 'v5.0.3']) {
-      await asker.core.releases.add({ app: 'web', version, builtAt: new Date().toISOString(), images: { web: { repository: 'registry.example.com/acme/web', tag: version } } });
+      await f.asker.core.releases.add({ app: 'web', version, builtAt: new Date().toISOString(), images: { web: { repository: 'registry.example.com/acme/web', tag: version } } });
     }
   });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.kill9()));
-    await asker?.close();
-    await world?.close();
-  });
+  afterAll(async () => f?.close());
 
   const request = (n: number, env: string, version: string): DeployRequest => ({
     id: `clone-${n}-${randomBytes(3).toString('hex')}`,
@@ -165,36 +145,36 @@ describe('kill -9 while git holds the warm clone', () => {
   const completed = (id: string, what: string, timeoutMs: number) =>
     until(
       async () => {
-        const job = await asker.core.queue.queue.getJob(id);
+        const job = await f.asker.core.queue.queue.getJob(id);
         if ((await job?.getState()) === 'failed') throw new Error(`${what} failed: ${job!.failedReason}`);
         return (await job?.getState()) === 'completed' || undefined;
       },
-      () => `${what} (worker said: ${workers.map((w) => w.output().slice(-500)).join(' | ')})`,
+      () => `${what} (worker said: ${f.workers.map((w) => w.output().slice(-500)).join(' | ')})`,
       timeoutMs,
       200,
     );
 
   it('a restarted worker does not inherit the dead one\'s git locks or its staged edits', { timeout: 120_000 }, async () => {
-    const cwd = path.join(world.dir, 'machine');
+    const cwd = path.join(f.world.dir, 'machine');
     const clone = path.join(cwd, '.gantry', 'work');
     const start = () => {
-      const w = spawnGantry(['worker'], { cwd, env: world.env(JOB_LOCK) });
-      workers.push(w);
+      const w = spawnGantry(['worker'], { cwd, env: f.world.env(JOB_LOCK) });
+      f.workers.push(w);
       return w;
     };
     const first = start();
     const d1 = request(1, 'qa', 'v5.0.1');
-    await asker.core.queue.enqueue(d1);
+    await f.asker.core.queue.enqueue(d1);
     await completed(d1.id, 'the first deploy', 60_000);
 
     // the next commit in this clone hangs with its files staged and HEAD's and the branch's ref locks taken
-    const hold = path.join(world.dir, 'hold');
-    const held = path.join(world.dir, 'held');
+    const hold = path.join(f.world.dir, 'hold');
+    const held = path.join(f.world.dir, 'held');
     writeFileSync(path.join(clone, '.git', 'hooks', 'reference-transaction'), cloneHook(hold, held));
     chmodSync(path.join(clone, '.git', 'hooks', 'reference-transaction'), 0o755);
     writeFileSync(hold, '');
     const d2 = request(2, 'staging', 'v5.0.1');
-    await asker.core.queue.enqueue(d2);
+    await f.asker.core.queue.enqueue(d2);
     await until(() => existsSync(held), 'the staging commit held in the hook', 30_000, 20);
     await first.kill9();
     rmSync(hold);
@@ -204,12 +184,12 @@ describe('kill -9 while git holds the warm clone', () => {
     // the machine comes back with the same working directory and gets another deploy
     start();
     const d3 = request(3, 'qa', 'v5.0.3');
-    await asker.core.queue.enqueue(d3);
+    await f.asker.core.queue.enqueue(d3);
     await completed(d3.id, 'the deploy after the restart', 90_000);
-    const sha = (await world.git('log', '-1', '--format=%H', `--grep=^Gantry-Request: ${d3.id}$`, 'main')).trim();
+    const sha = (await f.world.git('log', '-1', '--format=%H', `--grep=^Gantry-Request: ${d3.id}$`, 'main')).trim();
     expect(sha).toMatch(/^[0-9a-f]{40}$/);
     // its commit carries its own change only, not the staging edit the dead process had staged
-    expect((await world.git('diff-tree', '--no-commit-id', '--name-only', '-r', sha)).trim().split('\n')).toEqual([QA_FILE]);
+    expect((await f.world.git('diff-tree', '--no-commit-id', '--name-only', '-r', sha)).trim().split('\n')).toEqual([QA_FILE]);
   });
 });
 

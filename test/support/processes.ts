@@ -3,6 +3,8 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
+import { createGantry, type Gantry } from '../../src/runtime/gantry.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { ensureLocalDeployRepo } from '../../src/runtime/local.js';
 import { run } from '../../src/util/exec.js';
 import { redisUrl, tempDir, uniquePrefix, wipePrefix } from './env.js';
@@ -152,4 +154,33 @@ fi
 `,
   );
   chmodSync(hook, 0o755);
+}
+
+/**
+ * The deploy fault tests' setting: a world whose deploy repo holds pushes on demand
+ * (holdPushesWhileFlagged), an in-test gantry without workers that asks (web, chat), and the
+ * spawned workers, all killed on close.
+ */
+export interface DeployFaultWorld {
+  world: World;
+  asker: Gantry;
+  workers: Spawned[];
+  close(): Promise<void>;
+}
+
+export async function deployFaultWorld(name: string): Promise<DeployFaultWorld> {
+  const world = await makeWorld(name);
+  holdPushesWhileFlagged(world.bare);
+  const asker = createGantry({ config: world.config, redisUrl: redisUrl(), prefix: world.prefix, workdir: path.join(world.dir, 'asker'), log: silentLogger });
+  const workers: Spawned[] = [];
+  return {
+    world,
+    asker,
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.kill9()));
+      await asker.close();
+      await world.close();
+    },
+  };
 }
