@@ -11,9 +11,8 @@ export interface DeployRequest {
   version?: string;
   requestedBy: Actor;
   approvedBy: Actor[];
-  /** the --force reason; `overridden` lists what it passed */
+  /** the --force reason (break-glass); what it passed is decided when the deploy runs */
   force?: string;
-  overridden?: string[];
   reason?: string;
   /** approval id, when this request went through approval */
   approval?: string;
@@ -36,6 +35,8 @@ export interface DeployResult {
   previousVersion?: string;
   commit: string;
   changes: DeployChange[];
+  /** the --force reason and what it passed (a lock, a freeze); absent when it passed nothing */
+  override?: { reason: string; passed: string[] };
   /** how often the push was retried because the remote moved */
   retries: number;
   /** true when an earlier run of this request had already committed it */

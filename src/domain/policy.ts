@@ -94,13 +94,18 @@ export function gate(config: Config, input: GateInput): GateResult {
   const env = envOf(config, input.env);
   if (input.action !== 'auto') requireAllowed(config, input.action, input.env, input.actorId);
   if (input.force !== undefined) requireAllowed(config, 'breakGlass', input.env, input.actorId);
-  if (input.blocked) {
-    throw new GantryError(
-      'RELEASE_BLOCKED',
-      `${input.version} is blocked by ${input.blocked.by} (${input.blocked.reason}); /unblock it first or pick another version`,
-    );
-  }
   const overridden: string[] = [];
+  if (input.blocked) {
+    // a blocked release is never promoted; going back to one is break-glass (it may be the least bad)
+    if (input.action !== 'rollback' || input.force === undefined) {
+      const force = input.action === 'rollback' ? ', or --force "reason" with break-glass rights' : '';
+      throw new GantryError(
+        'RELEASE_BLOCKED',
+        `${input.version} is blocked by ${input.blocked.by} (${input.blocked.reason}); /unblock it first or pick another version${force}`,
+      );
+    }
+    overridden.push(`block by ${input.blocked.by}: ${input.blocked.reason}`);
+  }
   if (input.lock) {
     if (input.force === undefined || input.action === 'auto') {
       throw new GantryError(

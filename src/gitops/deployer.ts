@@ -11,6 +11,8 @@ import type { History } from './history.js';
 import { deployMessage } from './trailers.js';
 import type { PullRequestOpener } from './pull-request.js';
 import type { FoundImage, ImageSpec, ImageTarget } from './updaters/types.js';
+import type { Release } from '../domain/release.js';
+import { readTimeline, targetsFromState, type EnvState, type EnvTimeline, type FileReader } from './env-history.js';
 import { getUpdater } from './updaters/index.js';
 
 export interface DeployerDeps {
@@ -37,10 +39,6 @@ export interface Plan {
   overridden: string[];
 }
 
-interface VersionImages {
-  [image: string]: { repository: string; tag: string; digest?: string };
-}
-
 /**
  * Turns a deploy request into one commit on the deploy branch: plan (read files and history,
  * check order and holds, edit manifests), commit with trailers, push; when the remote moved,
@@ -48,6 +46,8 @@ interface VersionImages {
  * by a Redis lock, so no update is lost between processes.
  */
 export class Deployer {
+  /** images parsed per file blob, shared by every history read of this process */
+  private readonly memo = new Map<string, FoundImage[] | undefined>();
   constructor(private readonly d: DeployerDeps) {}
 
   private now(): Date {
@@ -61,7 +61,10 @@ export class Deployer {
         // this job may have pushed before its process died: never commit the same request twice
         await this.d.repo.refresh();
         const done = await this.d.history.findRequest(req.id);
-        if (done) return { ...this.result(req, done.version, done.previousVersion, done.sha, [], 0), replayed: true };
+        if (done) {
+          const prior = { version: done.version, ...(done.previousVersion ? { previousVersion: done.previousVersion } : {}), changes: [], overridden: [] };
+          return { ...this.result(req, prior, done.sha, 0), replayed: true };
+        }
       }
       const retries = this.d.config.deployRepo.pushRetries;
       let refreshed = opts.maybeDone === true;
@@ -91,7 +94,8 @@ export class Deployer {
           requestedBy: req.requestedBy,
           approvedBy: req.approvedBy,
           ...(plan.previousVersion ? { previousVersion: plan.previousVersion } : {}),
-          ...(req.force !== undefined ? { override: `${req.force}${plan.overridden.length ? ` (passed ${plan.overridden.join('; ')})` : ''}` } : {}),
+          // an override is recorded only when it was used: a lock lifted while waiting passed nothing
+          ...(req.force !== undefined && plan.overridden.length ? { override: `${req.force} (passed ${plan.overridden.join('; ')})` } : {}),
           ...(req.reason ? { reason: req.reason } : {}),
           request: req.id,
         });
@@ -101,7 +105,7 @@ export class Deployer {
         const pushed = await this.d.repo.commitAndPush(plan.files, message);
         if (pushed !== 'rejected') {
           await this.d.headHint?.set(pushed.sha);
-          return this.result(req, plan.version, plan.previousVersion, pushed.sha, plan.changes, attempt);
+          return this.result(req, plan, pushed.sha, attempt);
         }
         if (attempt >= retries) {
           throw new GantryError('DEPLOY_CONFLICT', `the deploy repo kept moving: gave up after ${attempt + 1} pushes; nothing was changed`);
@@ -137,67 +141,69 @@ export class Deployer {
       title: subject!,
       body: `${plan.changes.map((c) => `- \`${c.file}:${c.line}\` ${c.before} → ${c.after}`).join('\n')}\n\n\`\`\`\n${rest.join('\n').trim()}\n\`\`\``,
     });
-    return { ...this.result(req, plan.version, plan.previousVersion, pushed.sha, plan.changes, 0), pullRequest: { ...pr, branch } };
+    return { ...this.result(req, plan, pushed.sha, 0), pullRequest: { ...pr, branch } };
   }
 
-  private result(req: DeployRequest, version: string, previousVersion: string | undefined, commit: string, changes: DeployChange[], retries: number): DeployResult {
+  private result(req: DeployRequest, plan: Pick<Plan, 'version' | 'previousVersion' | 'changes' | 'overridden'>, commit: string, retries: number): DeployResult {
     return {
       requestId: req.id,
       app: req.app,
       env: req.env,
       action: req.action,
-      version,
-      ...(previousVersion ? { previousVersion } : {}),
+      version: plan.version,
+      ...(plan.previousVersion ? { previousVersion: plan.previousVersion } : {}),
       commit,
-      changes,
+      changes: plan.changes,
+      ...(req.force !== undefined && plan.overridden.length ? { override: { reason: req.force, passed: plan.overridden } } : {}),
       retries,
     };
   }
 
-  /** Computes the edit without committing (also used to preview an approval). */
-  async plan(req: DeployRequest): Promise<Plan> {
+  /**
+   * Computes the edit without committing. `at` reads the files and history at that commit instead
+   * of the working clone (previews and early refusals, outside the branch lock).
+   */
+  async plan(req: DeployRequest, at?: string): Promise<Plan> {
     const { config } = this.d;
     const envCfg = envOf(config, req.env);
-    const files = this.filesOf(req.app, req.env);
-    const current = await this.currentVersion(req.app, req.env);
+    const readers = this.readers(req.app, req.env);
+    const read = await this.reader(readers, at);
+    const pin = envCfg.pinDigest ?? config.deployRepo.pinDigest;
+    let current: string | undefined;
     let version: string;
-    let images: VersionImages;
+    let targetsOf: (reader: FileReader) => ImageTarget[];
 
     if (req.action === 'rollback') {
-      if (req.version) {
-        version = req.version;
-        images = await this.imagesOfVersion(req.app, req.env, version);
-      } else {
-        const target = await this.d.history.rollbackTarget(req.app, req.env, current);
-        if (!target) {
-          throw new GantryError('NO_ROLLBACK_TARGET', `nothing to roll back to: ${req.app} has no earlier deployment in ${req.env}`);
-        }
-        version = target.version;
-        images = await this.imagesAt(target.sha, req.app, req.env);
+      // what ran here before, as the files said: never a release that did not run in this environment
+      const timeline = await this.timeline(req.app, req.env, HISTORY_DEPTH, at);
+      current = timeline.current.version;
+      const state = req.version !== undefined ? this.versionState(timeline, req) : timeline.rollbackTarget();
+      if (!state?.version) {
+        throw new GantryError('NO_ROLLBACK_TARGET', `nothing to roll back to: the history of ${req.app} in ${req.env} has nothing before ${current ?? 'what runs now'}`);
       }
+      version = state.version;
+      targetsOf = (reader) => targetsFromState(state, reader);
     } else {
+      current = versionIn(readers[0]!, await read(readers[0]!.file.file));
       version = req.version!;
       const release = await this.d.releases.get(req.app, version);
       if (!release) throw new GantryError('VERSION_UNKNOWN', `${req.app} ${version} is not a built release`);
-      images = release.images;
-      if (envCfg.from && !(await this.hasRunIn(req.app, envCfg.from, version))) {
+      if (envCfg.from && !(await this.hasRunIn(req.app, envCfg.from, version, at))) {
         throw new GantryError('ORDER_VIOLATION', `${req.app} ${version} has not run in ${envCfg.from} yet; promote it to ${envCfg.from} first`);
       }
       if (req.action === 'auto') {
-        const last = (await this.d.history.deployments(req.app, req.env, 1))[0];
-        if (last?.action === 'rollback') {
-          throw new GantryError(
-            'ENV_HELD',
-            `${req.env} is on hold since ${last.requestedBy.name ?? last.requestedBy.id} rolled ${req.app} back to ${last.version}; automatic deploys resume after a promotion by hand`,
-          );
+        const held = (await this.timeline(req.app, req.env, 5, at)).held;
+        if (held) {
+          const who = held.trailers!.requestedBy;
+          throw new GantryError('ENV_HELD', `${req.env} is on hold since ${who.name ?? who.id} rolled ${req.app} back to ${held.after.version}; automatic deploys resume after a promotion by hand`);
         }
       }
+      targetsOf = (reader) => reader.specs.map((s) => releaseTarget(req, release, s, pin));
     }
-    if (current === version && req.action !== 'rollback') {
+    if (current === version) {
       throw new GantryError('ALREADY_DEPLOYED', `${req.app} ${version} already runs in ${req.env}`);
     }
     // policy at execution time too: a lock, freeze or block may have appeared while waiting
-    const blocked = await this.d.releases.blocked(req.app, version);
     const { overridden } = gate(config, {
       action: req.action,
       env: req.env,
@@ -205,27 +211,17 @@ export class Deployer {
       ...(req.force !== undefined ? { force: req.force } : {}),
       now: this.now(),
       lock: await this.d.envLocks.get(req.env),
-      blocked,
+      blocked: await this.d.releases.blocked(req.app, version),
       version,
     });
 
-    const pin = envCfg.pinDigest ?? config.deployRepo.pinDigest;
     const out: Plan = { version, files: [], changes: [], overridden };
-    if (current !== undefined && current !== version) out.previousVersion = current;
-    for (const file of files) {
-      const specs = this.imageSpecs(req.app, file);
-      const targets: ImageTarget[] = specs.map((s) => {
-        const img = images[s.name];
-        if (!img) throw new GantryError('VERSION_UNKNOWN', `${req.app} ${version} has no image "${s.name}" (needed by ${file.file})`);
-        if (pin && !img.digest) {
-          throw new GantryError('INPUT_INVALID', `${req.env} pins digests, but ${req.app} ${version} has no digest for image ${s.name}`);
-        }
-        return { ...s, tag: img.tag, ...(img.digest ? { digest: img.digest } : {}), pin };
-      });
-      const before = await this.d.repo.readFile(file.file);
-      const updated = getUpdater(file.format).update(before, file, targets);
+    if (current !== undefined) out.previousVersion = current;
+    for (const reader of readers) {
+      const before = await read(reader.file.file);
+      const updated = getUpdater(reader.file.format).update(before, reader.file, targetsOf(reader));
       if (updated.changes.length > 0) {
-        out.files.push({ path: file.file, content: updated.content });
+        out.files.push({ path: reader.file.file, content: updated.content });
         out.changes.push(...updated.changes);
       }
     }
@@ -233,6 +229,53 @@ export class Deployer {
       throw new GantryError('ALREADY_DEPLOYED', `${req.app} ${version} already runs in ${req.env}: no manifest changes`);
     }
     return out;
+  }
+
+  /** `/rollback <env> <version>`: the newest state in which that version ran in this environment. */
+  private versionState(timeline: EnvTimeline, req: DeployRequest): EnvState {
+    const version = req.version!;
+    if (timeline.current.version === version) throw new GantryError('ALREADY_DEPLOYED', `${req.app} ${version} already runs in ${req.env}`);
+    const state = timeline.lastStateOf(version);
+    if (!state) {
+      throw new GantryError(
+        'NO_ROLLBACK_TARGET',
+        `${req.app} ${version} never ran in ${req.env} (by the history of its files), so there is nothing to roll back to; a release that has not run there goes through /promote ${req.app} ${version} ${req.env}`,
+      );
+    }
+    return state;
+  }
+
+  /** The app's history in env, read from its files (see EnvTimeline). */
+  async timeline(app: string, env: string, depth: number, at = 'HEAD'): Promise<EnvTimeline> {
+    await this.d.repo.ensure();
+    return readTimeline(this.d.repo.objects, { rev: at, app, env, readers: this.readers(app, env), depth, memo: this.memo });
+  }
+
+  /**
+   * The plan against the deploy branch as last fetched, for answers given before the deploy job
+   * runs (approval previews, refusals such as "already runs there"). It never touches the working
+   * clone, which a deploy of this process may be editing.
+   */
+  async preflight(req: DeployRequest, maxAgeMs: number): Promise<Plan> {
+    await this.d.repo.fetchIfOlder(maxAgeMs);
+    try {
+      return await this.plan(req, this.d.repo.tracking);
+    } catch (e) {
+      if (!(e instanceof GantryError) || !REPO_STATE_CODES.has(e.code)) throw e;
+      await this.d.repo.fetchIfOlder(0); // a refusal read from a stale fetch is checked once more, fresh
+      return this.plan(req, this.d.repo.tracking);
+    }
+  }
+
+  /** Reads deploy files from the working clone, or at commit `at`. */
+  private async reader(readers: FileReader[], at: string | undefined): Promise<(rel: string) => Promise<string>> {
+    if (at === undefined) return (rel) => this.d.repo.readFile(rel);
+    const files = await this.d.repo.objects.contents(at, readers.map((r) => r.file.file));
+    return async (rel) => {
+      const text = files.get(rel);
+      if (text === undefined) throw new GantryError('MANIFEST_INVALID', `${rel}: no such file in the deploy repo (branch ${this.d.config.deployRepo.branch})`);
+      return text;
+    };
   }
 
   filesOf(app: string, env: string): DeployFile[] {
@@ -265,30 +308,36 @@ export class Deployer {
     return first?.images.find((i) => i.tag)?.tag;
   }
 
-  private async imagesAt(sha: string, app: string, env: string): Promise<VersionImages> {
-    const out: VersionImages = {};
-    for (const { images } of await this.currentImages(app, env, sha)) {
-      for (const i of images) {
-        if (!i.tag) continue; // a templated or tag-less value says nothing about the version
-        out[i.name] ??= { repository: i.repository, tag: i.tag, ...(i.digest ? { digest: i.digest } : {}) };
-      }
-    }
-    return out;
+  /** Promotion order: whether `version` ran in `env`, by the history of its files. */
+  private async hasRunIn(app: string, env: string, version: string, at: string | undefined): Promise<boolean> {
+    const readers = this.readers(app, env);
+    const read = await this.reader(readers, at);
+    const now = await read(readers[0]!.file.file).then((text) => versionIn(readers[0]!, text), () => undefined);
+    if (now === version) return true;
+    return (await this.timeline(app, env, HISTORY_DEPTH, at)).hasRun(version);
   }
 
-  /** A version's images: from the catalog, or (Redis wiped) from the commit that last deployed it here. */
-  private async imagesOfVersion(app: string, env: string, version: string): Promise<VersionImages> {
-    const release = await this.d.releases.get(app, version);
-    if (release) return release.images;
-    const dep = await this.d.history.findDeployment(app, env, version);
-    if (dep) return this.imagesAt(dep.sha, app, env);
-    throw new GantryError('VERSION_UNKNOWN', `${app} ${version} was never deployed to ${env} and is not a built release`);
+  private readers(app: string, env: string): FileReader[] {
+    return this.filesOf(app, env).map((file) => ({ file, specs: this.imageSpecs(app, file) }));
   }
+}
 
-  private async hasRunIn(app: string, env: string, version: string): Promise<boolean> {
-    if ((await this.currentVersion(app, env).catch(() => undefined)) === version) return true;
-    return (await this.d.history.findDeployment(app, env, version)) !== undefined;
+/** How many commits that touched an environment's files rollback targets and promotion order look back over. */
+const HISTORY_DEPTH = 500;
+
+/** The version a file says runs: the tag of the app's first image in it. */
+function versionIn({ file, specs }: FileReader, content: string): string | undefined {
+  return getUpdater(file.format).read(content, file, specs).find((i) => i.tag)?.tag;
+}
+
+/** What one image becomes when a release is promoted. */
+function releaseTarget(req: DeployRequest, release: Release, spec: ImageSpec, pin: boolean): ImageTarget {
+  const img = Object.hasOwn(release.images, spec.name) ? release.images[spec.name] : undefined;
+  if (!img) throw new GantryError('VERSION_UNKNOWN', `${req.app} ${release.version} has no image "${spec.name}"`);
+  if (pin && !img.digest) {
+    throw new GantryError('INPUT_INVALID', `${req.env} pins digests, but ${req.app} ${release.version} has no digest for image ${spec.name}`);
   }
+  return { ...spec, tag: img.tag, ...(img.digest ? { digest: img.digest } : {}), pin };
 }
 
 /** Refusals that depend on what the deploy repo says (and so on how fresh the clone is). */

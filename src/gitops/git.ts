@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GantryError } from '../domain/errors.js';
-import { run, type ExecResult } from '../util/exec.js';
+import { run, runBytes, type ExecResult } from '../util/exec.js';
+import { GitObjects } from './objects.js';
 
 export interface GitRepoOptions {
   url: string;
@@ -26,11 +27,15 @@ export interface LogEntry {
  */
 export class GitRepo {
   private lastRefresh = 0;
+  /** when the remote-tracking ref was last fetched (a refresh fetches it too) */
+  private lastFetch = 0;
   /** HEAD of the working clone as of the last clone, refresh or push (undefined: unknown) */
   private known: string | undefined;
   /** settles once this process has a clone it can use (cloned now, or adopted) */
   private ready: Promise<void> | undefined;
   private readyDone = false;
+  /** the clone's objects, read with plumbing (history of a few files, blobs by id) */
+  readonly objects: GitObjects = new GitObjects(this);
   constructor(readonly opts: GitRepoOptions) {}
 
   get dir(): string {
@@ -53,6 +58,17 @@ export class GitRepo {
       input,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
     });
+  }
+
+  /** A plumbing command's output as bytes (object contents are sized in bytes). */
+  async bytes(args: string[], what: string, input?: string): Promise<Buffer> {
+    const r = await runBytes('git', [...this.options(), ...args], {
+      cwd: this.dir,
+      input,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+    });
+    if (r.code !== 0) throw gitError(what, { code: r.code, stdout: '', stderr: r.stderr });
+    return r.stdout;
   }
 
   private async must(args: string[], what: string, input?: string): Promise<string> {
@@ -93,7 +109,7 @@ export class GitRepo {
     if (r.code !== 0) throw gitError(`cannot clone the deploy repo ${redact(this.opts.url)} (branch ${this.opts.branch})`, r, 'DEPLOY_REPO_UNREACHABLE');
     await this.must(['config', 'user.name', this.opts.author.name], 'git config');
     await this.must(['config', 'user.email', this.opts.author.email], 'git config');
-    this.lastRefresh = Date.now();
+    this.lastRefresh = this.lastFetch = Date.now();
   }
 
   /**
@@ -126,10 +142,30 @@ export class GitRepo {
   /** Fetches the branch and moves the working clone to it, dropping anything local. */
   async refresh(): Promise<void> {
     await this.ensure();
-    const r = await this.git(['fetch', '-q', '--no-tags', 'origin', `+refs/heads/${this.opts.branch}:refs/remotes/origin/${this.opts.branch}`]);
-    if (r.code !== 0) throw gitError(`cannot fetch the deploy repo ${redact(this.opts.url)}`, r, 'DEPLOY_REPO_UNREACHABLE');
+    await this.fetch();
     await this.resetToRemote();
     this.lastRefresh = Date.now();
+  }
+
+  /** The remote-tracking ref of the deploy branch: the branch as last fetched or pushed, never a local edit. */
+  get tracking(): string {
+    return `refs/remotes/origin/${this.opts.branch}`;
+  }
+
+  /**
+   * Fetches the branch into its remote-tracking ref when that is older than `maxAgeMs`, leaving
+   * the working tree alone: safe beside a deploy that is editing the clone.
+   */
+  async fetchIfOlder(maxAgeMs: number): Promise<void> {
+    await this.ensure();
+    if (Date.now() - this.lastFetch < maxAgeMs) return;
+    await this.fetch();
+  }
+
+  private async fetch(): Promise<void> {
+    const r = await this.git(['fetch', '-q', '--no-tags', 'origin', `+refs/heads/${this.opts.branch}:${this.tracking}`]);
+    if (r.code !== 0) throw gitError(`cannot fetch the deploy repo ${redact(this.opts.url)}`, r, 'DEPLOY_REPO_UNREACHABLE');
+    this.lastFetch = Date.now();
   }
 
   /** HEAD of the working clone, from memory when gantry itself last moved it. */

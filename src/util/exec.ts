@@ -14,7 +14,13 @@ export interface ExecOptions {
 }
 
 /** Runs a program without a shell (arguments are never interpreted) and collects its output. */
-export function run(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+export async function run(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const r = await runBytes(cmd, args, opts);
+  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
+}
+
+/** Like run, with standard output as bytes (git objects, whose sizes are counted in bytes). */
+export function runBytes(cmd: string, args: string[], opts: ExecOptions = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
@@ -37,7 +43,7 @@ export function run(cmd: string, args: string[], opts: ExecOptions = {}): Promis
       if (timer) clearTimeout(timer);
       resolve({
         code: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString('utf8'),
+        stdout: Buffer.concat(out),
         stderr: Buffer.concat(err).toString('utf8') + (signal ? `\n(killed by ${signal})` : ''),
       });
     });

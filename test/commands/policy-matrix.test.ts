@@ -67,7 +67,10 @@ describe('policy matrix', () => {
   }
 
   it('refuses self-approval, even to an approver', async () => {
-    const asked = await h.run('alice', '/promote v9.9.9 prod');
+    // carol's request for v9.9.9 is open: a second request for the same change is refused up front
+    expect(await h.run('alice', '/promote v9.9.9 prod')).toMatchObject({ ok: false, code: 'APPROVAL_PENDING' });
+    await h.release('v9.9.8');
+    const asked = await h.run('alice', '/promote v9.9.8 prod');
     expect(await h.run('alice', `/approve ${asked.approval!.id}`)).toMatchObject({ ok: false, code: 'SELF_APPROVAL' });
     expect((await h.run('dave', `/approve ${asked.approval!.id}`)).text).toContain('approved by dave; 4 more needed');
   });

@@ -46,6 +46,8 @@ describe('/rollback', () => {
   it('a second rollback goes further back, never forward to what was rolled back from', async () => {
     expect((await h.run('bob', '/rollback prod')).text).toContain('to v2');
     expect((await h.run('bob', '/rollback prod')).text).toContain('to v1');
+    // before v1 came the seeded files (v1.0.0, written without gantry): history is what the files said
+    expect((await h.run('bob', '/rollback prod')).text).toContain('to v1.0.0 (was v1)');
     expect(await h.run('bob', '/rollback prod')).toMatchObject({ ok: false, code: 'NO_ROLLBACK_TARGET' });
   });
 

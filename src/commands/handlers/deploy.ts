@@ -5,6 +5,7 @@ import { GantryError } from '../../domain/errors.js';
 import { matchesAny } from '../../domain/identity.js';
 import { envOf, gate, principalsFor } from '../../domain/policy.js';
 import { resolveVersion, validateVersion } from '../../domain/version.js';
+import type { Plan } from '../../gitops/deployer.js';
 import type { Approval } from '../../store/approvals.js';
 import { describeActor, isEnv, resolveApp, resolveEnv, short, type CommandContext, type Core, type Reply } from '../context.js';
 import { sanitize, usage, type ParsedCommand } from '../grammar.js';
@@ -24,9 +25,7 @@ export function cleanReason(s: string | undefined): string | undefined {
 
 /** `/promote [app] <version> <env> [--force "reason"]` */
 export async function promote(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
-  const [appArg, query, envArg] =
-    cmd.args.length === 3 ? cmd.args : cmd.args.length === 2 ? [undefined, cmd.args[0], cmd.args[1]] : [];
-  if (query === undefined || envArg === undefined) throw usage('promote', 'name a version and an environment');
+  const [appArg, query, envArg] = promoteArgs(core, cmd.args);
   const app = resolveApp(core, 'promote', appArg, ctx);
   const env = resolveEnv(core, envArg);
   validateVersion(query);
@@ -45,6 +44,24 @@ export async function promote(core: Core, cmd: ParsedCommand, ctx: CommandContex
     ...(cmd.force !== undefined ? { force: cleanReason(cmd.force)! } : {}),
   };
   return deployOrAsk(core, req, ctx, resolved);
+}
+
+/** `[app] <version> <env>`; a mistake is named as typed ("extra words", "the version comes first"). */
+function promoteArgs(core: Core, args: string[]): [string | undefined, string, string] {
+  const envs = Object.keys(core.config.environments).join(', ');
+  const envAt = args.findIndex((a) => isEnv(core, a));
+  const last = args.length - 1;
+  if (args.length === 0) throw usage('promote', 'name a version and an environment');
+  if (args.length === 1) {
+    throw usage('promote', envAt === 0 ? `name the version to promote to ${args[0]}` : `name the environment to promote ${sanitize(args[0]!)} to (environments: ${envs})`);
+  }
+  if (envAt >= 0 && envAt < last) {
+    if (envAt === 0) throw usage('promote', `the version comes before the environment: /promote ${sanitize(args.slice(1).join(' '))} ${args[0]}`);
+    throw usage('promote', `unexpected "${sanitize(args.slice(envAt + 1).join(' '))}" after the environment ${args[envAt]} (a reason goes in --force "…")`);
+  }
+  if (args.length > 3) throw usage('promote', `too many words: "${sanitize(args.join(' '))}" is more than [app] <version> <env>`);
+  // the last word is the environment; resolveEnv says what is wrong with it if it is not one
+  return args.length === 3 ? [args[0], args[1]!, args[2]!] : [undefined, args[0]!, args[1]!];
 }
 
 /** `/rollback [app] <env> [version] [--force "reason"]` */
@@ -79,7 +96,7 @@ export async function rollback(core: Core, cmd: ParsedCommand, ctx: CommandConte
 
 async function deployOrAsk(core: Core, req: DeployRequest, ctx: CommandContext, resolved: string): Promise<Reply> {
   const blocked = req.version ? await core.releases.blocked(req.app, req.version) : null;
-  const { approvalsRequired, overridden } = gate(core.config, {
+  const { approvalsRequired } = gate(core.config, {
     action: req.action,
     env: req.env,
     actorId: ctx.actor.id,
@@ -89,17 +106,24 @@ async function deployOrAsk(core: Core, req: DeployRequest, ctx: CommandContext, 
     blocked,
     version: req.version ?? '(previous release)',
   });
-  if (overridden.length) req.overridden = overridden;
-  if (approvalsRequired > 0) return askApproval(core, req, approvalsRequired, ctx, resolved);
+  // refuse now what the deploy would refuse (already there, order, nothing to roll back to,
+  // manifests), before anyone is asked to approve it or a job is queued
+  const plan = await core.deployer.preflight(req, core.readFreshnessMs);
+  if (approvalsRequired > 0) return askApproval(core, req, { required: approvalsRequired, plan }, ctx, resolved);
   const result = await core.queue.submit(req, (ahead) => ctx.progress?.(`queued behind ${ahead} other deployment${ahead === 1 ? '' : 's'} to ${req.env}`));
   return { ok: true, text: describeResult(result, resolved, req), result };
 }
 
-async function askApproval(core: Core, req: DeployRequest, required: number, ctx: CommandContext, resolved: string): Promise<Reply> {
+async function askApproval(core: Core, req: DeployRequest, ask: { required: number; plan: Plan }, ctx: CommandContext, resolved: string): Promise<Reply> {
+  const { required, plan } = ask;
   const envCfg = envOf(core.config, req.env);
-  // show approvers exactly what they let through, and refuse now what would be refused later
-  await core.repo.refreshIfOlder(core.readFreshnessMs);
-  const plan = await core.deployer.plan(req);
+  // one open request per change: a second would let two sets of approvers race to deploy it twice
+  const open = (await core.approvals.pending()).find(
+    (a) => a.request.action === req.action && a.request.app === req.app && a.request.env === req.env && a.request.version === plan.version,
+  );
+  if (open) {
+    throw new GantryError('APPROVAL_PENDING', `approval ${open.id} already asks for this (${describeChange(req, plan.version)}); /approve ${open.id} or /deny ${open.id}`);
+  }
   const now = core.now();
   const deadline = new Date(now.getTime() + parseDuration(envCfg.approvals?.deadline ?? '1h'));
   const approval = await core.approvals.create({
@@ -113,15 +137,18 @@ async function askApproval(core: Core, req: DeployRequest, required: number, ctx
   });
   await core.queue.scheduleExpiry(approval.id, deadline);
   await core.bus.publish({ type: 'approval-requested', approval });
-  const verb = req.action === 'rollback' ? `roll back ${req.app} in ${req.env} to ${plan.version}` : `promote ${req.app} ${plan.version} to ${req.env}`;
   const text =
-    `approval ${approval.id} requested${resolved}: ${verb}` +
+    `approval ${approval.id} requested${resolved}: ${describeChange(req, plan.version)}` +
     `${plan.previousVersion ? ` (now ${plan.previousVersion})` : ''}` +
     ` needs ${required} approval${required === 1 ? '' : 's'} from ${approval.approvers.join(', ')}` +
     ` within ${formatDuration(deadline.getTime() - now.getTime())}.\n` +
     plan.changes.map((c) => `  ${c.file}:${c.line}  ${c.before} → ${c.after}`).join('\n') +
     `\n/approve ${approval.id} or /deny ${approval.id} [reason]`;
   return { ok: true, text, approval };
+}
+
+function describeChange(req: DeployRequest, version: string): string {
+  return req.action === 'rollback' ? `roll back ${req.app} in ${req.env} to ${version}` : `promote ${req.app} ${version} to ${req.env}`;
 }
 
 export function describeResult(r: DeployResult, resolved: string, req: DeployRequest): string {
@@ -138,7 +165,7 @@ export function describeResult(r: DeployResult, resolved: string, req: DeployReq
   const lines = [head];
   if (files.length) lines.push(`  changed ${files.join(', ')}`);
   if (req.approvedBy.length) lines.push(`  approved by ${req.approvedBy.map(describeActor).join(', ')}`);
-  if (req.force !== undefined) lines.push(`  override: ${req.force}${req.overridden?.length ? ` (passed ${req.overridden.join('; ')})` : ''}`);
+  if (r.override) lines.push(`  override: ${r.override.reason} (passed ${r.override.passed.join('; ')})`);
   if (r.replayed) lines.push('  (this request had already been committed; nothing was done twice)');
   if (r.action === 'rollback') lines.push(`  ${r.env} is on hold: automatic deploys of ${r.app} stop until someone promotes by hand`);
   return lines.join('\n');

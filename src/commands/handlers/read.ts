@@ -1,5 +1,6 @@
 import { activeFreeze } from '../../domain/freeze.js';
 import { GantryError } from '../../domain/errors.js';
+import type { EnvChange } from '../../gitops/env-history.js';
 import { describeActor, isEnv, resolveApp, resolveEnv, short, type CommandContext, type Core, type Reply } from '../context.js';
 import { DESCRIPTIONS, USAGE, sanitize, usage, type CommandName, type ParsedCommand } from '../grammar.js';
 
@@ -29,17 +30,23 @@ export async function status(core: Core, cmd: ParsedCommand, ctx: CommandContext
         continue;
       }
       const refs = [...new Set(found.flatMap((f) => f.images.map((i) => i.ref)))];
-      const last = (await core.history.deployments(app, env, 1))[0];
+      const timeline = await core.deployer.timeline(app, env, 5);
+      const last = timeline.last;
       const version = found[0]?.images[0]?.tag ?? '?';
-      const who = last ? `, ${last.action} by ${describeActor(last.requestedBy)} ${last.date}` : '';
-      const hold = last?.action === 'rollback' ? ' [on hold after rollback]' : '';
+      const who = last ? `, ${changeBy(last)} ${last.date}` : '';
+      const hold = timeline.held ? ' [on hold after rollback]' : '';
       lines.push(`  ${app} ${version}${hold}  ${refs.join(' ')}${who}`);
     }
   }
   return { ok: true, text: lines.join('\n') };
 }
 
-/** `/history [app] <env> [n]`: deployments from commit trailers, newest first. */
+/** `promote by alice`, or for a commit gantry did not make, its git author. */
+function changeBy(c: EnvChange): string {
+  return c.trailers ? `${c.trailers.action} by ${describeActor(c.trailers.requestedBy)}` : `manual change by ${c.author}`;
+}
+
+/** `/history [app] <env> [n]`: what the environment's files said, change by change, newest first. */
 export async function history(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
   const args = [...cmd.args];
   let n = 10;
@@ -52,13 +59,16 @@ export async function history(core: Core, cmd: ParsedCommand, ctx: CommandContex
   const app = resolveApp(core, 'history', appArg, ctx);
   const env = resolveEnv(core, envArg!);
   await core.repo.refreshIfOlder(core.readFreshnessMs);
-  const deps = await core.history.deployments(app, env, n);
-  if (deps.length === 0) return { ok: true, text: `no deployments of ${app} to ${env} yet` };
-  const lines = deps.map((d) => {
-    const approved = d.approvedBy.length ? `, approved by ${d.approvedBy.map(describeActor).join(', ')}` : '';
-    const override = d.override ? `, override: ${d.override}` : '';
-    const from = d.previousVersion ? ` (from ${d.previousVersion})` : '';
-    return `${short(d.sha)} ${d.date} ${d.action} ${d.version}${from} by ${describeActor(d.requestedBy)}${approved}${override}`;
+  // a commit that touched the files without changing the images is no change; read a few more
+  const changes = (await core.deployer.timeline(app, env, n * 3 + 10)).changes.slice(-n).reverse();
+  if (changes.length === 0) return { ok: true, text: `no deployments of ${app} to ${env} yet` };
+  const lines = changes.map((c) => {
+    const t = c.trailers;
+    const approved = t?.approvedBy.length ? `, approved by ${t.approvedBy.map(describeActor).join(', ')}` : '';
+    const override = t?.override ? `, override: ${t.override}` : '';
+    const from = c.before.version !== undefined && c.before.version !== c.after.version ? ` (from ${c.before.version})` : '';
+    const version = c.after.version ?? '(no image)';
+    return `${short(c.sha)} ${c.date} ${t ? `${t.action} ${version}${from} by ${describeActor(t.requestedBy)}` : `manual ${version}${from} by ${c.author}`}${approved}${override}`;
   });
   return { ok: true, text: `${app} in ${env}, newest first:\n${lines.join('\n')}` };
 }
