@@ -49,12 +49,14 @@ export interface HarnessOptions {
   shareWith?: Harness;
   notifyBackoffMs?: number;
   pullRequests?: PullRequestOpener;
+  /** the directory whose files seed the deploy repo (default: config/examples/deploy) */
+  seed?: string;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const tmp = tempDir(o.name);
   const bare = o.shareWith?.bare ?? path.join(tmp.dir, 'deploy.git');
-  if (!o.shareWith) await ensureLocalDeployRepo(bare, 'main', EXAMPLES);
+  if (!o.shareWith) await ensureLocalDeployRepo(bare, 'main', o.seed ?? EXAMPLES);
   const data = defaultConfigData();
   data.deployRepo.url = bare;
   o.edit?.(data);
