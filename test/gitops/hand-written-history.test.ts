@@ -239,4 +239,20 @@ describe('history of a hand-written deploy repo', () => {
     expect(forced.text).toContain('override: sessions are fine, v1.1.0 is worse (passed block by shell:bob (bob): corrupts sessions)');
     expect(await h.git('log', '-1', '--format=%B', 'main')).toContain('Gantry-Override: sessions are fine, v1.1.0 is worse (passed block by shell:bob (bob): corrupts sessions)');
   });
+
+  it('a reference to the app that is not valid refuses the whole promotion, naming file and line', async () => {
+    seed = seedDir();
+    h = await startHarness({ name: 'hand-written-invalid', seed: seed.dir, edit: handWritten(true) });
+    await h.release('v1.1.0');
+    // a canary container someone added by hand with a build suffix no registry accepts
+    await commitByHand(h, 'apps/web/prod/deployment.yaml', (t) =>
+      t.replace('                  ports:', "                  ports: []\r\n                - name: canary\r\n                  image: registry.example.com/acme/web:v1.0.0+build.7\r\n                  env:"),
+    );
+    const head = await h.head();
+    const r = await h.run('alice', '/promote v1.1.0 prod');
+    expect(r).toMatchObject({ ok: false, code: 'MANIFEST_UNSUPPORTED' });
+    expect(r.text).toContain('apps/web/prod/deployment.yaml line 15');
+    expect(r.text).toContain('"registry.example.com/acme/web:v1.0.0+build.7" is not an image reference');
+    expect(await h.head()).toBe(head);
+  });
 });

@@ -164,3 +164,32 @@ describe('verification before commit', () => {
     expect(error.message).toContain(`reads "${WEB}:v9" instead of "${WEB}:v2.0.0"; nothing was written`);
   });
 });
+
+describe('a value that names the repository but is no valid reference is refused, never skipped', () => {
+  it('kubernetes: web:v1.1.0+build.7 beside web:v1.1.0 refuses the whole file, naming the line', () => {
+    const src = lines('kind: Pod', 'spec:', '  containers:', `    - {name: web, image: "${WEB}:v1.1.0"}`, `    - {name: canary, image: "${WEB}:v1.1.0+build.7"}`);
+    const error = expectManifestError(() => getUpdater('kubernetes').update(src, file('kubernetes'), [web()]), 'MANIFEST_UNSUPPORTED', 'deploy/kubernetes.yaml', 5);
+    expect(error.message).toContain(`"${WEB}:v1.1.0+build.7" is not an image reference`);
+  });
+
+  it('compose and marathon: the same', () => {
+    const compose = lines('services:', '  web:', `    image: ${WEB}:v1.1.0`, '  web2:', `    image: ${WEB}:v1.1.0+build.7`);
+    expectManifestError(() => getUpdater('compose').update(compose, file('compose'), [web()]), 'MANIFEST_UNSUPPORTED', 'deploy/compose.yaml', 5);
+    const marathon = `{\n  "container": { "docker": { "image": "${WEB}:v1.1.0+build.7" } }\n}\n`;
+    expectManifestError(() => getUpdater('marathon').update(marathon, file('marathon'), [web()]), 'MANIFEST_UNSUPPORTED', 'deploy/marathon.yaml', 2);
+  });
+
+  it('helm and kustomize: a tag field no registry accepts', () => {
+    const helm = lines('image:', `  repository: ${WEB}`, '  tag: v1.1.0+build.7');
+    const error = expectManifestError(() => getUpdater('helm').update(helm, file('helm'), [web()]), 'MANIFEST_UNSUPPORTED', 'deploy/helm.yaml', 3);
+    expect(error.message).toContain('is not a valid image reference');
+    const kustomize = lines('images:', `  - name: ${WEB}`, '    newTag: v1.1.0+build.7');
+    expectManifestError(() => getUpdater('kustomize').update(kustomize, file('kustomize'), [web()]), 'MANIFEST_UNSUPPORTED', 'deploy/kustomize.yaml', 3);
+  });
+
+  it('a similar repository is someone else\'s and stays untouched', () => {
+    const src = lines('kind: Pod', 'spec:', '  containers:', `    - {name: web, image: "${WEB}:v1.1.0"}`, `    - {name: admin, image: "${WEB}-admin:v1+x"}`);
+    const out = getUpdater('kubernetes').update(src, file('kubernetes'), [web()]);
+    expect(out.content).toBe(src.replace(`${WEB}:v1.1.0`, `${WEB}:v2.0.0`));
+  });
+});

@@ -85,11 +85,15 @@ export function refSite(image: ImageSpec, slot: ValueSlot): Site {
   };
 }
 
-/** Whether a whole-reference value belongs to `repository`; a templated tag still counts, so it is refused, not skipped. */
+/**
+ * Whether a whole-reference value belongs to `repository`. A value that names the repository but
+ * is no valid reference (a templated tag, `web:v1.1.0+build.7`) still counts, so the promotion is
+ * refused there instead of skipping it and reporting success for a partial deploy.
+ */
 export function holdsRepository(text: string, repository: string): boolean {
   const parsed = tryParseImageRef(text);
   if (parsed) return parsed.repository === repository;
-  return isTemplated(text) && (text === repository || text.startsWith(`${repository}:`) || text.startsWith(`${repository}@`));
+  return text === repository || text.startsWith(`${repository}:`) || text.startsWith(`${repository}@`);
 }
 
 /**
@@ -122,13 +126,14 @@ function update(scan: Scanner, content: string, file: DeployFile, targets: Image
       throw new ManifestError('MANIFEST_IMAGE_NOT_FOUND', file.file, undefined, `image ${target.name} (${target.repository}) not found in ${file.file}`);
     }
     for (const site of mine) {
-      if (site.blocked !== undefined) {
+      const blocked = site.blocked ?? invalidReference(site.found);
+      if (blocked !== undefined) {
         // Nothing to write is nothing to refuse: a rollback to what is already there stays a no-op.
         if (sameFields(site.found, targetFields(target))) {
           expectations.push({ name: target.name, expected: site.found, line: site.found.line });
           continue;
         }
-        throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, site.found.line, `cannot set ${target.name}: ${site.blocked}`);
+        throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, site.found.line, `cannot set ${target.name}: ${blocked}`);
       }
       const plan = site.plan(target);
       expectations.push({ name: target.name, expected: plan.expected, line: site.found.line });
@@ -186,6 +191,13 @@ function verify(
       }
     });
   }
+}
+
+/** A tag or digest field (helm, kustomize, flux) holding what no registry accepts: refused, never overwritten. */
+function invalidReference(found: FoundImage): string | undefined {
+  const badTag = found.tag !== undefined && !isValidTag(found.tag);
+  const badDigest = found.digest !== undefined && !isValidDigest(found.digest);
+  return badTag || badDigest ? `"${found.ref}" is not a valid image reference` : undefined;
 }
 
 function sameFields(a: Partial<ImageFields>, b: Partial<ImageFields>): boolean {
