@@ -86,6 +86,8 @@ export interface SmokeTestSpec {
   env?: Record<string, string>;
   /** memory limit in bytes (default 256 MiB, no swap on top) */
   memoryBytes?: number;
+  /** CPU quota in nano-CPUs (default one CPU) */
+  nanoCpus?: number;
 }
 
 export interface SmokeTestResult {
