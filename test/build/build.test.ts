@@ -196,3 +196,47 @@ describe('the smoke-test container is sandboxed', () => {
     expect(count).toBeLessThanOrEqual(128);
   }, 60_000);
 });
+
+describe('release tags never move in the real registry', () => {
+  const tagsOf = async (repository: string) => {
+    const res = await fetch(`http://${svc.registry}/v2/${repository.slice(svc.registry.length + 1)}/tags/list`);
+    return ((await res.json()) as { tags: string[] }).tags.sort();
+  };
+  const digestOf = async (repository: string, tag: string) => (await fetchManifest(svc.registry, repository.slice(svc.registry.length + 1), tag)).digestHeader;
+
+  it('refuses to push a release tag that names another image, pushing nothing at all; the registry keeps the old digest', async () => {
+    const repository = repo('immutable');
+    const first = ok((await build('hello', { repository, tags: ['v1.2.3', 'sha-1a2b3c4'], immutableTags: ['v1.2.3', 'sha-1a2b3c4'], buildArgs: { GREETING: 'one' } })).result);
+    const second = (await build('hello', { repository, tags: ['v1.2.3', 'sha-9f9f9f9', 'stable'], immutableTags: ['v1.2.3', 'sha-9f9f9f9'], buildArgs: { GREETING: 'two' } })).result;
+    expect(second).toMatchObject({ ok: false, stage: 'refused' });
+    if (second.ok) return;
+    expect(second.message).toContain(`release tag ${repository}:v1.2.3 already exists with digest ${first.digest} (image ${first.imageId})`);
+    expect(second.message).toMatch(/this build made image sha256:[0-9a-f]{64}\. Release tags never move, so nothing was pushed/);
+    expect(second.message).not.toContain(`this build made image ${first.imageId}`);
+    expect(await digestOf(repository, 'v1.2.3')).toBe(first.digest);
+    // not even the tags that were free were pushed
+    expect(await tagsOf(repository)).toEqual(['sha-1a2b3c4', 'v1.2.3']);
+  });
+
+  it('pushes the same image again under its release tag (a retry, a build taken over): same digest, success', async () => {
+    const repository = repo('idempotent');
+    const spec = { repository, tags: ['v2.0.0', 'sha-2b2b2b2'], immutableTags: ['v2.0.0', 'sha-2b2b2b2'], buildArgs: { GREETING: 'same' } };
+    const first = ok((await build('hello', spec)).result);
+    const again = ok((await build('hello', spec)).result);
+    expect(again.digest).toBe(first.digest);
+    expect(again.tags).toEqual(['v2.0.0', 'sha-2b2b2b2']);
+    expect(await digestOf(repository, 'v2.0.0')).toBe(first.digest);
+  });
+
+  it('keeps a commit tag another build of the commit pushed (no failure), and moves a moving tag', async () => {
+    const repository = repo('commit-tag');
+    const branch = ok((await build('hello', { repository, tags: ['main-3c3c3c3', 'sha-3c3c3c3', 'latest'], immutableTags: ['main-3c3c3c3', 'sha-3c3c3c3'], buildArgs: { GREETING: 'branch' } })).result);
+    const tag = ok((await build('hello', { repository, tags: ['v3.0.0', 'sha-3c3c3c3', 'latest'], immutableTags: ['v3.0.0', 'sha-3c3c3c3'], buildArgs: { GREETING: 'tag' } })).result);
+    expect(tag.digest).not.toBe(branch.digest);
+    expect(tag.tags).toEqual(['v3.0.0', 'latest']);
+    expect(tag.logTail).toContain(`${repository}:sha-3c3c3c3 already names another build of this commit, ${branch.digest}`);
+    expect(await digestOf(repository, 'sha-3c3c3c3')).toBe(branch.digest);
+    expect(await digestOf(repository, 'latest')).toBe(tag.digest);
+    expect(await digestOf(repository, 'v3.0.0')).toBe(tag.digest);
+  });
+});
