@@ -5,7 +5,7 @@ import { ContextError, prepareContext, type BuildContext } from './context.js';
 import { parseDockerfile } from './dockerfile.js';
 import { errorText, runBuild } from './docker-build.js';
 import { LogTail } from './log-tail.js';
-import { pullCacheImages, pushTags } from './push.js';
+import { guardReleaseTags, pullCacheImages, pushTags } from './push.js';
 import type { BuildFailure, BuildProgress, BuildResult, BuildSpec } from './types.js';
 
 /**
@@ -112,17 +112,19 @@ export async function buildImage(docker: Docker, spec: BuildSpec, opts: BuildOpt
     if (!built.ok) return fail(built.stage, built.message, built.failedStep);
 
     progress({ phase: 'push' });
-    const pushed = await pushTags(docker, spec, { signal: ctl.signal, tail });
+    const guard = await guardReleaseTags(spec, built.imageId, { signal: ctl.signal, tail });
+    if (!guard.ok) return fail(guard.refused ? 'refused' : 'push', guard.message);
+    const pushed = await pushTags(docker, spec, guard.push, { signal: ctl.signal, tail });
     if (!pushed.ok) return fail('push', pushed.message);
 
     const info = await docker.getImage(built.imageId).inspect();
     const durationMs = Math.round(performance.now() - started);
-    log.info({ repository: spec.repository, tags: spec.tags, digest: pushed.digest, durationMs }, 'image built and pushed');
+    log.info({ repository: spec.repository, tags: guard.push, digest: pushed.digest, durationMs }, 'image built and pushed');
     return {
       ok: true,
-      ref: `${spec.repository}:${spec.tags[0]}@${pushed.digest}`,
+      ref: `${spec.repository}:${guard.push[0]}@${pushed.digest}`,
       repository: spec.repository,
-      tags: [...spec.tags],
+      tags: guard.push,
       digest: pushed.digest,
       sizeBytes: info.Size,
       imageId: built.imageId,

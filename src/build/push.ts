@@ -2,6 +2,8 @@ import type Docker from 'dockerode';
 import { errorText } from './docker-build.js';
 import { engineError, jsonLines } from './json-lines.js';
 import type { LogTail } from './log-tail.js';
+import { remoteManifest, type RemoteManifest } from './registry.js';
+import { tagKind } from './release-tags.js';
 import type { BuildSpec } from './types.js';
 
 /**
@@ -14,9 +16,50 @@ const NOISE = new Set(['Preparing', 'Waiting', 'Pushing', 'Downloading', 'Extrac
 
 export type PushRun = { ok: true; digest: string } | { ok: false; message: string };
 
-export async function pushTags(docker: Docker, spec: BuildSpec, o: { signal: AbortSignal; tail: LogTail }): Promise<PushRun> {
+export type TagGuard = { ok: true; push: string[] } | { ok: false; refused: boolean; message: string };
+
+/**
+ * Release tags never move (src/build/release-tags.ts): before anything is pushed, each immutable
+ * tag is looked up in the registry. Absent, or naming this very image (a retry, a build taken
+ * over), it is pushed; naming another image, a commit tag is kept as it is and a release tag
+ * refuses the whole push, so nothing at all is pushed under any of the build's tags.
+ */
+export async function guardReleaseTags(spec: BuildSpec, imageId: string, o: { signal: AbortSignal; tail: LogTail }): Promise<TagGuard> {
+  const immutable = new Set(spec.immutableTags ?? []);
+  const push: string[] = [];
+  for (const [i, tag] of spec.tags.entries()) {
+    const ref = `${spec.repository}:${tag}`;
+    let now: RemoteManifest | undefined;
+    if (immutable.has(tag)) {
+      try {
+        now = await remoteManifest(spec.repository, tag, { ...(spec.auth ? { auth: spec.auth } : {}), signal: o.signal });
+      } catch (e) {
+        if (o.signal.aborted) throw o.signal.reason;
+        return { ok: false, refused: false, message: `could not ask the registry what ${ref} names: ${errorText(e)}` };
+      }
+    }
+    // the same image again: the push changes nothing, so retries stay harmless
+    if (!now || now.configDigest === imageId) {
+      push.push(tag);
+      continue;
+    }
+    const was = `${now.digest} (${now.configDigest ? `image ${now.configDigest}` : 'a multi-platform index'})`;
+    if (tagKind(tag, i) === 'commit') {
+      o.tail.line(`${ref} already names another build of this commit, ${was}: kept as it is, not pushed`);
+      continue;
+    }
+    const message =
+      `release tag ${ref} already exists with digest ${was}; this build made image ${imageId}. ` +
+      'Release tags never move, so nothing was pushed: build a new version instead.';
+    o.tail.line(`REFUSED: ${message}`);
+    return { ok: false, refused: true, message };
+  }
+  return { ok: true, push };
+}
+
+export async function pushTags(docker: Docker, spec: BuildSpec, tags: string[], o: { signal: AbortSignal; tail: LogTail }): Promise<PushRun> {
   let digest: string | undefined;
-  for (const tag of spec.tags) {
+  for (const tag of tags) {
     const ref = `${spec.repository}:${tag}`;
     const r = await follow(
       () => docker.getImage(spec.repository).push({ tag, ...(spec.auth ? { authconfig: { ...spec.auth } } : {}), abortSignal: o.signal }),

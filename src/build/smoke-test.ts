@@ -4,12 +4,17 @@ import { LogTail } from './log-tail.js';
 import type { SmokeTestResult, SmokeTestSpec } from './types.js';
 
 /**
- * A one-shot container in the freshly built image (repo config `test: { command: [...] }`): no
- * network, a memory limit, a deadline, its output tail, and the container removed whatever
- * happens, so a smoke test can't leave anything running on the build host.
+ * A one-shot container in the freshly built image (repo config `test: { command: [...] }`). The
+ * image is code from a branch or pull request, so it runs sandboxed: no network, every capability
+ * dropped, no-new-privileges (setuid binaries gain nothing), a read-only root filesystem with a
+ * small tmpfs at /tmp, and CPU, memory and process limits; a deadline, its output tail, and the
+ * container removed whatever happens, so a smoke test can't leave anything running on the build host.
  */
 
 const DEFAULT_MEMORY = 256 * 1024 * 1024;
+const DEFAULT_NANO_CPUS = 1_000_000_000; // one CPU
+export const SMOKE_PIDS_LIMIT = 128;
+const TMPFS = 'rw,noexec,nosuid,nodev,size=64m';
 const TAIL_LINES = 200;
 const TAIL_BYTES = 64 * 1024;
 
@@ -32,9 +37,14 @@ export async function runSmokeTest(docker: Docker, spec: SmokeTestSpec, signal?:
     Labels: { 'dev.gantry.role': 'smoke-test' },
     HostConfig: {
       NetworkMode: 'none',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': TMPFS },
       Memory: spec.memoryBytes ?? DEFAULT_MEMORY,
       MemorySwap: spec.memoryBytes ?? DEFAULT_MEMORY, // no swap on top
-      PidsLimit: 512,
+      NanoCpus: spec.nanoCpus ?? DEFAULT_NANO_CPUS,
+      PidsLimit: SMOKE_PIDS_LIMIT,
       AutoRemove: false, // removed below, after its logs are read
     },
   });

@@ -18,7 +18,12 @@ export interface BuildSpec {
   repository: string;
   /** every tag to apply and push, e.g. [`pr-42-1a2b3c4`, `sha-1a2b3c4`] */
   tags: string[];
-  /** OCI labels (org.opencontainers.image.source/revision/version/created) */
+  /**
+   * the tags that must never move (src/build/release-tags.ts): each is looked up in the registry
+   * before anything is pushed; default none
+   */
+  immutableTags?: string[];
+  /** OCI labels (org.opencontainers.image.source/revision/version) */
   labels?: Record<string, string>;
   /** previous image of the same branch, used as cache (pulled first when missing) */
   cacheFrom?: string[];
@@ -59,8 +64,11 @@ export interface BuildSuccess {
 
 export interface BuildFailure {
   ok: false;
-  /** `build` (a Dockerfile step failed), `push`, `context` (bad source / dockerfile path), `timeout`, `cancelled`, `infrastructure` */
-  stage: 'context' | 'build' | 'push' | 'timeout' | 'cancelled' | 'infrastructure';
+  /**
+   * `build` (a Dockerfile step failed), `push`, `refused` (a release tag already names another
+   * image), `context` (bad source / dockerfile path), `timeout`, `cancelled`, `infrastructure`
+   */
+  stage: 'context' | 'build' | 'push' | 'refused' | 'timeout' | 'cancelled' | 'infrastructure';
   message: string;
   /** the failing step, when a Dockerfile step failed */
   failedStep?: { step: number; instruction: string; dockerfileLine?: number; output: string };
@@ -78,6 +86,8 @@ export interface SmokeTestSpec {
   env?: Record<string, string>;
   /** memory limit in bytes (default 256 MiB, no swap on top) */
   memoryBytes?: number;
+  /** CPU quota in nano-CPUs (default one CPU) */
+  nanoCpus?: number;
 }
 
 export interface SmokeTestResult {

@@ -5,6 +5,7 @@ import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { BuildFailure, BuildProgress, BuildResult, BuildSpec, BuildSuccess, SmokeTestResult, SmokeTestSpec } from './types.js';
 import { jobLock } from '../queue/job-lock.js';
+import { immutableTags } from './release-tags.js';
 
 /**
  * The build worker: runs build jobs on the engine and tells a reporter what happened. It knows
@@ -266,7 +267,10 @@ export function buildSpec(d: Pick<BuildWorkerDeps, 'auth' | 'forkAuth' | 'argEnv
     buildArgs,
     repository: data.repository,
     tags: data.tags,
-    labels: { ...data.labels, 'org.opencontainers.image.created': new Date().toISOString() },
+    immutableTags: immutableTags(data.tags),
+    // no build-time `created` label: a rebuild of the commit (a retry, a build taken over) must give
+    // the same image, or its release tag could not be pushed again; the image config has its own time
+    labels: data.labels,
     cacheFrom: data.cacheFrom,
     ...(d.memoryBytes ? { memoryBytes: d.memoryBytes } : {}),
     ...(d.nanoCpus ? { nanoCpus: d.nanoCpus } : {}),

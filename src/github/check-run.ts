@@ -147,9 +147,10 @@ export function failureOutput(s: CheckSubject, r: BuildFailure): { conclusion: C
   const conclusion: Conclusion = r.stage === 'cancelled' ? 'cancelled' : r.stage === 'timeout' ? 'timed_out' : 'failure';
   const step = r.failedStep;
   const file = dockerfilePath(s);
-  const title = step ? `step ${step.step} failed: ${step.instruction}`.slice(0, 200) : `${r.stage} failed: ${r.message}`.slice(0, 200);
+  const refused = r.stage === 'refused';
+  const title = (step ? `step ${step.step} failed: ${step.instruction}` : refused ? `push refused: ${r.message}` : `${r.stage} failed: ${r.message}`).slice(0, 200);
   const summary = [
-    `### Build failed (${r.stage})`,
+    refused ? '### Push refused: release tags never move' : `### Build failed (${r.stage})`,
     '',
     r.message,
     ...(step ? ['', `Failing step ${step.step}${step.dockerfileLine ? ` (\`${file}\` line ${step.dockerfileLine})` : ''}: \`${step.instruction}\``] : []),
@@ -176,6 +177,13 @@ export function failureOutput(s: CheckSubject, r: BuildFailure): { conclusion: C
 
 export function cancelledOutput(reason: string): { conclusion: Conclusion; output: CheckOutput } {
   return { conclusion: 'cancelled', output: { title: 'cancelled', summary: trimTail(`Build cancelled: ${reason}`) } };
+}
+
+/** Tags this build may not write (src/github/plan.ts refusedTags): nothing is built or pushed. */
+export function tagsRefusedOutput(refusals: { tag: string; reason: string }[], file: string): { conclusion: Conclusion; output: CheckOutput } {
+  const lines = refusals.map((r) => `- \`${r.tag}\` ${r.reason}`);
+  const summary = [`### Image tags refused`, '', ...lines, '', `Nothing was built or pushed: release tags never move (README, "Image tags"); moving tags come from \`extraTags\` in \`${file}\`.`];
+  return { conclusion: 'failure', output: { title: `image tag ${refusals[0]!.tag} refused`.slice(0, 200), summary: trimTail(summary.join('\n')) } };
 }
 
 /** An invalid `.github/gantry.yml`: the message names the line and key; the line is annotated. */

@@ -5,11 +5,11 @@ import { isGantryError } from '../domain/errors.js';
 import { buildJobId, type BuildQueue, type BuildTrigger } from '../queue/build-queue.js';
 import { bullConnection, type Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
-import { cancelledOutput, checkName, configErrorOutput, createCheckRun, externalId, parseExternalId, queuedOutput, updateCheckRun, type Octokit } from './check-run.js';
+import { cancelledOutput, checkName, configErrorOutput, createCheckRun, externalId, parseExternalId, queuedOutput, tagsRefusedOutput, updateCheckRun, type Octokit } from './check-run.js';
 import type { EventJob } from './events.js';
 import { startInboxPump } from './inbox.js';
 import { EVENT_JOB_OPTIONS, EVENT_QUEUE, eventJobId } from './ingest.js';
-import { cacheBranches, planBuilds, pushBuilds, sha7 } from './plan.js';
+import { cacheBranches, needsDefaultBranch, planBuilds, pushBuilds, refusedTags, sha7, type TagRefusal } from './plan.js';
 import { GhKeys } from './keys.js';
 import { defaultRepoConfig, errorLine, fetchRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from './repo-config.js';
 import { jobLock } from '../queue/job-lock.js';
@@ -193,14 +193,25 @@ export class EventHandler {
   /** One failed check run per image, naming the line and key; nothing is built. */
   private async reportConfigError(ctx: Ctx, trigger: BuildTrigger, sha: string, message: string): Promise<string> {
     ctx.log.info({ sha, err: message }, 'invalid repo config: check runs failed');
-    const { conclusion, output } = configErrorOutput(message, REPO_CONFIG_PATH, errorLine(message));
+    await this.failChecks(ctx, trigger, sha, configErrorOutput(message, REPO_CONFIG_PATH, errorLine(message)));
+    return 'config-invalid';
+  }
+
+  /** The tags this build may not write (release tags never move): refused before anything is built. */
+  private async refusals(ctx: Ctx, trigger: BuildTrigger, sha: string, rc: RepoConfig): Promise<TagRefusal[]> {
+    const defaultBranch = needsDefaultBranch(trigger, rc) ? (await ctx.octokit.rest.repos.get(ctx.where)).data.default_branch : undefined;
+    const releases = await this.d.core.releases.list(ctx.ev.app);
+    return refusedTags(trigger, sha, rc, { releases, ...(defaultBranch ? { defaultBranch } : {}) });
+  }
+
+  /** Concludes one new check run per image at once, as failed; once per event delivery. */
+  private async failChecks(ctx: Ctx, trigger: BuildTrigger, sha: string, { conclusion, output }: ReturnType<typeof configErrorOutput>): Promise<void> {
     for (const image of Object.keys(this.d.core.config.apps[ctx.ev.app]!.images)) {
       const key = this.k.check(`${buildJobId({ source: this.source(ctx, sha), image, trigger })}#config`, ctx.ev.delivery);
       if (await this.d.redis.exists(key)) continue;
       const run = await createCheckRun(ctx.octokit, ctx.where, { sha, name: checkName(image), externalId: externalId(image, trigger), output, completed: { conclusion } });
       await this.d.redis.set(key, `${run.id} ${run.url}`, 'EX', 86_400);
     }
-    return 'config-invalid';
   }
 
   private source(ctx: Ctx, sha: string) {
@@ -216,6 +227,12 @@ export class EventHandler {
       rc = r.rc;
     }
     if (trigger.kind === 'pr' && !rc.builds.pullRequests) return 'pr-builds-off';
+    const refused = await this.refusals(ctx, trigger, sha, rc);
+    if (refused.length) {
+      ctx.log.info({ sha, tags: refused.map((r) => r.tag) }, 'image tags refused: check runs failed');
+      await this.failChecks(ctx, trigger, sha, tagsRefusedOutput(refused, REPO_CONFIG_PATH));
+      return 'tags-refused';
+    }
     const cacheFrom: Record<string, string[]> = {};
     for (const image of Object.keys(this.d.core.config.apps[ctx.ev.app]!.images)) {
       const refs = await Promise.all(cacheBranches(trigger).map((b) => this.d.redis.get(this.k.lastImage(ctx.ev.app, image, b))));

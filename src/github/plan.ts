@@ -1,6 +1,8 @@
+import { releaseOwnedReason } from '../build/release-tags.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../domain/duration.js';
 import { globMatch } from '../domain/glob.js';
+import type { Release } from '../domain/release.js';
 import type { BuildJobData, BuildTrigger, JobBuildArg } from '../queue/build-queue.js';
 import { registryRepository } from './env.js';
 import type { RepoConfig } from './repo-config.js';
@@ -38,8 +40,55 @@ export function versionOf(trigger: BuildTrigger, sha: string): string {
 export function imageTags(trigger: BuildTrigger, sha: string, rc: RepoConfig): string[] {
   if (trigger.kind === 'pr') return trigger.fork ? [`pr-${trigger.number}-${sha7(sha)}`] : [`pr-${trigger.number}-${sha7(sha)}`, `sha-${sha7(sha)}`];
   const first = trigger.kind === 'tag' ? sanitizeTag(trigger.name, 128) : `${sanitizeTag(trigger.name)}-${sha7(sha)}`;
-  const extra = rc.extraTags.filter((r) => (trigger.kind === 'tag' ? r.tags : r.branches).some((p) => globMatch(p, trigger.name))).map((r) => r.tag);
-  return [...new Set([first, `sha-${sha7(sha)}`, ...extra])];
+  return [...new Set([first, `sha-${sha7(sha)}`, ...extraTagsFor(trigger, rc)])];
+}
+
+/** The repo's `extraTags` whose rules match a push (never a pull request). */
+export function extraTagsFor(trigger: BuildTrigger, rc: RepoConfig): string[] {
+  if (trigger.kind === 'pr') return [];
+  return rc.extraTags.filter((r) => (trigger.kind === 'tag' ? r.tags : r.branches).some((p) => globMatch(p, trigger.name))).map((r) => r.tag);
+}
+
+/** `latest` moves, but only forward along releases: from tag builds and from the default branch. */
+export const LATEST = 'latest';
+
+/** Whether deciding the refusals needs the repo's default branch (one API call, only then). */
+export function needsDefaultBranch(trigger: BuildTrigger, rc: RepoConfig): boolean {
+  return trigger.kind === 'branch' && extraTagsFor(trigger, rc).includes(LATEST);
+}
+
+export interface TagRefusal {
+  tag: string;
+  /** says why, after the tag: "`v1.2.3` looks like a release version: …" */
+  reason: string;
+}
+
+/**
+ * The tags this build may not write (none: it may build). Release tags never move
+ * (src/build/release-tags.ts): an `extraTags` rule must not write a tag that looks like a release
+ * version, a commit tag or another build's version tag, whichever ref it matches (a tag build
+ * owns only its own tag, which is never an extra); `latest` comes only from tag builds and the
+ * default branch; and no tag a built release uses may be written by a build of another commit
+ * (a git tag deleted and pushed again on another commit cannot take over its release's image).
+ */
+export function refusedTags(trigger: BuildTrigger, sha: string, rc: RepoConfig, o: { releases: Release[]; defaultBranch?: string }): TagRefusal[] {
+  const out: TagRefusal[] = [];
+  const ref = trigger.kind === 'pr' ? `pull request #${trigger.number}` : `${trigger.kind} ${trigger.name}`;
+  const own = imageTags(trigger, sha, rc)[0];
+  for (const tag of new Set(extraTagsFor(trigger, rc))) {
+    const why = tag === own ? undefined : releaseOwnedReason(tag);
+    if (why) out.push({ tag, reason: `${why}: such a tag belongs to one release and never moves, so no extraTags rule may write it (${ref})` });
+    else if (tag === LATEST && trigger.kind === 'branch' && trigger.name !== o.defaultBranch) {
+      out.push({ tag, reason: `moves only with tag builds and the default branch${o.defaultBranch ? ` (${o.defaultBranch})` : ''}, not with ${ref}` });
+    }
+  }
+  const users = new Map<string, Release>();
+  for (const r of o.releases) for (const image of Object.values(r.images)) if (r.commit !== sha) users.set(image.tag, r);
+  for (const tag of imageTags(trigger, sha, rc)) {
+    const r = users.get(tag);
+    if (r && !out.some((x) => x.tag === tag)) out.push({ tag, reason: `is the image tag of release ${r.version}${r.commit ? ` (commit ${sha7(r.commit)})` : ''}; a build of ${sha7(sha)} cannot take it over` });
+  }
+  return out;
 }
 
 /** Whether a push builds: the repo's patterns, or by default `v*` tags and the branches some environment auto-deploys. */

@@ -34,7 +34,7 @@ export interface BuildJobData {
   context: string;
   target?: string;
   args: Record<string, JobBuildArg>;
-  /** OCI labels except `created`, which is set when the build runs */
+  /** OCI labels; no `created`, so a rebuild of the commit gives the same image */
   labels: Record<string, string>;
   cacheFrom: string[];
   test?: { command: string[]; timeoutMs: number; env: Record<string, string> };

@@ -135,3 +135,108 @@ describe('buildImage against a real dockerd and registry', () => {
     expect(!badTag.ok && badTag.message).toMatch(/invalid image tag "v1.2\+build"/);
   });
 });
+
+describe('the smoke-test container is sandboxed', () => {
+  let image: string;
+  beforeAll(async () => {
+    image = ok((await build('hello')).result).ref;
+  }, 120_000);
+  const sh = (script: string) => run(image, '/bin/sh', '-c', script);
+
+  it('is created with no network, no capabilities, no-new-privileges, a read-only root and CPU, memory and pid limits', async () => {
+    const ac = new AbortController();
+    const running = runSmokeTest(docker, { image, command: ['sleep', '30'], timeoutMs: 30_000 }, ac.signal);
+    const found = async () => (await docker.listContainers({ filters: { label: ['dev.gantry.role=smoke-test'], ancestor: [image] } }))[0];
+    let c = await found();
+    for (let i = 0; !c && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      c = await found();
+    }
+    expect(c).toBeDefined();
+    const info = await docker.getContainer(c!.Id).inspect();
+    ac.abort();
+    expect(await running).toMatchObject({ cancelled: true });
+    expect(info.HostConfig).toMatchObject({
+      NetworkMode: 'none',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
+      Memory: 256 * 1024 * 1024,
+      MemorySwap: 256 * 1024 * 1024,
+      NanoCpus: 1_000_000_000,
+      PidsLimit: 128,
+      Tmpfs: { '/tmp': expect.stringContaining('noexec') },
+    });
+    // removed once it ended
+    expect(await docker.getContainer(c!.Id).inspect().then(() => 'present', () => 'gone')).toBe('gone');
+  });
+
+  it('cannot write outside /tmp, sees only the loopback interface, holds no capability and gains none', async () => {
+    const root = await sh('touch /pwned; echo "exit $?"; echo hi > /tmp/ok && cat /tmp/ok');
+    expect(root.outputTail).toMatch(/Read-only file system/);
+    expect(root.outputTail).toContain('exit 1');
+    expect(root.outputTail).toMatch(/\nhi$/);
+
+    const net = await sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
+    expect(net).toMatchObject({ exitCode: 0, outputTail: 'lo' });
+
+    const status = await sh("grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs)' /proc/self/status");
+    expect(status.outputTail.split('\n').sort()).toEqual(['CapBnd:\t0000000000000000', 'CapEff:\t0000000000000000', 'CapPrm:\t0000000000000000', 'NoNewPrivs:\t1']);
+  });
+
+  it('hits its pid limit: a fork bomb gets no more than 128 processes and the test still ends', async () => {
+    // cgroup v1 or v2, whichever the engine runs
+    const max = await sh('cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max');
+    expect(max.outputTail).toBe('128');
+    // the bomb runs in a subshell, which gives up at its first failed fork; counting is a shell builtin (no fork left)
+    const bomb = await sh('(i=0; while [ $i -lt 300 ]; do sleep 20 & i=$((i+1)); done); set -- /proc/[0-9]*; echo "processes $#"');
+    expect(bomb.outputTail).toMatch(/can't fork: Resource temporarily unavailable/);
+    const count = Number(/processes (\d+)/.exec(bomb.outputTail)?.[1]);
+    expect(count).toBeGreaterThan(100);
+    expect(count).toBeLessThanOrEqual(128);
+  }, 60_000);
+});
+
+describe('release tags never move in the real registry', () => {
+  const tagsOf = async (repository: string) => {
+    const res = await fetch(`http://${svc.registry}/v2/${repository.slice(svc.registry.length + 1)}/tags/list`);
+    return ((await res.json()) as { tags: string[] }).tags.sort();
+  };
+  const digestOf = async (repository: string, tag: string) => (await fetchManifest(svc.registry, repository.slice(svc.registry.length + 1), tag)).digestHeader;
+
+  it('refuses to push a release tag that names another image, pushing nothing at all; the registry keeps the old digest', async () => {
+    const repository = repo('immutable');
+    const first = ok((await build('hello', { repository, tags: ['v1.2.3', 'sha-1a2b3c4'], immutableTags: ['v1.2.3', 'sha-1a2b3c4'], buildArgs: { GREETING: 'one' } })).result);
+    const second = (await build('hello', { repository, tags: ['v1.2.3', 'sha-9f9f9f9', 'stable'], immutableTags: ['v1.2.3', 'sha-9f9f9f9'], buildArgs: { GREETING: 'two' } })).result;
+    expect(second).toMatchObject({ ok: false, stage: 'refused' });
+    if (second.ok) return;
+    expect(second.message).toContain(`release tag ${repository}:v1.2.3 already exists with digest ${first.digest} (image ${first.imageId})`);
+    expect(second.message).toMatch(/this build made image sha256:[0-9a-f]{64}\. Release tags never move, so nothing was pushed/);
+    expect(second.message).not.toContain(`this build made image ${first.imageId}`);
+    expect(await digestOf(repository, 'v1.2.3')).toBe(first.digest);
+    // not even the tags that were free were pushed
+    expect(await tagsOf(repository)).toEqual(['sha-1a2b3c4', 'v1.2.3']);
+  });
+
+  it('pushes the same image again under its release tag (a retry, a build taken over): same digest, success', async () => {
+    const repository = repo('idempotent');
+    const spec = { repository, tags: ['v2.0.0', 'sha-2b2b2b2'], immutableTags: ['v2.0.0', 'sha-2b2b2b2'], buildArgs: { GREETING: 'same' } };
+    const first = ok((await build('hello', spec)).result);
+    const again = ok((await build('hello', spec)).result);
+    expect(again.digest).toBe(first.digest);
+    expect(again.tags).toEqual(['v2.0.0', 'sha-2b2b2b2']);
+    expect(await digestOf(repository, 'v2.0.0')).toBe(first.digest);
+  });
+
+  it('keeps a commit tag another build of the commit pushed (no failure), and moves a moving tag', async () => {
+    const repository = repo('commit-tag');
+    const branch = ok((await build('hello', { repository, tags: ['main-3c3c3c3', 'sha-3c3c3c3', 'latest'], immutableTags: ['main-3c3c3c3', 'sha-3c3c3c3'], buildArgs: { GREETING: 'branch' } })).result);
+    const tag = ok((await build('hello', { repository, tags: ['v3.0.0', 'sha-3c3c3c3', 'latest'], immutableTags: ['v3.0.0', 'sha-3c3c3c3'], buildArgs: { GREETING: 'tag' } })).result);
+    expect(tag.digest).not.toBe(branch.digest);
+    expect(tag.tags).toEqual(['v3.0.0', 'latest']);
+    expect(tag.logTail).toContain(`${repository}:sha-3c3c3c3 already names another build of this commit, ${branch.digest}`);
+    expect(await digestOf(repository, 'sha-3c3c3c3')).toBe(branch.digest);
+    expect(await digestOf(repository, 'latest')).toBe(tag.digest);
+    expect(await digestOf(repository, 'v3.0.0')).toBe(tag.digest);
+  });
+});

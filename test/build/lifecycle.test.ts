@@ -126,6 +126,17 @@ describe('infrastructure and registry failures', () => {
       if (!pushed.ok) throw new Error(pushed.message);
       expect((await fetchManifest(registry.address, 'acme/private', pushed.digest)).status).toBe(401);
       expect((await fetchManifest(registry.address, 'acme/private', pushed.digest, user)).digestHeader).toBe(pushed.digest);
+
+      // the release-tag look-up answers the registry's challenge with the same credentials
+      const tree = await busyboxContext('hello');
+      const release = (greeting: string) => spec('hello', tree, { repository, auth, tags: ['v1.0.0'], immutableTags: ['v1.0.0'], buildArgs: { GREETING: greeting } });
+      const first = await buildImage(docker, release('first'));
+      if (!first.ok) throw new Error(first.message);
+      expect(await buildImage(docker, release('first'))).toMatchObject({ ok: true, digest: first.digest });
+      const other = await buildImage(docker, release('other'));
+      expect(other).toMatchObject({ ok: false, stage: 'refused' });
+      expect(!other.ok && other.message).toContain(`already exists with digest ${first.digest}`);
+      expect((await fetchManifest(registry.address, 'acme/private', 'v1.0.0', user)).digestHeader).toBe(first.digest);
     } finally {
       await registry.stop();
     }
