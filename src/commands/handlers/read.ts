@@ -31,7 +31,7 @@ export async function status(core: Core, cmd: ParsedCommand, ctx: CommandContext
       const refs = [...new Set(found.flatMap((f) => f.images.map((i) => i.ref)))];
       const last = (await core.history.deployments(app, env, 1))[0];
       const version = found[0]?.images[0]?.tag ?? '?';
-      const who = last ? `, ${last.action} by ${describeActor(last.requestedBy)} ${last.date}` : '';
+      const who = last ? `, ${last.action} by ${describeActor(core.config, last.requestedBy)} ${last.date}` : '';
       const hold = last?.action === 'rollback' ? ' [on hold after rollback]' : '';
       lines.push(`  ${app} ${version}${hold}  ${refs.join(' ')}${who}`);
     }
@@ -55,10 +55,10 @@ export async function history(core: Core, cmd: ParsedCommand, ctx: CommandContex
   const deps = await core.history.deployments(app, env, n);
   if (deps.length === 0) return { ok: true, text: `no deployments of ${app} to ${env} yet` };
   const lines = deps.map((d) => {
-    const approved = d.approvedBy.length ? `, approved by ${d.approvedBy.map(describeActor).join(', ')}` : '';
+    const approved = d.approvedBy.length ? `, approved by ${d.approvedBy.map((a) => describeActor(core.config, a)).join(', ')}` : '';
     const override = d.override ? `, override: ${d.override}` : '';
     const from = d.previousVersion ? ` (from ${d.previousVersion})` : '';
-    return `${short(d.sha)} ${d.date} ${d.action} ${d.version}${from} by ${describeActor(d.requestedBy)}${approved}${override}`;
+    return `${short(d.sha)} ${d.date} ${d.action} ${d.version}${from} by ${describeActor(core.config, d.requestedBy)}${approved}${override}`;
   });
   return { ok: true, text: `${app} in ${env}, newest first:\n${lines.join('\n')}` };
 }
