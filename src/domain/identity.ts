@@ -61,10 +61,10 @@ export function actorFor(config: Config, id: string): Actor {
 
 /**
  * Whether `id` is matched by any of the principals: `*`, the identity itself, the user it
- * belongs to, or a group that (transitively) contains one of those.
+ * belongs to, or a group that (transitively) contains one of those. `user` may be given when it
+ * was resolved elsewhere (a vote records its person where the platform vouched for it).
  */
-export function matchesAny(config: Config, principals: readonly string[], id: string): boolean {
-  const user = userOf(config, id);
+export function matchesAny(config: Config, principals: readonly string[], id: string, user = userOf(config, id)): boolean {
   const seen = new Set<string>();
   const visit = (p: string): boolean => {
     if (p === '*' || p === id || (user !== undefined && p === user)) return true;

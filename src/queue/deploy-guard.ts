@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import type { DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
-import { actorFor, matchesAny, personOf, type Actor } from '../domain/identity.js';
+import { actorFor, matchesAny, personOf, userOf, type Actor } from '../domain/identity.js';
 import { gate, principalsFor } from '../domain/policy.js';
 import { validateVersion } from '../domain/version.js';
 import { voterOf, type Approval, type ApprovalStore } from '../store/approvals.js';
@@ -163,7 +163,10 @@ export class DeployGuard {
     for (const v of a.votes) {
       const who = voterOf(v, person);
       if (who === requester || person(v.actor.id) === requester || counted.has(who)) continue;
-      if (matchesAny(config, approvers, v.actor.id)) counted.set(who, actorFor(config, v.actor.id));
+      // the person the vote recorded counts where this process cannot resolve the identity itself
+      // (a Slack user matched by e-mail in the web process)
+      const user = Object.hasOwn(config.users, who) ? who : userOf(config, v.actor.id);
+      if (matchesAny(config, approvers, v.actor.id, user)) counted.set(who, approverActor(config, v.actor.id, user));
     }
     const need = Math.max(required, a.required);
     if (counted.size < need) {
@@ -171,6 +174,11 @@ export class DeployGuard {
     }
     return [...counted.values()];
   }
+}
+
+/** An approver as the trailers name them: the config user's name, from the vote's person if need be. */
+function approverActor(config: Config, id: string, user: string | undefined): Actor {
+  return user === undefined ? { id } : { id, name: config.users[user]!.name ?? user };
 }
 
 /** Gantry's own identity, with its "auto-deploy of tag v1.2.3" label only when it is one. */

@@ -164,4 +164,17 @@ describe('the deploy worker refuses forged jobs', () => {
     expect(forged).toContain('Gantry-Requested-By: shell:carol (carol)');
     expect(forged.match(/^Gantry-Approved-By: .*$/gm)).toEqual(['Gantry-Approved-By: shell:dave (dave)', 'Gantry-Approved-By: shell:alice (alice)']);
   });
+
+  it('a vote whose person the web process resolved (Slack user matched by e-mail) counts in a worker that cannot resolve it', async () => {
+    const id = await askProd('v1.5.0');
+    // what SlackIdentities does in the web process after users.info matched dave's e-mail
+    const webPerson = (i: string) => (i === 'slack:UDAVEMAIL' ? 'dave' : personOf(h.config, i));
+    expect((await h.gantry.core.approvals.vote(id, { id: 'slack:UDAVEMAIL', name: 'dave' }, new Date(), webPerson)).kind).toBe('recorded');
+    // the same person from another identity is no second vote
+    await expect(h.gantry.core.approvals.vote(id, actorFor(h.config, 'shell:dave'), new Date(), webPerson)).rejects.toThrow(/already approved/);
+    const done = await h.run('alice', `/approve ${id}`);
+    expect(done.ok, done.text).toBe(true);
+    const message = await h.git('log', '-1', '--format=%B', 'main');
+    expect(message.match(/^Gantry-Approved-By: .*$/gm)).toEqual(['Gantry-Approved-By: slack:UDAVEMAIL (dave)', 'Gantry-Approved-By: shell:alice (alice)']);
+  });
 });
