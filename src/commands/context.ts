@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { DeployResult } from '../domain/deploy.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { GantryError } from '../domain/errors.js';
-import type { Actor } from '../domain/identity.js';
+import { displayName, type Actor } from '../domain/identity.js';
 import { envOf } from '../domain/policy.js';
 import type { Deployer } from '../gitops/deployer.js';
 import type { GitRepo } from '../gitops/git.js';
@@ -96,8 +96,13 @@ export function resolveApp(core: Core, cmd: CommandName, name: string | undefine
   throw usage(cmd, `which app? name it (apps: ${apps.join(', ')})`);
 }
 
-export function describeActor(a: Actor): string {
-  return a.name ?? a.id;
+/**
+ * How a reply names someone: by the config user behind the identity, else by the bare identity.
+ * Never by the name an actor carries: trailers read back from the deploy repo may hold a platform
+ * display name (`slack:UEVIL999 (alice)`) that copies a configured user's.
+ */
+export function describeActor(config: Config, a: Actor): string {
+  return displayName(config, a.id);
 }
 
 export function short(sha: string): string {

@@ -4,7 +4,10 @@ import type { Config } from '../config/schema.js';
 export interface Actor {
   /** `<platform>:<id>`, e.g. `slack:U024BE7LH` */
   id: string;
-  /** the config's user name, or the platform's display name */
+  /**
+   * the config user's name; absent for an identity no config user owns, which is shown by its
+   * id alone (a platform display name is chosen by its owner and may copy a configured user's)
+   */
   name?: string;
 }
 
@@ -34,22 +37,34 @@ export function rememberUser(id: string, user: string): void {
 export function userOf(config: Config, id: string): string | undefined {
   for (const [name, user] of Object.entries(config.users)) if (user.ids.includes(id)) return name;
   const r = resolved.get(id);
-  return r !== undefined && r in config.users ? r : undefined;
+  return r !== undefined && Object.hasOwn(config.users, r) ? r : undefined;
 }
 
-/** Resolves an identity to the actor gantry knows (adds the user's name). */
-export function actorFor(config: Config, id: string, displayName?: string): Actor {
+/**
+ * The person behind an identity, for self-approval and vote counting: the config user it belongs
+ * to, or, unmapped, the identity itself (user names have no `:`, so the two never collide).
+ */
+export function personOf(config: Config, id: string): string {
+  return userOf(config, id) ?? id;
+}
+
+/** How replies name an identity: its config user's name, else the bare identity (`slack:UEVIL999`). */
+export function displayName(config: Config, id: string): string {
   const user = userOf(config, id);
-  const name = user ? (config.users[user]?.name ?? user) : displayName;
-  return name ? { id, name } : { id };
+  return user === undefined ? id : (config.users[user]!.name ?? user);
+}
+
+/** Resolves an identity to the actor gantry knows: the name comes from the config only. */
+export function actorFor(config: Config, id: string): Actor {
+  return userOf(config, id) === undefined ? { id } : { id, name: displayName(config, id) };
 }
 
 /**
  * Whether `id` is matched by any of the principals: `*`, the identity itself, the user it
- * belongs to, or a group that (transitively) contains one of those.
+ * belongs to, or a group that (transitively) contains one of those. `user` may be given when it
+ * was resolved elsewhere (a vote records its person where the platform vouched for it).
  */
-export function matchesAny(config: Config, principals: readonly string[], id: string): boolean {
-  const user = userOf(config, id);
+export function matchesAny(config: Config, principals: readonly string[], id: string, user = userOf(config, id)): boolean {
   const seen = new Set<string>();
   const visit = (p: string): boolean => {
     if (p === '*' || p === id || (user !== undefined && p === user)) return true;

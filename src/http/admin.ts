@@ -6,15 +6,13 @@ import { sendJson, type Route } from './server.js';
 
 export const ADMIN_BASE = '/admin/queues';
 
-/** bull-board's own API takes small JSON bodies (job data edits at most). */
-const ADMIN_BODY_LIMIT = 64 * 1024;
+/** The dashboard only reads: a request has no body worth reading. */
+const ADMIN_BODY_LIMIT = 1024;
 
 export interface AdminOptions {
   /** GANTRY_ADMIN_TOKEN; without it nothing is mounted */
   token: string | undefined;
   queues: Queue[];
-  /** show the queues without the buttons that retry, clean, pause or remove jobs */
-  readOnly?: boolean;
   log: Logger;
 }
 
@@ -25,6 +23,11 @@ export interface AdminOptions {
  * request listener) gets the requests this route has already authenticated, with the prefix
  * stripped as an Express mount would. bull-board and Express are loaded only when the dashboard
  * is on (they weigh tens of MB of memory).
+ *
+ * It is read-only: bull-board can add jobs, edit their data and retry them, and a deploy job put
+ * there by hand would reach the deploy worker. Its queues are in `readOnlyMode` (the buttons go,
+ * its API answers 405) and, in case a bull-board version adds a route that forgets to check,
+ * nothing but GET and HEAD reaches it at all.
  */
 export async function adminRoutes(o: AdminOptions): Promise<Route[]> {
   if (!o.token) return [];
@@ -36,13 +39,14 @@ export async function adminRoutes(o: AdminOptions): Promise<Route[]> {
   ]);
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(ADMIN_BASE);
-  createBullBoard({ queues: o.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: o.readOnly ?? false })), serverAdapter });
+  createBullBoard({ queues: o.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true, allowRetries: false })), serverAdapter });
   const app = serverAdapter.getRouter() as (req: IncomingMessage, res: ServerResponse) => void;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (!bearerOrBasic(req, token)) return unauthorized(res, 'Basic');
-    if (!sameOrigin(req)) {
-      o.log.warn({ method: req.method, origin: req.headers.origin }, 'cross-site admin request refused');
-      return sendJson(res, 403, { error: 'cross-site requests to the admin pages are refused' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      o.log.warn({ method: req.method, path: req.url?.split('?')[0] }, 'admin change refused: the dashboard is read-only');
+      res.setHeader('allow', 'GET, HEAD');
+      return sendJson(res, 405, { error: 'the queue dashboard is read-only: jobs are added, retried and changed only by gantry' });
     }
     if (refuseBody(req, res, ADMIN_BODY_LIMIT)) return;
     res.setHeader('x-frame-options', 'DENY');
@@ -57,22 +61,4 @@ export async function adminRoutes(o: AdminOptions): Promise<Route[]> {
     { path: ADMIN_BASE, handler },
     { path: `${ADMIN_BASE}/*`, handler },
   ];
-}
-
-/**
- * A browser sends Basic credentials on its own, even on requests another site makes it send;
- * changes (anything but GET/HEAD) must therefore come from the dashboard's own pages.
- */
-function sameOrigin(req: IncomingMessage): boolean {
-  const method = req.method ?? 'GET';
-  if (method === 'GET' || method === 'HEAD') return true;
-  const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
-  const origin = req.headers.origin;
-  if (origin === undefined) return true; // not a browser, or one that sends neither: a script with the token
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }

@@ -4,6 +4,7 @@ import { GantryError, type ErrorCode } from '../domain/errors.js';
 import type { Deployer } from '../gitops/deployer.js';
 import type { EventBus } from '../notify/events.js';
 import type { ApprovalStore } from '../store/approvals.js';
+import type { DeployGuard } from './deploy-guard.js';
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { jobLock } from './job-lock.js';
@@ -111,6 +112,8 @@ export interface WorkerDeps {
   prefix: string;
   deployer: Deployer;
   approvals: ApprovalStore;
+  /** re-checks each job against the config and the stores before anything is written */
+  guard: DeployGuard;
   bus: EventBus;
   log: Logger;
   concurrency?: number;
@@ -132,21 +135,27 @@ export interface DeployWorkerMetrics {
   approvalExpired(): void;
 }
 
+/** The approval a job was queued for: approved requests are queued as `approval-<id>` (src/store/approvals.ts). */
+function approvalOfJob(jobId: string): string | undefined {
+  return /^approval-(\d{1,12})$/.exec(jobId)?.[1];
+}
+
 /** Runs deploy jobs and approval expiries. Any number of these may run, in any process. */
 export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
   const deploy = new Worker<DeployRequest, DeployResult>(
     DEPLOY_QUEUE,
     async (job: Job<DeployRequest, DeployResult>) => {
-      const req = job.data;
-      const log = d.log.child({ job: job.id, app: req.app, env: req.env });
+      const jobId = job.id ?? '';
+      const log = d.log.child({ job: jobId });
       d.metrics?.jobStarted(DEPLOY_QUEUE, job);
+      // a job started before (its process died, or an earlier attempt failed) may have pushed
+      const retried = job.attemptsStarted > 1 || job.attemptsMade > 0;
+      let req: DeployRequest | undefined;
       try {
-        const result = await d.deployer.deploy(req, {
-          onWait: (ahead) => job.updateProgress({ queuedBehind: ahead }),
-          // a job started before (its process died, or an earlier attempt failed) may have pushed
-          maybeDone: job.attemptsStarted > 1 || job.attemptsMade > 0,
-        });
-        log.info({ commit: result.commit, version: result.version, retries: result.retries }, 'deployed');
+        // job data is whatever was put on the queue (an admin UI, anyone with Redis): trust none of it
+        req = await d.guard.check(jobId, job.data, retried);
+        const result = await d.deployer.deploy(req, { onWait: (ahead) => job.updateProgress({ queuedBehind: ahead }), maybeDone: retried });
+        log.info({ app: req.app, env: req.env, commit: result.commit, version: result.version, retries: result.retries }, 'deployed');
         if (req.approval) await d.approvals.finish(req.approval, { commit: result.commit });
         // a pull request is not a deployment yet: the environment changes when it is merged
         if (!result.pullRequest) await d.bus.publish({ type: req.action === 'rollback' ? 'rolled-back' : 'deployed', result, request: req });
@@ -159,11 +168,15 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
       } catch (e) {
         const err = e instanceof GantryError ? e : new GantryError('INTERNAL', e instanceof Error ? e.message : String(e));
         const final = !RETRYABLE.has(err.code) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        log.warn({ code: err.code, final }, 'deploy failed');
+        // a refused job is reported with what it asked for, its names replaced by the config's
+        const shown = req ?? d.guard.shown(jobId, job.data);
+        log.warn({ code: err.code, final, refused: req === undefined, app: shown.app, env: shown.env, requestedBy: shown.requestedBy.id }, 'deploy failed');
         if (final) {
-          d.metrics?.deployFinished({ env: req.env, action: req.action, code: err.code });
-          if (req.approval) await d.approvals.finish(req.approval, { error: err.message }).catch(() => undefined);
-          await d.bus.publish({ type: 'deploy-failed', request: req, code: err.code, message: err.message });
+          d.metrics?.deployFinished({ env: shown.env, action: shown.action, code: err.code });
+          // only the approval this job was made for (`approval-<id>`); the store fails only an approved one
+          const approval = req?.approval ?? approvalOfJob(jobId);
+          if (approval) await d.approvals.finish(approval, { error: err.message }).catch(() => undefined);
+          await d.bus.publish({ type: 'deploy-failed', request: shown, code: err.code, message: err.message });
         }
         const text = `${err.code}: ${err.message}`;
         throw RETRYABLE.has(err.code) ? new Error(text) : new UnrecoverableError(text);

@@ -15,6 +15,7 @@ import { NOTIFY_QUEUE, NotifyQueue, startNotifyWorker, type Notifier } from '../
 import { EventBus } from '../notify/events.js';
 import { BranchLock, HeadHint } from '../queue/branch-lock.js';
 import { FREEZE_QUEUE, startFreezeWatch } from '../queue/freeze-watch.js';
+import { DeployGuard } from '../queue/deploy-guard.js';
 import { APPROVAL_QUEUE, DEPLOY_QUEUE, DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
 import { ApprovalStore } from '../store/approvals.js';
 import { EnvLockStore } from '../store/env-locks.js';
@@ -140,6 +141,7 @@ export function createGantry(o: GantryOptions): Gantry {
           prefix,
           deployer,
           approvals,
+          guard: new DeployGuard({ config, approvals, releases, envLocks, now: core.now }),
           bus,
           log: o.log,
           metrics,

@@ -8,7 +8,14 @@ export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'ex
 
 export interface Vote {
   actor: Actor;
+  /** the person behind `actor` when the vote was cast (config user, or the bare identity) */
+  person: string;
   at: string;
+}
+
+/** The person a vote counts for; votes recorded before persons were kept are read by identity. */
+export function voterOf(v: Vote, personOf: (identity: string) => string): string {
+  return (v.person as string | undefined) ?? personOf(v.actor.id);
 }
 
 /** A promotion waiting for approvers other than the requester, until its deadline. */
@@ -97,14 +104,20 @@ export class ApprovalStore {
     throw new GantryError('INTERNAL', `approval ${id} is changing too often; try again`);
   }
 
-  async vote(id: string, actor: Actor, now: Date): Promise<VoteOutcome> {
+  /**
+   * Records `actor`'s vote. One person, one vote: `personOf` names the person behind an identity
+   * (src/domain/identity.ts), so the requester cannot approve from another platform, and a second
+   * identity of someone who already voted adds nothing.
+   */
+  async vote(id: string, actor: Actor, now: Date, personOf: (identity: string) => string): Promise<VoteOutcome> {
+    const person = personOf(actor.id);
     const { approval, value } = await this.update(id, (a) => {
       this.assertOpen(a, now);
-      if (a.request.requestedBy.id === actor.id) {
-        throw new GantryError('SELF_APPROVAL', `you asked for approval ${id} yourself; someone else has to approve it`);
+      if (personOf(a.request.requestedBy.id) === person) {
+        throw new GantryError('SELF_APPROVAL', `you asked for approval ${id} yourself (as ${a.request.requestedBy.id}); someone else has to approve it`);
       }
-      if (a.votes.some((v) => v.actor.id === actor.id)) return 'duplicate' as const;
-      a.votes.push({ actor, at: now.toISOString() });
+      if (a.votes.some((v) => voterOf(v, personOf) === person)) return 'duplicate' as const;
+      a.votes.push({ actor, person, at: now.toISOString() });
       if (a.votes.length >= a.required) a.status = 'approved';
       return 'ok' as const;
     });
@@ -134,8 +147,13 @@ export class ApprovalStore {
     return value ? approval : undefined;
   }
 
+  /**
+   * Records the outcome of an approved request's deployment. Only an approved request can end
+   * executed or failed: a forged deploy job naming a pending or denied approval changes nothing.
+   */
   async finish(id: string, result: { commit?: string; error?: string }): Promise<Approval> {
     const { approval } = await this.update(id, (a) => {
+      if (a.status !== 'approved') return;
       a.status = result.commit ? 'executed' : 'failed';
       a.result = result;
     });

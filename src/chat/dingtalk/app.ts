@@ -90,7 +90,7 @@ export class DingtalkFace {
     const content = msg.text.content.replace(/@\S+\s*/g, ' ').trim();
     const line = content.startsWith('/') ? content : `/${content}`;
     const ctx: CommandContext = {
-      actor: actorFor(this.core.config, `dingtalk:${staffId}`, msg.senderNick),
+      actor: actorFor(this.core.config, `dingtalk:${staffId}`),
       channel: `dingtalk:${msg.conversationId}`,
       progress: (t) => void this.reply(msg, { msgtype: 'text', text: { content: t } }).catch(() => undefined),
       origin: {

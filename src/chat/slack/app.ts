@@ -69,7 +69,7 @@ export async function createSlack(core: Core, messages: SlackMessageStore, o: Sl
       return who.respond?.(m);
     };
     const ctx: CommandContext = {
-      actor: await ids.actor(client, who.user, who.name),
+      actor: await ids.actor(client, who.user),
       channel: `slack:${who.channel}`,
       progress: (t) => void say({ text: t, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: t }] }] }).catch(() => undefined),
       origin: { platform: 'slack', channel: who.channel },
@@ -131,7 +131,7 @@ export async function createSlack(core: Core, messages: SlackMessageStore, o: Sl
       if (!channel) return;
       const thread = body.message?.thread_ts ?? body.message?.ts;
       const ctx: CommandContext = {
-        actor: await ids.actor(client, body.user.id, body.user.name),
+        actor: await ids.actor(client, body.user.id),
         channel: `slack:${channel}`,
         origin: { platform: 'slack', channel },
         progress: (t) => void post(client, channel, { text: t, blocks: [] }, thread).catch(() => undefined),

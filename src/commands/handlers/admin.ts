@@ -16,7 +16,7 @@ export async function lock(core: Core, cmd: ParsedCommand, ctx: CommandContext):
   const existing = await core.envLocks.lock(env, { by: formatActor(ctx.actor), reason, at: core.now().toISOString() });
   if (existing) throw new GantryError('ENV_LOCKED', `${env} is already locked by ${existing.by} since ${existing.at}: ${existing.reason}`);
   await core.bus.publish({ type: 'locked', env, by: ctx.actor, reason });
-  return { ok: true, text: `${env} locked by ${describeActor(ctx.actor)}: ${reason}. Deployments to ${env} are refused until /unlock ${env}.` };
+  return { ok: true, text: `${env} locked by ${describeActor(core.config, ctx.actor)}: ${reason}. Deployments to ${env} are refused until /unlock ${env}.` };
 }
 
 /** `/unlock <env>` */
@@ -27,7 +27,7 @@ export async function unlock(core: Core, cmd: ParsedCommand, ctx: CommandContext
   const prev = await core.envLocks.unlock(env);
   if (!prev) return { ok: true, text: `${env} was not locked` };
   await core.bus.publish({ type: 'unlocked', env, by: ctx.actor, reason: prev.reason });
-  return { ok: true, text: `${env} unlocked by ${describeActor(ctx.actor)} (was locked by ${prev.by}: ${prev.reason})` };
+  return { ok: true, text: `${env} unlocked by ${describeActor(core.config, ctx.actor)} (was locked by ${prev.by}: ${prev.reason})` };
 }
 
 /** `/block [app] <version> [reason]` and `/unblock [app] <version>` */
@@ -47,10 +47,10 @@ export async function block(core: Core, cmd: ParsedCommand, ctx: CommandContext)
   if (name === 'unblock') {
     if (!(await core.releases.unblock(app, version))) return { ok: true, text: `${app} ${version} was not blocked` };
     await core.bus.publish({ type: 'unblocked', app, version, by: ctx.actor, reason: '' });
-    return { ok: true, text: `${app} ${version} unblocked by ${describeActor(ctx.actor)}; it can be promoted again` };
+    return { ok: true, text: `${app} ${version} unblocked by ${describeActor(core.config, ctx.actor)}; it can be promoted again` };
   }
   const reason = cleanReason(args.join(' ') || 'no reason given')!;
   await core.releases.block(app, version, { by: formatActor(ctx.actor), reason, at: core.now().toISOString() });
   await core.bus.publish({ type: 'blocked', app, version, by: ctx.actor, reason });
-  return { ok: true, text: `${app} ${version} blocked by ${describeActor(ctx.actor)}: ${reason}. It can no longer be promoted or rolled back to anywhere.` };
+  return { ok: true, text: `${app} ${version} blocked by ${describeActor(core.config, ctx.actor)}: ${reason}. It can no longer be promoted or rolled back to anywhere.` };
 }

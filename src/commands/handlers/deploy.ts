@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeployRequest, DeployResult } from '../../domain/deploy.js';
 import { parseDuration, formatDuration } from '../../domain/duration.js';
 import { GantryError } from '../../domain/errors.js';
-import { matchesAny } from '../../domain/identity.js';
+import { matchesAny, personOf } from '../../domain/identity.js';
 import { envOf, gate, principalsFor } from '../../domain/policy.js';
 import { resolveVersion, validateVersion } from '../../domain/version.js';
 import type { Plan } from '../../gitops/deployer.js';
@@ -164,7 +164,6 @@ export function describeResult(r: DeployResult, resolved: string, req: DeployReq
       : `${r.action === 'auto' ? 'auto-deployed' : 'promoted'} ${r.app} ${r.version} to ${r.env}${resolved}${from}: commit ${short(r.commit)}`;
   const lines = [head];
   if (files.length) lines.push(`  changed ${files.join(', ')}`);
-  if (req.approvedBy.length) lines.push(`  approved by ${req.approvedBy.map(describeActor).join(', ')}`);
   if (r.override) lines.push(`  override: ${r.override.reason} (passed ${r.override.passed.join('; ')})`);
   if (r.replayed) lines.push('  (this request had already been committed; nothing was done twice)');
   if (r.action === 'rollback') lines.push(`  ${r.env} is on hold: automatic deploys of ${r.app} stop until someone promotes by hand`);
@@ -176,11 +175,11 @@ export async function approve(core: Core, cmd: ParsedCommand, ctx: CommandContex
   const id = approvalId(cmd, 'approve');
   const pending = await loadApproval(core, id);
   requireApprover(core, pending, ctx);
-  const outcome = await core.approvals.vote(id, ctx.actor, core.now());
+  const outcome = await core.approvals.vote(id, ctx.actor, core.now(), (identity) => personOf(core.config, identity));
   if (outcome.kind === 'recorded') {
     return {
       ok: true,
-      text: `approval ${id}: approved by ${describeActor(ctx.actor)}; ${outcome.remaining} more needed`,
+      text: `approval ${id}: approved by ${describeActor(core.config, ctx.actor)}; ${outcome.remaining} more needed`,
       approval: outcome.approval,
     };
   }
@@ -188,7 +187,8 @@ export async function approve(core: Core, cmd: ParsedCommand, ctx: CommandContex
   const req = { ...outcome.approval.request, approvedBy: outcome.approval.votes.map((v) => v.actor) };
   const result = await core.queue.submit(req, (ahead) => ctx.progress?.(`queued behind ${ahead} other deployment${ahead === 1 ? '' : 's'} to ${req.env}`));
   const approval = (await core.approvals.get(id)) ?? outcome.approval;
-  return { ok: true, text: `approval ${id} complete.\n${describeResult(result, '', req)}`, result, approval };
+  const by = `  approved by ${req.approvedBy.map((a) => describeActor(core.config, a)).join(', ')}`;
+  return { ok: true, text: `approval ${id} complete.\n${describeResult(result, '', req)}\n${by}`, result, approval };
 }
 
 /** `/deny <id> [reason]` */
@@ -196,14 +196,14 @@ export async function deny(core: Core, cmd: ParsedCommand, ctx: CommandContext):
   const id = approvalId(cmd, 'deny');
   const reason = cleanReason(cmd.args.slice(1).join(' ') || 'no reason given')!;
   const pending = await loadApproval(core, id);
-  // the requester may withdraw their own request; anyone else must be an approver
-  if (pending.request.requestedBy.id !== ctx.actor.id) requireApprover(core, pending, ctx);
+  // the requester (from any of their identities) may withdraw their own request; anyone else must be an approver
+  if (personOf(core.config, pending.request.requestedBy.id) !== personOf(core.config, ctx.actor.id)) requireApprover(core, pending, ctx);
   const outcome = await core.approvals.deny(id, ctx.actor, reason, core.now());
   await core.bus.publish({ type: 'approval-denied', approval: outcome.approval });
   const r = outcome.approval.request;
   return {
     ok: true,
-    text: `approval ${id} denied by ${describeActor(ctx.actor)}: ${reason}. ${r.app} ${r.version ?? ''} will not go to ${r.env}.`,
+    text: `approval ${id} denied by ${describeActor(core.config, ctx.actor)}: ${reason}. ${r.app} ${r.version ?? ''} will not go to ${r.env}.`,
     approval: outcome.approval,
   };
 }

@@ -33,7 +33,7 @@ export async function status(core: Core, cmd: ParsedCommand, ctx: CommandContext
       const timeline = await core.deployer.timeline(app, env, 5);
       const last = timeline.last;
       const version = found[0]?.images[0]?.tag ?? '?';
-      const who = last ? `, ${changeBy(last)} ${last.date}` : '';
+      const who = last ? `, ${changeBy(core, last)} ${last.date}` : '';
       const hold = timeline.held ? ' [on hold after rollback]' : '';
       lines.push(`  ${app} ${version}${hold}  ${refs.join(' ')}${who}`);
     }
@@ -42,8 +42,8 @@ export async function status(core: Core, cmd: ParsedCommand, ctx: CommandContext
 }
 
 /** `promote by alice`, or for a commit gantry did not make, its git author. */
-function changeBy(c: EnvChange): string {
-  return c.trailers ? `${c.trailers.action} by ${describeActor(c.trailers.requestedBy)}` : `manual change by ${c.author}`;
+function changeBy(core: Core, c: EnvChange): string {
+  return c.trailers ? `${c.trailers.action} by ${describeActor(core.config, c.trailers.requestedBy)}` : `manual change by ${c.author}`;
 }
 
 /** `/history [app] <env> [n]`: what the environment's files said, change by change, newest first. */
@@ -64,11 +64,11 @@ export async function history(core: Core, cmd: ParsedCommand, ctx: CommandContex
   if (changes.length === 0) return { ok: true, text: `no deployments of ${app} to ${env} yet` };
   const lines = changes.map((c) => {
     const t = c.trailers;
-    const approved = t?.approvedBy.length ? `, approved by ${t.approvedBy.map(describeActor).join(', ')}` : '';
+    const approved = t?.approvedBy.length ? `, approved by ${t.approvedBy.map((a) => describeActor(core.config, a)).join(', ')}` : '';
     const override = t?.override ? `, override: ${t.override}` : '';
     const from = c.before.version !== undefined && c.before.version !== c.after.version ? ` (from ${c.before.version})` : '';
     const version = c.after.version ?? '(no image)';
-    return `${short(c.sha)} ${c.date} ${t ? `${t.action} ${version}${from} by ${describeActor(t.requestedBy)}` : `manual ${version}${from} by ${c.author}`}${approved}${override}`;
+    return `${short(c.sha)} ${c.date} ${t ? `${t.action} ${version}${from} by ${describeActor(core.config, t.requestedBy)}` : `manual ${version}${from} by ${c.author}`}${approved}${override}`;
   });
   return { ok: true, text: `${app} in ${env}, newest first:\n${lines.join('\n')}` };
 }

@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import type { Config } from '../config/schema.js';
+import type { DeployRequest } from '../domain/deploy.js';
+import { GantryError } from '../domain/errors.js';
+import { actorFor, matchesAny, personOf, userOf, type Actor } from '../domain/identity.js';
+import { gate, principalsFor } from '../domain/policy.js';
+import { validateVersion } from '../domain/version.js';
+import { voterOf, type Approval, type ApprovalStore } from '../store/approvals.js';
+import type { EnvLockStore } from '../store/env-locks.js';
+import type { ReleaseStore } from '../store/releases.js';
+
+/** The identity automatic deploys are requested as (src/commands/auto-deploy.ts). */
+export const AUTO_REQUESTER = 'github:gantry';
+
+// one line, no control characters: every field may end up in a commit trailer or a chat reply
+const Line = (max: number) => z.string().min(1).max(max).regex(/^[^\p{Cc}\u2028\u2029]*$/u, 'must be one line of text');
+const ActorData = z.object({ id: Line(200), name: Line(200).optional() });
+
+/** A deploy job's payload as it is read off the queue: anyone with Redis or the admin UI may have written it. */
+const JobData = z.object({
+  id: Line(200),
+  action: z.enum(['promote', 'rollback', 'auto']),
+  app: Line(63),
+  env: Line(63),
+  version: Line(128).optional(),
+  requestedBy: ActorData,
+  approvedBy: z.array(ActorData).max(50),
+  force: Line(200).optional(),
+  reason: Line(200).optional(),
+  approval: z.string().regex(/^\d{1,12}$/).optional(),
+});
+type JobData = z.infer<typeof JobData>;
+
+export interface DeployGuardDeps {
+  config: Config;
+  approvals: ApprovalStore;
+  releases: ReleaseStore;
+  envLocks: EnvLockStore;
+  now: () => Date;
+}
+
+const refuse = (jobId: string, why: string) => new GantryError('DEPLOY_REFUSED', `deploy job ${jobId} refused: ${why}`);
+
+/**
+ * The deploy worker's check of every job before it writes: the queue is not the source of truth.
+ * The requester's rights (by person) and the policy come from the config, an approval's state
+ * and votes from the approval store, a release from the release catalog; the approvers written
+ * into the trailers are the store's votes, never the job's `approvedBy`. What the job says about
+ * who someone is (names) is dropped: names come from the config.
+ */
+export class DeployGuard {
+  constructor(private readonly d: DeployGuardDeps) {}
+
+  /** The request to deploy, rebuilt from checked facts; throws a GantryError to refuse the job. */
+  async check(jobId: string, data: unknown, retried: boolean): Promise<DeployRequest> {
+    const parsed = JobData.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw refuse(jobId, `${issue.path.join('.') || 'its data'}: ${issue.message}`);
+    }
+    const job = parsed.data;
+    if (job.id !== jobId) throw refuse(jobId, `its request id ${job.id} is not its job id`);
+    const approval = job.approval === undefined ? undefined : await this.approvalOf(jobId, job);
+    // an approved request is deployed exactly as it was approved, whatever else the job says
+    const source = approval?.request ?? job;
+    this.knownTarget(jobId, source.app, source.env);
+    if (source.version !== undefined) validateVersion(source.version);
+    else if (source.action !== 'rollback') throw refuse(jobId, `a${source.action === 'auto' ? 'n auto-deploy' : ' promotion'} names the version to deploy`);
+    const { config } = this.d;
+    if (job.action === 'auto') await this.checkAuto(jobId, job);
+    const { approvalsRequired, overridden } = gate(config, {
+      action: source.action,
+      env: source.env,
+      actorId: source.requestedBy.id,
+      ...(source.force !== undefined ? { force: source.force } : {}),
+      now: this.d.now(),
+      lock: await this.d.envLocks.get(source.env),
+      blocked: source.version === undefined ? null : await this.d.releases.blocked(source.app, source.version),
+      version: source.version ?? '(previous release)',
+    });
+    let approvedBy: Actor[] = [];
+    if (approval) approvedBy = this.votesOf(jobId, approval, approvalsRequired, retried);
+    else if (approvalsRequired > 0) {
+      throw refuse(jobId, `${source.action} to ${source.env} needs ${approvalsRequired} approval${approvalsRequired === 1 ? '' : 's'}, and the job names no approval gantry recorded`);
+    } else if (job.approvedBy.length > 0) {
+      throw refuse(jobId, 'it names approvers, but no approval was recorded for it');
+    }
+    return {
+      id: job.id,
+      action: source.action,
+      app: source.app,
+      env: source.env,
+      ...(source.version !== undefined ? { version: source.version } : {}),
+      requestedBy: job.action === 'auto' ? autoActor(job.requestedBy) : actorFor(config, source.requestedBy.id),
+      approvedBy,
+      ...(source.force !== undefined ? { force: source.force } : {}),
+      ...(overridden.length ? { overridden } : {}),
+      ...(source.reason !== undefined ? { reason: source.reason } : {}),
+      ...(approval ? { approval: approval.id } : {}),
+    };
+  }
+
+  /** What a refused job asked for, for the `deploy-failed` report: its names replaced by the config's. */
+  shown(jobId: string, data: unknown): DeployRequest {
+    const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+    const text = (v: unknown, max: number) => (typeof v === 'string' && Line(max).safeParse(v).success ? v : '?');
+    const by = d.requestedBy as { id?: unknown } | undefined;
+    const action = ['promote', 'rollback', 'auto'].includes(d.action as string) ? (d.action as DeployRequest['action']) : 'promote';
+    return {
+      id: jobId,
+      action,
+      app: text(d.app, 63),
+      env: text(d.env, 63),
+      ...(typeof d.version === 'string' ? { version: text(d.version, 128) } : {}),
+      requestedBy: actorFor(this.d.config, text(by?.id, 200)),
+      approvedBy: [],
+    };
+  }
+
+  private knownTarget(jobId: string, app: string, env: string): void {
+    const { config } = this.d;
+    if (!Object.hasOwn(config.apps, app)) throw refuse(jobId, `unknown app "${app}"`);
+    if (!Object.hasOwn(config.environments, env)) throw refuse(jobId, `unknown environment "${env}"`);
+    if (!Object.hasOwn(config.apps[app]!.deploy, env)) throw refuse(jobId, `${app} is not deployed to ${env}`);
+  }
+
+  /** Automatic deploys: gantry's own identity, no approvals anywhere, and only a release in the catalog. */
+  private async checkAuto(jobId: string, job: JobData): Promise<void> {
+    if (job.requestedBy.id !== AUTO_REQUESTER) throw refuse(jobId, `automatic deploys are requested by ${AUTO_REQUESTER}, not ${job.requestedBy.id}`);
+    if (job.approval !== undefined || job.approvedBy.length > 0) throw refuse(jobId, 'an automatic deploy has no approvers');
+    if (job.force !== undefined) throw refuse(jobId, 'an automatic deploy cannot use --force');
+    const required = this.d.config.environments[job.env]!.approvals?.required ?? 0;
+    if (required > 0) throw refuse(jobId, `${job.env} needs approvals, so nothing deploys there automatically`);
+    if (job.version === undefined || !(await this.d.releases.get(job.app, job.version))) {
+      throw new GantryError('VERSION_UNKNOWN', `deploy job ${jobId} refused: ${job.app} ${job.version ?? '(no version)'} is not a release gantry built or registered`);
+    }
+  }
+
+  /** The approval the job names, which must be this very request and approved. */
+  private async approvalOf(jobId: string, job: JobData): Promise<Approval> {
+    const a = await this.d.approvals.get(job.approval!);
+    if (!a) throw refuse(jobId, `there is no approval ${job.approval}`);
+    const r = a.request;
+    const same = r.id === job.id && r.action === job.action && r.app === job.app && r.env === job.env && r.version === job.version && r.requestedBy.id === job.requestedBy.id;
+    if (!same) throw refuse(jobId, `it is not the request approval ${a.id} was asked for`);
+    return a;
+  }
+
+  /**
+   * The approvers to write into the trailers: one per person, never the requester, each allowed
+   * to approve in the environment now; at least as many as the policy and the approval ask for.
+   * An executed approval passes only on a retry (the deployer finds its commit and does nothing twice).
+   */
+  private votesOf(jobId: string, a: Approval, required: number, retried: boolean): Actor[] {
+    if (a.status !== 'approved' && !(a.status === 'executed' && retried)) {
+      throw new GantryError('APPROVAL_CLOSED', `deploy job ${jobId} refused: approval ${a.id} is ${a.status}, not approved`);
+    }
+    const { config } = this.d;
+    const person = (id: string) => personOf(config, id);
+    const requester = person(a.request.requestedBy.id);
+    const approvers = principalsFor(config, a.request.env, 'approve');
+    const counted = new Map<string, Actor>();
+    for (const v of a.votes) {
+      const who = voterOf(v, person);
+      if (who === requester || person(v.actor.id) === requester || counted.has(who)) continue;
+      // the person the vote recorded counts where this process cannot resolve the identity itself
+      // (a Slack user matched by e-mail in the web process)
+      const user = Object.hasOwn(config.users, who) ? who : userOf(config, v.actor.id);
+      if (matchesAny(config, approvers, v.actor.id, user)) counted.set(who, approverActor(config, v.actor.id, user));
+    }
+    const need = Math.max(required, a.required);
+    if (counted.size < need) {
+      throw refuse(jobId, `approval ${a.id} has ${counted.size} valid approval${counted.size === 1 ? '' : 's'}; ${need} needed`);
+    }
+    return [...counted.values()];
+  }
+}
+
+/** An approver as the trailers name them: the config user's name, from the vote's person if need be. */
+function approverActor(config: Config, id: string, user: string | undefined): Actor {
+  return user === undefined ? { id } : { id, name: config.users[user]!.name ?? user };
+}
+
+/** Gantry's own identity, with its "auto-deploy of tag v1.2.3" label only when it is one. */
+function autoActor(a: { id: string; name?: string | undefined }): Actor {
+  return a.name !== undefined && /^auto-deploy of (tag|branch) \S{1,128}$/.test(a.name) ? { id: AUTO_REQUESTER, name: a.name } : { id: AUTO_REQUESTER };
+}
