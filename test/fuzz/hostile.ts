@@ -153,3 +153,6 @@ export const shapedArb = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(app, env, env).map(([a, x, y]) => line('/diff', a, x, y)) },
   { weight: 1, arbitrary: app.map((a) => line('/releases', a)) },
 );
+
+/** Names of `Object.prototype` members: a lookup on a plain object finds them although no one configured them. */
+export const PROTOTYPE_KEYS: readonly string[] = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'isPrototypeOf', '__defineGetter__'];
