@@ -41,19 +41,17 @@ export async function runIngest(ctx: BenchContext): Promise<Figure[]> {
   const prefix = `bench-ingest-${randomUUID().slice(0, 8)}`;
   const env = { ...process.env, GITHUB_APP_ID: '1', GITHUB_PRIVATE_KEY: privateKey(), GITHUB_WEBHOOK_SECRET: SECRET, REDIS_URL: redisUrl, BENCH_PREFIX: prefix, BENCH_ROOT: ctx.root };
   const servers: Record<Kind, { child: ChildProcess; port: number }> = { gantry: await spawnServer('gantry', env), bare: await spawnServer('bare', env) };
-  const body = JSON.stringify(payload());
-  const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const rates: Record<Kind, number[]> = { gantry: [], bare: [] };
   const latencies: Record<Kind, number[]> = { gantry: [], bare: [] };
   let sent = 0;
   try {
-    for (const kind of ['gantry', 'bare'] as const) await blast(servers[kind].port, WARMUP, body, signature, agent);
+    for (const kind of ['gantry', 'bare'] as const) await blast(servers[kind].port, signedDeliveries(WARMUP), agent);
     sent += WARMUP;
     ctx.log(`ingest: ${ROUNDS} rounds × ${COUNT} deliveries, ${CONCURRENCY} concurrent senders, gantry and bare Probot alternating`);
     for (let r = 0; r < ROUNDS; r++) {
       for (const kind of r % 2 ? (['bare', 'gantry'] as const) : (['gantry', 'bare'] as const)) {
-        const res = await blast(servers[kind].port, COUNT, body, signature, agent);
+        const res = await blast(servers[kind].port, signedDeliveries(COUNT), agent);
         rates[kind].push(res.rate);
         latencies[kind].push(...res.latencies);
         if (kind === 'gantry') sent += COUNT;
@@ -83,14 +81,34 @@ export async function runIngest(ctx: BenchContext): Promise<Figure[]> {
   ];
 }
 
-/** Sends `count` deliveries with CONCURRENCY senders; every answer must be 200. */
-async function blast(port: number, count: number, body: string, signature: string, agent: http.Agent): Promise<{ rate: number; latencies: number[] }> {
+interface Signed {
+  body: string;
+  signature: string;
+}
+
+let opened = 0;
+/**
+ * Distinct pull_request.opened events (each its own pull request), signed, made before the clock
+ * starts: one body sent many times would be a replay, which gantry drops without queueing.
+ */
+function signedDeliveries(count: number): Signed[] {
+  const template = payload() as { number: number; pull_request: { number: number } };
+  return Array.from({ length: count }, () => {
+    template.number = template.pull_request.number = ++opened;
+    const body = JSON.stringify(template);
+    return { body, signature: `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` };
+  });
+}
+
+/** Sends the deliveries with CONCURRENCY senders; every answer must be 200. */
+async function blast(port: number, deliveries: Signed[], agent: http.Agent): Promise<{ rate: number; latencies: number[] }> {
+  const count = deliveries.length;
   let next = 0;
   const latencies: number[] = [];
   const t0 = performance.now();
   const sender = async () => {
     while (next < count) {
-      next++;
+      const { body, signature } = deliveries[next++]!;
       const t = performance.now();
       const status = await post(port, body, signature, agent);
       if (status !== 200) throw new Error(`delivery answered ${status}`);

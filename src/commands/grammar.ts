@@ -104,8 +104,9 @@ export function parseCommand(line: string): ParsedCommand {
   return force !== undefined ? { name, args, force } : { name, args };
 }
 
-function isCommandName(s: string): s is CommandName {
-  return Object.prototype.hasOwnProperty.call(USAGE, s);
+/** Own keys only: `constructor` or `toString` is no command although every object has one. */
+export function isCommandName(s: string): s is CommandName {
+  return Object.hasOwn(USAGE, s);
 }
 
 export function usage(name: CommandName, problem: string): GantryError {

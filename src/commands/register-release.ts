@@ -24,12 +24,13 @@ export interface ReleaseInput {
  * image in messages the way the caller's user wrote it (`--image web`, `images.web`).
  */
 export function releaseFromInput(config: Config, input: ReleaseInput, by: string, now: Date, label: (image: string) => string = (n) => `image ${n}`): Release {
-  const app = config.apps[input.app];
+  // own keys only: an app named `constructor` is unknown, not Object
+  const app = Object.hasOwn(config.apps, input.app) ? config.apps[input.app] : undefined;
   if (!app) throw new GantryError('APP_UNKNOWN', `unknown app "${input.app}" (known: ${Object.keys(config.apps).join(', ')})`);
   validateVersion(input.version);
-  const images: Record<string, ReleaseImage> = {};
+  const images = new Map<string, ReleaseImage>();
   for (const [name, spec] of Object.entries(input.images)) {
-    const want = Object.prototype.hasOwnProperty.call(app.images, name) ? app.images[name] : undefined;
+    const want = Object.hasOwn(app.images, name) ? app.images[name] : undefined;
     if (!want) throw new GantryError('INPUT_INVALID', `${label(name)}: app ${input.app} has no image "${name}" (images: ${Object.keys(app.images).join(', ')})`);
     const ref = parseImageRef(spec);
     if (ref.repository !== want.repository) {
@@ -38,9 +39,9 @@ export function releaseFromInput(config: Config, input: ReleaseInput, by: string
     if (!ref.tag) throw new GantryError('INPUT_INVALID', `${label(name)}: the reference needs a tag`);
     // the catalog pins sha256 digests only; another algorithm would be refused when stored
     if (ref.digest && !/^sha256:[0-9a-f]{64}$/.test(ref.digest)) throw new GantryError('INPUT_INVALID', `${label(name)}: the digest must be sha256:<64 hex digits>`);
-    images[name] = { repository: ref.repository, tag: ref.tag, ...(ref.digest ? { digest: ref.digest } : {}) };
+    images.set(name, { repository: ref.repository, tag: ref.tag, ...(ref.digest ? { digest: ref.digest } : {}) });
   }
-  const missing = Object.keys(app.images).filter((n) => !images[n]);
+  const missing = Object.keys(app.images).filter((n) => !images.has(n));
   if (missing.length) throw new GantryError('INPUT_INVALID', `missing ${missing.map(label).join(', ')} (every image of ${input.app} is part of a release)`);
   if (input.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(input.commit)) throw new GantryError('INPUT_INVALID', 'the commit must be a git SHA (7 to 40 lower-case hex digits)');
   if (input.url !== undefined && !isWebLink(input.url)) throw new GantryError('INPUT_INVALID', 'the url must be an http:// or https:// link of at most 2048 characters (it is shown in chat)');
@@ -48,7 +49,7 @@ export function releaseFromInput(config: Config, input: ReleaseInput, by: string
     app: input.app,
     version: input.version,
     builtAt: now.toISOString(),
-    images,
+    images: Object.fromEntries(images),
     registeredBy: by,
     ...(input.commit ? { commit: input.commit } : {}),
     ...(input.url ? { url: input.url } : {}),

@@ -5,6 +5,14 @@ import { z } from 'zod';
  * config/default.yml; `npm run schema` writes config/gantry.schema.json from this file.
  */
 
+/**
+ * A record keyed by names from the config, built without a prototype: a lookup with a name
+ * someone typed (`apps["constructor"]`) finds only what was configured, never `Object.prototype`.
+ */
+export function record<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V) {
+  return z.record(key, value).transform((r) => Object.assign(Object.create(null) as Record<z.output<K>, z.output<V>>, r));
+}
+
 /** `<platform>:<id>`: who someone is on one platform. */
 export const IdentitySchema = z
   .string()
@@ -60,7 +68,7 @@ export const DeployFileSchema = z
       .strict()
       .optional(),
     /** flux: image name → image policy ("namespace:name") named in the setter comments. */
-    policies: z.record(z.string(), z.string().regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/)).optional(),
+    policies: record(z.string(), z.string().regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/)).optional(),
   })
   .strict();
 export type DeployFile = z.infer<typeof DeployFileSchema>;
@@ -124,8 +132,8 @@ export const AppSchema = z
   .object({
     /** GitHub repository the app is built from (owner/name). */
     source: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).optional(),
-    images: z.record(NameSchema, ImageSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one image'),
-    deploy: z.record(NameSchema, z.array(DeployFileSchema).min(1)),
+    images: record(NameSchema, ImageSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one image'),
+    deploy: record(NameSchema, z.array(DeployFileSchema).min(1)),
     /** chat channels bound to this app, e.g. slack:C0123 or dingtalk:cid...: commands there may omit the app. */
     channels: z.array(z.string()).default([]),
   })
@@ -187,7 +195,7 @@ const EnvNameSchema = z.string().regex(/^[A-Z][A-Z0-9_]{0,127}$/, { message: 'mu
 export const DingtalkSchema = z
   .object({
     /** custom group robots for reports: the webhook URL (with its access_token) and the 加签 secret, from env vars */
-    robots: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.object({ urlEnv: EnvNameSchema, secretEnv: EnvNameSchema.optional() }).strict()).default({}),
+    robots: record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.object({ urlEnv: EnvNameSchema, secretEnv: EnvNameSchema.optional() }).strict()).prefault({}),
     /** hosts a callback's sessionWebhook may point at (replies go there) */
     sessionWebhookHosts: z.array(z.string()).default(['oapi.dingtalk.com', 'api.dingtalk.com']),
   })
@@ -262,10 +270,10 @@ export const LimitsSchema = z
 export const ConfigSchema = z
   .object({
     deployRepo: DeployRepoSchema,
-    environments: z.record(NameSchema, EnvironmentSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one environment'),
-    apps: z.record(NameSchema, AppSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one app'),
-    users: z.record(NameSchema, UserSchema).default({}),
-    groups: z.record(NameSchema, z.array(PrincipalSchema)).default({}),
+    environments: record(NameSchema, EnvironmentSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one environment'),
+    apps: record(NameSchema, AppSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one app'),
+    users: record(NameSchema, UserSchema).prefault({}),
+    groups: record(NameSchema, z.array(PrincipalSchema)).prefault({}),
     /** who may /block and /unblock releases, and register them with `gantry release add` from chat */
     block: z.array(PrincipalSchema).default(['*']),
     server: z
@@ -276,9 +284,9 @@ export const ConfigSchema = z
     releases: z.object({ keep: z.number().int().min(1).default(200) }).strict().default({ keep: 200 }),
     /** which events go where: each rule maps events × apps × environments to targets */
     notify: z.array(NotifyRuleSchema).default([]),
-    dingtalk: DingtalkSchema.default({ robots: {}, sessionWebhookHosts: ['oapi.dingtalk.com', 'api.dingtalk.com'] }),
+    dingtalk: DingtalkSchema.prefault({}),
     email: EmailSchema.optional(),
-    webhooks: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), WebhookSchema).default({}),
+    webhooks: record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), WebhookSchema).prefault({}),
     /** per-user limits on chat commands */
     limits: LimitsSchema.default(() => ({ commands: commandLimitDefaults() })),
   })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connect, type Keys } from '../store/redis.js';
@@ -5,14 +6,15 @@ import type { Logger } from '../util/logger.js';
 import type { EventJob } from './events.js';
 
 /**
- * The webhook inbox. The handler's whole job is one Redis script: mark the delivery id (NX, for
- * three days: a redelivery does nothing) and push the event on a list, atomically, in one round
+ * The webhook inbox. The handler's whole job is one Redis script: mark the delivery id and what
+ * the event does (NX, for three days: a redelivery, or the same signed payload replayed under
+ * another delivery id, does nothing) and push the event on a list, atomically, in one round
  * trip. A pump (in the worker processes) moves events from the inbox into the BullMQ event queue,
  * job id = delivery id. Keeping BullMQ's heavier add out of the handler is what lets ingest keep
  * up with a bare Probot app (bench/ingest.ts).
  */
 const DELIVERY_TTL_S = 3 * 86_400;
-const PUSH = `if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3]) then
+const PUSH = `if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3]) and redis.call('SET', KEYS[3], ARGV[2], 'NX', 'EX', ARGV[3]) then
   redis.call('LPUSH', KEYS[2], ARGV[1])
   return 1
 end
@@ -23,6 +25,10 @@ export class InboxKeys {
   delivery(id: string): string {
     return this.keys.k('gh', 'delivery', id);
   }
+  /** an event's act (src/github/events.ts), hashed: refs and names stay out of key names */
+  act(act: string): string {
+    return this.keys.k('gh', 'act', createHash('sha256').update(act).digest('hex'));
+  }
   get list(): string {
     return this.keys.k('gh', 'inbox');
   }
@@ -32,7 +38,7 @@ export class InboxKeys {
   }
 }
 
-type WithPush = Redis & { gantryInboxPush(mark: string, list: string, event: string, at: string, ttl: number): Promise<number> };
+type WithPush = Redis & { gantryInboxPush(mark: string, list: string, act: string, event: string, at: string, ttl: number): Promise<number> };
 
 export class Inbox {
   private readonly k: InboxKeys;
@@ -41,12 +47,12 @@ export class Inbox {
     keys: Keys,
   ) {
     this.k = new InboxKeys(keys);
-    redis.defineCommand('gantryInboxPush', { numberOfKeys: 2, lua: PUSH });
+    redis.defineCommand('gantryInboxPush', { numberOfKeys: 3, lua: PUSH });
   }
 
-  /** `false`: this delivery id was seen before, nothing was queued. Throws when Redis does not answer. */
+  /** `false`: this delivery id or this act was seen before, nothing was queued. Throws when Redis does not answer. */
   async push(job: EventJob): Promise<boolean> {
-    const n = await (this.redis as WithPush).gantryInboxPush(this.k.delivery(job.delivery), this.k.list, JSON.stringify(job), job.receivedAt, DELIVERY_TTL_S);
+    const n = await (this.redis as WithPush).gantryInboxPush(this.k.delivery(job.delivery), this.k.list, this.k.act(job.act), JSON.stringify(job), job.receivedAt, DELIVERY_TTL_S);
     return n === 1;
   }
 }

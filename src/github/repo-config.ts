@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseYamlText, validate } from '../config/load.js';
-import { DurationSchema, type Config } from '../config/schema.js';
+import { DurationSchema, record, type Config } from '../config/schema.js';
 import { GantryError } from '../domain/errors.js';
 
 /**
@@ -48,7 +48,7 @@ export const RepoImageSchema = z
     context: RelPathSchema.optional(),
     /** multi-stage target */
     target: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, { message: 'must be a stage name' }).optional(),
-    args: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'must be a build arg name' }), BuildArgSchema).default({}),
+    args: record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'must be a build arg name' }), BuildArgSchema).prefault({}),
   })
   .strict();
 export type RepoImage = z.infer<typeof RepoImageSchema>;
@@ -62,7 +62,7 @@ const RefRulesSchema = z
 
 export const RepoConfigSchema = z
   .object({
-    images: z.record(z.string(), RepoImageSchema).default({}),
+    images: record(z.string(), RepoImageSchema).prefault({}),
     /** which events build: pull requests (default yes), pushed branches and tags matching these patterns */
     builds: z
       .object({
@@ -76,13 +76,13 @@ export const RepoConfigSchema = z
     /** extra image tags for matching pushes, e.g. `{ tag: latest, branches: [main] }` (never for pull requests) */
     extraTags: z.array(RefRulesSchema.extend({ tag: ImageTagSchema })).default([]),
     /** environment → pushes that deploy there by themselves; only environments without approvals */
-    autoDeploy: z.record(z.string(), RefRulesSchema).default({}),
+    autoDeploy: record(z.string(), RefRulesSchema).prefault({}),
     /** smoke test: a one-shot container in the built image; a non-zero exit fails the check */
     test: z
       .object({
         command: z.array(z.string().min(1)).min(1).max(100),
         timeout: DurationSchema.default('60s'),
-        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+        env: record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).prefault({}),
       })
       .strict()
       .optional(),

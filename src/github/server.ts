@@ -7,6 +7,7 @@ import { startBuildWorker, type BuildImageFn, type SmokeTestFn } from '../build/
 import type { Core } from '../commands/context.js';
 import { GantryError } from '../domain/errors.js';
 import type { DeployRequest, DeployResult } from '../domain/deploy.js';
+import { BodyBudget, readLimited, refuseBody } from '../http/auth.js';
 import { sendJson, type Route } from '../http/server.js';
 import { BUILD_QUEUE, BuildQueue } from '../queue/build-queue.js';
 import { countBuilds, type GantryMetrics } from '../http/metrics.js';
@@ -23,6 +24,11 @@ import { EVENT_QUEUE, Ingest } from './ingest.js';
 import { startRedeliverSweep } from './redeliver.js';
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
+
+/** GitHub does not send webhook payloads over 25 MB (docs: "Webhook events and payloads"). */
+export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+/** What all deliveries being read may hold at once (real ones are a few kB; a 503 is a failed delivery, which the redeliver sweep sends again). */
+export const WEBHOOK_BODIES_AT_ONCE = 4 * WEBHOOK_BODY_LIMIT;
 
 /** What the GitHub face needs from a running gantry (see src/runtime/gantry.ts). */
 export interface GithubFaceDeps {
@@ -72,10 +78,18 @@ export async function githubRoutes(d: GithubFaceDeps): Promise<{ routes: Route[]
   // not awaited: with Redis away the web face still starts, and deliveries get 5xx until it is back
   ingest.waitUntilReady().catch((err: unknown) => d.log.warn({ err: String(err) }, 'event queue not ready'));
   const middleware = await createNodeMiddleware(gantryApp(ingest, d.settings.appId), { probot, webhooksPath: WEBHOOK_PATH });
+  const bodies = new BodyBudget(WEBHOOK_BODIES_AT_ONCE);
   const route: Route = {
     method: 'POST',
     path: WEBHOOK_PATH,
     handler: async (req, res) => {
+      // The signature covers the whole body, so it is read before anyone knows who sent it: at
+      // most GitHub's own maximum, refused with 413 (and the connection cut) as soon as it is over.
+      if (refuseBody(req, res, WEBHOOK_BODY_LIMIT, { chunked: true })) return;
+      const raw = await readLimited(req, res, WEBHOOK_BODY_LIMIT, bodies);
+      if (raw === undefined) return;
+      // @octokit/webhooks takes a body already read (a string) instead of reading the stream again
+      Object.assign(req, { body: raw.toString('utf8') });
       await middleware(req, res, () => sendJson(res, 404, { error: 'not found' }));
     },
   };

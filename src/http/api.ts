@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Core } from '../commands/context.js';
 import { registerRelease, releaseFromInput } from '../commands/register-release.js';
-import { isGantryError } from '../domain/errors.js';
+import { GantryError, isGantryError } from '../domain/errors.js';
 import { activeFreeze } from '../domain/freeze.js';
 import type { Logger } from '../util/logger.js';
 import { bearer, readLimited, refuseBody, unauthorized } from './auth.js';
@@ -12,6 +12,16 @@ import { sendJson, type Route } from './server.js';
 export const API_BODY_LIMIT = 64 * 1024;
 
 const Name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes, starting with a letter');
+
+/**
+ * A JSON.parse reviver refusing a `__proto__` key: zod drops it silently (it would replace the
+ * prototype of the record it builds), so without this an image named `__proto__` would vanish
+ * from a release instead of being refused.
+ */
+function refuseProtoKey(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new GantryError('INPUT_INVALID', 'the body has a "__proto__" key: no app, image or field has that name');
+  return value;
+}
 
 /** `POST /api/releases`: the JSON twin of `gantry release add`. */
 export const ReleaseBodySchema = z
@@ -55,8 +65,9 @@ async function postRelease(o: ApiOptions, token: string, req: IncomingMessage, r
   if (raw === undefined) return;
   let json: unknown;
   try {
-    json = JSON.parse(raw.toString('utf8'));
-  } catch {
+    json = JSON.parse(raw.toString('utf8'), refuseProtoKey);
+  } catch (e) {
+    if (isGantryError(e)) return sendJson(res, 400, { error: e.message, code: e.code });
     return sendJson(res, 400, { error: 'the body is not valid JSON' });
   }
   const parsed = ReleaseBodySchema.safeParse(json);

@@ -45,13 +45,15 @@ export function unauthorized(res: ServerResponse, scheme: 'Bearer' | 'Basic'): v
 
 /**
  * Refuses a request whose declared body is over `limit` bytes (413), or whose size is not
- * declared at all when a body is allowed (411: chunked uploads are never needed here). Returns
+ * declared at all when a body is allowed (411: chunked uploads are never needed here, unless
+ * `chunked` says the route takes them, when `readLimited` cuts them off at the limit). Returns
  * true when it answered. The connection is closed afterwards, so the unread body is never read.
  */
-export function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number): boolean {
+export function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number, o: { chunked?: boolean } = {}): boolean {
   const declared = req.headers['content-length'];
   const chunked = req.headers['transfer-encoding'] !== undefined;
   if (declared === undefined && !chunked) return false;
+  if (chunked && declared === undefined && o.chunked && limit > 0) return false;
   const size = declared === undefined ? NaN : Number(declared);
   if (chunked && limit > 0) return refuse(res, 411, 'send Content-Length; chunked bodies are not accepted');
   if (chunked || !Number.isFinite(size) || size > limit) return refuse(res, 413, `request body too large (at most ${limit} bytes)`);
@@ -59,24 +61,45 @@ export function refuseBody(req: IncomingMessage, res: ServerResponse, limit: num
 }
 
 /**
- * Reads a body already checked by `refuseBody`, still counting: a client that sends more than it
- * declared is cut off at `limit`. Resolves undefined when it answered 413 itself.
+ * Bytes that the bodies of one route may hold at once, across all its requests: a cap per body
+ * still lets many senders at once add up to more memory than the process has.
  */
-export function readLimited(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | undefined> {
+export class BodyBudget {
+  private used = 0;
+  constructor(readonly bytes: number) {}
+  take(n: number): boolean {
+    if (this.used + n > this.bytes) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number): void {
+    this.used -= n;
+  }
+}
+
+/**
+ * Reads a body already checked by `refuseBody`, still counting: a client that sends more than it
+ * declared is cut off at `limit`. With a `budget`, the bytes are held from it until the response
+ * is over (the handler parses them meanwhile), and a body that does not fit is refused with 503.
+ * Resolves undefined when it answered itself.
+ */
+export function readLimited(req: IncomingMessage, res: ServerResponse, limit: number, budget?: BodyBudget): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    if (budget) res.once('close', () => budget.give(size));
+    const stop = (status: 413 | 503, error: string) => {
+      done = true;
+      req.off('data', onData);
+      req.pause();
+      refuse(res, status, error);
+      resolve(undefined);
+    };
     const onData = (c: Buffer) => {
+      if (size + c.length > limit) return stop(413, `request body too large (at most ${limit} bytes)`);
+      if (budget && !budget.take(c.length)) return stop(503, 'too many large requests at once; try again later');
       size += c.length;
-      if (size > limit) {
-        done = true;
-        req.off('data', onData);
-        req.pause();
-        refuse(res, 413, `request body too large (at most ${limit} bytes)`);
-        resolve(undefined);
-        return;
-      }
       chunks.push(c);
     };
     req.on('data', onData);
@@ -89,8 +112,9 @@ export function readLimited(req: IncomingMessage, res: ServerResponse, limit: nu
   });
 }
 
-function refuse(res: ServerResponse, status: 411 | 413, error: string): true {
+function refuse(res: ServerResponse, status: 411 | 413 | 503, error: string): true {
   res.setHeader('connection', 'close');
+  if (status === 503) res.setHeader('retry-after', '5');
   sendJson(res, status, { error });
   // the rest of the body stays unread: end the connection once the answer is out
   const socket = res.socket;

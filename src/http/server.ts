@@ -3,7 +3,8 @@ import type { Logger } from '../util/logger.js';
 
 /**
  * The one HTTP server of `gantry web` / `gantry start`: GitHub webhooks, chat callbacks, health.
- * Each face contributes routes; a route's handler owns the request (including reading the body).
+ * Each face contributes routes; a route's handler owns the request, including reading the body,
+ * which it bounds first (src/http/auth.ts: refuseBody, readLimited).
  */
 export interface Route {
   method?: 'GET' | 'POST';
@@ -40,25 +41,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-/** Reads a request body up to `limit` bytes; rejects with status 413 beyond it. */
-export function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(Object.assign(new Error('request body too large'), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 export function listen(server: http.Server, port: number, host: string): Promise<number> {

@@ -139,6 +139,14 @@ describe('DingTalk, e-mail and webhooks', () => {
     expect(await h.head()).toBe(head);
   });
 
+  it('a callback body over 64 KiB is answered 413 before it is read, and does nothing', async () => {
+    const before = recorder.calls.length;
+    const res = await fetch(callback, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"text":"${'x'.repeat(70 * 1024)}"}` });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toContain('at most 65536 bytes');
+    expect(recorder.calls.length).toBe(before);
+  });
+
   it('a channel that is down delays only its own delivery, and catches up when it is back', async () => {
     robotDown = true;
     smtp.setDown(true);

@@ -29,7 +29,10 @@ describe('Slack face', () => {
       edit: (d) => {
         d.users.carol.ids.push(`slack:${CAROL}`);
         d.deployRepo.webUrl = 'https://github.com/acme/deploy';
-        d.notify = [{ events: ['deployed', 'rolled-back'], environments: ['prod'], to: ['slack:#deploys'] }];
+        d.notify = [
+          { events: ['deployed', 'rolled-back'], environments: ['prod'], to: ['slack:#deploys'] },
+          { events: ['locked'], environments: ['staging'], to: ['slack:#deploys'] },
+        ];
       },
     });
     const messages = new SlackMessageStore(h.gantry.redis, new Keys(h.prefix));
@@ -122,9 +125,26 @@ describe('Slack face', () => {
     const unknown = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /unknown command "\/frobnicate"/.test(c.body.text ?? ''), 'unknown command');
     expect(unknown.body.text).toMatch(/^:x: unknown command/);
     await slash(CAROL, '/promote', '');
-    const usage = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /usage: \/promote \[app\] <version> <env>/.test(c.body.text ?? ''), 'usage line');
+    // the fallback text is mrkdwn like the blocks: < and > come escaped
+    const usage = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /usage: \/promote \[app\] &lt;version&gt; &lt;env&gt;/.test(c.body.text ?? ''), 'usage line');
     expect(usage.body.thread_ts).toBeDefined();
     expect(await h.head()).toBe(head);
+  });
+
+  it('user text is escaped in every text fallback as in the blocks: <!channel> in a lock reason pings nobody', async () => {
+    const from = recorder.calls.length;
+    await slash(ALICE, '/gantry', 'lock staging <!channel> ping & <@U0G9QF9C6>');
+    const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /staging locked by alice/.test(c.body.text ?? ''), 'lock reply');
+    expect(reply.body.text).toContain('&lt;!channel&gt; ping &amp; &lt;@U0G9QF9C6&gt;');
+    const report = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.channel === '#deploys' && /staging/.test(c.body.text ?? ''), 'lock report');
+    expect(report.body.text).toContain('&lt;!channel&gt;');
+    // a refusal quoting what was typed is escaped too
+    await slash(CAROL, '/gantry', 'promote <!here> prod');
+    await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /&lt;!here&gt;/.test(c.body.text ?? '') && /^:x:/.test(c.body.text ?? ''), 'refusal');
+    for (const c of recorder.calls.slice(from)) {
+      expect(JSON.stringify(c.body), c.path).not.toMatch(/<!channel>|<!here>|<@U0G9QF9C6>/);
+    }
+    expect((await h.run('alice', '/unlock staging')).ok).toBe(true);
   });
 
   it('answers @gantry mentions in a thread of the mention', async () => {

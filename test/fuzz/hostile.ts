@@ -5,6 +5,9 @@ import fc from 'fast-check';
  * quotes where it has spaces). None may become part of a path, a manifest, a commit or a shell
  * command; every one must be refused.
  */
+/** Names of `Object.prototype` members: a lookup on a plain object finds them although no one configured them. */
+export const PROTOTYPE_KEYS: readonly string[] = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'isPrototypeOf', '__defineGetter__'];
+
 export const HOSTILE: readonly string[] = [
   // path traversal
   '../../etc/passwd',
@@ -78,6 +81,8 @@ export const HOSTILE: readonly string[] = [
   '\u{1F680}',
   'ｗｅｂ',
   'v1.2.3\u2066',
+  // Object.prototype members as names
+  ...PROTOTYPE_KEYS,
 ];
 
 /** Wraps a word so the command tokenizer keeps it as one argument. */

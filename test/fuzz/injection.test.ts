@@ -4,7 +4,7 @@ import { releaseFromInput } from '../../src/commands/register-release.js';
 import { GantryError } from '../../src/domain/errors.js';
 import { parseDeployTrailers } from '../../src/gitops/trailers.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { asArg, HOSTILE, UNSAFE_IN_REPLY } from './hostile.js';
+import { asArg, HOSTILE, PROTOTYPE_KEYS, UNSAFE_IN_REPLY } from './hostile.js';
 
 const PWNED = '/tmp/gantry-pwned';
 
@@ -67,8 +67,11 @@ describe('a corpus of injection attempts in versions, environments and app names
 
   it('a release with a hostile version or image reference is refused when it is registered', () => {
     const refused: string[] = [];
-    // upper-case words are odd environment names but harmless versions and tags
-    const hostileHere = HOSTILE.filter((v) => !['PROD', 'Qa'].includes(v));
+    // upper-case words and prototype names are odd app and environment names but harmless versions and tags
+    const hostileHere = HOSTILE.filter((v) => !['PROD', 'Qa'].includes(v) && !PROTOTYPE_KEYS.includes(v));
+    for (const k of PROTOTYPE_KEYS) {
+      expect(() => releaseFromInput(h.config, { app: k, version: 'v1.0.9', images: { web: 'registry.example.com/acme/web:v1' } }, 'cli', new Date())).toThrow(/unknown app/);
+    }
     for (const hostile of hostileHere) {
       const tries = [
         { app: 'web', version: hostile, images: { web: 'registry.example.com/acme/web:v1' } },

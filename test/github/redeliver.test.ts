@@ -60,7 +60,7 @@ describe('failed webhook deliveries are redelivered (GitHub does not retry them)
     prefix = uniquePrefix('redeliver');
     keys = new Keys(prefix);
     // a delivery gantry took (its inbox marker is set) though GitHub saw it time out
-    await new Inbox(redis, keys).push({ delivery: 'c-took-it', app: 'web', receivedAt: ago(30).toISOString() } as never);
+    await new Inbox(redis, keys).push({ delivery: 'c-took-it', act: '1|push|refs/heads/main|c', app: 'web', receivedAt: ago(30).toISOString() } as never);
     api()
       .get('/app/hook/deliveries')
       .query({ per_page: 100 })

@@ -94,6 +94,20 @@ describe('POST /api/releases and GET /api/status', () => {
     expect(await h.gantry.core.releases.list('web')).toEqual([]);
   });
 
+  it('an Object.prototype name as app or image is unknown (400), never a 500', async () => {
+    for (const k of ['constructor', 'prototype', 'valueof', 'tostring']) {
+      const asApp = await post({ ...release('v3.0.0'), app: k });
+      expect(asApp.status, k).toBe(400);
+      expect(((await asApp.json()) as { error: string }).error).toContain(`unknown app "${k}"`);
+    }
+    for (const k of ['constructor', 'prototype', '__proto__', 'hasOwnProperty']) {
+      const asImage = await post(`{"app":"web","version":"v3.0.0","images":{"web":"registry.example.com/acme/web:v3.0.0","${k}":"registry.example.com/acme/web:v3.0.0"}}`);
+      expect(asImage.status, k).toBe(400);
+      expect(((await asImage.json()) as { error: string }).error).toContain(k);
+    }
+    expect(await h.gantry.core.releases.list('web')).toEqual([]);
+  });
+
   it('registers a release (201), announces it, refuses to change it (409), and /promote resolves it', async () => {
     const res = await post(release('v3.0.0', { commit: 'abcdef1', url: 'https://ci.example/builds/7' }));
     expect(res.status).toBe(201);

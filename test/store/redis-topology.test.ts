@@ -79,7 +79,7 @@ async function inboxRoundTrip(w: World, redisUrl: string): Promise<void> {
   const queue = new Queue(EVENT_QUEUE, { connection: bullConnection(redisUrl), prefix: w.gantry.prefix });
   const pump = startInboxPump({ redisUrl, keys: new Keys(w.gantry.prefix), queue, jobOptions: EVENT_JOB_OPTIONS, jobId: eventJobId, log: silentLogger });
   try {
-    const event: RepoEvent = { type: 'push', kind: 'tag', name: 'v9.9.9', sha: 'a'.repeat(40), installationId: 1, owner: 'acme', repo: 'web' };
+    const event: RepoEvent = { type: 'push', kind: 'tag', name: 'v9.9.9', sha: 'a'.repeat(40), installationId: 1, owner: 'acme', repo: 'web', act: `1|push|refs/tags/v9.9.9|${'a'.repeat(40)}` };
     await ingest.waitUntilReady(10_000);
     expect(await ingest.accept('topology-1', event, 'push')).toBe('queued');
     expect(await ingest.accept('topology-1', event, 'push')).toBe('duplicate');

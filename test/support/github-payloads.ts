@@ -15,6 +15,14 @@ export interface RepoRef {
 /** acme/web, installation 42: the repo the test configs build `web` from */
 export const ACME_WEB: RepoRef = { owner: 'acme', repo: 'web', installationId: 42 };
 
+/**
+ * GitHub stamps every real event: a new comment has a new id, a pull request event a new
+ * `updated_at`. Builders take a fresh stamp per call, so two calls are two events and sending one
+ * payload twice is a replay (which gantry drops whatever its delivery id).
+ */
+let stamp = Date.parse('2026-01-01T00:00:00Z') / 1000;
+const nextStamp = () => ++stamp;
+
 /** A payload from @octokit/webhooks-examples, deep-copied. */
 export function example(name: string, match: (e: any) => boolean): any {
   const require = createRequire(import.meta.url);
@@ -39,6 +47,7 @@ export function prPayload(gh: RepoRef, o: { action: string; number: number; sha:
   p.number = o.number;
   const pr = p.pull_request;
   pr.number = o.number;
+  pr.updated_at = new Date(nextStamp() * 1000).toISOString().replace('.000Z', 'Z');
   pr.head.sha = o.sha;
   pr.head.ref = o.headRef ?? 'feature';
   pr.base.ref = 'main';
@@ -63,6 +72,7 @@ export function commentPayload(gh: RepoRef, o: { number: number; login: string; 
   const p = adapt(example('issue_comment', (e) => e.action === 'created'), gh);
   p.issue.number = o.number;
   p.issue.pull_request = { url: `https://api.github.com/repos/${gh.owner}/${gh.repo}/pulls/${o.number}`, html_url: `https://github.com/${gh.owner}/${gh.repo}/pull/${o.number}` };
+  p.comment.id = nextStamp();
   p.comment.body = o.body;
   p.comment.user.login = o.login;
   p.comment.user.type = 'User';

@@ -4,13 +4,16 @@ import type { CommandContext, Core } from '../../commands/context.js';
 import { execute } from '../../commands/execute.js';
 import { approvalView, commitUrl } from '../../commands/presentation.js';
 import { actorFor } from '../../domain/identity.js';
-import { readBody, sendJson, type Route } from '../../http/server.js';
+import { readLimited, refuseBody } from '../../http/auth.js';
+import { sendJson, type Route } from '../../http/server.js';
 import type { Logger } from '../../util/logger.js';
 import { approvalCard, replyMessage, type DingtalkMessage } from './messages.js';
 import type { SignatureReplayGuard } from './replay.js';
 import { verifyCallback } from './sign.js';
 
 export const CALLBACK_PATH = '/dingtalk/callback';
+/** A robot message is a few kB of JSON. */
+export const CALLBACK_BODY_LIMIT = 64 * 1024;
 
 /** The robot callback body as DingTalk sends it (fields gantry uses). */
 export const RobotMessageSchema = z.object({
@@ -46,8 +49,9 @@ export class DingtalkFace {
   }
 
   private async callback(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req, 64 * 1024).catch(() => undefined);
-    if (!raw) return sendJson(res, 413, { error: 'request body too large' });
+    if (refuseBody(req, res, CALLBACK_BODY_LIMIT, { chunked: true })) return;
+    const raw = await readLimited(req, res, CALLBACK_BODY_LIMIT);
+    if (raw === undefined) return;
     const why = verifyCallback(header(req, 'timestamp'), header(req, 'sign'), this.appSecret, this.now());
     if (why) {
       this.log.warn({ why }, 'dingtalk callback refused');

@@ -5,7 +5,7 @@ import { execute } from '../../commands/execute.js';
 import { approvalView, commitUrl } from '../../commands/presentation.js';
 import type { Route } from '../../http/server.js';
 import type { Logger } from '../../util/logger.js';
-import { ACTION, approvalMessage, commandMessage, replyMessage, type SlackMessage } from './blocks.js';
+import { ACTION, approvalMessage, commandMessage, esc, progressMessage, replyMessage, type SlackMessage } from './blocks.js';
 import { SlackIdentities } from './identity.js';
 import type { SlackMessageStore } from './messages.js';
 
@@ -71,7 +71,7 @@ export async function createSlack(core: Core, messages: SlackMessageStore, o: Sl
     const ctx: CommandContext = {
       actor: await ids.actor(client, who.user),
       channel: `slack:${who.channel}`,
-      progress: (t) => void say({ text: t, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: t }] }] }).catch(() => undefined),
+      progress: (t) => void say(progressMessage(t)).catch(() => undefined),
       origin: { platform: 'slack', channel: who.channel },
     };
     const reply = await execute(core, line, ctx);
@@ -134,7 +134,7 @@ export async function createSlack(core: Core, messages: SlackMessageStore, o: Sl
         actor: await ids.actor(client, body.user.id),
         channel: `slack:${channel}`,
         origin: { platform: 'slack', channel },
-        progress: (t) => void post(client, channel, { text: t, blocks: [] }, thread).catch(() => undefined),
+        progress: (t) => void post(client, channel, progressMessage(t), thread).catch(() => undefined),
       };
       let line: string;
       try {
@@ -145,7 +145,7 @@ export async function createSlack(core: Core, messages: SlackMessageStore, o: Sl
       const reply = await execute(core, line, ctx);
       if (!reply.ok && ['NOT_ALLOWED', 'SELF_APPROVAL', 'APPROVAL_CLOSED', 'APPROVAL_UNKNOWN'].includes(reply.code ?? '')) {
         // only the clicker learns why; nothing changed
-        await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text });
+        await client.chat.postEphemeral({ channel, user: body.user.id, text: esc(reply.text) });
         return;
       }
       await deliver(client, reply, (m, broadcast) => post(client, channel, m, thread, broadcast ?? false));

@@ -18,7 +18,10 @@ export const ACTION = {
   promote: 'gantry_promote',
 } as const;
 
-/** Slack mrkdwn escaping of user-visible text (&, <, > are control characters there). */
+/**
+ * Slack mrkdwn escaping of user-visible text (&, <, > are control characters there: `<!channel>`
+ * pings everyone). Every `text` of a message is mrkdwn too, the fallback of blocks included.
+ */
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -33,16 +36,22 @@ export function commandMessage(userId: string, line: string): SlackMessage {
   return { text, blocks: [context(text)] };
 }
 
+/** A progress line while a command runs (queued, pushing, …). */
+export function progressMessage(line: string): SlackMessage {
+  const text = esc(line);
+  return { text, blocks: [context(text)] };
+}
+
 /** A command's answer. Refusals say why, with the usage line when the command was malformed. */
 export function replyMessage(reply: Reply, commitUrl?: string): SlackMessage {
   if (!reply.ok) {
-    const text = `:x: ${reply.text}`;
+    const text = `:x: ${esc(reply.text)}`;
     return { text, blocks: [section(`:x: ${esc(reply.text).replace(/\nusage: (.*)$/, '\n*usage:* `$1`')}`)] };
   }
   let body = esc(reply.text);
   if (reply.result && commitUrl) body = body.replace(`commit ${reply.result.commit.slice(0, 7)}`, `commit ${link(commitUrl, reply.result.commit.slice(0, 7))}`);
   const multiline = body.includes('\n') && !reply.result;
-  return { text: reply.text, blocks: [section(multiline ? `\`\`\`${body}\`\`\`` : body)] };
+  return { text: esc(reply.text), blocks: [section(multiline ? `\`\`\`${body}\`\`\`` : body)] };
 }
 
 /** The approval request: everything an approver needs, and the buttons while it is open. */
@@ -73,7 +82,7 @@ export function approvalMessage(v: ApprovalView): SlackMessage {
       ],
     });
   }
-  return { text: `${title}: ${statusLine(v).replace(/[*_]/g, '')}`, blocks };
+  return { text: `${esc(title)}: ${statusLine(v).replace(/[*_]/g, '')}`, blocks };
 }
 
 function statusLine(v: ApprovalView): string {
@@ -113,5 +122,5 @@ export function eventMessage(e: StoredEvent, opts: { commitUrl?: string; promote
       ],
     });
   }
-  return { text, blocks };
+  return { text: esc(text), blocks };
 }

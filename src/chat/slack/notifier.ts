@@ -4,7 +4,7 @@ import { approvalView, commitUrl } from '../../commands/presentation.js';
 import type { Notifier } from '../../notify/delivery.js';
 import type { StoredEvent } from '../../notify/events.js';
 import type { Approval } from '../../store/approvals.js';
-import { approvalMessage, eventMessage } from './blocks.js';
+import { approvalMessage, esc, eventMessage } from './blocks.js';
 import type { SlackMessageStore } from './messages.js';
 
 type WebClient = webApi.WebClient;
@@ -37,7 +37,7 @@ export class SlackNotifier implements Notifier {
     if (!from) return;
     const dep = await this.core.history.findDeployment(e.result.app, e.result.env, from);
     for (const a of dep?.approvedBy ?? []) {
-      if (a.id.startsWith('slack:')) await this.client.chat.postMessage({ channel: a.id.slice('slack:'.length), text: `${text} (you approved ${from})` });
+      if (a.id.startsWith('slack:')) await this.client.chat.postMessage({ channel: a.id.slice('slack:'.length), text: `${text} (you approved ${esc(from)})` });
     }
   }
 

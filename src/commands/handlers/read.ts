@@ -2,7 +2,7 @@ import { activeFreeze } from '../../domain/freeze.js';
 import { GantryError } from '../../domain/errors.js';
 import type { EnvChange } from '../../gitops/env-history.js';
 import { describeActor, isEnv, resolveApp, resolveEnv, short, type CommandContext, type Core, type Reply } from '../context.js';
-import { DESCRIPTIONS, USAGE, sanitize, usage, type CommandName, type ParsedCommand } from '../grammar.js';
+import { DESCRIPTIONS, isCommandName, USAGE, sanitize, usage, type CommandName, type ParsedCommand } from '../grammar.js';
 
 /** `/status [app] [env]`: what runs where, read from the deploy repo's files. */
 export async function status(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
@@ -111,9 +111,8 @@ export async function diff(core: Core, cmd: ParsedCommand, ctx: CommandContext):
 export async function help(_core: Core, cmd: ParsedCommand): Promise<Reply> {
   const which = cmd.args[0]?.replace(/^\//, '');
   if (which !== undefined) {
-    if (!(which in USAGE)) throw new GantryError('COMMAND_UNKNOWN', `unknown command "${sanitize(which)}"`);
-    const name = which as CommandName;
-    return { ok: true, text: `${USAGE[name]}\n  ${DESCRIPTIONS[name]}` };
+    if (!isCommandName(which)) throw new GantryError('COMMAND_UNKNOWN', `unknown command "${sanitize(which)}"`);
+    return { ok: true, text: `${USAGE[which]}\n  ${DESCRIPTIONS[which]}` };
   }
   const lines = (Object.keys(USAGE) as CommandName[]).map((c) => `${USAGE[c].padEnd(50)} ${DESCRIPTIONS[c]}`);
   return { ok: true, text: lines.join('\n') };
