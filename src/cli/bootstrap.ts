@@ -31,6 +31,11 @@ export interface Booted {
   close(): Promise<void>;
 }
 
+/** Local-mode state (Redis data, deploy repo, the shell's log): GANTRY_STATE_DIR, else ./.gantry. */
+export function stateDirOf(env: Env): string {
+  return path.resolve(env.GANTRY_STATE_DIR ?? '.gantry');
+}
+
 export function configDir(flag: string | undefined, env: Env): string {
   return path.resolve(flag ?? env.GANTRY_CONFIG ?? path.join(PACKAGE_DIR, 'config'));
 }
@@ -43,7 +48,7 @@ export async function boot(opts: { config?: string; log: Logger }): Promise<Boot
   const env = readEnv();
   const loaded = loadConfig(configDir(opts.config, env));
   const local = isLocalMode(env);
-  const stateDir = path.resolve(env.GANTRY_STATE_DIR ?? '.gantry');
+  const stateDir = stateDirOf(env);
   let redisUrl = env.REDIS_URL;
   let started: LocalRedis | undefined;
   if (!redisUrl) {
