@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { GantryError } from '../domain/errors.js';
 import { parseImageRef } from '../domain/image-ref.js';
 import type { Release, ReleaseImage } from '../domain/release.js';
-import { validateVersion } from '../domain/version.js';
+import { validateReleaseVersion } from '../domain/version.js';
 import type { Core } from './context.js';
 
 /**
@@ -26,7 +26,7 @@ export interface ReleaseInput {
 export function releaseFromInput(config: Config, input: ReleaseInput, by: string, now: Date, label: (image: string) => string = (n) => `image ${n}`): Release {
   const app = config.apps[input.app];
   if (!app) throw new GantryError('APP_UNKNOWN', `unknown app "${input.app}" (known: ${Object.keys(config.apps).join(', ')})`);
-  validateVersion(input.version);
+  validateReleaseVersion(input.version, config.releases.versionPattern);
   const images: Record<string, ReleaseImage> = {};
   for (const [name, spec] of Object.entries(input.images)) {
     const want = Object.prototype.hasOwnProperty.call(app.images, name) ? app.images[name] : undefined;
