@@ -34,6 +34,8 @@ export async function runShell(core: Core, o: ShellOptions): Promise<{ commands:
   let actor = shellActor(core, o.as);
   const write = (s: string) => o.output.write(s.endsWith('\n') ? s : `${s}\n`);
   const rl = readline.createInterface({ input: o.input, output: o.interactive ? o.output : undefined, terminal: o.interactive });
+  // the iterator buffers from now on: lines that arrive while the subscription starts are kept
+  const lines = rl[Symbol.asyncIterator]();
   const prompt = () => {
     if (o.interactive) {
       rl.setPrompt(`${actor.name ?? actor.id}> `);
@@ -50,7 +52,7 @@ export async function runShell(core: Core, o: ShellOptions): Promise<{ commands:
     if (o.interactive) rl.prompt(true);
   });
   prompt();
-  for await (const raw of rl) {
+  for await (const raw of { [Symbol.asyncIterator]: () => lines }) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) {
       prompt();
