@@ -25,7 +25,14 @@ const CONFIG_HELP = '  --config <dir>   the config directory (default: GANTRY_CO
 const config: Options = { config: { type: 'string' } };
 const str = (v: Values, k: string): string | undefined => (typeof v[k] === 'string' ? v[k] : undefined);
 const common = (v: Values) => (str(v, 'config') ? { config: str(v, 'config')! } : {});
-const serve = (role: 'web' | 'worker') => async (v: Values) => (await import('./serve.js')).serveCommand({ ...common(v), role });
+const serveRole = (role: 'web' | 'worker', summary: string): Subcommand => ({
+  usage: `gantry ${role} [--config <dir>]`,
+  summary,
+  details: CONFIG_HELP,
+  options: config,
+  positionals: [0, 0],
+  run: async (v) => (await import('./serve.js')).serveCommand({ ...common(v), role }),
+});
 
 // each subcommand is imported when it runs: local mode and `gantry worker` do not carry Bolt,
 // Probot or the DingTalk stream client in memory (each costs 20–30 MB of RSS)
@@ -45,8 +52,8 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       });
     },
   },
-  web: { usage: 'gantry web [--config <dir>]', summary: 'only the HTTP faces (webhooks, chat callbacks, API, admin)', details: CONFIG_HELP, options: config, positionals: [0, 0], run: serve('web') },
-  worker: { usage: 'gantry worker [--config <dir>]', summary: 'only the workers (deploys, approvals, notifications, builds)', details: CONFIG_HELP, options: config, positionals: [0, 0], run: serve('worker') },
+  web: serveRole('web', 'only the HTTP faces (webhooks, chat callbacks, API, admin)'),
+  worker: serveRole('worker', 'only the workers (deploys, approvals, notifications, builds)'),
   shell: {
     usage: 'gantry shell [--as <user>] [--config <dir>]',
     summary: 'chat commands from standard input, one a line; read from a script, exits 1 when any was refused',
