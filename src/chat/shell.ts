@@ -27,10 +27,15 @@ export function formatReply(r: Reply): string {
   return r.ok ? r.text : `error [${r.code}]: ${r.text}`;
 }
 
-export async function runShell(core: Core, o: ShellOptions): Promise<void> {
+/** Replies are printed as they come; the summary tells a script whether any command was refused. */
+export async function runShell(core: Core, o: ShellOptions): Promise<{ commands: number; refused: number }> {
+  let commands = 0;
+  let refused = 0;
   let actor = shellActor(core, o.as);
   const write = (s: string) => o.output.write(s.endsWith('\n') ? s : `${s}\n`);
   const rl = readline.createInterface({ input: o.input, output: o.interactive ? o.output : undefined, terminal: o.interactive });
+  // the iterator buffers from now on: lines that arrive while the subscription starts are kept
+  const lines = rl[Symbol.asyncIterator]();
   const prompt = () => {
     if (o.interactive) {
       rl.setPrompt(`${actor.name ?? actor.id}> `);
@@ -47,7 +52,7 @@ export async function runShell(core: Core, o: ShellOptions): Promise<void> {
     if (o.interactive) rl.prompt(true);
   });
   prompt();
-  for await (const raw of rl) {
+  for await (const raw of { [Symbol.asyncIterator]: () => lines }) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) {
       prompt();
@@ -62,11 +67,15 @@ export async function runShell(core: Core, o: ShellOptions): Promise<void> {
       continue;
     }
     const ctx: CommandContext = { actor, progress: (t) => void write(t), origin: { platform: 'shell', user: actor.id } };
-    write(formatReply(await execute(core, line, ctx)));
+    const reply = await execute(core, line, ctx);
+    commands++;
+    if (!reply.ok) refused++;
+    write(formatReply(reply));
     prompt();
   }
   rl.close();
   await unsubscribe?.();
+  return { commands, refused };
 }
 
 /** One line about an event, for the people it concerns, or undefined when it concerns them not. */

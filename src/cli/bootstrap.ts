@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isLocalMode, readEnv, type Env } from '../config/env.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { GitHubPullRequests, githubRepoOf } from '../gitops/pull-request.js';
@@ -8,17 +7,9 @@ import { createGantry, resolveRepoUrl, type Gantry } from '../runtime/gantry.js'
 import { ensureLocalDeployRepo, ensureLocalRedis, isLocalPath } from '../runtime/local.js';
 import type { LocalRedis } from '../runtime/redis-server.js';
 import type { Logger } from '../util/logger.js';
+import { PACKAGE_DIR } from './package-info.js';
 
-/** The package's own directory (config/ and config/examples/ live there). */
-export const PACKAGE_DIR = findPackageDir(path.dirname(fileURLToPath(import.meta.url)));
-
-function findPackageDir(from: string): string {
-  // src/cli when run from source, dist/src/cli when built
-  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'config'))) return dir;
-  }
-  return process.cwd();
-}
+export { PACKAGE_DIR };
 
 export interface Booted {
   env: Env;
@@ -29,6 +20,11 @@ export interface Booted {
   /** set when this process started the local Redis (it stops it on close) */
   redis?: LocalRedis;
   close(): Promise<void>;
+}
+
+/** Local-mode state (Redis data, deploy repo, the shell's log): GANTRY_STATE_DIR, else ./.gantry. */
+export function stateDirOf(env: Env): string {
+  return path.resolve(env.GANTRY_STATE_DIR ?? '.gantry');
 }
 
 export function configDir(flag: string | undefined, env: Env): string {
@@ -43,7 +39,7 @@ export async function boot(opts: { config?: string; log: Logger }): Promise<Boot
   const env = readEnv();
   const loaded = loadConfig(configDir(opts.config, env));
   const local = isLocalMode(env);
-  const stateDir = path.resolve(env.GANTRY_STATE_DIR ?? '.gantry');
+  const stateDir = stateDirOf(env);
   let redisUrl = env.REDIS_URL;
   let started: LocalRedis | undefined;
   if (!redisUrl) {

@@ -2,8 +2,8 @@ import { GantryError } from '../domain/errors.js';
 import type { Release } from '../domain/release.js';
 import { registerRelease, releaseFromInput, type ReleaseInput } from '../commands/register-release.js';
 import type { Config } from '../config/schema.js';
-import { createLogger } from '../util/logger.js';
 import { boot } from './bootstrap.js';
+import { cliLogger } from './logging.js';
 
 export interface ReleaseAddFlags {
   config?: string;
@@ -33,7 +33,7 @@ export function releaseFromFlags(config: Config, f: ReleaseAddFlags, by: string,
 
 /** `gantry release add <app> <version> --image <name>=<ref>[@sha256:…]` */
 export async function releaseAddCommand(f: ReleaseAddFlags): Promise<number> {
-  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const log = cliLogger('conversation');
   const booted = await boot({ ...(f.config ? { config: f.config } : {}), log });
   try {
     const release = releaseFromFlags(booted.loaded.config, f, 'cli', new Date());

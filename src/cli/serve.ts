@@ -1,7 +1,6 @@
 import type { SlackFace } from '../chat/slack/app.js';
 import { SlackMessageStore } from '../chat/slack/messages.js';
 import { slackSettings } from '../config/env.js';
-import { readGithubEnv } from '../github/env.js';
 import { EVENT_QUEUE } from '../github/ingest.js';
 import { adminRoutes } from '../http/admin.js';
 import { apiRoutes } from '../http/api.js';
@@ -15,9 +14,9 @@ import { FREEZE_QUEUE } from '../queue/freeze-watch.js';
 import { dockerClient } from '../runtime/docker-services.js';
 import { Keys } from '../store/redis.js';
 import { redisPersistence } from '../store/redis-persistence.js';
-import { createLogger } from '../util/logger.js';
 import { boot } from './bootstrap.js';
-import { buildNotifiers } from './notifiers.js';
+import { cliLogger } from './logging.js';
+import { loadGithubFace, startDeployRole } from './workers.js';
 
 export type Role = 'all' | 'web' | 'worker';
 
@@ -29,7 +28,7 @@ export type Role = 'all' | 'web' | 'worker';
  * in-flight jobs finish and exits.
  */
 export async function serveCommand(flags: { config?: string; role: Role }): Promise<number> {
-  const log = createLogger();
+  const log = cliLogger('server');
   const booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log });
   const { gantry, env } = booted;
   const { core } = gantry;
@@ -44,11 +43,11 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   const web = flags.role !== 'worker';
   const work = flags.role !== 'web';
   const closers: (() => Promise<void>)[] = [];
-  const github = env.GITHUB_APP_ID ? readGithubEnv(process.env) : undefined;
+  // the faces are imported only when configured: a process carries only the clients it uses
+  const gh = await loadGithubFace(booted, log);
+  const github = gh?.deps.settings;
   // Docker matters only where builds run
   const docker = github && work ? dockerClient() : undefined;
-  // the faces are imported only when configured: a process carries only the clients it uses
-  const gh = github ? { face: await import('../github/server.js'), deps: { core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings: github, log } } : undefined;
 
   const readiness = new Readiness({ redis: gantry.redis, repo: core.repo.opts, log, ...(docker ? { docker } : {}) });
   const routes: Route[] = [...healthRoutes(readiness), metricsRoute(gantry.metrics, env.GANTRY_METRICS_TOKEN ? { token: env.GANTRY_METRICS_TOKEN } : {})];
@@ -95,9 +94,8 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   }
 
   if (work) {
-    const built = buildNotifiers(core, env, { messages, ...(slackFace ? { client: slackFace.client } : {}) });
-    closers.push(async () => built.close());
-    gantry.startWorkers(undefined, { notifiers: built.notifiers, ...(gh ? { afterDeploy: gh.face.githubAfterDeploy(gh.deps) } : {}) });
+    const role = startDeployRole(booted, { messages, ...(gh ? { github: gh } : {}), ...(slackFace ? { slackClient: slackFace.client } : {}) });
+    closers.push(() => role.close());
     if (gh) {
       const workers = gh.face.startGithubWorkers({ ...gh.deps, ...(docker ? { docker } : {}), metrics: gantry.metrics });
       closers.push(() => workers.close());

@@ -1,8 +1,10 @@
 import os from 'node:os';
 import { runShell } from '../chat/shell.js';
 import { connect } from '../store/redis.js';
-import { createLogger } from '../util/logger.js';
-import { boot } from './bootstrap.js';
+import type { Logger } from '../util/logger.js';
+import { boot, type Booted } from './bootstrap.js';
+import { cliLogger } from './logging.js';
+import { deployWorkersServing, loadGithubFace, startDeployRole } from './workers.js';
 
 export interface ShellFlags {
   config?: string;
@@ -12,31 +14,53 @@ export interface ShellFlags {
 }
 
 /**
- * `gantry shell --as <user>` (and local-mode `gantry start`): runs deploy workers in this
- * process and reads chat commands from standard input.
+ * `gantry shell --as <user>` (and local-mode `gantry start`): reads chat commands from standard
+ * input and prints the replies. Logs go to a file (src/cli/logging.ts): the terminal belongs to
+ * the conversation. Read from a script (no terminal), it exits 1 when any command was refused.
  */
 export async function shellCommand(flags: ShellFlags): Promise<number> {
-  // only warnings reach the terminal: it belongs to the conversation
-  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const log = cliLogger('conversation');
   const booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log });
   const { gantry } = booted;
-  gantry.startWorkers();
+  const role = await startShellWorkers(booted, log);
   await gantry.core.repo.ensure();
   const interactive = process.stdin.isTTY === true;
   const as = flags.as ?? process.env.GANTRY_AS ?? os.userInfo().username;
   if (interactive && flags.banner) process.stdout.write(`${flags.banner}\n`);
-  const stop = () => booted.close();
+  const stop = async () => {
+    await role?.close();
+    await booted.close();
+  };
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+  let refused = 0;
   try {
-    await runShell(gantry.core, {
+    ({ refused } = await runShell(gantry.core, {
       as,
       input: process.stdin,
       output: process.stdout,
       interactive,
       ...(interactive ? { subscribe: (onEvent) => gantry.core.bus.subscribe(connect(gantry.redisUrl), onEvent) } : {}),
-    });
+    }));
   } finally {
     await stop();
   }
-  return 0;
+  // a person at a terminal read every reply; a script learns of a refusal by the exit code
+  return !interactive && refused > 0 ? 1 : 0;
+}
+
+/**
+ * The shell's deploy workers: none when it shares a Redis (REDIS_URL) that `gantry worker`
+ * processes already serve, so their jobs stay with them; otherwise the same set, wired the same
+ * way, as `gantry worker` (the private Redis of local mode is served by nobody else).
+ */
+async function startShellWorkers(booted: Booted, log: Logger): Promise<{ close(): Promise<void> } | undefined> {
+  if (booted.env.REDIS_URL) {
+    const serving = await deployWorkersServing(booted, log);
+    if (serving) {
+      process.stderr.write(`gantry: ${serving} worker process${serving === 1 ? '' : 'es'} already serve${serving === 1 ? 's' : ''} deploys on this Redis; this shell runs no workers of its own\n`);
+      return undefined;
+    }
+  }
+  const github = await loadGithubFace(booted, log);
+  return startDeployRole(booted, github ? { github } : {});
 }

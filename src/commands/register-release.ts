@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { GantryError } from '../domain/errors.js';
 import { parseImageRef } from '../domain/image-ref.js';
 import type { Release, ReleaseImage } from '../domain/release.js';
-import { validateVersion } from '../domain/version.js';
+import { validateReleaseVersion } from '../domain/version.js';
 import type { Core } from './context.js';
 
 /**
@@ -27,7 +27,7 @@ export function releaseFromInput(config: Config, input: ReleaseInput, by: string
   // own keys only: an app named `constructor` is unknown, not Object
   const app = Object.hasOwn(config.apps, input.app) ? config.apps[input.app] : undefined;
   if (!app) throw new GantryError('APP_UNKNOWN', `unknown app "${input.app}" (known: ${Object.keys(config.apps).join(', ')})`);
-  validateVersion(input.version);
+  validateReleaseVersion(input.version, config.releases.versionPattern);
   const images = new Map<string, ReleaseImage>();
   for (const [name, spec] of Object.entries(input.images)) {
     const want = Object.hasOwn(app.images, name) ? app.images[name] : undefined;

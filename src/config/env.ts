@@ -34,6 +34,13 @@ export const EnvSchema = z.object({
   /** GitHub API for pull-request mode (GitHub Enterprise: https://ghe.example.com/api/v3) */
   GANTRY_GITHUB_API_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /**
+   * where logs go: a file path, or `-` for standard error. Unset: standard error for the servers
+   * (`web`, `worker`, `start` with credentials); `<GANTRY_STATE_DIR>/gantry.log` for the commands
+   * a person talks to (the shell, local-mode `start`, `release add`), so no log line lands in the
+   * conversation
+   */
+  GANTRY_LOG_FILE: z.string().min(1).optional(),
   // platform credentials: any of these turns local mode off
   GITHUB_APP_ID: z.string().optional(),
   /** Slack: the bot token (xoxb-…), and the signing secret (HTTP mode) or an app token xapp-… (Socket Mode) */

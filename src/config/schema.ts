@@ -267,6 +267,30 @@ export const LimitsSchema = z
   })
   .strict();
 
+/** A regular expression in the config, checked when the config loads rather than when first used. */
+const RegexText = z.string().min(1).max(200).refine((p) => {
+  try {
+    new RegExp(p, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a valid regular expression');
+
+const ReleasesSchema = z
+  .object({
+    /** how many releases per app the catalog keeps */
+    keep: z.number().int().min(1).default(200),
+    /**
+     * versions `gantry release add` and POST /api/releases accept besides semver (v1.2.3, 1.2.3-rc.1):
+     * a regular expression the whole version must match, e.g. `[a-z0-9-]+-[0-9a-f]{7}` for branch builds
+     */
+    versionPattern: RegexText.optional().describe(
+      'versions that release add and POST /api/releases accept besides semver (v1.2.3, 1.2.3-rc.1): a regular expression the whole version must match, e.g. [a-z0-9-]+-[0-9a-f]{7} for branch builds',
+    ),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     deployRepo: DeployRepoSchema,
@@ -280,8 +304,7 @@ export const ConfigSchema = z
       .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(3000) })
       .strict()
       .default({ host: '127.0.0.1', port: 3000 }),
-    /** how many releases per app the catalog keeps */
-    releases: z.object({ keep: z.number().int().min(1).default(200) }).strict().default({ keep: 200 }),
+    releases: ReleasesSchema.default({ keep: 200 }),
     /** which events go where: each rule maps events × apps × environments to targets */
     notify: z.array(NotifyRuleSchema).default([]),
     dingtalk: DingtalkSchema.prefault({}),

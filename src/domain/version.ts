@@ -38,6 +38,22 @@ export function validateVersion(v: string): void {
   if (v.includes('..')) bad('must not contain ".."');
 }
 
+/**
+ * A version a release may be registered under (`gantry release add`, POST /api/releases): safe
+ * (validateVersion) and either full semver (`v1.2.3`, `1.2.3-rc.1+b5`) or a whole match of the
+ * config's `releases.versionPattern`. Anything else would never resolve the way people expect:
+ * `notaversion` matches no release line and `v1.2` would shadow the line `/promote v1.2` means.
+ */
+export function validateReleaseVersion(v: string, pattern?: string): void {
+  validateVersion(v);
+  const s = parseVersion(v);
+  if (s && s.minor !== undefined && s.patch !== undefined) return;
+  if (pattern !== undefined && new RegExp(`^(?:${pattern})$`, 'u').test(v)) return;
+  const why = s ? 'names a release line, not a release: give major.minor.patch' : 'is not semver';
+  const accepted = `semver such as v1.2.3 or 1.2.3-rc.1${pattern !== undefined ? `, or a version matching releases.versionPattern ${pattern}` : ' (releases.versionPattern in the config admits another scheme)'}`;
+  throw new GantryError('INPUT_INVALID', `version ${quoteInput(v)} ${why}; a release needs ${accepted}`);
+}
+
 export interface SemVer {
   prefix: 'v' | '';
   major: number;

@@ -4,9 +4,11 @@ export type { Logger };
 
 /**
  * One root logger; children carry the delivery, job or request id. Secrets are redacted by key
- * name in case one ever reaches a log call.
+ * name in case one ever reaches a log call. `destination` is a file descriptor (default 2,
+ * standard error) or a file path, appended to (its directory is created).
  */
 export function createLogger(opts: { level?: string; destination?: number | string } = {}): Logger {
+  const dest = opts.destination ?? 2;
   return pino(
     {
       name: 'gantry',
@@ -16,7 +18,9 @@ export function createLogger(opts: { level?: string; destination?: number | stri
         censor: '[redacted]',
       },
     },
-    pino.destination({ dest: opts.destination ?? 2, sync: false }),
+    // a file is written synchronously: a short-lived command (release add, a scripted shell) exits
+    // right after its last line, which an asynchronous stream would lose
+    pino.destination(typeof dest === 'string' ? { dest, mkdir: true, sync: true } : { dest, sync: false }),
   );
 }
 

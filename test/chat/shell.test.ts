@@ -50,4 +50,11 @@ describe('shell adapter', () => {
     alice.input.end();
     await Promise.all([carol.done, alice.done]);
   });
+
+  it('tells how many commands were refused (a scripted `gantry shell` exits 1 on any)', async () => {
+    const bob = shell('bob');
+    bob.input.end('/status qa\n:as carol\n/lock moon\n# a comment\n/nope\n/history qa\n');
+    expect(await bob.done).toEqual({ commands: 4, refused: 2 });
+    expect(bob.text()).toContain('error [ENV_UNKNOWN]');
+  });
 });

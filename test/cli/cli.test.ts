@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/util/exec.js';
 import { tempDir } from '../support/env.js';
 import { MAIN } from '../support/cli.js';
+import { ROOT } from '../support/harness.js';
 
 
 /** The `gantry` command as a newcomer runs it: local mode, no credentials, no REDIS_URL. */
@@ -51,10 +52,74 @@ describe('gantry command, local mode', () => {
     expect(shell.stdout).toMatch(/^[0-9a-f]{7} \S+ rollback v1\.2\.1 \(from v1\.2\.0\) by bob$/m);
     expect(shell.stdout).toContain('error [VERSION_UNKNOWN]: no built release matches "v9"');
     expect(shell.stdout).toContain('error [COMMAND_UNKNOWN]: unknown command "/nope"');
-    expect(shell.code).toBe(0);
+    // read from a script, the shell tells by its exit code that commands were refused
+    expect(shell.code).toBe(1);
 
     const log = await run('git', ['--git-dir', path.join(tmp.dir, '.gantry', 'deploy.git'), 'log', '--format=%s', 'main']);
     expect(log.stdout.split('\n').slice(0, 4)).toEqual(['roll back web in qa to v1.2.1', 'promote web v1.2.0 to qa', 'promote web v1.2.1 to qa', 'seed example manifests']);
+  });
+
+  it('a scripted shell exits 0 when every command answered, 1 when one was refused', async () => {
+    const fine = await gantry(['shell', '--as', 'bob'], '/status qa\n/history qa 1\n');
+    expect(fine.stderr).toBe('');
+    expect(fine.code).toBe(0);
+    const refused = await gantry(['shell', '--as', 'bob'], '/status qa\n/lock moon\n/history qa 1\n');
+    expect(refused.stdout).toContain('error [ENV_UNKNOWN]');
+    expect(refused.stdout).toMatch(/^qa, newest first|in qa, newest first:$/m); // it went on after the refusal
+    expect(refused.code).toBe(1);
+  });
+
+  it('a refusal inside the deploy worker reads as its reply; the log line goes to .gantry/gantry.log', async () => {
+    const add = await gantry(['release', 'add', 'web', 'v1.2.7', '--image', 'web=registry.example.com/acme/web:v1.2.7']);
+    expect(add.code).toBe(0);
+    // staging takes only what ran in qa: the worker refuses it (ORDER_VIOLATION), and logs that
+    const shell = await gantry(['shell', '--as', 'carol'], '/promote v1.2.7 staging\n');
+    expect(shell.stdout).toBe('error [ORDER_VIOLATION]: web v1.2.7 has not run in qa yet; promote it to qa first\n');
+    expect(shell.stderr).toBe('');
+    expect(shell.code).toBe(1);
+    const log = readFileSync(path.join(tmp.dir, '.gantry', 'gantry.log'), 'utf8');
+    expect(log).toMatch(/"code":"ORDER_VIOLATION".*"msg":"deploy failed"/);
+    // asked for, the log comes to standard error
+    const loud = await run('node', [MAIN, 'shell', '--as', 'carol'], { cwd: tmp.dir, env: { ...env(), GANTRY_LOG_FILE: '-' }, input: '/promote v1.2.7 staging\n', timeoutMs: 60_000 });
+    expect(loud.stderr).toMatch(/"msg":"deploy failed"/);
+  });
+
+  it('a release version must be semver (or match releases.versionPattern)', async () => {
+    const r = await gantry(['release', 'add', 'web', 'notaversion', '--image', 'web=registry.example.com/acme/web:notaversion']);
+    expect(r.stderr).toBe('gantry: version "notaversion" is not semver; a release needs semver such as v1.2.3 or 1.2.3-rc.1 (releases.versionPattern in the config admits another scheme)\n');
+    expect(r.code).toBe(1);
+    const shell = await gantry(['shell', '--as', 'carol'], '/releases\n');
+    expect(shell.stdout).not.toContain('notaversion');
+  });
+
+  it('--version, --help on every subcommand (which never starts it), and exit codes 0 / 1 / 2', async () => {
+    const version = await gantry(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `${JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`, stderr: '' });
+    for (const sub of ['start', 'web', 'worker', 'shell', 'release', 'doctor']) {
+      // the shell would read this line and deploy, were it started
+      const help = await gantry([sub, '--help'], '/promote v1.2.0 staging\n');
+      expect(help.stdout, sub).toMatch(new RegExp(`^usage: gantry ${sub} `));
+      expect(help.stdout).toContain('-h, --help');
+      expect(help.code).toBe(0);
+    }
+    expect((await gantry(['help', 'shell'])).stdout).toMatch(/^usage: gantry shell/);
+    expect((await gantry(['--help'])).code).toBe(0);
+    const usage = async (args: string[], problem: string) => {
+      const r = await gantry(args);
+      expect(r.stderr.split('\n')[0], args.join(' ')).toBe(`gantry: ${problem}`);
+      expect(r.stdout).toBe('');
+      expect(r.code).toBe(2);
+    };
+    await usage([], 'name a command');
+    await usage(['frob'], 'unknown command "frob"');
+    await usage(['--frob'], 'unknown option --frob');
+    await usage(['shell', '--bogus'], 'unknown option --bogus');
+    await usage(['shell', '--as'], 'option --as needs a value');
+    await usage(['doctor', '--notify=yes'], 'option --notify takes no value');
+    await usage(['web', 'extra'], 'unexpected argument "extra"');
+    await usage(['release', 'add', 'web'], 'missing arguments');
+    await usage(['release', 'list', 'web', 'v1'], 'unknown release subcommand "list"');
+    await usage(['release', 'add', 'web', 'v1.0.1'], 'name the images with --image <name>=<repo>:<tag>');
   });
 
   it('doctor checks everything and says all good', async () => {

@@ -5,6 +5,7 @@ import {
   parseVersion,
   quoteInput,
   resolveVersion,
+  validateReleaseVersion,
   validateVersion,
   type AvailableVersion,
 } from '../../src/domain/version.js';
@@ -43,6 +44,32 @@ describe('validateVersion', () => {
     const e = errorOf(() => validateVersion(v));
     expect(e.code).toBe('INPUT_INVALID');
     expect(e.message).toBe(message);
+  });
+});
+
+describe('validateReleaseVersion (gantry release add, POST /api/releases)', () => {
+  it.each(['v1.2.3', '1.2.3', 'v0.0.1-rc.1', '1.2.3-beta+build.5', 'v10.20.30'])('accepts %s', (v) => expect(() => validateReleaseVersion(v)).not.toThrow());
+
+  it.each([
+    ['notaversion', 'version "notaversion" is not semver; a release needs semver such as v1.2.3 or 1.2.3-rc.1 (releases.versionPattern in the config admits another scheme)'],
+    ['v1.2', 'version "v1.2" names a release line, not a release: give major.minor.patch; a release needs semver such as v1.2.3 or 1.2.3-rc.1 (releases.versionPattern in the config admits another scheme)'],
+    ['main-1a2b3c4', 'version "main-1a2b3c4" is not semver; a release needs semver such as v1.2.3 or 1.2.3-rc.1 (releases.versionPattern in the config admits another scheme)'],
+    ['v01.2.3', 'version "v01.2.3" is not semver; a release needs semver such as v1.2.3 or 1.2.3-rc.1 (releases.versionPattern in the config admits another scheme)'],
+    ['latest', 'version "latest" is not semver; a release needs semver such as v1.2.3 or 1.2.3-rc.1 (releases.versionPattern in the config admits another scheme)'],
+  ])('refuses %j', (v, message) => {
+    const e = errorOf(() => validateReleaseVersion(v));
+    expect(e.code).toBe('INPUT_INVALID');
+    expect(e.message).toBe(message);
+  });
+
+  it('accepts what the config pattern matches as a whole, and still refuses unsafe versions', () => {
+    const pattern = '[a-z0-9-]+-[0-9a-f]{7}';
+    expect(() => validateReleaseVersion('main-1a2b3c4', pattern)).not.toThrow();
+    expect(errorOf(() => validateReleaseVersion('main-1a2b3c4x', pattern)).message).toBe(
+      'version "main-1a2b3c4x" is not semver; a release needs semver such as v1.2.3 or 1.2.3-rc.1, or a version matching releases.versionPattern [a-z0-9-]+-[0-9a-f]{7}',
+    );
+    // the pattern widens the scheme, never the characters a version may hold
+    expect(errorOf(() => validateReleaseVersion('main/1a2b3c4', '.*')).message).toContain('contains "/"');
   });
 });
 

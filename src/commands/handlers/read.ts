@@ -1,13 +1,14 @@
 import { activeFreeze } from '../../domain/freeze.js';
 import { GantryError } from '../../domain/errors.js';
 import type { EnvChange } from '../../gitops/env-history.js';
-import { describeActor, isEnv, resolveApp, resolveEnv, short, type CommandContext, type Core, type Reply } from '../context.js';
+import { describeActor, isApp, isEnv, resolveApp, resolveEnv, short, type CommandContext, type Core, type Reply } from '../context.js';
 import { DESCRIPTIONS, isCommandName, USAGE, sanitize, usage, type CommandName, type ParsedCommand } from '../grammar.js';
 
 /** `/status [app] [env]`: what runs where, read from the deploy repo's files. */
 export async function status(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
-  if (cmd.args.length > 2) throw usage('status', 'too many arguments');
+  if (cmd.args.length > 2) throw usage('status', `too many arguments: unexpected ${quote(cmd.args[2]!)}`);
   const [first, second] = cmd.args;
+  if (second !== undefined) checkAppFirst(core, 'status', cmd.args, `unexpected ${quote(second)} after the environment ${quote(first!)}`);
   // one word is an environment when one has that name, else an app
   const [appArg, envArg] = second !== undefined ? [first, second] : isEnv(core, first) ? [undefined, first] : [first, undefined];
   const apps = appArg ? [resolveApp(core, 'status', appArg, ctx)] : Object.keys(core.config.apps);
@@ -50,10 +51,14 @@ function changeBy(core: Core, c: EnvChange): string {
 export async function history(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
   const args = [...cmd.args];
   let n = 10;
-  if (args.length && /^\d+$/.test(args[args.length - 1]!)) {
+  const last = args.at(-1);
+  const notCount = () => `${quote(last!)} is not a number of entries (n must be between 1 and 100)`;
+  const counted = last !== undefined && /^\d+$/.test(last);
+  if (counted) {
     n = Number(args.pop());
     if (n < 1 || n > 100) throw usage('history', 'n must be between 1 and 100');
-  }
+  } else if (args.length === 3) throw usage('history', notCount());
+  if (args.length === 2) checkAppFirst(core, 'history', args, counted ? `unexpected ${quote(args[1]!)} after the environment ${quote(args[0]!)}` : notCount(), counted ? [last!] : []);
   if (args.length < 1 || args.length > 2) throw usage('history', 'name the environment');
   const [appArg, envArg] = args.length === 2 ? args : [undefined, args[0]];
   const app = resolveApp(core, 'history', appArg, ctx);
@@ -75,7 +80,8 @@ export async function history(core: Core, cmd: ParsedCommand, ctx: CommandContex
 
 /** `/releases [app]`: the catalog, newest first. */
 export async function releases(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
-  if (cmd.args.length > 1) throw usage('releases', 'too many arguments');
+  if (cmd.args.length > 1) throw usage('releases', `too many arguments: unexpected ${quote(cmd.args[1]!)}`);
+  if (cmd.args.length === 1) checkAppFirst(core, 'releases', cmd.args, `${quote(cmd.args[0]!)} is an environment; /releases lists the releases of an app (apps: ${Object.keys(core.config.apps).join(', ')})`);
   const app = resolveApp(core, 'releases', cmd.args[0], ctx);
   const list = await core.releases.list(app, 20);
   if (list.length === 0) return { ok: true, text: `no built releases of ${app} yet (gantry release add ${app} <version> --image …)` };
@@ -91,7 +97,8 @@ export async function releases(core: Core, cmd: ParsedCommand, ctx: CommandConte
 /** `/diff [app] <envA> <envB>` */
 export async function diff(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
   const a = cmd.args;
-  if (a.length < 2 || a.length > 3) throw usage('diff', 'name two environments');
+  if (a.length < 2 || a.length > 3) throw usage('diff', a.length > 3 ? `too many arguments: unexpected ${quote(a[3]!)}` : 'name two environments');
+  if (a.length === 3) checkAppFirst(core, 'diff', a, `unexpected ${quote(a[2]!)} after the environments ${quote(a[0]!)} and ${quote(a[1]!)}`);
   const [appArg, envA, envB] = a.length === 3 ? a : [undefined, a[0], a[1]];
   const app = resolveApp(core, 'diff', appArg, ctx);
   const ea = resolveEnv(core, envA!);
@@ -105,6 +112,22 @@ export async function diff(core: Core, cmd: ParsedCommand, ctx: CommandContext):
   const lines = names.map((n) => `  ${n}: ${ma.get(n) ?? '(none)'} ${ma.get(n) === mb.get(n) ? '=' : '≠'} ${mb.get(n) ?? '(none)'}`);
   const same = names.every((n) => ma.get(n) === mb.get(n));
   return { ok: true, text: `${app}: ${ea} vs ${eb}: ${same ? 'the same' : 'different'}\n${lines.join('\n')}` };
+}
+
+const quote = (word: string): string => `"${sanitize(word)}"`;
+
+/**
+ * The read commands take an optional app first. When the first word is an environment (and no
+ * app), "unknown app" would blame the wrong word: say what is wrong with the input as typed,
+ * an app given after the environment (then the line as it should read: args, then `tail`), or
+ * `problem` (the word that does not fit).
+ */
+function checkAppFirst(core: Core, name: CommandName, args: string[], problem: string, tail: string[] = []): void {
+  const [first, ...others] = args;
+  if (!isEnv(core, first) || isApp(core, first)) return;
+  const app = others.find((a) => isApp(core, a));
+  if (app === undefined) throw usage(name, problem);
+  throw usage(name, `the app comes before the environment: /${name} ${[app, ...args.filter((a) => a !== app), ...tail].map((w) => sanitize(w)).join(' ')}`);
 }
 
 /** `/help [command]` */

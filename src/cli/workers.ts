@@ -1,0 +1,51 @@
+import type { webApi } from '@slack/bolt';
+import { SlackMessageStore } from '../chat/slack/messages.js';
+import { readGithubEnv } from '../github/env.js';
+import type { GithubFaceDeps } from '../github/server.js';
+import { DEPLOY_QUEUE } from '../queue/deploy-queue.js';
+import { Keys } from '../store/redis.js';
+import type { Logger } from '../util/logger.js';
+import type { Booted } from './bootstrap.js';
+import { buildNotifiers } from './notifiers.js';
+
+/** The GitHub face's module and deps, in one value; imported only when GITHUB_APP_ID is set. */
+export interface GithubFace {
+  face: typeof import('../github/server.js');
+  deps: GithubFaceDeps;
+}
+
+export async function loadGithubFace(booted: Booted, log: Logger): Promise<GithubFace | undefined> {
+  if (!booted.env.GITHUB_APP_ID) return undefined;
+  const { gantry } = booted;
+  const settings = readGithubEnv(process.env);
+  return { face: await import('../github/server.js'), deps: { core: gantry.core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings, log } };
+}
+
+/**
+ * Starts the deploy, approval-expiry, notification and freeze workers of this process, wired
+ * from the environment alike in every process that runs them (`gantry worker`, `start`, the
+ * shell): the notifiers of every configured platform and, with a GitHub App, the Deployment hook.
+ * A worker takes any job of its queue, so one that lacked a hook or a notifier would finish
+ * some jobs only in part (a promotion without its GitHub Deployment, a Slack message never sent).
+ */
+export function startDeployRole(booted: Booted, o: { github?: GithubFace; messages?: SlackMessageStore; slackClient?: webApi.WebClient }): { close(): Promise<void> } {
+  const { gantry } = booted;
+  const messages = o.messages ?? new SlackMessageStore(gantry.redis, new Keys(gantry.prefix));
+  const built = buildNotifiers(gantry.core, booted.env, { messages, ...(o.slackClient ? { client: o.slackClient } : {}) });
+  const afterDeploy = o.github ? o.github.face.githubAfterDeploy(o.github.deps) : undefined;
+  gantry.startWorkers(undefined, { notifiers: built.notifiers, ...(afterDeploy ? { afterDeploy } : {}) });
+  return { close: async () => built.close() };
+}
+
+/**
+ * How many processes already run deploy workers on this Redis (BullMQ names their connections),
+ * or undefined when Redis cannot tell (CLIENT LIST refused, as on some managed services).
+ */
+export async function deployWorkersServing(booted: Booted, log: Logger): Promise<number | undefined> {
+  try {
+    return (await booted.gantry.queueHandle(DEPLOY_QUEUE).getWorkers()).length;
+  } catch (err) {
+    log.warn({ err: String(err) }, 'cannot list the deploy workers of this Redis');
+    return undefined;
+  }
+}
