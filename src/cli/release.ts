@@ -19,12 +19,13 @@ export interface ReleaseAddFlags {
  * same rules as `POST /api/releases` (src/commands/register-release.ts).
  */
 export function releaseFromFlags(config: Config, f: ReleaseAddFlags, by: string, now: Date): Release {
-  const images: Record<string, string> = {};
+  // null prototype: --image __proto__=… is a name like any other (and refused as unknown)
+  const images: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const spec of f.images) {
     const eq = spec.indexOf('=');
     if (eq < 1) throw new GantryError('COMMAND_USAGE', `--image ${spec}: expected <name>=<repository>:<tag>[@sha256:…]`);
     const name = spec.slice(0, eq);
-    if (Object.prototype.hasOwnProperty.call(images, name)) throw new GantryError('INPUT_INVALID', `--image ${name} is given twice`);
+    if (Object.hasOwn(images, name)) throw new GantryError('INPUT_INVALID', `--image ${name} is given twice`);
     images[name] = spec.slice(eq + 1);
   }
   const input: ReleaseInput = { app: f.app, version: f.version, images, ...(f.commit !== undefined ? { commit: f.commit } : {}), ...(f.url !== undefined ? { url: f.url } : {}) };

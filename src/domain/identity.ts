@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { own } from './own.js';
 
 /** Someone acting on gantry: an identity on one platform plus the name gantry knows them by. */
 export interface Actor {
@@ -68,7 +69,7 @@ export function matchesAny(config: Config, principals: readonly string[], id: st
   const seen = new Set<string>();
   const visit = (p: string): boolean => {
     if (p === '*' || p === id || (user !== undefined && p === user)) return true;
-    const members = config.groups[p];
+    const members = own(config.groups, p);
     if (!members || seen.has(p)) return false;
     seen.add(p);
     return members.some(visit);
@@ -83,9 +84,10 @@ export function expandIdentities(config: Config, principals: readonly string[]):
   const visit = (p: string): void => {
     if (seen.has(p)) return;
     seen.add(p);
-    const user = config.users[p];
+    const user = own(config.users, p);
+    const group = own(config.groups, p);
     if (user) user.ids.forEach((i) => out.add(i));
-    else if (config.groups[p]) config.groups[p]!.forEach(visit);
+    else if (group) group.forEach(visit);
     else if (p !== '*') out.add(p);
   };
   principals.forEach(visit);

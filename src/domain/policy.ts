@@ -2,6 +2,7 @@ import type { Config, Environment } from '../config/schema.js';
 import { GantryError } from './errors.js';
 import { activeFreeze } from './freeze.js';
 import { matchesAny } from './identity.js';
+import { own } from './own.js';
 
 /** What someone can be allowed to do in an environment. */
 export type Permission = 'promote' | 'rollback' | 'approve' | 'lock' | 'breakGlass' | 'block';
@@ -60,7 +61,7 @@ export function requireAllowed(config: Config, perm: Permission, envName: string
 }
 
 export function envOf(config: Config, name: string): Environment {
-  const env = config.environments[name];
+  const env = own(config.environments, name);
   if (!env) {
     throw new GantryError('ENV_UNKNOWN', `unknown environment "${name}" (known: ${Object.keys(config.environments).join(', ')})`);
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseYamlText, validate } from '../config/load.js';
 import { DurationSchema, record, type Config } from '../config/schema.js';
 import { GantryError } from '../domain/errors.js';
+import { own } from '../domain/own.js';
 
 /**
  * `.github/gantry.yml` in an application repo: how its images are built, which pushes build, extra
@@ -92,7 +93,7 @@ export type RepoConfig = z.infer<typeof RepoConfigSchema>;
 
 /** The schema plus the rules that need the central config: known images, auto-deploy targets. */
 export function repoConfigSchema(config: Config, app: string) {
-  const appCfg = config.apps[app];
+  const appCfg = own(config.apps, app);
   return RepoConfigSchema.superRefine((rc, ctx) => {
     const known = Object.keys(appCfg?.images ?? {});
     for (const name of Object.keys(rc.images)) {
@@ -101,10 +102,10 @@ export function repoConfigSchema(config: Config, app: string) {
       }
     }
     for (const env of Object.keys(rc.autoDeploy)) {
-      const envCfg = config.environments[env];
+      const envCfg = own(config.environments, env);
       if (!envCfg) {
         ctx.addIssue({ code: 'custom', path: ['autoDeploy', env], message: `is not an environment (known: ${Object.keys(config.environments).join(', ')})` });
-      } else if (!appCfg?.deploy[env]) {
+      } else if (!(appCfg && own(appCfg.deploy, env))) {
         ctx.addIssue({ code: 'custom', path: ['autoDeploy', env], message: `cannot be auto-deployed: app ${app} is not deployed to ${env} (no apps.${app}.deploy.${env} in gantry's config)` });
       } else if ((envCfg.approvals?.required ?? 0) > 0) {
         ctx.addIssue({

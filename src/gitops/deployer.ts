@@ -14,6 +14,7 @@ import type { FoundImage, ImageSpec, ImageTarget } from './updaters/types.js';
 import type { Release } from '../domain/release.js';
 import { readTimeline, targetsFromState, type EnvState, type EnvTimeline, type FileReader } from './env-history.js';
 import { getUpdater } from './updaters/index.js';
+import { own } from '../domain/own.js';
 
 export interface DeployerDeps {
   config: Config;
@@ -279,10 +280,10 @@ export class Deployer {
   }
 
   filesOf(app: string, env: string): DeployFile[] {
-    const appCfg = this.d.config.apps[app];
+    const appCfg = own(this.d.config.apps, app);
     if (!appCfg) throw new GantryError('APP_UNKNOWN', `unknown app "${app}" (known: ${Object.keys(this.d.config.apps).join(', ')})`);
     envOf(this.d.config, env);
-    const files = appCfg.deploy[env];
+    const files = own(appCfg.deploy, env);
     if (!files) throw new GantryError('ENV_UNKNOWN', `${app} is not deployed to ${env} (no apps.${app}.deploy.${env} in the config)`);
     return files;
   }

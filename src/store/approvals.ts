@@ -56,8 +56,24 @@ export class ApprovalStore {
     return this.keys.k('approval', id);
   }
 
+  /**
+   * Opens a request. One open request per change (action, app, environment, version): a second
+   * would let two sets of approvers deploy the same thing twice. The claim is a SET NX, so two
+   * requests racing each other cannot both open.
+   */
   async create(a: Omit<Approval, 'id' | 'status' | 'votes'>): Promise<Approval> {
+    const r = a.request;
+    const claim = this.keys.k('approval', 'open', r.action, r.app, r.env, r.version ?? '');
+    const claimTtl = Math.max(1, Math.ceil((Date.parse(a.deadline) - Date.now()) / 1000));
     const id = String(await this.redis.incr(this.keys.k('approval', 'seq')));
+    if ((await this.redis.set(claim, id, 'EX', claimTtl, 'NX')) !== 'OK') {
+      const holder = await this.redis.get(claim);
+      const open = holder !== null ? await this.get(holder) : undefined;
+      if (open?.status === 'pending' || open?.status === 'approved') {
+        throw new GantryError('APPROVAL_PENDING', `approval ${open.id} already asks for this; /approve ${open.id} or /deny ${open.id}`);
+      }
+      await this.redis.set(claim, id, 'EX', claimTtl); // the earlier request is closed
+    }
     // the request id doubles as the deploy job id: a repeated /approve cannot deploy twice
     const approval: Approval = { ...a, id, status: 'pending', votes: [], request: { ...a.request, id: `approval-${id}`, approval: id } };
     // kept a week after the deadline for /approve replies that arrive late

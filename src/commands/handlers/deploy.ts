@@ -117,13 +117,6 @@ async function deployOrAsk(core: Core, req: DeployRequest, ctx: CommandContext, 
 async function askApproval(core: Core, req: DeployRequest, ask: { required: number; plan: Plan }, ctx: CommandContext, resolved: string): Promise<Reply> {
   const { required, plan } = ask;
   const envCfg = envOf(core.config, req.env);
-  // one open request per change: a second would let two sets of approvers race to deploy it twice
-  const open = (await core.approvals.pending()).find(
-    (a) => a.request.action === req.action && a.request.app === req.app && a.request.env === req.env && a.request.version === plan.version,
-  );
-  if (open) {
-    throw new GantryError('APPROVAL_PENDING', `approval ${open.id} already asks for this (${describeChange(req, plan.version)}); /approve ${open.id} or /deny ${open.id}`);
-  }
   const now = core.now();
   const deadline = new Date(now.getTime() + parseDuration(envCfg.approvals?.deadline ?? '1h'));
   const approval = await core.approvals.create({
