@@ -69,19 +69,24 @@ describe('gantry command, local mode', () => {
     expect(refused.code).toBe(1);
   });
 
-  it('a refusal inside the deploy worker reads as its reply; the log line goes to .gantry/gantry.log', async () => {
+  it('a refusal reads as its reply; the deploy worker\'s log lines go to .gantry/gantry.log', async () => {
     const add = await gantry(['release', 'add', 'web', 'v1.2.7', '--image', 'web=registry.example.com/acme/web:v1.2.7']);
     expect(add.code).toBe(0);
-    // staging takes only what ran in qa: the worker refuses it (ORDER_VIOLATION), and logs that
+    // staging takes only what ran in qa: refused (ORDER_VIOLATION) before any job is queued
     const shell = await gantry(['shell', '--as', 'carol'], '/promote v1.2.7 staging\n');
     expect(shell.stdout).toBe('error [ORDER_VIOLATION]: web v1.2.7 has not run in qa yet; promote it to qa first\n');
     expect(shell.stderr).toBe('');
     expect(shell.code).toBe(1);
+    // a deploy the worker in this process runs logs its lines to the file, never into the conversation
+    const ok = await run('node', [MAIN, 'shell', '--as', 'carol'], { cwd: tmp.dir, env: { ...env(), LOG_LEVEL: 'info' }, input: '/promote v1.2.7 qa\n', timeoutMs: 60_000 });
+    expect(ok.stdout).toMatch(/^promoted web v1\.2\.7 to qa \(was \S+\): commit [0-9a-f]{7}$/m);
+    expect(ok.stdout).not.toContain('"msg"');
+    expect(ok.stderr).toBe('');
     const log = readFileSync(path.join(tmp.dir, '.gantry', 'gantry.log'), 'utf8');
-    expect(log).toMatch(/"code":"ORDER_VIOLATION".*"msg":"deploy failed"/);
+    expect(log).toMatch(/"version":"v1\.2\.7".*"msg":"deployed"/);
     // asked for, the log comes to standard error
-    const loud = await run('node', [MAIN, 'shell', '--as', 'carol'], { cwd: tmp.dir, env: { ...env(), GANTRY_LOG_FILE: '-' }, input: '/promote v1.2.7 staging\n', timeoutMs: 60_000 });
-    expect(loud.stderr).toMatch(/"msg":"deploy failed"/);
+    const loud = await run('node', [MAIN, 'shell', '--as', 'carol'], { cwd: tmp.dir, env: { ...env(), GANTRY_LOG_FILE: '-', LOG_LEVEL: 'info' }, input: '/rollback qa\n', timeoutMs: 60_000 });
+    expect(loud.stderr).toMatch(/"msg":"deployed"/);
   });
 
   it('a release version must be semver (or match releases.versionPattern)', async () => {

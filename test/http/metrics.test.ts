@@ -54,10 +54,21 @@ describe('/metrics after real deployments', () => {
     // bob may not promote to prod: refused by policy before any job is queued
     expect(await h.run('bob', '/promote v1.2.3 prod')).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
     expect((await h.run('carol', '/promote v1.2.3 staging')).ok).toBe(true);
-    // staging needs a version that ran in qa first: this one never did, and the deploy job refuses it
+    // staging needs a version that ran in qa first: this one never did, and the command says so up front
     await h.release('v1.2.4');
     const outOfOrder = await h.run('carol', '/promote v1.2.4 staging');
     expect(outOfOrder).toMatchObject({ ok: false, code: 'ORDER_VIOLATION' });
+    // a job that got queued anyway (a request that raced a change of the repo) is refused by the deploy job
+    const raced = h.gantry.core.queue.submit({
+      id: 'promote-metrics-raced',
+      action: 'promote',
+      app: 'web',
+      env: 'staging',
+      version: 'v1.2.4',
+      requestedBy: { id: 'shell:carol', name: 'carol' },
+      approvedBy: [],
+    });
+    await expect(raced).rejects.toMatchObject({ code: 'ORDER_VIOLATION' });
 
     const text = await scrape();
     expect(text).toContain('gantry_deployments_total{env="qa",action="promote",result="success"} 1');
