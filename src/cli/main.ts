@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Command, CommanderError } from 'commander';
 import { GantryError, isGantryError } from '../domain/errors.js';
 import { isLocalMode, readEnv } from '../config/env.js';
 import { packageVersion } from './package-info.js';
@@ -6,161 +6,120 @@ import { packageVersion } from './package-info.js';
 /** Exit codes of every subcommand. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-/** One `gantry <name>`: its usage and help text, its options and positionals, and what it runs. */
-interface Subcommand {
-  usage: string;
-  summary: string;
-  /** the help text below the usage line: each option, one a line */
-  details: string;
-  options: Options;
-  /** how many positionals it takes */
-  positionals: [min: number, max: number];
-  run(values: Values, positionals: string[]): Promise<number>;
+interface Common {
+  config?: string;
 }
 
-const CONFIG_HELP = '  --config <dir>   the config directory (default: GANTRY_CONFIG, else the package\'s config/)';
-const config: Options = { config: { type: 'string' } };
-const str = (v: Values, k: string): string | undefined => (typeof v[k] === 'string' ? v[k] : undefined);
-const common = (v: Values) => (str(v, 'config') ? { config: str(v, 'config')! } : {});
-const serveRole = (role: 'web' | 'worker', summary: string): Subcommand => ({
-  usage: `gantry ${role} [--config <dir>]`,
-  summary,
-  details: CONFIG_HELP,
-  options: config,
-  positionals: [0, 0],
-  run: async (v) => (await import('./serve.js')).serveCommand({ ...common(v), role }),
-});
-
-// each subcommand is imported when it runs: local mode and `gantry worker` do not carry Bolt,
-// Probot or the DingTalk stream client in memory (each costs 20–30 MB of RSS)
-const SUBCOMMANDS: Record<string, Subcommand> = {
-  start: {
-    usage: 'gantry start [--config <dir>] [--as <user>]',
-    summary: 'run gantry: web and workers in one process, or local mode with a shell when no platform credentials are set',
-    details: `${CONFIG_HELP}\n  --as <user>      local mode: who types in the shell`,
-    options: { ...config, as: { type: 'string' } },
-    positionals: [0, 0],
-    async run(v) {
-      if (!isLocalMode(readEnv())) return (await import('./serve.js')).serveCommand({ ...common(v), role: 'all' });
-      return (await import('./shell.js')).shellCommand({
-        ...common(v),
-        ...(str(v, 'as') ? { as: str(v, 'as')! } : {}),
-        banner: 'gantry is running in local mode (no platform credentials set): a private Redis, the deploy repo in .gantry/deploy.git',
-      });
-    },
-  },
-  web: serveRole('web', 'only the HTTP faces (webhooks, chat callbacks, API, admin)'),
-  worker: serveRole('worker', 'only the workers (deploys, approvals, notifications, builds)'),
-  shell: {
-    usage: 'gantry shell [--as <user>] [--config <dir>]',
-    summary: 'chat commands from standard input, one a line; read from a script, exits 1 when any was refused',
-    details: `${CONFIG_HELP}\n  --as <user>      who is typing (default: GANTRY_AS, else your login name)`,
-    options: { ...config, as: { type: 'string' } },
-    positionals: [0, 0],
-    async run(v) {
-      return (await import('./shell.js')).shellCommand({ ...common(v), ...(str(v, 'as') ? { as: str(v, 'as')! } : {}) });
-    },
-  },
-  release: {
-    usage: 'gantry release add <app> <version> --image <name>=<repo>:<tag>[@sha256:…] [--commit <sha>] [--url <link>]',
-    summary: 'register a release built elsewhere (the version: semver such as v1.2.3, or releases.versionPattern)',
-    details: `${CONFIG_HELP}\n  --image <spec>   every image of the app, once each\n  --commit <sha>   the source commit\n  --url <link>     the build's page (http or https)`,
-    options: { ...config, image: { type: 'string', multiple: true }, commit: { type: 'string' }, url: { type: 'string' } },
-    positionals: [3, 3],
-    async run(v, [sub, app, version]) {
-      if (sub !== 'add') throw new GantryError('COMMAND_USAGE', `unknown release subcommand "${sub}"`);
-      const images = Array.isArray(v.image) ? v.image : [];
-      if (!images.length) throw new GantryError('COMMAND_USAGE', 'name the images with --image <name>=<repo>:<tag>');
-      return (await import('./release.js')).releaseAddCommand({
-        ...common(v),
-        app: app!,
-        version: version!,
-        images,
-        ...(str(v, 'commit') !== undefined ? { commit: str(v, 'commit')! } : {}),
-        ...(str(v, 'url') !== undefined ? { url: str(v, 'url')! } : {}),
-      });
-    },
-  },
-  doctor: {
-    usage: 'gantry doctor [--config <dir>] [--notify]',
-    summary: 'check config, Redis, the deploy repo and Docker',
-    details: `${CONFIG_HELP}\n  --notify         send a test message to every notify target`,
-    options: { ...config, notify: { type: 'boolean' } },
-    positionals: [0, 0],
-    async run(v) {
-      return (await import('./doctor.js')).doctorCommand({ ...common(v), ...(v.notify === true ? { notify: true } : {}) });
-    },
-  },
-};
-
-const HELP = `gantry: builds images, gates promotions with approvals in chat, writes them to the deploy repo
-
-usage:
-${Object.values(SUBCOMMANDS)
-  .map((c) => `  ${c.usage}\n      ${c.summary}`)
-  .join('\n')}
-  gantry <command> --help   gantry --version
-
-Exit codes: 0 done, 1 failed, 2 the command line is wrong.`;
-
-const helpOf = (c: Subcommand): string => `usage: ${c.usage}\n${c.summary}\n\noptions:\n${c.details}\n  -h, --help       this help`;
+const LOCAL_BANNER = 'gantry is running in local mode (no platform credentials set): a private Redis, the deploy repo in .gantry/deploy.git';
 
 /** Parses argv and runs one subcommand; returns the exit code (EXIT). */
 export async function main(argv: string[]): Promise<number> {
-  const [first, ...rest] = argv;
-  if (first === '--version' || first === '-V') return print(packageVersion());
-  if (first === '--help' || first === '-h') return print(HELP);
-  if (first === 'help') {
-    const topic = rest[0] === undefined ? undefined : lookup(rest[0]);
-    return rest[0] === undefined ? print(HELP) : topic ? print(helpOf(topic)) : usageError(`unknown command "${rest[0]}"`);
-  }
-  if (first === undefined) return usageError('name a command');
-  const cmd = lookup(first);
-  if (!cmd) return usageError(first.startsWith('-') ? `unknown option ${first}` : `unknown command "${first}"`);
-  let values: Values;
-  let positionals: string[];
+  const run: { code: number; command?: Command } = { code: EXIT.ok };
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }));
+    await program(run).parseAsync(argv, { from: 'user' });
+    return run.code;
   } catch (e) {
-    return usageError(argvProblem(e), cmd);
-  }
-  // --help anywhere only shows the help: it never starts the command
-  if (values.help) return print(helpOf(cmd));
-  const [min, max] = cmd.positionals;
-  if (positionals.length < min) return usageError('missing arguments', cmd);
-  if (positionals.length > max) return usageError(`unexpected argument "${positionals[max]}"`, cmd);
-  try {
-    return await cmd.run(values, positionals);
-  } catch (e) {
-    if (isGantryError(e) && e.code === 'COMMAND_USAGE') return usageError(e.message, cmd);
+    // commander's own exits (exitOverride): --help and --version are 0, every usage error 2;
+    // its message is already on stderr (outputError below)
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    const usage = isGantryError(e) && e.code === 'COMMAND_USAGE';
     process.stderr.write(`gantry: ${isGantryError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return EXIT.failure;
+    if (usage && run.command) process.stderr.write(`${pointer(run.command)}\n`);
+    return usage ? EXIT.usage : EXIT.failure;
   }
 }
 
-function lookup(name: string): Subcommand | undefined {
-  return Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+/**
+ * The command line. Built for each call: a commander Command keeps what it parsed. Each
+ * subcommand's module is imported when it runs: local mode and `gantry worker` do not carry Bolt,
+ * Probot or the DingTalk stream client in memory (each costs 20–30 MB of RSS).
+ */
+function program(run: { code: number; command?: Command }): Command {
+  const root = new Command('gantry')
+    .description('builds images, gates promotions with approvals in chat, writes them to the deploy repo')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    // never process.exit: main returns the code (tests and src/main.ts call it); set on the root
+    // before any .command(), so that every subcommand inherits it and the output configuration
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'gantry: ')) })
+    .showHelpAfterError('(gantry --help for more)')
+    // commander shows the help on stderr when a command with subcommands is named without one
+    .addHelpText('beforeAll', ({ error }) => (error ? 'gantry: name a command\n' : ''))
+    .addHelpText('after', '\nExit codes: 0 done, 1 failed, 2 the command line is wrong.');
+
+  /** A subcommand: --config on each, the pointer to its --help after a usage error, its action's exit code kept. */
+  const sub = (parent: Command, name: string, summary: string): Command => {
+    const cmd = parent
+      .command(name)
+      .description(summary)
+      .option('--config <dir>', "the config directory (default: GANTRY_CONFIG, else the package's config/)");
+    return cmd.showHelpAfterError(pointer(cmd));
+  };
+  const act =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      run.command = args.at(-1) as Command;
+      run.code = await fn(...args);
+    };
+  const common = (o: Common) => (o.config !== undefined ? { config: o.config } : {});
+  const as = (o: { as?: string }) => (o.as !== undefined ? { as: o.as } : {});
+
+  sub(root, 'start', 'run gantry: web and workers in one process, or local mode with a shell when no platform credentials are set')
+    .option('--as <user>', 'local mode: who types in the shell')
+    .action(
+      act(async (o: Common & { as?: string }) => {
+        if (!isLocalMode(readEnv())) return (await import('./serve.js')).serveCommand({ ...common(o), role: 'all' });
+        return (await import('./shell.js')).shellCommand({ ...common(o), ...as(o), banner: LOCAL_BANNER });
+      }),
+    );
+  for (const [role, summary] of [
+    ['web', 'only the HTTP faces (webhooks, chat callbacks, API, admin)'],
+    ['worker', 'only the workers (deploys, approvals, notifications, builds)'],
+  ] as const) {
+    sub(root, role, summary).action(act(async (o: Common) => (await import('./serve.js')).serveCommand({ ...common(o), role })));
+  }
+  sub(root, 'shell', 'chat commands from standard input, one a line; read from a script, exits 1 when any was refused')
+    .option('--as <user>', 'who is typing (default: GANTRY_AS, else your login name)')
+    .action(act(async (o: Common & { as?: string }) => (await import('./shell.js')).shellCommand({ ...common(o), ...as(o) })));
+
+  const release = root.command('release').description('releases built elsewhere');
+  release.showHelpAfterError(pointer(release));
+  sub(release, 'add', 'register a release built elsewhere (the version: semver such as v1.2.3, or releases.versionPattern)')
+    .argument('<app>', 'the app, as named in the config')
+    .argument('<version>', 'the release version')
+    .usage('<app> <version> --image <name>=<repo>:<tag>[@sha256:…] [options]')
+    // not requiredOption: commander checks required options before arguments, and `release add web`
+    // would then be told about --image instead of the missing version
+    .option('--image <spec>', 'every image of the app, once each: <name>=<repo>:<tag>[@sha256:…]', (v: string, all: string[]) => [...all, v], [])
+    .option('--commit <sha>', 'the source commit')
+    .option('--url <link>', "the build's page (http or https)")
+    .action(
+      act(async (app: string, version: string, o: Common & { image: string[]; commit?: string; url?: string }) => {
+        if (!o.image.length) throw new GantryError('COMMAND_USAGE', 'name the images with --image <name>=<repo>:<tag>');
+        return (await import('./release.js')).releaseAddCommand({
+          ...common(o),
+          app,
+          version,
+          images: o.image,
+          ...(o.commit !== undefined ? { commit: o.commit } : {}),
+          ...(o.url !== undefined ? { url: o.url } : {}),
+        });
+      }),
+    );
+
+  sub(root, 'doctor', 'check config, Redis, the deploy repo and Docker')
+    .option('--notify', 'send a test message to every notify target')
+    .action(
+      act(async (o: Common & { notify?: boolean }) =>
+        (await import('./doctor.js')).doctorCommand({ ...common(o), ...(o.notify === true ? { notify: true } : {}) }),
+      ),
+    );
+  return root;
 }
 
-function print(text: string): number {
-  process.stdout.write(`${text}\n`);
-  return EXIT.ok;
-}
-
-function usageError(problem: string, cmd?: Subcommand): number {
-  process.stderr.write(`gantry: ${problem}\n${cmd ? `usage: ${cmd.usage}\n(gantry ${cmd.usage.split(' ')[1]} --help for more)` : HELP}\n`);
-  return EXIT.usage;
-}
-
-/** node's parseArgs errors, said the way the rest of gantry says things (no advice about `--`). */
-function argvProblem(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  const message = e instanceof Error ? e.message : String(e);
-  const option = /'(-[^' ]+)/.exec(message)?.[1];
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? message}`;
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `option ${option ?? '?'} ${/does not take/.test(message) ? 'takes no value' : 'needs a value'}`;
-  return message;
+/** `(gantry release add --help for more)`: where a usage error points. */
+function pointer(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return `(${names.join(' ')} --help for more)`;
 }

@@ -103,27 +103,29 @@ describe('gantry command, local mode', () => {
     for (const sub of ['start', 'web', 'worker', 'shell', 'release', 'doctor']) {
       // the shell would read this line and deploy, were it started
       const help = await gantry([sub, '--help'], '/promote v1.2.0 staging\n');
-      expect(help.stdout, sub).toMatch(new RegExp(`^usage: gantry ${sub} `));
+      expect(help.stdout, sub).toMatch(new RegExp(`^Usage: gantry ${sub} `));
       expect(help.stdout).toContain('-h, --help');
       expect(help.code).toBe(0);
     }
-    expect((await gantry(['help', 'shell'])).stdout).toMatch(/^usage: gantry shell/);
+    expect((await gantry(['help', 'shell'])).stdout).toMatch(/^Usage: gantry shell/);
+    expect((await gantry(['release', 'add', '--help'])).stdout).toMatch(/^Usage: gantry release add <app> <version> --image /);
     expect((await gantry(['--help'])).code).toBe(0);
     const usage = async (args: string[], problem: string) => {
       const r = await gantry(args);
       expect(r.stderr.split('\n')[0], args.join(' ')).toBe(`gantry: ${problem}`);
+      expect(r.stderr, args.join(' ')).toMatch(/--help/);
       expect(r.stdout).toBe('');
       expect(r.code).toBe(2);
     };
     await usage([], 'name a command');
-    await usage(['frob'], 'unknown command "frob"');
-    await usage(['--frob'], 'unknown option --frob');
-    await usage(['shell', '--bogus'], 'unknown option --bogus');
-    await usage(['shell', '--as'], 'option --as needs a value');
-    await usage(['doctor', '--notify=yes'], 'option --notify takes no value');
-    await usage(['web', 'extra'], 'unexpected argument "extra"');
-    await usage(['release', 'add', 'web'], 'missing arguments');
-    await usage(['release', 'list', 'web', 'v1'], 'unknown release subcommand "list"');
+    await usage(['frob'], "unknown command 'frob'");
+    await usage(['--frob'], "unknown option '--frob'");
+    await usage(['shell', '--bogus'], "unknown option '--bogus'");
+    await usage(['shell', '--as'], "option '--as <user>' argument missing");
+    await usage(['doctor', '--notify=yes'], "unknown option '--notify=yes'");
+    await usage(['web', 'extra'], "too many arguments for 'web'. Expected 0 arguments but got 1.");
+    await usage(['release', 'add', 'web'], "missing required argument 'version'");
+    await usage(['release', 'list', 'web', 'v1'], "unknown command 'list'");
     await usage(['release', 'add', 'web', 'v1.0.1'], 'name the images with --image <name>=<repo>:<tag>');
   });
 
