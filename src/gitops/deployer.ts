@@ -9,10 +9,10 @@ import type { Logger } from '../util/logger.js';
 import type { GitRepo } from './git.js';
 import type { History } from './history.js';
 import { deployMessage } from './trailers.js';
-import type { PullRequestOpener } from './pull-request.js';
+import { openDeployPullRequest, type PullRequestOpener } from './pull-request.js';
 import type { FoundImage, ImageSpec, ImageTarget } from './updaters/types.js';
-import type { Release } from '../domain/release.js';
-import { readTimeline, targetsFromState, type EnvState, type EnvTimeline, type FileReader } from './env-history.js';
+import { readTimeline, type EnvState, type EnvTimeline, type FileReader } from './env-history.js';
+import { releaseTarget, targetsFromState, versionIn } from './targets.js';
 import { getUpdater } from './updaters/index.js';
 import { own } from '../domain/own.js';
 
@@ -101,7 +101,11 @@ export class Deployer {
           request: req.id,
         });
         if ((envOf(this.d.config, req.env).mode ?? this.d.config.deployRepo.mode) === 'pull-request') {
-          return await this.openPullRequest(req, plan, message);
+          if (!this.d.pullRequests) {
+            throw new GantryError('CONFIG_INVALID', `${req.env} deploys by pull request, but gantry has no GitHub access to open one: set GANTRY_DEPLOY_TOKEN and deployRepo.github`);
+          }
+          const opened = await openDeployPullRequest({ repo: this.d.repo, opener: this.d.pullRequests, base: this.d.config.deployRepo.branch }, { req, plan, message });
+          return { ...this.result(req, plan, opened.sha, 0), pullRequest: opened.pullRequest };
         }
         const pushed = await this.d.repo.commitAndPush(plan.files, message);
         if (pushed !== 'rejected') {
@@ -117,32 +121,6 @@ export class Deployer {
         refreshed = true;
       }
     }, opts.onWait);
-  }
-
-  /**
-   * Pull-request mode: the same commit, pushed to a branch of its own (named after the request,
-   * so a re-run finds it), and a pull request into the deploy branch. It deploys when merged.
-   */
-  private async openPullRequest(req: DeployRequest, plan: Plan, message: string): Promise<DeployResult> {
-    if (!this.d.pullRequests) {
-      throw new GantryError('CONFIG_INVALID', `${req.env} deploys by pull request, but gantry has no GitHub access to open one: set GANTRY_DEPLOY_TOKEN and deployRepo.github`);
-    }
-    const branch = `gantry/${req.env}/${req.app}-${plan.version}-${req.id.replace(/[^A-Za-z0-9]/g, '').slice(-10)}`.replace(/[^A-Za-z0-9._/-]/g, '-');
-    let pushed = await this.d.repo.commitAndPush(plan.files, message, branch);
-    if (pushed === 'rejected') {
-      // an earlier run of this request pushed the branch and then failed to open the pull request
-      const existing = await this.d.repo.remoteBranchMessage(branch);
-      if (!existing?.includes(`Gantry-Request: ${req.id}`)) throw new GantryError('DEPLOY_CONFLICT', `branch ${branch} already exists in the deploy repo`);
-      pushed = { sha: existing.split('\n')[0]! };
-    }
-    const [subject, ...rest] = message.split('\n');
-    const pr = await this.d.pullRequests.open({
-      head: branch,
-      base: this.d.config.deployRepo.branch,
-      title: subject!,
-      body: `${plan.changes.map((c) => `- \`${c.file}:${c.line}\` ${c.before} → ${c.after}`).join('\n')}\n\n\`\`\`\n${rest.join('\n').trim()}\n\`\`\``,
-    });
-    return { ...this.result(req, plan, pushed.sha, 0), pullRequest: { ...pr, branch } };
   }
 
   private result(req: DeployRequest, plan: Pick<Plan, 'version' | 'previousVersion' | 'changes' | 'overridden'>, commit: string, retries: number): DeployResult {
@@ -325,21 +303,6 @@ export class Deployer {
 
 /** How many commits that touched an environment's files rollback targets and promotion order look back over. */
 const HISTORY_DEPTH = 500;
-
-/** The version a file says runs: the tag of the app's first image in it. */
-function versionIn({ file, specs }: FileReader, content: string): string | undefined {
-  return getUpdater(file.format).read(content, file, specs).find((i) => i.tag)?.tag;
-}
-
-/** What one image becomes when a release is promoted. */
-function releaseTarget(req: DeployRequest, release: Release, spec: ImageSpec, pin: boolean): ImageTarget {
-  const img = Object.hasOwn(release.images, spec.name) ? release.images[spec.name] : undefined;
-  if (!img) throw new GantryError('VERSION_UNKNOWN', `${req.app} ${release.version} has no image "${spec.name}"`);
-  if (pin && !img.digest) {
-    throw new GantryError('INPUT_INVALID', `${req.env} pins digests, but ${req.app} ${release.version} has no digest for image ${spec.name}`);
-  }
-  return { ...spec, tag: img.tag, ...(img.digest ? { digest: img.digest } : {}), pin };
-}
 
 /** Refusals that depend on what the deploy repo says (and so on how fresh the clone is). */
 const REPO_STATE_CODES = new Set(['ORDER_VIOLATION', 'ALREADY_DEPLOYED', 'NO_ROLLBACK_TARGET', 'VERSION_UNKNOWN', 'MANIFEST_INVALID', 'MANIFEST_IMAGE_NOT_FOUND']);

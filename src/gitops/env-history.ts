@@ -1,8 +1,7 @@
 import type { DeployFile } from '../config/schema.js';
-import { GantryError } from '../domain/errors.js';
 import type { GitObjects, PathCommit } from './objects.js';
 import { parseDeployTrailers, type DeployTrailers } from './trailers.js';
-import type { FoundImage, ImageSpec, ImageTarget } from './updaters/types.js';
+import type { FoundImage, ImageSpec } from './updaters/types.js';
 import { getUpdater } from './updaters/index.js';
 
 /** The deploy files of one app in one environment as they were at some commit: path → blob (absent: no file). */
@@ -215,21 +214,4 @@ function memoId(blob: string, app: string, file: string): string {
 function findLastIndex<T>(arr: T[], pred: (t: T) => boolean): number {
   for (let i = arr.length - 1; i >= 0; i--) if (pred(arr[i]!)) return i;
   return -1;
-}
-
-/**
- * What each image of `file` becomes to return to `state`: its own references in that file, or
- * (a file that did not exist then) the same image's references elsewhere in that state. Tags and
- * digests as they were: a rollback restores what ran, pinned or not.
- */
-export function targetsFromState(state: EnvState, { file, specs }: FileReader): ImageTarget[] {
-  const own = state.images.get(file.file);
-  const anywhere = [...state.images.values()].flatMap((list) => list ?? []);
-  return specs.map((spec) => {
-    const found = own?.find((i) => i.name === spec.name && i.tag) ?? anywhere.find((i) => i.name === spec.name && i.tag);
-    if (!found?.tag) {
-      throw new GantryError('NO_ROLLBACK_TARGET', `cannot roll back ${file.file}: image ${spec.name} had no tagged reference when ${state.version ?? 'that version'} ran`);
-    }
-    return { ...spec, tag: found.tag, ...(found.digest ? { digest: found.digest } : {}), pin: found.digest !== undefined };
-  });
 }

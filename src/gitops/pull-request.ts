@@ -1,5 +1,8 @@
 import type { Config } from '../config/schema.js';
+import type { DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
+import type { Plan } from './deployer.js';
+import type { GitRepo } from './git.js';
 
 /** Opens a pull request in the deploy repo for environments that deploy by review. */
 export interface PullRequestOpener {
@@ -41,4 +44,30 @@ export class GitHubPullRequests implements PullRequestOpener {
     }
     return { number: data.number, url: data.html_url };
   }
+}
+
+/**
+ * Pull-request mode: the deploy commit pushed to a branch of its own (named after the request, so
+ * a re-run finds it) and a pull request into the deploy branch. It deploys when merged.
+ */
+export async function openDeployPullRequest(
+  d: { repo: GitRepo; opener: PullRequestOpener; base: string },
+  { req, plan, message }: { req: DeployRequest; plan: Pick<Plan, 'version' | 'files' | 'changes'>; message: string },
+): Promise<{ sha: string; pullRequest: { number: number; url: string; branch: string } }> {
+  const branch = `gantry/${req.env}/${req.app}-${plan.version}-${req.id.replace(/[^A-Za-z0-9]/g, '').slice(-10)}`.replace(/[^A-Za-z0-9._/-]/g, '-');
+  let pushed = await d.repo.commitAndPush(plan.files, message, branch);
+  if (pushed === 'rejected') {
+    // an earlier run of this request pushed the branch and then failed to open the pull request
+    const existing = await d.repo.remoteBranchMessage(branch);
+    if (!existing?.includes(`Gantry-Request: ${req.id}`)) throw new GantryError('DEPLOY_CONFLICT', `branch ${branch} already exists in the deploy repo`);
+    pushed = { sha: existing.split('\n')[0]! };
+  }
+  const [subject, ...rest] = message.split('\n');
+  const pr = await d.opener.open({
+    head: branch,
+    base: d.base,
+    title: subject!,
+    body: `${plan.changes.map((c) => `- \`${c.file}:${c.line}\` ${c.before} → ${c.after}`).join('\n')}\n\n\`\`\`\n${rest.join('\n').trim()}\n\`\`\``,
+  });
+  return { sha: pushed.sha, pullRequest: { ...pr, branch } };
 }
