@@ -56,41 +56,4 @@ export class History {
     const t = e && parseDeployTrailers(e.message);
     return e && t ? { ...t, sha: e.sha, date: e.date, author: e.author } : undefined;
   }
-
-  /**
-   * Where `/rollback <env>` goes: the release that ran before the current one. History is
-   * replayed as a stack, so a rollback pops what it rolled back from and a second rollback goes
-   * one further back (v1 → v2 → v3, rollback → v2, rollback → v1), never forward to v3.
-   */
-  async rollbackTarget(app: string, env: string, current: string | undefined, depth = 200): Promise<Deployment | undefined> {
-    const newestFirst = await this.deployments(app, env, depth);
-    const stack: Deployment[] = [];
-    for (const d of [...newestFirst].reverse()) {
-      if (d.action === 'rollback') {
-        const at = findLastIndex(stack, (s) => s.version === d.version);
-        if (at >= 0) {
-          stack.length = at; // drop what was rolled back from, keep the older entries
-        }
-      } else {
-        const top = stack[stack.length - 1];
-        if (top && top.version === d.version) stack.pop();
-      }
-      stack.push(d);
-    }
-    // files edited by hand may disagree with the last trailer: go below whatever runs now
-    while (stack.length && current !== undefined && stack[stack.length - 1]!.version !== current) {
-      const idx = findLastIndex(stack, (s) => s.version === current);
-      if (idx < 0) break;
-      stack.length = idx + 1;
-    }
-    for (let i = stack.length - 1; i >= 0; i--) {
-      if (stack[i]!.version !== current) return stack[i];
-    }
-    return undefined;
-  }
-}
-
-function findLastIndex<T>(arr: T[], pred: (t: T) => boolean): number {
-  for (let i = arr.length - 1; i >= 0; i--) if (pred(arr[i]!)) return i;
-  return -1;
 }

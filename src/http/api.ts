@@ -117,7 +117,8 @@ async function getStatus(o: ApiOptions, token: string, req: IncomingMessage, res
           lastDeployment: last
             ? { commit: last.sha, date: last.date, action: last.action, version: last.version, previousVersion: last.previousVersion ?? null, requestedBy: last.requestedBy, approvedBy: last.approvedBy }
             : null,
-          onHold: last?.action === 'rollback',
+          // the same hold as /status and automatic deploys: read from the files' history
+          onHold: (await core.deployer.timeline(app, env, 5)).held !== undefined,
         };
       } catch (e) {
         out[app] = { error: e instanceof Error ? e.message : String(e) };
