@@ -37,6 +37,9 @@ const CREATING = 'creating';
 
 const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
+/** The head of a closed pull request: every build of it is cancelled. */
+const CLOSED = 'closed';
+
 /**
  * The fast queue: turns queued webhook events into check runs and build jobs, and cancels
  * superseded builds. It never builds, so check runs never wait behind slow builds. The inbox
@@ -102,10 +105,10 @@ export class EventHandler {
 
   private async pullRequest(ctx: Ctx, ev: Extract<EventJob, { type: 'pr' }>): Promise<string> {
     if (ev.action === 'close') {
-      await this.cancelPr(ctx, ev.number, 'the pull request was closed');
+      await this.moveHead(ctx, ev.number, CLOSED);
       return 'cancelled';
     }
-    await this.cancelPr(ctx, ev.number, `superseded by ${sha7(ev.sha)}`, ev.sha);
+    await this.moveHead(ctx, ev.number, ev.sha);
     if (ev.fork && !(await this.d.redis.sismember(this.k.forkAllowed(ev.owner, ev.repo, ev.number), ev.sha))) {
       ctx.log.info({ pr: ev.number, sha: ev.sha }, 'fork pull request not built: a user with write access must comment /gantry build');
       return 'fork-waiting';
@@ -139,7 +142,7 @@ export class EventHandler {
       await this.d.redis.multi().sadd(key, pr.head.sha).expire(key, 30 * 86_400).exec();
     }
     ctx.log.info({ user: ev.login, pr: ev.number, sha: pr.head.sha, fork }, '/gantry build accepted');
-    await this.cancelPr(ctx, ev.number, `superseded by ${sha7(pr.head.sha)}`, pr.head.sha);
+    await this.moveHead(ctx, ev.number, pr.head.sha);
     const trigger: BuildTrigger = { kind: 'pr', number: ev.number, headRef: pr.head.ref, baseRef: pr.base.ref, fork };
     return this.startBuilds(ctx, trigger, pr.head.sha, { rerun: true });
   }
@@ -276,6 +279,12 @@ export class EventHandler {
       queued++;
       ctx.log.info({ build: jobId, checkRun: Number(id) }, 'build queued');
     }
+    // an event for a newer head may have run while these were queued, missing them: cancel them now
+    // (an explicit re-run of an older head's check is left alone)
+    if (trigger.kind === 'pr' && queued > 0 && (ctx.ev.type === 'pr' || ctx.ev.type === 'build-command')) {
+      const head = await this.d.redis.get(this.k.prHead(ctx.ev.owner, ctx.ev.repo, trigger.number));
+      if (head !== null && head !== sha) await this.cancelForHead(ctx, trigger.number, head);
+    }
     return `queued ${queued}`;
   }
 
@@ -284,6 +293,20 @@ export class EventHandler {
     const { data } = await ctx.octokit.rest.checks.listForRef({ ...ctx.where, ref: sha, check_name: name, app_id: this.d.appId, filter: 'all', per_page: 100 });
     const run = data.check_runs.filter((r) => r.external_id === ext && r.status === 'queued').sort((a, b) => b.id - a.id)[0];
     return run ? { id: run.id, url: run.html_url ?? run.url } : undefined;
+  }
+
+  /**
+   * Records the pull request's head (or that it closed), then cancels builds of other heads.
+   * Events of one pull request may run at once: the head is written before the builds are looked
+   * up, and startBuilds reads it after adding its own, so one side always sees the other.
+   */
+  private async moveHead(ctx: Ctx, number: number, head: string): Promise<void> {
+    await this.d.redis.set(this.k.prHead(ctx.ev.owner, ctx.ev.repo, number), head, 'EX', 30 * 86_400);
+    await this.cancelForHead(ctx, number, head);
+  }
+
+  private cancelForHead(ctx: Ctx, number: number, head: string): Promise<void> {
+    return head === CLOSED ? this.cancelPr(ctx, number, 'the pull request was closed') : this.cancelPr(ctx, number, `superseded by ${sha7(head)}`, head);
   }
 
   /** Cancels the pull request's builds of other commits (all of them when `keepSha` is absent). */

@@ -14,6 +14,11 @@ export class GhKeys {
     return this.keys.k('gh', 'pr-builds', `${owner}/${repo}`, String(number));
   }
 
+  /** the head a pull request was last seen at (`closed` once closed): builds of other heads are superseded */
+  prHead(owner: string, repo: string, number: number): string {
+    return this.keys.k('gh', 'pr-head', `${owner}/${repo}`, String(number));
+  }
+
   /** head SHAs of a fork pull request that a user with write access allowed to build */
   forkAllowed(owner: string, repo: string, number: number): string {
     return this.keys.k('gh', 'fork-allowed', `${owner}/${repo}`, String(number));
