@@ -194,8 +194,8 @@ async function registerReleases(core: Core): Promise<void> {
 
 async function promoteWithGantry(core: Core, actor: Actor, version: string): Promise<void> {
   const reply = await execute(core, `/promote ${PROMOTE_APP} ${version} ${ENV}`, { actor });
-  const pushed = new RegExp(`^promoted ${PROMOTE_APP} ${version.replace(/\./g, '\\.')} to ${ENV}.*: commit [0-9a-f]{7}`);
-  if (!reply.ok || !pushed.test(reply.text)) throw new Error(`gantry promote did not push: ${reply.code ?? ''} ${reply.text}`);
+  const pushed = reply.ok && reply.kind === 'deployed' && reply.result.version === version && !reply.result.pullRequest;
+  if (!pushed) throw new Error(`gantry promote did not push: ${JSON.stringify(reply)}`);
 }
 
 /** The same edit, commit (same trailers) and push, with node fs and the git CLI alone. */
@@ -225,7 +225,7 @@ async function promoteWithCli(dir: string, actor: Actor, version: string, p?: Pr
 
 async function historyWithGantry(core: Core, actor: Actor): Promise<void> {
   const reply = await execute(core, `/history ${HISTORY_APP} ${ENV}`, { actor });
-  if (!reply.ok || reply.text.split('\n').length !== HISTORY_N + 1) throw new Error(`gantry history: ${reply.text}`);
+  if (reply.kind !== 'history' || reply.entries.length !== HISTORY_N) throw new Error(`gantry history: ${JSON.stringify(reply)}`);
 }
 
 async function historyWithCli(dir: string): Promise<void> {

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { runShell } from '../chat/shell.js';
+import { runShell } from '../chat/shell/shell.js';
 import { connect } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { boot, type Booted } from './bootstrap.js';

@@ -1,6 +1,4 @@
 import type { Config } from '../config/schema.js';
-import type { DeployResult } from '../domain/deploy.js';
-import type { ErrorCode } from '../domain/errors.js';
 import { GantryError } from '../domain/errors.js';
 import { displayName, type Actor } from '../domain/identity.js';
 import { envOf } from '../domain/policy.js';
@@ -9,7 +7,8 @@ import type { GitRepo } from '../gitops/git.js';
 import type { History } from '../gitops/history.js';
 import type { EventBus } from '../notify/events.js';
 import type { DeployQueue } from '../queue/deploy-queue.js';
-import type { Approval, ApprovalStore } from '../store/approvals.js';
+import type { ApprovalStore } from '../store/approvals.js';
+import type { Message } from '../i18n/voice.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';
@@ -48,21 +47,13 @@ export interface CommandContext {
   actor: Actor;
   /** the channel the command came from (`slack:C0123`), for channels bound to one app */
   channel?: string;
-  /** intermediate messages ("queued behind 2") */
-  progress?: (text: string) => void | Promise<void>;
+  /** intermediate messages ("queued behind 2"), rendered by the face like replies */
+  progress?: (m: Message) => void | Promise<void>;
   /** platform details kept with an approval so its outcome can be told where it was asked */
   origin?: Record<string, string>;
 }
 
-/** What a command answers. `text` is plain text every platform can show; the rest is for rich renderers. */
-export interface Reply {
-  ok: boolean;
-  text: string;
-  code?: ErrorCode;
-  command?: CommandName;
-  result?: DeployResult;
-  approval?: Approval;
-}
+export type { Reply } from './replies.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
@@ -103,8 +94,4 @@ export function resolveApp(core: Core, cmd: CommandName, name: string | undefine
  */
 export function describeActor(config: Config, a: Actor): string {
   return displayName(config, a.id);
-}
-
-export function short(sha: string): string {
-  return sha.slice(0, 7);
 }

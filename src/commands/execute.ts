@@ -1,10 +1,12 @@
-import { GantryError, isGantryError } from '../domain/errors.js';
-import type { CommandContext, Core, Reply } from './context.js';
-import { parseCommand, type CommandName, type ParsedCommand } from './grammar.js';
+import { isGantryError } from '../domain/errors.js';
+import { msg } from '../i18n/voice.js';
+import type { CommandContext, Core } from './context.js';
+import { isCommandName, parseCommand, type CommandName, type ParsedCommand } from './grammar.js';
 import { block, lock, unlock } from './handlers/admin.js';
 import { approve, deny, promote, rollback } from './handlers/deploy.js';
 import { diff, help, history, releases, status } from './handlers/read.js';
-import { limitedText } from './rate-limit.js';
+import { limitedMessage } from './rate-limit.js';
+import type { Refusal, Reply } from './replies.js';
 
 type Handler = (core: Core, cmd: ParsedCommand, ctx: CommandContext) => Promise<Reply>;
 
@@ -32,8 +34,9 @@ const HANDLERS: Record<CommandName, Handler> = {
 export async function execute(core: Core, line: string, ctx: CommandContext): Promise<Reply> {
   // the limit comes first, so a flooding user costs one Redis call per line and nothing runs
   const limited = await core.limiter?.check(ctx.actor);
-  const reply: Reply = limited ? { ok: false, text: limitedText(limited), code: 'RATE_LIMITED' } : await run(core, line, ctx);
-  core.metrics?.commandAnswered(reply.command ?? 'none', reply.ok ? 'ok' : (reply.code ?? 'INTERNAL'), ctx.actor.id.slice(0, Math.max(0, ctx.actor.id.indexOf(':'))));
+  const reply: Reply = limited ? { ok: false, kind: 'refused', code: 'RATE_LIMITED', message: limitedMessage(limited) } : await run(core, line, ctx);
+  const platform = ctx.actor.id.slice(0, Math.max(0, ctx.actor.id.indexOf(':')));
+  core.metrics?.commandAnswered(reply.command ?? 'none', reply.ok ? 'ok' : reply.code, platform);
   return reply;
 }
 
@@ -45,9 +48,12 @@ async function run(core: Core, line: string, ctx: CommandContext): Promise<Reply
     const reply = await HANDLERS[cmd.name](core, cmd, ctx);
     return { ...reply, command: cmd.name };
   } catch (e) {
-    if (isGantryError(e)) return { ok: false, text: e.message, code: e.code, ...(name ? { command: name } : {}) };
-    core.log.error({ err: e, command: name }, 'command failed');
-    const err = new GantryError('INTERNAL', 'something went wrong inside gantry; the error is in the server log. Check /status before trying again.');
-    return { ok: false, text: err.message, code: err.code, ...(name ? { command: name } : {}) };
+    const refusal: Refusal = isGantryError(e)
+      ? { ok: false, kind: 'refused', code: e.code, message: e.detail }
+      : { ok: false, kind: 'refused', code: 'INTERNAL', message: msg('refused.internal') };
+    if (!isGantryError(e)) core.log.error({ err: e, command: name }, 'command failed');
+    if (isGantryError(e) && e.usage !== undefined && isCommandName(e.usage)) refusal.usage = e.usage;
+    if (name) refusal.command = name;
+    return refusal;
   }
 }

@@ -1,4 +1,5 @@
 import { GantryError } from '../domain/errors.js';
+import type { Message } from '../i18n/voice.js';
 
 /** One grammar for every chat platform and the shell (DESIGN.md "Commands"). */
 export const USAGE = {
@@ -19,21 +20,6 @@ export const USAGE = {
 
 export type CommandName = keyof typeof USAGE;
 
-export const DESCRIPTIONS: Record<CommandName, string> = {
-  promote: 'deploy a built release to an environment (v1.2 means the newest v1.2.x)',
-  rollback: 'go back to the release deployed before the current one, or to the one given',
-  approve: 'approve a pending promotion',
-  deny: 'deny a pending promotion',
-  status: 'what runs where, read from the deploy repo',
-  history: 'the last n deployments of an environment, from git history',
-  releases: 'built releases, newest first',
-  diff: 'which releases differ between two environments',
-  lock: 'stop all deployments to an environment',
-  unlock: 'allow deployments again',
-  block: 'mark a release bad: it can no longer be promoted anywhere',
-  unblock: 'undo /block',
-  help: 'this help, or the usage of one command',
-};
 
 /** A command as typed: its name, positional words and options. */
 export interface ParsedCommand {
@@ -109,8 +95,9 @@ export function isCommandName(s: string): s is CommandName {
   return Object.hasOwn(USAGE, s);
 }
 
-export function usage(name: CommandName, problem: string): GantryError {
-  return new GantryError('COMMAND_USAGE', `${problem}\nusage: ${USAGE[name]}`);
+/** A malformed command: what is wrong with it; its usage line goes with every rendering. */
+export function usage(name: CommandName, problem: string | Message): GantryError {
+  return new GantryError('COMMAND_USAGE', problem, { usage: name, usageLine: USAGE[name] });
 }
 
 /** Quotes user input in a reply without letting it break the reply (or a terminal). */

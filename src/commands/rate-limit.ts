@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../domain/duration.js';
 import { matchesAny, type Actor } from '../domain/identity.js';
+import { msg, type Message } from '../i18n/voice.js';
 import type { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 
@@ -85,10 +86,10 @@ export function limiterFromConfig(redis: Redis, keys: Keys, config: Config, log:
 }
 
 /** "slow down: 20 commands a minute; try again in 12 s" */
-export function limitedText(l: Limited): string {
-  const per = l.windowMs === 60_000 ? 'a minute' : l.windowMs === 3_600_000 ? 'an hour' : l.windowMs === 1000 ? 'a second' : `per ${windowText(l.windowMs)}`;
+/** "slow down: 20 commands a minute; try again in 12 s", in the reader's language. */
+export function limitedMessage(l: Limited): Message {
   const wait = Math.max(1, Math.ceil(l.retryAfterMs / 1000));
-  return `slow down: ${l.max} command${l.max === 1 ? '' : 's'} ${per}; try again in ${wait} s`;
+  return msg('refused.rate-limited', { max: l.max, window: msg('refused.window', { ms: String(l.windowMs), text: windowText(l.windowMs) }), wait });
 }
 
 function windowText(ms: number): string {

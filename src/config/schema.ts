@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { I18nSchema, SpeechSchema, TimeZoneSchema } from '../i18n/config.js';
 
 /**
  * The schema of gantry's central config (config/*.yml). Every key is documented in
@@ -105,6 +106,8 @@ export const EnvironmentSchema = z
     /** rollbacks need approvals too (default: no, on-call acts alone). */
     rollbackApprovals: z.boolean().default(false),
     freeze: z.array(FreezeSchema).default([]),
+    /** the time zone times about this environment are shown in, for readers without one of their own */
+    timeZone: TimeZoneSchema.optional(),
     autoDeploy: z
       .object({
         branches: z.array(z.string()).default([]),
@@ -145,6 +148,7 @@ export const UserSchema = z
     ids: z.array(IdentitySchema).min(1),
     name: z.string().max(80).optional(),
     email: z.string().email().optional(),
+    ...SpeechSchema.shape,
   })
   .strict();
 export type User = z.infer<typeof UserSchema>;
@@ -312,6 +316,8 @@ export const ConfigSchema = z
     webhooks: record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), WebhookSchema).prefault({}),
     /** per-user limits on chat commands */
     limits: LimitsSchema.default(() => ({ commands: commandLimitDefaults() })),
+    /** languages and time zones (src/i18n/config.ts) */
+    i18n: I18nSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

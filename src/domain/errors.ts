@@ -1,3 +1,5 @@
+import { english, msg, type Message } from '../i18n/voice.js';
+
 /**
  * Errors that reach a user. Each carries a stable `code` (for tests, logs and metrics) and a
  * message that says what was wrong and where; nothing is ever half-done when one is thrown.
@@ -36,9 +38,17 @@ export type ErrorCode =
 
 export class GantryError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** what was wrong as a message of the catalog, so a reply can say it in the reader's language */
+  readonly detail: Message;
+  /** a malformed command: the command whose usage line goes with the refusal */
+  readonly usage: string | undefined;
+  /** `message`: English text (said as it is in every language), or a message of the catalog */
+  constructor(code: ErrorCode, message: string | Message, options?: { cause?: unknown; usage?: string; usageLine?: string }) {
+    const detail = typeof message === 'string' ? msg('error.text', { text: message }) : message;
+    super(options?.usageLine ? `${english(detail)}\nusage: ${options.usageLine}` : english(detail), options);
     this.code = code;
+    this.detail = detail;
+    this.usage = options?.usage;
     this.name = 'GantryError';
   }
 }

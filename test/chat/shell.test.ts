@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runShell } from '../../src/chat/shell.js';
+import { runShell } from '../../src/chat/shell/shell.js';
 import { connect } from '../../src/store/redis.js';
 import { redisUrl } from '../support/env.js';
 import { startHarness, type Harness } from '../support/harness.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { limitedText, RedisCommandLimiter } from '../../src/commands/rate-limit.js';
+import { english } from '../../src/i18n/voice.js';
+import { limitedMessage, RedisCommandLimiter } from '../../src/commands/rate-limit.js';
 import { connect, Keys } from '../../src/store/redis.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -82,6 +83,7 @@ describe('per-user rate limit on chat commands', () => {
   });
 
   it('words the reply for other windows', () => {
+    const limitedText = (l: Parameters<typeof limitedMessage>[0]) => english(limitedMessage(l));
     expect(limitedText({ max: 20, windowMs: 60_000, retryAfterMs: 11_200 })).toBe('slow down: 20 commands a minute; try again in 12 s');
     expect(limitedText({ max: 1, windowMs: 30_000, retryAfterMs: 10 })).toBe('slow down: 1 command per 30 s; try again in 1 s');
     expect(limitedText({ max: 100, windowMs: 3_600_000, retryAfterMs: 125_000 })).toBe('slow down: 100 commands an hour; try again in 125 s');

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reply } from '../../src/commands/context.js';
+import type { Said } from '../support/said.js';
 import { parseDeployTrailers } from '../../src/gitops/trailers.js';
 import { getUpdater } from '../../src/gitops/updaters/index.js';
 import { run } from '../../src/util/exec.js';
@@ -44,7 +44,7 @@ describe('50 concurrent promotions and a competing pusher', () => {
     for (let i = 1; i <= N; i++) await first.release(`v6.0.${i}`);
 
     const competitor = startCompetitor(first.bare, path.join(first.dir, 'human'));
-    let replies: Reply[];
+    let replies: Said[];
     try {
       // wait until the competitor is really pushing, so every promotion races it
       await competitor.pushedOnce;

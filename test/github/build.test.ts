@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { shellActor } from '../../src/chat/shell.js';
+import { said } from '../support/said.js';
+import { shellActor } from '../../src/chat/shell/shell.js';
 import { execute } from '../../src/commands/execute.js';
 import { githubAfterDeploy } from '../../src/github/server.js';
 import type { GantryEvent } from '../../src/notify/events.js';
@@ -147,7 +148,7 @@ describe('builds on the real engine, reported as check runs', () => {
 
     // the hook authenticates on its own (app JWT, then an installation token)
     env.gh.deploymentsApi().installationToken();
-    const reply = await execute(env.h.gantry.core, '/promote v1.2.3 qa', { actor: shellActor(env.h.gantry.core, 'carol') });
+    const reply = said(await execute(env.h.gantry.core, '/promote v1.2.3 qa', { actor: shellActor(env.h.gantry.core, 'carol') }));
     expect(reply.ok, reply.text).toBe(true);
     expect(await env.h.file('apps/web/qa/deployment.yaml')).toContain('image: registry.example.com/acme/web:v1.2.3');
     expect(reply.result!.commit).toBe(await env.h.head());

@@ -140,7 +140,7 @@ describe('history of a hand-written deploy repo', () => {
     const asked = await h.run('carol', '/promote v1.1.0 prod');
     expect(asked.ok, asked.text).toBe(true);
     // the approvers see exactly the image lines, in every format
-    expect(asked.approval!.preview.changes.map((c) => c.file).sort()).toEqual(Object.keys(PROD).sort());
+    expect(asked.approval!.changes.map((c) => c.file).sort()).toEqual(Object.keys(PROD).sort());
     const approved = await h.run('alice', `/approve ${asked.approval!.id}`);
     expect(approved.ok, approved.text).toBe(true);
     for (const [rel, text] of Object.entries(PROD)) {

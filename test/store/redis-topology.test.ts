@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shellActor } from '../../src/chat/shell.js';
+import { said, type Said } from '../support/said.js';
+import { shellActor } from '../../src/chat/shell/shell.js';
 import { execute } from '../../src/commands/execute.js';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import type { RepoEvent } from '../../src/github/events.js';
@@ -26,7 +27,7 @@ import { startCluster, startSentinelSet, until, type ClusterSet, type SentinelSe
 interface World {
   gantry: Gantry;
   config: Config;
-  promote(as: string, line: string): ReturnType<typeof execute>;
+  promote(as: string, line: string): Promise<Said>;
   release(version: string): Promise<void>;
   file(rel: string): Promise<string>;
   head(): Promise<string>;
@@ -48,7 +49,7 @@ async function startWorld(dir: string, redisUrl: string): Promise<World> {
   return {
     gantry,
     config,
-    promote: (as, line) => execute(gantry.core, line, { actor: shellActor(gantry.core, as) }),
+    promote: async (as, line) => said(await execute(gantry.core, line, { actor: shellActor(gantry.core, as) })),
     release: (version) =>
       gantry.core.releases.add({
         app: 'web',

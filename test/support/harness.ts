@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { shellActor } from '../../src/chat/shell.js';
-import type { Reply } from '../../src/commands/context.js';
+import { shellActor } from '../../src/chat/shell/shell.js';
 import { execute } from '../../src/commands/execute.js';
+import { progressText, said, type Said } from './said.js';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import type { Release } from '../../src/domain/release.js';
 import type { PullRequestOpener } from '../../src/gitops/pull-request.js';
@@ -30,7 +30,7 @@ export interface Harness {
   dir: string;
   prefix: string;
   /** runs a chat command as a shell user */
-  run(as: string, line: string, progress?: (t: string) => void): Promise<Reply>;
+  run(as: string, line: string, progress?: (t: string) => void): Promise<Said>;
   release(version: string, opts?: { digest?: string; builtAt?: string }): Promise<Release>;
   /** git in the bare deploy repo */
   git(...args: string[]): Promise<string>;
@@ -86,7 +86,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     bare,
     dir: tmp.dir,
     prefix,
-    run: (as, line, progress) => execute(gantry.core, line, { actor: shellActor(gantry.core, as), ...(progress ? { progress } : {}) }),
+    run: async (as, line, progress) =>
+      said(await execute(gantry.core, line, { actor: shellActor(gantry.core, as), ...(progress ? { progress: (m) => progress(progressText(m)) } : {}) })),
     async release(version, opts = {}) {
       const r: Release = {
         app: 'web',

@@ -2,7 +2,8 @@ import { GantryError } from '../../domain/errors.js';
 import { formatActor } from '../../domain/identity.js';
 import { requireAllowed } from '../../domain/policy.js';
 import { validateVersion } from '../../domain/version.js';
-import { describeActor, isApp, resolveApp, resolveEnv, type CommandContext, type Core, type Reply } from '../context.js';
+import { describeActor, isApp, resolveApp, resolveEnv, type CommandContext, type Core } from '../context.js';
+import type { Reply } from '../replies.js';
 import { usage, type ParsedCommand } from '../grammar.js';
 import { cleanReason } from './deploy.js';
 
@@ -16,7 +17,7 @@ export async function lock(core: Core, cmd: ParsedCommand, ctx: CommandContext):
   const existing = await core.envLocks.lock(env, { by: formatActor(ctx.actor), reason, at: core.now().toISOString() });
   if (existing) throw new GantryError('ENV_LOCKED', `${env} is already locked by ${existing.by} since ${existing.at}: ${existing.reason}`);
   await core.bus.publish({ type: 'locked', env, by: ctx.actor, reason });
-  return { ok: true, text: `${env} locked by ${describeActor(core.config, ctx.actor)}: ${reason}. Deployments to ${env} are refused until /unlock ${env}.` };
+  return { ok: true, kind: 'locked', env, by: describeActor(core.config, ctx.actor), reason };
 }
 
 /** `/unlock <env>` */
@@ -25,9 +26,10 @@ export async function unlock(core: Core, cmd: ParsedCommand, ctx: CommandContext
   const env = resolveEnv(core, cmd.args[0]!);
   requireAllowed(core.config, 'lock', env, ctx.actor.id);
   const prev = await core.envLocks.unlock(env);
-  if (!prev) return { ok: true, text: `${env} was not locked` };
+  const by = describeActor(core.config, ctx.actor);
+  if (!prev) return { ok: true, kind: 'unlocked', env, by };
   await core.bus.publish({ type: 'unlocked', env, by: ctx.actor, reason: prev.reason });
-  return { ok: true, text: `${env} unlocked by ${describeActor(core.config, ctx.actor)} (was locked by ${prev.by}: ${prev.reason})` };
+  return { ok: true, kind: 'unlocked', env, by, was: { by: prev.by, reason: prev.reason } };
 }
 
 /** `/block [app] <version> [reason]` and `/unblock [app] <version>` */
@@ -44,13 +46,14 @@ export async function block(core: Core, cmd: ParsedCommand, ctx: CommandContext)
   if (!(await core.releases.get(app, version))) {
     throw new GantryError('VERSION_UNKNOWN', `${app} ${version} is not a built release (/releases ${app} lists them)`);
   }
+  const by = describeActor(core.config, ctx.actor);
   if (name === 'unblock') {
-    if (!(await core.releases.unblock(app, version))) return { ok: true, text: `${app} ${version} was not blocked` };
-    await core.bus.publish({ type: 'unblocked', app, version, by: ctx.actor, reason: '' });
-    return { ok: true, text: `${app} ${version} unblocked by ${describeActor(core.config, ctx.actor)}; it can be promoted again` };
+    const changed = await core.releases.unblock(app, version);
+    if (changed) await core.bus.publish({ type: 'unblocked', app, version, by: ctx.actor, reason: '' });
+    return { ok: true, kind: 'unblocked', app, version, by, changed };
   }
   const reason = cleanReason(args.join(' ') || 'no reason given')!;
   await core.releases.block(app, version, { by: formatActor(ctx.actor), reason, at: core.now().toISOString() });
   await core.bus.publish({ type: 'blocked', app, version, by: ctx.actor, reason });
-  return { ok: true, text: `${app} ${version} blocked by ${describeActor(core.config, ctx.actor)}: ${reason}. It can no longer be promoted or rolled back to anywhere.` };
+  return { ok: true, kind: 'blocked', app, version, by, reason };
 }

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { DeployRequest, DeployResult } from '../../domain/deploy.js';
-import { parseDuration, formatDuration } from '../../domain/duration.js';
+import { parseDuration } from '../../domain/duration.js';
 import { GantryError } from '../../domain/errors.js';
 import { matchesAny, personOf } from '../../domain/identity.js';
 import { envOf, gate, principalsFor } from '../../domain/policy.js';
 import { resolveVersion, validateVersion } from '../../domain/version.js';
+import { msg } from '../../i18n/voice.js';
 import type { Plan } from '../../gitops/deployer.js';
+import { approvalView } from '../../queries/approvals.js';
+import { commitUrl } from '../../queries/links.js';
 import type { Approval } from '../../store/approvals.js';
-import { describeActor, isEnv, resolveApp, resolveEnv, short, type CommandContext, type Core, type Reply } from '../context.js';
+import { describeActor, isEnv, resolveApp, resolveEnv, type CommandContext, type Core } from '../context.js';
+import type { Answer, Reply, Resolved } from '../replies.js';
 import { sanitize, usage, type ParsedCommand } from '../grammar.js';
 
 const MAX_REASON = 200;
@@ -32,7 +36,7 @@ export async function promote(core: Core, cmd: ParsedCommand, ctx: CommandContex
   core.deployer.filesOf(app, env);
   const built = await core.releases.list(app);
   const { version, exact } = resolveVersion(query, built);
-  const resolved = exact ? '' : ` (${query} resolved to ${version})`;
+  const resolved = exact ? undefined : { query, version };
   const req: DeployRequest = {
     id: `promote-${randomUUID()}`,
     action: 'promote',
@@ -91,10 +95,10 @@ export async function rollback(core: Core, cmd: ParsedCommand, ctx: CommandConte
     approvedBy: [],
     ...(cmd.force !== undefined ? { force: cleanReason(cmd.force)! } : {}),
   };
-  return deployOrAsk(core, req, ctx, '');
+  return deployOrAsk(core, req, ctx);
 }
 
-async function deployOrAsk(core: Core, req: DeployRequest, ctx: CommandContext, resolved: string): Promise<Reply> {
+async function deployOrAsk(core: Core, req: DeployRequest, ctx: CommandContext, resolved?: Resolved): Promise<Reply> {
   const blocked = req.version ? await core.releases.blocked(req.app, req.version) : null;
   const { approvalsRequired } = gate(core.config, {
     action: req.action,
@@ -110,11 +114,24 @@ async function deployOrAsk(core: Core, req: DeployRequest, ctx: CommandContext, 
   // manifests), before anyone is asked to approve it or a job is queued
   const plan = await core.deployer.preflight(req, core.readFreshnessMs);
   if (approvalsRequired > 0) return askApproval(core, req, { required: approvalsRequired, plan }, ctx, resolved);
-  const result = await core.queue.submit(req, (ahead) => ctx.progress?.(`queued behind ${ahead} other deployment${ahead === 1 ? '' : 's'} to ${req.env}`));
-  return { ok: true, text: describeResult(result, resolved, req), result };
+  const result = await core.queue.submit(req, queued(req, ctx));
+  return deployed(core, result, resolved);
 }
 
-async function askApproval(core: Core, req: DeployRequest, ask: { required: number; plan: Plan }, ctx: CommandContext, resolved: string): Promise<Reply> {
+/** Tells the asker where their request waits, when others are ahead of it. */
+function queued(req: DeployRequest, ctx: CommandContext): (ahead: number) => void {
+  return (ahead) => void ctx.progress?.(msg('deploy.queued', { ahead, env: req.env }));
+}
+
+function deployed(core: Core, result: DeployResult, resolved?: Resolved): Answer & { kind: 'deployed' } {
+  const reply: Answer & { kind: 'deployed' } = { ok: true, kind: 'deployed', result };
+  const url = commitUrl(core.config, result.commit);
+  if (url) reply.commitUrl = url;
+  if (resolved) reply.resolved = resolved;
+  return reply;
+}
+
+async function askApproval(core: Core, req: DeployRequest, ask: { required: number; plan: Plan }, ctx: CommandContext, resolved?: Resolved): Promise<Reply> {
   const { required, plan } = ask;
   const envCfg = envOf(core.config, req.env);
   const now = core.now();
@@ -130,37 +147,9 @@ async function askApproval(core: Core, req: DeployRequest, ask: { required: numb
   });
   await core.queue.scheduleExpiry(approval.id, deadline);
   await core.bus.publish({ type: 'approval-requested', approval });
-  const text =
-    `approval ${approval.id} requested${resolved}: ${describeChange(req, plan.version)}` +
-    `${plan.previousVersion ? ` (now ${plan.previousVersion})` : ''}` +
-    ` needs ${required} approval${required === 1 ? '' : 's'} from ${approval.approvers.join(', ')}` +
-    ` within ${formatDuration(deadline.getTime() - now.getTime())}.\n` +
-    plan.changes.map((c) => `  ${c.file}:${c.line}  ${c.before} → ${c.after}`).join('\n') +
-    `\n/approve ${approval.id} or /deny ${approval.id} [reason]`;
-  return { ok: true, text, approval };
-}
-
-function describeChange(req: DeployRequest, version: string): string {
-  return req.action === 'rollback' ? `roll back ${req.app} in ${req.env} to ${version}` : `promote ${req.app} ${version} to ${req.env}`;
-}
-
-export function describeResult(r: DeployResult, resolved: string, req: DeployRequest): string {
-  if (r.pullRequest) {
-    const verb = r.action === 'rollback' ? `roll back ${r.app} in ${r.env} to ${r.version}` : `${r.action === 'auto' ? 'auto-deploy' : 'promote'} ${r.app} ${r.version} to ${r.env}${resolved}`;
-    return `opened pull request #${r.pullRequest.number} to ${verb}: ${r.pullRequest.url}\n  branch ${r.pullRequest.branch}, commit ${short(r.commit)}; ${r.env} changes when it is merged`;
-  }
-  const from = r.previousVersion ? ` (was ${r.previousVersion})` : '';
-  const files = [...new Set(r.changes.map((c) => c.file))];
-  const head =
-    r.action === 'rollback'
-      ? `rolled back ${r.app} in ${r.env} to ${r.version}${from}: commit ${short(r.commit)}`
-      : `${r.action === 'auto' ? 'auto-deployed' : 'promoted'} ${r.app} ${r.version} to ${r.env}${resolved}${from}: commit ${short(r.commit)}`;
-  const lines = [head];
-  if (files.length) lines.push(`  changed ${files.join(', ')}`);
-  if (r.override) lines.push(`  override: ${r.override.reason} (passed ${r.override.passed.join('; ')})`);
-  if (r.replayed) lines.push('  (this request had already been committed; nothing was done twice)');
-  if (r.action === 'rollback') lines.push(`  ${r.env} is on hold: automatic deploys of ${r.app} stop until someone promotes by hand`);
-  return lines.join('\n');
+  const reply: Answer = { ok: true, kind: 'approval-requested', approval: await approvalView(core, approval) };
+  if (resolved) reply.resolved = resolved;
+  return reply;
 }
 
 /** `/approve <id>` */
@@ -170,18 +159,16 @@ export async function approve(core: Core, cmd: ParsedCommand, ctx: CommandContex
   requireApprover(core, pending, ctx);
   const outcome = await core.approvals.vote(id, ctx.actor, core.now(), (identity) => personOf(core.config, identity));
   if (outcome.kind === 'recorded') {
-    return {
-      ok: true,
-      text: `approval ${id}: approved by ${describeActor(core.config, ctx.actor)}; ${outcome.remaining} more needed`,
-      approval: outcome.approval,
-    };
+    const approval = await approvalView(core, outcome.approval);
+    return { ok: true, kind: 'approval-voted', approval, by: describeActor(core.config, ctx.actor), remaining: outcome.remaining };
   }
   await core.bus.publish({ type: 'approval-approved', approval: outcome.approval });
   const req = { ...outcome.approval.request, approvedBy: outcome.approval.votes.map((v) => v.actor) };
-  const result = await core.queue.submit(req, (ahead) => ctx.progress?.(`queued behind ${ahead} other deployment${ahead === 1 ? '' : 's'} to ${req.env}`));
-  const approval = (await core.approvals.get(id)) ?? outcome.approval;
-  const by = `  approved by ${req.approvedBy.map((a) => describeActor(core.config, a)).join(', ')}`;
-  return { ok: true, text: `approval ${id} complete.\n${describeResult(result, '', req)}\n${by}`, result, approval };
+  const result = await core.queue.submit(req, queued(req, ctx));
+  const reply = deployed(core, result);
+  reply.approval = await approvalView(core, (await core.approvals.get(id)) ?? outcome.approval);
+  reply.approvedBy = req.approvedBy.map((a) => describeActor(core.config, a));
+  return reply;
 }
 
 /** `/deny <id> [reason]` */
@@ -193,12 +180,8 @@ export async function deny(core: Core, cmd: ParsedCommand, ctx: CommandContext):
   if (personOf(core.config, pending.request.requestedBy.id) !== personOf(core.config, ctx.actor.id)) requireApprover(core, pending, ctx);
   const outcome = await core.approvals.deny(id, ctx.actor, reason, core.now());
   await core.bus.publish({ type: 'approval-denied', approval: outcome.approval });
-  const r = outcome.approval.request;
-  return {
-    ok: true,
-    text: `approval ${id} denied by ${describeActor(core.config, ctx.actor)}: ${reason}. ${r.app} ${r.version ?? ''} will not go to ${r.env}.`,
-    approval: outcome.approval,
-  };
+  const approval = await approvalView(core, outcome.approval);
+  return { ok: true, kind: 'approval-denied', approval, by: describeActor(core.config, ctx.actor), reason };
 }
 
 function approvalId(cmd: ParsedCommand, name: 'approve' | 'deny'): string {

@@ -1,9 +1,13 @@
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { CommandContext, Core, Reply } from '../commands/context.js';
-import { execute } from '../commands/execute.js';
-import { actorFor, matchesAny, type Actor } from '../domain/identity.js';
-import type { GantryEvent } from '../notify/events.js';
+import type { CommandContext, Core } from '../../commands/context.js';
+import { execute } from '../../commands/execute.js';
+import { actorFor, matchesAny, type Actor } from '../../domain/identity.js';
+import { voiceFor } from '../../i18n/reader.js';
+import { msg, type Message } from '../../i18n/voice.js';
+import type { GantryEvent } from '../../notify/events.js';
+import { shortSha } from '../../domain/sha.js';
+import { shellProgress, shellText } from './render.js';
 
 /**
  * The local shell adapter: one chat command a line, each reply printed. It trusts the terminal
@@ -23,15 +27,13 @@ export function shellActor(core: Core, name: string): Actor {
   return actorFor(core.config, name.includes(':') ? name : `shell:${name}`);
 }
 
-export function formatReply(r: Reply): string {
-  return r.ok ? r.text : `error [${r.code}]: ${r.text}`;
-}
-
 /** Replies are printed as they come; the summary tells a script whether any command was refused. */
 export async function runShell(core: Core, o: ShellOptions): Promise<{ commands: number; refused: number }> {
   let commands = 0;
   let refused = 0;
   let actor = shellActor(core, o.as);
+  // each user their own language and time zone (config users.<name>.locale/timeZone)
+  const voice = () => voiceFor(core.config, { platform: 'shell', identity: actor.id });
   const write = (s: string) => o.output.write(s.endsWith('\n') ? s : `${s}\n`);
   const rl = readline.createInterface({ input: o.input, output: o.interactive ? o.output : undefined, terminal: o.interactive });
   // the iterator buffers from now on: lines that arrive while the subscription starts are kept
@@ -43,11 +45,12 @@ export async function runShell(core: Core, o: ShellOptions): Promise<{ commands:
     }
   };
   if (o.interactive) {
-    write(`gantry shell as ${actor.id}. /help lists commands; ":as <name>" switches user; ":quit" leaves.`);
+    write(voice().t('shell.welcome', { id: actor.id }));
   }
   const unsubscribe = await o.subscribe?.((e) => {
-    const line = describeEvent(core, e, actor);
-    if (!line) return;
+    const said = describeEvent(core, e, actor);
+    if (!said) return;
+    const line = voice().say(said);
     write(`\n${line}`);
     if (o.interactive) rl.prompt(true);
   });
@@ -62,15 +65,15 @@ export async function runShell(core: Core, o: ShellOptions): Promise<{ commands:
     const as = /^:as\s+(\S+)$/.exec(line);
     if (as) {
       actor = shellActor(core, as[1]!);
-      write(`now acting as ${actor.id}${actor.name ? ` (${actor.name})` : ''}`);
+      write(voice().t('shell.acting-as', { id: actor.id, name: actor.name ? ` (${actor.name})` : '' }));
       prompt();
       continue;
     }
-    const ctx: CommandContext = { actor, progress: (t) => void write(t), origin: { platform: 'shell', user: actor.id } };
+    const ctx: CommandContext = { actor, progress: (m) => void write(shellProgress(m, voice())), origin: { platform: 'shell', user: actor.id } };
     const reply = await execute(core, line, ctx);
     commands++;
     if (!reply.ok) refused++;
-    write(formatReply(reply));
+    write(shellText(reply, voice()));
     prompt();
   }
   rl.close();
@@ -79,27 +82,31 @@ export async function runShell(core: Core, o: ShellOptions): Promise<{ commands:
 }
 
 /** One line about an event, for the people it concerns, or undefined when it concerns them not. */
-export function describeEvent(core: Core, e: GantryEvent, actor: Actor): string | undefined {
+export function describeEvent(core: Core, e: GantryEvent, actor: Actor): Message | undefined {
+  const who = (a: Actor) => a.name ?? a.id;
   switch (e.type) {
-    case 'approval-requested':
-      return matchesAny(core.config, e.approval.approvers, actor.id) && e.approval.request.requestedBy.id !== actor.id
-        ? `[approval ${e.approval.id}] ${e.approval.request.requestedBy.name ?? e.approval.request.requestedBy.id} asks to ${e.approval.request.action} ${e.approval.request.app} ${e.approval.request.version ?? ''} in ${e.approval.request.env}: /approve ${e.approval.id}`
-        : undefined;
-    case 'approval-expired':
-      return e.approval.request.requestedBy.id === actor.id
-        ? `[approval ${e.approval.id}] expired: ${e.approval.request.app} ${e.approval.request.version ?? ''} was not deployed to ${e.approval.request.env}`
-        : undefined;
+    case 'approval-requested': {
+      const { approval: a } = e;
+      const r = a.request;
+      if (!matchesAny(core.config, a.approvers, actor.id) || r.requestedBy.id === actor.id) return undefined;
+      return msg('shell.approval-asked', { id: a.id, by: who(r.requestedBy), action: r.action, app: r.app, version: r.version ?? '', env: r.env });
+    }
+    case 'approval-expired': {
+      const r = e.approval.request;
+      return r.requestedBy.id === actor.id ? msg('shell.approval-expired', { id: e.approval.id, app: r.app, version: r.version ?? '', env: r.env }) : undefined;
+    }
     case 'deployed':
-    case 'rolled-back':
+    case 'rolled-back': {
       // whoever's command ran the deploy (the requester, or the last approver) reads it in the reply
       if ((e.request.approval ? e.request.approvedBy.at(-1)?.id : e.request.requestedBy.id) === actor.id) return undefined;
-      return `[${e.type}] ${e.result.app} ${e.result.version} in ${e.result.env} by ${e.request.requestedBy.name ?? e.request.requestedBy.id} (${e.result.commit.slice(0, 7)})`;
+      const r = e.result;
+      return msg('shell.deployed', { type: e.type, app: r.app, version: r.version, env: r.env, by: who(e.request.requestedBy), commit: shortSha(r.commit) });
+    }
     case 'deploy-failed':
-      return e.request.requestedBy.id === actor.id ? `[deploy failed] ${e.message}` : undefined;
+      return e.request.requestedBy.id === actor.id ? msg('shell.deploy-failed', { message: e.message }) : undefined;
     case 'locked':
     case 'unlocked':
-      if (e.by.id === actor.id) return undefined;
-      return `[${e.type}] ${e.env} by ${e.by.name ?? e.by.id}: ${e.reason}`;
+      return e.by.id === actor.id ? undefined : msg('shell.lock', { type: e.type, env: e.env, by: who(e.by), reason: e.reason });
     default:
       return undefined;
   }

@@ -1,0 +1,165 @@
+/**
+ * Every sentence gantry says to a person, in English, as ICU MessageFormat
+ * (https://unicode-org.github.io/icu/userguide/format_parse/messages/): `{name}` is a value,
+ * `{n, plural, …}` and `{x, select, …}` choose words. Values are inserted as given; each face
+ * escapes them first. messages-zh-cn.ts holds the same keys (the compiler and a test check both).
+ *
+ * Keys are grouped by what speaks: `deploy.` results, `approval.`, `status.`, `history.`,
+ * `releases.`, `diff.`, `lock.`, `block.`, `help.`, `refused.`, `event.` (notifications),
+ * `shell.`, `card.` (approval cards), `mail.`, and `error.` (refusals from deeper down).
+ */
+export const en = {
+  // ── a deploy's outcome ─────────────────────────────────────────────────────────
+  'deploy.change':
+    '{action, select, rollback {roll back {app} in {env} to {version}} auto {auto-deploy {app} {version} to {env}{resolved}} other {promote {app} {version} to {env}{resolved}}}',
+  'deploy.done':
+    '{action, select, rollback {rolled back {app} in {env} to {version}{was}} auto {auto-deployed {app} {version} to {env}{resolved}{was}} other {promoted {app} {version} to {env}{resolved}{was}}}: commit {commit}',
+  'deploy.resolved': ' ({query} resolved to {version})',
+  'deploy.was': ' (was {version})',
+  'deploy.pull-request': 'opened pull request #{number} to {change}: {url}',
+  'deploy.pull-request.detail': 'branch {branch}, commit {commit}; {env} changes when it is merged',
+  'deploy.changed': 'changed {files}',
+  'deploy.override': 'override: {reason} (passed {passed})',
+  'deploy.replayed': '(this request had already been committed; nothing was done twice)',
+  'deploy.held': '{env} is on hold: automatic deploys of {app} stop until someone promotes by hand',
+  'deploy.queued': 'queued behind {ahead, plural, one {# other deployment} other {# other deployments}} to {env}',
+
+  // ── approvals ──────────────────────────────────────────────────────────────────
+  'approval.requested':
+    'approval {id} requested{resolved}: {change}{now} needs {required, plural, one {# approval} other {# approvals}} from {approvers} within {within}.',
+  'approval.now': ' (now {version})',
+  'approval.how': '/approve {id} or /deny {id} [reason]',
+  'approval.voted': 'approval {id}: approved by {by}; {remaining} more needed',
+  'approval.complete': 'approval {id} complete.',
+  'approval.approved-by': 'approved by {names}',
+  'approval.denied': 'approval {id} denied by {by}: {reason}. {app} {version} will not go to {env}.',
+  'approval.previous-release': '(previous release)',
+
+  // ── approval cards (Slack, DingTalk, e-mail) ───────────────────────────────────
+  'card.title':
+    'Approval {id}: {action, select, rollback {roll back} other {promote}} {app} {range} in {env}',
+  'card.requested-by': 'Requested by',
+  'card.approvers': 'Approvers',
+  'card.approvers.value': '{approvers} ({required} needed)',
+  'card.deadline': 'Deadline',
+  'card.code-changes': 'Changes in code',
+  'card.build': 'Build',
+  'card.check-run': 'check run',
+  'card.compare': 'Compare',
+  'card.deploy-commit': 'Deploy commit',
+  'card.approve': 'Approve',
+  'card.deny': 'Deny',
+  'card.votes': ' (approved by {names})',
+  'card.pending': 'waiting: {votes} of {required} approvals{approvedBy}',
+  'card.pending.how': 'Reply {approve} or {deny}',
+  'card.approved': 'approved{approvedBy}; deploying…',
+  'card.executed': 'deployed{approvedBy}: commit {commit}',
+  'card.failed': 'approved{approvedBy}, but the deploy failed: {error}',
+  'card.denied': 'denied by {by}: {reason}',
+  'card.expired': 'expired at {deadline} without enough approvals',
+  'card.unknown-error': 'unknown error',
+  'card.promote-to': 'Promote to {env}',
+
+  // ── read commands ──────────────────────────────────────────────────────────────
+  'status.locked': 'locked by {by}: {reason}',
+  'status.frozen': 'frozen until {until} ({reason})',
+  'status.held': ' [on hold after rollback]',
+  'status.unreadable': '{app}: cannot read ({error})',
+  'status.no-image': '?',
+  'status.last':
+    ', {action, select, promote {promote} rollback {rollback} auto {auto} other {manual change}} by {by} {date}',
+  'status.none': 'no environment has {app}',
+  'history.title': '{app} in {env}, newest first:',
+  'history.empty': 'no deployments of {app} to {env} yet',
+  'history.entry':
+    '{commit} {date} {action, select, promote {promote} rollback {rollback} auto {auto} other {manual}} {version}{from} by {by}{approved}{override}',
+  'history.no-image': '(no image)',
+  'history.from': ' (from {version})',
+  'history.approved': ', approved by {names}',
+  'history.override': ', override: {reason}',
+  'releases.title': '{app} releases, newest first:',
+  'releases.empty': 'no built releases of {app} yet (gantry release add {app} <version> --image …)',
+  'releases.blocked': 'BLOCKED by {by}: {reason}',
+  'diff.title': '{app}: {envA} vs {envB}: {same, select, yes {the same} other {different}}',
+  'diff.none': '(none)',
+
+  // ── locks and blocks ───────────────────────────────────────────────────────────
+  'lock.locked': '{env} locked by {by}: {reason}. Deployments to {env} are refused until /unlock {env}.',
+  'lock.unlocked': '{env} unlocked by {by} (was locked by {was}: {reason})',
+  'lock.not-locked': '{env} was not locked',
+  'block.blocked': '{app} {version} blocked by {by}: {reason}. It can no longer be promoted or rolled back to anywhere.',
+  'block.unblocked': '{app} {version} unblocked by {by}; it can be promoted again',
+  'block.not-blocked': '{app} {version} was not blocked',
+
+  // ── help: one line per command ─────────────────────────────────────────────────
+  'help.promote': 'deploy a built release to an environment (v1.2 means the newest v1.2.x)',
+  'help.rollback': 'go back to the release deployed before the current one, or to the one given',
+  'help.approve': 'approve a pending promotion',
+  'help.deny': 'deny a pending promotion',
+  'help.status': 'what runs where, read from the deploy repo',
+  'help.history': 'the last n deployments of an environment, from git history',
+  'help.releases': 'built releases, newest first',
+  'help.diff': 'which releases differ between two environments',
+  'help.lock': 'stop all deployments to an environment',
+  'help.unlock': 'allow deployments again',
+  'help.block': 'mark a release bad: it can no longer be promoted anywhere',
+  'help.unblock': 'undo /block',
+  'help.help': 'this help, or the usage of one command',
+
+  // ── refusals ───────────────────────────────────────────────────────────────────
+  'refused.usage': 'usage: {usage}',
+  'refused.shell': 'error [{code}]: {text}',
+  'refused.internal': 'something went wrong inside gantry; the error is in the server log. Check /status before trying again.',
+  'refused.rate-limited':
+    'slow down: {max, plural, one {# command} other {# commands}} {window}; try again in {wait} s',
+  'refused.window': '{ms, select, 1000 {a second} 60000 {a minute} 3600000 {an hour} other {per {text}}}',
+  'error.text': '{text}',
+
+  // ── notifications: one line per event ──────────────────────────────────────────
+  'event.deployed':
+    '{rolledBack, select, yes {⏪ rolled back} other {🚀 deployed}} {app} {version} to {env}{was} by {by}{approved}: commit {commit}',
+  'event.approved': ', approved by {names}',
+  'event.override': 'override: {reason}',
+  'event.deploy-failed': '❌ {action} of {app} {version} to {env} failed: {message}',
+  'event.approval':
+    'approval {id} ({action} {app} {version} to {env}): {state, select, requested {requested} approved {approved} denied {denied} other {expired}}',
+  'event.lock':
+    '{locked, select, yes {🔒 {env} locked} other {🔓 {env} unlocked}} by {by}: {reason}',
+  'event.frozen': '❄️ {env} is frozen until {until}: {reason}',
+  'event.unfrozen': '☀️ {env} freeze over ({reason})',
+  'event.block': '{app} {version} {blocked, select, yes {blocked} other {unblocked}} by {by}{reason}',
+  'event.block.reason': ': {reason}',
+  'event.build-failed': '❌ build of {app}/{image} failed ({trigger}, {commit}): {message}',
+  'event.build-succeeded': '📦 built {ref} ({trigger})',
+  'event.release-built': '🏷️ {app} {version} is built and ready',
+  'event.release-added': '🏷️ {app} {version} is registered and ready',
+  'event.you-approved': '{text} (you approved {version})',
+  'event.test': 'gantry doctor: test message',
+
+  // ── the shell's live lines ─────────────────────────────────────────────────────
+  'shell.welcome': 'gantry shell as {id}. /help lists commands; ":as <name>" switches user; ":quit" leaves.',
+  'shell.acting-as': 'now acting as {id}{name}',
+  'shell.approval-asked': '[approval {id}] {by} asks to {action} {app} {version} in {env}: /approve {id}',
+  'shell.approval-expired': '[approval {id}] expired: {app} {version} was not deployed to {env}',
+  'shell.deployed': '[{type}] {app} {version} in {env} by {by} ({commit})',
+  'shell.deploy-failed': '[deploy failed] {message}',
+  'shell.lock': '[{type}] {env} by {by}: {reason}',
+
+  // ── chat faces ─────────────────────────────────────────────────────────────────
+  'chat.ran': '{user} ran {line}',
+  'chat.text-only': 'gantry understands text commands, e.g. @gantry /status',
+
+  // ── e-mail ─────────────────────────────────────────────────────────────────────
+  'mail.asks': '{by} asks to {action, select, rollback {roll back} other {promote}} {app} {version} in {env}{now}.',
+  'mail.approvers': 'Approvers: {approvers} ({required} needed). Deadline: {deadline}.',
+  'mail.lines': 'Manifest lines that will change:',
+  'mail.hint': 'Approve in chat with /approve {id}, or deny with /deny {id} <reason>.',
+  'mail.links.commit': 'Deploy commit',
+  'mail.links.compare': 'Changes in code',
+  'mail.links.check': 'Check run',
+  'mail.test.subject': '[gantry] doctor: test message',
+  'mail.test.text': 'gantry can send you mail.',
+  'mail.at': 'at {at}',
+} as const satisfies Record<string, string>;
+
+export type MessageKey = keyof typeof en;

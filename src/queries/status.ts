@@ -1,0 +1,67 @@
+import type { Config } from '../config/schema.js';
+import { activeFreeze } from '../domain/freeze.js';
+import type { EnvLock } from '../domain/policy.js';
+import { deployEntry, type DeployEntry } from './entry.js';
+import type { QueryDeps } from './deps.js';
+
+/** One environment: its lock and freeze, and what each app runs there. */
+export interface EnvStatus {
+  env: string;
+  lock?: EnvLock;
+  freeze?: { until: string; reason: string };
+  apps: AppStatus[];
+}
+
+export type AppStatus = AppRunning | { app: string; error: string };
+
+export interface AppRunning {
+  app: string;
+  /** the tag of the app's first tagged image in its first file: the one meaning of "version" */
+  version?: string;
+  images: { name: string; ref: string; file: string }[];
+  /** rolled back: automatic deploys of the app stop until someone promotes by hand */
+  held: boolean;
+  /** the newest change of its images, whoever made it */
+  last?: DeployEntry;
+}
+
+/** What runs where, read from the deploy repo's files; `apps`/`envs` narrow it (both already checked). */
+export async function statusOf(d: QueryDeps, apps: readonly string[], envs: readonly string[]): Promise<EnvStatus[]> {
+  await d.repo.refreshIfOlder(d.readFreshnessMs);
+  const now = d.now();
+  const out: EnvStatus[] = [];
+  for (const env of envs) {
+    const status: EnvStatus = { env, apps: [] };
+    const lock = await d.envLocks.get(env);
+    if (lock) status.lock = lock;
+    const freeze = activeFreeze(d.config.environments[env]!.freeze, now);
+    if (freeze) status.freeze = { until: freeze.until.toISOString(), reason: freeze.reason };
+    for (const app of apps) {
+      if (deploysTo(d.config, app, env)) status.apps.push(await appStatus(d, app, env));
+    }
+    out.push(status);
+  }
+  return out;
+}
+
+function deploysTo(config: Config, app: string, env: string): boolean {
+  return Object.hasOwn(config.apps[app]!.deploy, env);
+}
+
+async function appStatus(d: QueryDeps, app: string, env: string): Promise<AppStatus> {
+  try {
+    const found = await d.deployer.currentImages(app, env);
+    const timeline = await d.deployer.timeline(app, env, 5);
+    const running: AppRunning = {
+      app,
+      images: found.flatMap((f) => f.images.map((i) => ({ name: i.name, ref: i.ref, file: f.file.file }))),
+      held: timeline.held !== undefined,
+    };
+    const version = found[0]?.images.find((i) => i.tag)?.tag;
+    if (version !== undefined) running.version = version;
+    if (timeline.last) running.last = deployEntry(d.config, timeline.last);
+    return running;
+  } catch (e) {
+    return { app, error: e instanceof Error ? e.message : String(e) };
+  }
+}
