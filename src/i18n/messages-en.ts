@@ -1,3 +1,5 @@
+import { errorsEn } from './errors-en.js';
+
 /**
  * Every sentence gantry says to a person, in English, as ICU MessageFormat
  * (https://unicode-org.github.io/icu/userguide/format_parse/messages/): `{name}` is a value,
@@ -160,6 +162,8 @@ export const en = {
   'mail.test.subject': '[gantry] doctor: test message',
   'mail.test.text': 'gantry can send you mail.',
   'mail.at': 'at {at}',
+
+  ...errorsEn,
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { errorsZhCN } from './errors-zh-cn.js';
 import type { MessageKey } from './messages-en.js';
 
 /**
@@ -141,4 +142,6 @@ export const zhCN: Record<MessageKey, string> = {
   'mail.test.subject': '[gantry] doctor：测试邮件',
   'mail.test.text': 'gantry 可以给你发邮件。',
   'mail.at': '时间：{at}',
+
+  ...errorsZhCN,
 };
