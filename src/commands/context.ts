@@ -9,7 +9,7 @@ import type { GitRepo } from '../gitops/git.js';
 import type { History } from '../gitops/history.js';
 import type { EventBus } from '../notify/events.js';
 import type { DeployQueue } from '../queue/deploy-queue.js';
-import type { Approval, ApprovalStore } from '../store/approvals.js';
+import type { Approval, ApprovalStore } from '../approvals/store.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { Approval } from '../store/approvals.js';
+import type { Approval } from '../approvals/store.js';
 import type { Core } from './context.js';
 
 /**

@@ -5,7 +5,7 @@ import { GantryError } from '../domain/errors.js';
 import { actorFor, matchesAny, personOf, userOf, type Actor } from '../domain/identity.js';
 import { gate, principalsFor } from '../domain/policy.js';
 import { validateVersion } from '../domain/version.js';
-import { voterOf, type Approval, type ApprovalStore } from '../store/approvals.js';
+import { voterOf, type Approval, type ApprovalStore } from '../approvals/store.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 

@@ -3,7 +3,7 @@ import type { DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError, type ErrorCode } from '../domain/errors.js';
 import type { Deployer } from '../gitops/deployer.js';
 import type { EventBus } from '../notify/events.js';
-import type { ApprovalStore } from '../store/approvals.js';
+import type { ApprovalStore } from '../approvals/store.js';
 import type { DeployGuard } from './deploy-guard.js';
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';

@@ -17,7 +17,7 @@ import { BranchLock, HeadHint } from '../queue/branch-lock.js';
 import { FREEZE_QUEUE, startFreezeWatch } from '../queue/freeze-watch.js';
 import { DeployGuard } from '../queue/deploy-guard.js';
 import { APPROVAL_QUEUE, DEPLOY_QUEUE, DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
-import { ApprovalStore } from '../store/approvals.js';
+import { ApprovalStore } from '../approvals/store.js';
 import { EnvLockStore } from '../store/env-locks.js';
 import { connect, keyPrefix, Keys } from '../store/redis.js';
 import { ReleaseStore } from '../store/releases.js';

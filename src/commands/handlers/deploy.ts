@@ -6,7 +6,7 @@ import { matchesAny, personOf } from '../../domain/identity.js';
 import { envOf, gate, principalsFor } from '../../domain/policy.js';
 import { resolveVersion, validateVersion } from '../../domain/version.js';
 import type { Plan } from '../../gitops/deployer.js';
-import type { Approval } from '../../store/approvals.js';
+import type { Approval } from '../../approvals/store.js';
 import { describeActor, isEnv, resolveApp, resolveEnv, short, type CommandContext, type Core, type Reply } from '../context.js';
 import { sanitize, usage, type ParsedCommand } from '../grammar.js';
 

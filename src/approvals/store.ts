@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { DeployChange, DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import type { Actor } from '../domain/identity.js';
-import type { Keys } from './redis.js';
+import type { Keys } from '../store/redis.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'executed' | 'failed';
 
