@@ -9,7 +9,8 @@ import type { GitRepo } from '../gitops/git.js';
 import type { History } from '../gitops/history.js';
 import type { EventBus } from '../notify/events.js';
 import type { DeployQueue } from '../queue/deploy-queue.js';
-import type { Approval, ApprovalStore } from '../approvals/store.js';
+import type { Approvals } from '../approvals/service.js';
+import type { Approval } from '../approvals/store.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';
@@ -21,7 +22,7 @@ export interface Core {
   config: Config;
   releases: ReleaseStore;
   envLocks: EnvLockStore;
-  approvals: ApprovalStore;
+  approvals: Approvals;
   repo: GitRepo;
   history: History;
   deployer: Deployer;

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DeployRequest, DeployResult } from '../../domain/deploy.js';
-import { parseDuration, formatDuration } from '../../domain/duration.js';
+import { formatDuration } from '../../domain/duration.js';
 import { GantryError } from '../../domain/errors.js';
-import { matchesAny, personOf } from '../../domain/identity.js';
-import { envOf, gate, principalsFor } from '../../domain/policy.js';
+import { gate } from '../../domain/policy.js';
 import { resolveVersion, validateVersion } from '../../domain/version.js';
 import type { Plan } from '../../gitops/deployer.js';
-import type { Approval } from '../../approvals/store.js';
 import { describeActor, isEnv, resolveApp, resolveEnv, short, type CommandContext, type Core, type Reply } from '../context.js';
 import { sanitize, usage, type ParsedCommand } from '../grammar.js';
 
@@ -116,25 +114,12 @@ async function deployOrAsk(core: Core, req: DeployRequest, ctx: CommandContext, 
 
 async function askApproval(core: Core, req: DeployRequest, ask: { required: number; plan: Plan }, ctx: CommandContext, resolved: string): Promise<Reply> {
   const { required, plan } = ask;
-  const envCfg = envOf(core.config, req.env);
-  const now = core.now();
-  const deadline = new Date(now.getTime() + parseDuration(envCfg.approvals?.deadline ?? '1h'));
-  const approval = await core.approvals.create({
-    request: { ...req, version: plan.version },
-    required,
-    approvers: principalsFor(core.config, req.env, 'approve'),
-    createdAt: now.toISOString(),
-    deadline: deadline.toISOString(),
-    preview: { ...(plan.previousVersion ? { previousVersion: plan.previousVersion } : {}), changes: plan.changes },
-    ...(ctx.origin ? { origin: ctx.origin } : {}),
-  });
-  await core.queue.scheduleExpiry(approval.id, deadline);
-  await core.bus.publish({ type: 'approval-requested', approval });
+  const approval = await core.approvals.request(req, required, plan, ctx.origin);
   const text =
     `approval ${approval.id} requested${resolved}: ${describeChange(req, plan.version)}` +
     `${plan.previousVersion ? ` (now ${plan.previousVersion})` : ''}` +
     ` needs ${required} approval${required === 1 ? '' : 's'} from ${approval.approvers.join(', ')}` +
-    ` within ${formatDuration(deadline.getTime() - now.getTime())}.\n` +
+    ` within ${formatDuration(Date.parse(approval.deadline) - Date.parse(approval.createdAt))}.\n` +
     plan.changes.map((c) => `  ${c.file}:${c.line}  ${c.before} → ${c.after}`).join('\n') +
     `\n/approve ${approval.id} or /deny ${approval.id} [reason]`;
   return { ok: true, text, approval };
@@ -166,9 +151,7 @@ export function describeResult(r: DeployResult, resolved: string, req: DeployReq
 /** `/approve <id>` */
 export async function approve(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
   const id = approvalId(cmd, 'approve');
-  const pending = await loadApproval(core, id);
-  requireApprover(core, pending, ctx);
-  const outcome = await core.approvals.vote(id, ctx.actor, core.now(), (identity) => personOf(core.config, identity));
+  const outcome = await core.approvals.vote(id, ctx.actor);
   if (outcome.kind === 'recorded') {
     return {
       ok: true,
@@ -176,8 +159,7 @@ export async function approve(core: Core, cmd: ParsedCommand, ctx: CommandContex
       approval: outcome.approval,
     };
   }
-  await core.bus.publish({ type: 'approval-approved', approval: outcome.approval });
-  const req = { ...outcome.approval.request, approvedBy: outcome.approval.votes.map((v) => v.actor) };
+  const req = outcome.request;
   const result = await core.queue.submit(req, (ahead) => ctx.progress?.(`queued behind ${ahead} other deployment${ahead === 1 ? '' : 's'} to ${req.env}`));
   const approval = (await core.approvals.get(id)) ?? outcome.approval;
   const by = `  approved by ${req.approvedBy.map((a) => describeActor(core.config, a)).join(', ')}`;
@@ -188,16 +170,13 @@ export async function approve(core: Core, cmd: ParsedCommand, ctx: CommandContex
 export async function deny(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
   const id = approvalId(cmd, 'deny');
   const reason = cleanReason(cmd.args.slice(1).join(' ') || 'no reason given')!;
-  const pending = await loadApproval(core, id);
-  // the requester (from any of their identities) may withdraw their own request; anyone else must be an approver
-  if (personOf(core.config, pending.request.requestedBy.id) !== personOf(core.config, ctx.actor.id)) requireApprover(core, pending, ctx);
-  const outcome = await core.approvals.deny(id, ctx.actor, reason, core.now());
-  await core.bus.publish({ type: 'approval-denied', approval: outcome.approval });
-  const r = outcome.approval.request;
+  // the requester withdraws their own request; anyone else must be an approver (src/approvals/rules.ts)
+  const approval = await core.approvals.deny(id, ctx.actor, reason);
+  const r = approval.request;
   return {
     ok: true,
     text: `approval ${id} denied by ${describeActor(core.config, ctx.actor)}: ${reason}. ${r.app} ${r.version ?? ''} will not go to ${r.env}.`,
-    approval: outcome.approval,
+    approval,
   };
 }
 
@@ -208,16 +187,4 @@ function approvalId(cmd: ParsedCommand, name: 'approve' | 'deny'): string {
   if (!/^\d{1,12}$/.test(clean)) throw usage(name, `"${sanitize(id)}" is not an approval id (a number)`);
   if (name === 'approve' && cmd.args.length > 1) throw usage(name, 'too many arguments');
   return clean;
-}
-
-async function loadApproval(core: Core, id: string): Promise<Approval> {
-  const a = await core.approvals.get(id);
-  if (!a) throw new GantryError('APPROVAL_UNKNOWN', `there is no approval request ${id}`);
-  return a;
-}
-
-function requireApprover(core: Core, a: Approval, ctx: CommandContext): void {
-  if (!matchesAny(core.config, a.approvers, ctx.actor.id)) {
-    throw new GantryError('NOT_ALLOWED', `you are not an approver for ${a.request.env} (approvers: ${a.approvers.join(', ')})`);
-  }
 }
