@@ -44,9 +44,4 @@ export function moveTo(a: Approval, to: ApprovalStatus, now: Date): void {
   a.status = to;
 }
 
-/** Whether the request is still waiting for votes at `now`. */
-export function isOpen(a: Approval, now: Date): boolean {
-  return refusal(a, 'approved', now) === undefined;
-}
-
 const closed = (message: string) => new GantryError('APPROVAL_CLOSED', message);
