@@ -7,7 +7,7 @@ import type { GitRepo } from '../gitops/git.js';
 import type { History } from '../gitops/history.js';
 import type { EventBus } from '../notify/events.js';
 import type { DeployQueue } from '../queue/deploy-queue.js';
-import type { ApprovalStore } from '../store/approvals.js';
+import type { Approvals } from '../approvals/service.js';
 import type { Message } from '../i18n/voice.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
@@ -20,7 +20,7 @@ export interface Core {
   config: Config;
   releases: ReleaseStore;
   envLocks: EnvLockStore;
-  approvals: ApprovalStore;
+  approvals: Approvals;
   repo: GitRepo;
   history: History;
   deployer: Deployer;

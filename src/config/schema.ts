@@ -84,6 +84,9 @@ export const FreezeSchema = z
   .strict();
 export type Freeze = z.infer<typeof FreezeSchema>;
 
+/** How long an approval request stays open when `approvals.deadline` does not say (src/approvals/rules.ts). */
+export const DEFAULT_APPROVAL_DEADLINE = '1h';
+
 export const EnvironmentSchema = z
   .object({
     /** A release must have been deployed to this environment before it may come here. */
@@ -94,7 +97,7 @@ export const EnvironmentSchema = z
       .object({
         required: z.number().int().min(0).max(10),
         from: z.array(PrincipalSchema).default(['*']),
-        deadline: DurationSchema.default('1h'),
+        deadline: DurationSchema.default(DEFAULT_APPROVAL_DEADLINE),
       })
       .strict()
       .optional(),

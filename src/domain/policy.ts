@@ -4,8 +4,8 @@ import { activeFreeze } from './freeze.js';
 import { matchesAny } from './identity.js';
 import { own } from './own.js';
 
-/** What someone can be allowed to do in an environment. */
-export type Permission = 'promote' | 'rollback' | 'approve' | 'lock' | 'breakGlass' | 'block';
+/** What someone can be allowed to do in an environment (who may approve: src/approvals/rules.ts). */
+export type Permission = 'promote' | 'rollback' | 'lock' | 'breakGlass' | 'block';
 
 export interface EnvLock {
   by: string;
@@ -28,8 +28,6 @@ export function principalsFor(config: Config, envName: string | undefined, perm:
       return env.promote;
     case 'rollback':
       return env.rollback;
-    case 'approve':
-      return env.approvals?.from ?? env.promote;
     case 'lock':
       return env.lock ?? [...env.promote, ...env.rollback];
     case 'breakGlass':
@@ -44,7 +42,6 @@ export function isAllowed(config: Config, perm: Permission, envName: string | un
 const VERB: Record<Permission, string> = {
   promote: 'promote to',
   rollback: 'roll back',
-  approve: 'approve promotions to',
   lock: 'lock or unlock',
   breakGlass: 'use --force (break-glass) in',
   block: 'block or unblock releases',

@@ -1,6 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/schema.js';
-import type { Approval, ApprovalStore } from '../store/approvals.js';
+import type { Approval, ApprovalStore } from '../approvals/store.js';
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { StoredEvent } from './events.js';

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { DeployRequest, DeployResult } from '../domain/deploy.js';
 import type { Actor } from '../domain/identity.js';
 import type { Release } from '../domain/release.js';
-import type { Approval } from '../store/approvals.js';
+import type { Approval } from '../approvals/store.js';
 import type { Keys } from '../store/redis.js';
 
 /** What happened, for chat reports and notifications. Never carries a secret. */

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { displayName } from '../domain/identity.js';
-import type { Approval } from '../store/approvals.js';
+import type { Approval } from '../approvals/store.js';
 import type { QueryDeps } from './deps.js';
 import { commitUrl } from './links.js';
 

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import type { DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
-import { actorFor, matchesAny, personOf, userOf, type Actor } from '../domain/identity.js';
-import { gate, principalsFor } from '../domain/policy.js';
+import { actorFor, type Actor } from '../domain/identity.js';
+import { gate } from '../domain/policy.js';
 import { validateVersion } from '../domain/version.js';
-import { voterOf, type Approval, type ApprovalStore } from '../store/approvals.js';
+import { countedVotes } from '../approvals/rules.js';
+import type { Approval, ApprovalStore } from '../approvals/store.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 
@@ -155,30 +156,13 @@ export class DeployGuard {
     if (a.status !== 'approved' && !(a.status === 'executed' && retried)) {
       throw new GantryError('APPROVAL_CLOSED', `deploy job ${jobId} refused: approval ${a.id} is ${a.status}, not approved`);
     }
-    const { config } = this.d;
-    const person = (id: string) => personOf(config, id);
-    const requester = person(a.request.requestedBy.id);
-    const approvers = principalsFor(config, a.request.env, 'approve');
-    const counted = new Map<string, Actor>();
-    for (const v of a.votes) {
-      const who = voterOf(v, person);
-      if (who === requester || person(v.actor.id) === requester || counted.has(who)) continue;
-      // the person the vote recorded counts where this process cannot resolve the identity itself
-      // (a Slack user matched by e-mail in the web process)
-      const user = Object.hasOwn(config.users, who) ? who : userOf(config, v.actor.id);
-      if (matchesAny(config, approvers, v.actor.id, user)) counted.set(who, approverActor(config, v.actor.id, user));
-    }
+    const counted = countedVotes(this.d.config, a);
     const need = Math.max(required, a.required);
-    if (counted.size < need) {
-      throw refuse(jobId, `approval ${a.id} has ${counted.size} valid approval${counted.size === 1 ? '' : 's'}; ${need} needed`);
+    if (counted.length < need) {
+      throw refuse(jobId, `approval ${a.id} has ${counted.length} valid approval${counted.length === 1 ? '' : 's'}; ${need} needed`);
     }
-    return [...counted.values()];
+    return counted;
   }
-}
-
-/** An approver as the trailers name them: the config user's name, from the vote's person if need be. */
-function approverActor(config: Config, id: string, user: string | undefined): Actor {
-  return user === undefined ? { id } : { id, name: config.users[user]!.name ?? user };
 }
 
 /** Gantry's own identity, with its "auto-deploy of tag v1.2.3" label only when it is one. */

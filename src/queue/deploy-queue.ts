@@ -3,14 +3,13 @@ import type { DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError, type ErrorCode } from '../domain/errors.js';
 import type { Deployer } from '../gitops/deployer.js';
 import type { EventBus } from '../notify/events.js';
-import type { ApprovalStore } from '../store/approvals.js';
+import type { Approvals } from '../approvals/service.js';
 import type { DeployGuard } from './deploy-guard.js';
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { jobLock } from './job-lock.js';
 
 export const DEPLOY_QUEUE = 'deploy';
-export const APPROVAL_QUEUE = 'approval-expiry';
 
 /** Errors worth retrying: the deploy repo or the network, not a refusal. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['DEPLOY_REPO_UNREACHABLE', 'DEPLOY_CONFLICT', 'INTERNAL']);
@@ -33,7 +32,6 @@ interface Progress {
  */
 export class DeployQueue {
   readonly queue: Queue<DeployRequest, DeployResult>;
-  readonly approvals: Queue<{ id: string }>;
   private events: QueueEvents | undefined;
 
   /** `onError`: connection errors of the queues (BullMQ prints unhandled ones raw to stderr) */
@@ -43,9 +41,7 @@ export class DeployQueue {
     private readonly onError: (err: Error, queue: string) => void = () => undefined,
   ) {
     this.queue = new Queue(DEPLOY_QUEUE, { connection: bullConnection(url), prefix });
-    this.approvals = new Queue(APPROVAL_QUEUE, { connection: bullConnection(url), prefix });
     this.queue.on('error', (err) => onError(err, DEPLOY_QUEUE));
-    this.approvals.on('error', (err) => onError(err, APPROVAL_QUEUE));
   }
 
   private async queueEvents(): Promise<QueueEvents> {
@@ -82,20 +78,8 @@ export class DeployQueue {
     await this.queue.add('deploy', req, { jobId: req.id, ...DEPLOY_JOB_OPTIONS });
   }
 
-  /** Schedules the expiry of an approval at its deadline. */
-  async scheduleExpiry(id: string, deadline: Date): Promise<void> {
-    await this.approvals.add('expire', { id }, {
-      jobId: `expire-${id}`,
-      delay: Math.max(0, deadline.getTime() - Date.now()),
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 86400 },
-    });
-  }
-
   async close(): Promise<void> {
-    await Promise.allSettled([this.events?.close(), this.queue.close(), this.approvals.close()]);
+    await Promise.allSettled([this.events?.close(), this.queue.close()]);
   }
 }
 
@@ -111,7 +95,8 @@ export interface WorkerDeps {
   url: string;
   prefix: string;
   deployer: Deployer;
-  approvals: ApprovalStore;
+  /** records how an approved request's deploy ended (src/approvals/) */
+  approvals: Pick<Approvals, 'finish'>;
   /** re-checks each job against the config and the stores before anything is written */
   guard: DeployGuard;
   bus: EventBus;
@@ -126,21 +111,20 @@ export interface WorkerDeps {
   metrics?: DeployWorkerMetrics;
 }
 
-/** What the deploy and approval-expiry workers report. Calls are cheap and never throw. */
+/** What the deploy worker reports. Calls are cheap and never throw. */
 export interface DeployWorkerMetrics {
   /** a worker started `job` (its time in the queue) */
   jobStarted(queue: string, job: Pick<Job, 'timestamp' | 'processedOn' | 'delay' | 'attemptsMade' | 'attemptsStarted'>): void;
   /** a deploy job ended for good: `code` is absent on success; `retries` counts pushes retried */
   deployFinished(o: { env: string; action: DeployRequest['action']; code?: string; retries?: number }): void;
-  approvalExpired(): void;
 }
 
-/** The approval a job was queued for: approved requests are queued as `approval-<id>` (src/store/approvals.ts). */
+/** The approval a job was queued for: approved requests are queued as `approval-<id>` (src/approvals/store.ts). */
 function approvalOfJob(jobId: string): string | undefined {
   return /^approval-(\d{1,12})$/.exec(jobId)?.[1];
 }
 
-/** Runs deploy jobs and approval expiries. Any number of these may run, in any process. */
+/** Runs deploy jobs (approval expiries: src/approvals/expiry.ts). Any number of these may run, in any process. */
 export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
   const deploy = new Worker<DeployRequest, DeployResult>(
     DEPLOY_QUEUE,
@@ -191,22 +175,10 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
       ...jobLock(),
     },
   );
-  const expiry = new Worker<{ id: string }>(
-    APPROVAL_QUEUE,
-    async (job) => {
-      d.metrics?.jobStarted(APPROVAL_QUEUE, job);
-      const expired = await d.approvals.expire(job.data.id, new Date());
-      if (expired) {
-        d.metrics?.approvalExpired();
-        await d.bus.publish({ type: 'approval-expired', approval: expired });
-      }
-    },
-    { connection: bullConnection(d.url), prefix: d.prefix, concurrency: 2, ...jobLock() },
-  );
-  for (const w of [deploy, expiry]) w.on('error', (err) => d.log.warn({ queue: w.name, err: err.message }, 'worker connection error'));
+  deploy.on('error', (err) => d.log.warn({ queue: deploy.name, err: err.message }, 'worker connection error'));
   return {
     async close() {
-      await Promise.allSettled([deploy.close(), expiry.close()]);
+      await deploy.close().catch(() => undefined);
     },
   };
 }

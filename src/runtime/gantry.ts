@@ -16,8 +16,10 @@ import { EventBus } from '../notify/events.js';
 import { BranchLock, HeadHint } from '../queue/branch-lock.js';
 import { FREEZE_QUEUE, startFreezeWatch } from '../queue/freeze-watch.js';
 import { DeployGuard } from '../queue/deploy-guard.js';
-import { APPROVAL_QUEUE, DEPLOY_QUEUE, DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
-import { ApprovalStore } from '../store/approvals.js';
+import { DEPLOY_QUEUE, DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
+import { APPROVAL_QUEUE, ExpiryQueue, startExpiryWorker } from '../approvals/expiry.js';
+import { Approvals } from '../approvals/service.js';
+import { ApprovalStore } from '../approvals/store.js';
 import { EnvLockStore } from '../store/env-locks.js';
 import { connect, keyPrefix, Keys } from '../store/redis.js';
 import { ReleaseStore } from '../store/releases.js';
@@ -79,7 +81,7 @@ export function createGantry(o: GantryOptions): Gantry {
   const history = new History(repo);
   const releases = new ReleaseStore(redis, keys, config.releases.keep);
   const envLocks = new EnvLockStore(redis, keys);
-  const approvals = new ApprovalStore(redis, keys);
+  const approvalStore = new ApprovalStore(redis, keys);
   const bus = new EventBus(redis, keys, (err, e) => o.log.error({ err: err instanceof Error ? err.message : String(err), event: e.type, id: e.id }, 'event not published'));
   const lockKey = keys.k('branch-lock', url, config.deployRepo.branch);
   const branchLock = new BranchLock(redis, lockKey);
@@ -87,6 +89,9 @@ export function createGantry(o: GantryOptions): Gantry {
   const deployer = new Deployer({ config, repo, history, releases, envLocks, lock: branchLock, headHint, log: o.log, ...(o.now ? { now: o.now } : {}), ...(o.pullRequests ? { pullRequests: o.pullRequests } : {}) });
   const queueError = (err: Error, name: string) => o.log.warn({ queue: name, err: err.message }, 'queue connection error');
   const queue = new DeployQueue(o.redisUrl, prefix, queueError);
+  const expiry = new ExpiryQueue(o.redisUrl, prefix, queueError);
+  const now = o.now ?? (() => new Date());
+  const approvals = new Approvals({ config, store: approvalStore, expiry, bus, now });
   const notify = new NotifyQueue(o.redisUrl, prefix, o.notifyBackoffMs, (err) => queueError(err, NOTIFY_QUEUE));
   bus.setSink(async (e) => {
     await notify.fanOut(config, e);
@@ -120,7 +125,7 @@ export function createGantry(o: GantryOptions): Gantry {
     queue,
     bus,
     log: o.log,
-    now: o.now ?? (() => new Date()),
+    now,
     readFreshnessMs: parseDuration(config.deployRepo.refreshInterval),
     metrics,
     ...(limiter ? { limiter } : {}),
@@ -141,20 +146,22 @@ export function createGantry(o: GantryOptions): Gantry {
           prefix,
           deployer,
           approvals,
-          guard: new DeployGuard({ config, approvals, releases, envLocks, now: core.now }),
+          guard: new DeployGuard({ config, approvals: approvalStore, releases, envLocks, now: core.now }),
           bus,
           log: o.log,
           metrics,
           ...(concurrency ? { concurrency } : {}),
           ...(hooks?.afterDeploy ? { afterDeploy: hooks.afterDeploy } : {}),
         }),
-        startNotifyWorker({ url: o.redisUrl, prefix, notifiers: hooks?.notifiers ?? [], approvals, log: o.log, metrics }),
+        startExpiryWorker({ url: o.redisUrl, prefix, approvals, log: o.log, metrics }),
+        startNotifyWorker({ url: o.redisUrl, prefix, notifiers: hooks?.notifiers ?? [], approvals: approvalStore, log: o.log, metrics }),
         startFreezeWatch({ url: o.redisUrl, prefix, config, redis, keys, bus, now: core.now, log: o.log }),
       );
     },
     async close() {
       await Promise.allSettled(workers.map((w) => w.close()));
       await queue.close();
+      await expiry.close();
       await notify.close();
       await Promise.allSettled([...handles.values()].map((q) => q.close()));
       redis.disconnect();

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRoutes } from '../../src/http/admin.js';
-import { APPROVAL_QUEUE, DEPLOY_QUEUE } from '../../src/queue/deploy-queue.js';
+import { APPROVAL_QUEUE } from '../../src/approvals/expiry.js';
+import { DEPLOY_QUEUE } from '../../src/queue/deploy-queue.js';
 import { NOTIFY_QUEUE } from '../../src/notify/delivery.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';

@@ -152,8 +152,8 @@ describe('the deploy worker refuses forged jobs', () => {
     // approved in the store, its job put on the queue by hand with other approvers and names: the store's go in
     const next = await askProd('v1.4.1');
     const person = (i: string) => personOf(h.config, i);
-    await h.gantry.core.approvals.vote(next, actorFor(h.config, 'shell:dave'), new Date(), person);
-    expect((await h.gantry.core.approvals.vote(next, actorFor(h.config, 'shell:alice'), new Date(), person)).kind).toBe('approved');
+    await h.gantry.core.approvals.vote(next, actorFor(h.config, 'shell:dave'), person);
+    expect((await h.gantry.core.approvals.vote(next, actorFor(h.config, 'shell:alice'), person)).kind).toBe('approved');
     const out = await forge(
       { action: 'promote', env: 'prod', version: 'v1.4.1', requestedBy: { id: 'shell:carol', name: 'alice' }, approval: next, approvedBy: [{ id: 'shell:bob', name: 'bob' }, { id: 'slack:UEVIL999', name: 'alice' }] },
       `approval-${next}`,
@@ -169,9 +169,9 @@ describe('the deploy worker refuses forged jobs', () => {
     const id = await askProd('v1.5.0');
     // what SlackIdentities does in the web process after users.info matched dave's e-mail
     const webPerson = (i: string) => (i === 'slack:UDAVEMAIL' ? 'dave' : personOf(h.config, i));
-    expect((await h.gantry.core.approvals.vote(id, { id: 'slack:UDAVEMAIL', name: 'dave' }, new Date(), webPerson)).kind).toBe('recorded');
+    expect((await h.gantry.core.approvals.vote(id, { id: 'slack:UDAVEMAIL', name: 'dave' }, webPerson)).kind).toBe('recorded');
     // the same person from another identity is no second vote
-    await expect(h.gantry.core.approvals.vote(id, actorFor(h.config, 'shell:dave'), new Date(), webPerson)).rejects.toThrow(/already approved/);
+    await expect(h.gantry.core.approvals.vote(id, actorFor(h.config, 'shell:dave'), webPerson)).rejects.toThrow(/already approved/);
     const done = await h.run('alice', `/approve ${id}`);
     expect(done.ok, done.text).toBe(true);
     const message = await h.git('log', '-1', '--format=%B', 'main');

@@ -3,7 +3,7 @@ import type { Core } from '../../commands/context.js';
 import { approvalView, commitUrl } from '../../commands/presentation.js';
 import type { Notifier } from '../../notify/delivery.js';
 import type { StoredEvent } from '../../notify/events.js';
-import type { Approval } from '../../store/approvals.js';
+import type { Approval } from '../../approvals/store.js';
 import { approvalMessage, esc, eventMessage } from './blocks.js';
 import type { SlackMessageStore } from './messages.js';
 

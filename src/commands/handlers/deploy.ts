@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DeployRequest, DeployResult } from '../../domain/deploy.js';
-import { parseDuration } from '../../domain/duration.js';
 import { GantryError } from '../../domain/errors.js';
-import { matchesAny, personOf } from '../../domain/identity.js';
-import { envOf, gate, principalsFor } from '../../domain/policy.js';
+import { gate } from '../../domain/policy.js';
 import { resolveVersion, validateVersion } from '../../domain/version.js';
 import { msg } from '../../i18n/voice.js';
 import type { Plan } from '../../gitops/deployer.js';
 import { approvalView } from '../../queries/approvals.js';
 import { commitUrl } from '../../queries/links.js';
-import type { Approval } from '../../store/approvals.js';
 import { describeActor, isEnv, resolveApp, resolveEnv, type CommandContext, type Core } from '../context.js';
 import type { Answer, Reply, Resolved } from '../replies.js';
 import { sanitize, usage, type ParsedCommand } from '../grammar.js';
@@ -133,20 +130,7 @@ function deployed(core: Core, result: DeployResult, resolved?: Resolved): Answer
 
 async function askApproval(core: Core, req: DeployRequest, ask: { required: number; plan: Plan }, ctx: CommandContext, resolved?: Resolved): Promise<Reply> {
   const { required, plan } = ask;
-  const envCfg = envOf(core.config, req.env);
-  const now = core.now();
-  const deadline = new Date(now.getTime() + parseDuration(envCfg.approvals?.deadline ?? '1h'));
-  const approval = await core.approvals.create({
-    request: { ...req, version: plan.version },
-    required,
-    approvers: principalsFor(core.config, req.env, 'approve'),
-    createdAt: now.toISOString(),
-    deadline: deadline.toISOString(),
-    preview: { ...(plan.previousVersion ? { previousVersion: plan.previousVersion } : {}), changes: plan.changes },
-    ...(ctx.origin ? { origin: ctx.origin } : {}),
-  });
-  await core.queue.scheduleExpiry(approval.id, deadline);
-  await core.bus.publish({ type: 'approval-requested', approval });
+  const approval = await core.approvals.request(req, required, plan, ctx.origin);
   const reply: Answer = { ok: true, kind: 'approval-requested', approval: await approvalView(core, approval) };
   if (resolved) reply.resolved = resolved;
   return reply;
@@ -155,15 +139,12 @@ async function askApproval(core: Core, req: DeployRequest, ask: { required: numb
 /** `/approve <id>` */
 export async function approve(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
   const id = approvalId(cmd, 'approve');
-  const pending = await loadApproval(core, id);
-  requireApprover(core, pending, ctx);
-  const outcome = await core.approvals.vote(id, ctx.actor, core.now(), (identity) => personOf(core.config, identity));
+  const outcome = await core.approvals.vote(id, ctx.actor);
   if (outcome.kind === 'recorded') {
     const approval = await approvalView(core, outcome.approval);
     return { ok: true, kind: 'approval-voted', approval, by: describeActor(core.config, ctx.actor), remaining: outcome.remaining };
   }
-  await core.bus.publish({ type: 'approval-approved', approval: outcome.approval });
-  const req = { ...outcome.approval.request, approvedBy: outcome.approval.votes.map((v) => v.actor) };
+  const req = outcome.request;
   const result = await core.queue.submit(req, queued(req, ctx));
   const reply = deployed(core, result);
   reply.approval = await approvalView(core, (await core.approvals.get(id)) ?? outcome.approval);
@@ -175,12 +156,8 @@ export async function approve(core: Core, cmd: ParsedCommand, ctx: CommandContex
 export async function deny(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
   const id = approvalId(cmd, 'deny');
   const reason = cleanReason(cmd.args.slice(1).join(' ') || 'no reason given')!;
-  const pending = await loadApproval(core, id);
-  // the requester (from any of their identities) may withdraw their own request; anyone else must be an approver
-  if (personOf(core.config, pending.request.requestedBy.id) !== personOf(core.config, ctx.actor.id)) requireApprover(core, pending, ctx);
-  const outcome = await core.approvals.deny(id, ctx.actor, reason, core.now());
-  await core.bus.publish({ type: 'approval-denied', approval: outcome.approval });
-  const approval = await approvalView(core, outcome.approval);
+  // the requester withdraws their own request; anyone else must be an approver (src/approvals/rules.ts)
+  const approval = await approvalView(core, await core.approvals.deny(id, ctx.actor, reason));
   return { ok: true, kind: 'approval-denied', approval, by: describeActor(core.config, ctx.actor), reason };
 }
 
@@ -191,16 +168,4 @@ function approvalId(cmd: ParsedCommand, name: 'approve' | 'deny'): string {
   if (!/^\d{1,12}$/.test(clean)) throw usage(name, `"${sanitize(id)}" is not an approval id (a number)`);
   if (name === 'approve' && cmd.args.length > 1) throw usage(name, 'too many arguments');
   return clean;
-}
-
-async function loadApproval(core: Core, id: string): Promise<Approval> {
-  const a = await core.approvals.get(id);
-  if (!a) throw new GantryError('APPROVAL_UNKNOWN', `there is no approval request ${id}`);
-  return a;
-}
-
-function requireApprover(core: Core, a: Approval, ctx: CommandContext): void {
-  if (!matchesAny(core.config, a.approvers, ctx.actor.id)) {
-    throw new GantryError('NOT_ALLOWED', `you are not an approver for ${a.request.env} (approvers: ${a.approvers.join(', ')})`);
-  }
 }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { DeployChange, DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import type { Actor } from '../domain/identity.js';
-import type { Keys } from './redis.js';
+import type { Keys } from '../store/redis.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'executed' | 'failed';
 
@@ -13,10 +13,8 @@ export interface Vote {
   at: string;
 }
 
-/** The person a vote counts for; votes recorded before persons were kept are read by identity. */
-export function voterOf(v: Vote, personOf: (identity: string) => string): string {
-  return (v.person as string | undefined) ?? personOf(v.actor.id);
-}
+/** What an approval id looks like; anything else names no approval (and no other key). */
+export const APPROVAL_ID = /^\d{1,12}$/;
 
 /** A promotion waiting for approvers other than the requester, until its deadline. */
 export interface Approval {
@@ -36,11 +34,6 @@ export interface Approval {
   /** where the request came from, so the outcome can be told there (platform-specific) */
   origin?: Record<string, string>;
 }
-
-export type VoteOutcome =
-  | { kind: 'recorded'; approval: Approval; remaining: number }
-  | { kind: 'approved'; approval: Approval }
-  | { kind: 'denied'; approval: Approval };
 
 /**
  * Approvals in Redis. Every state change is a WATCH/MULTI transaction on the one key, so two
@@ -84,7 +77,7 @@ export class ApprovalStore {
   }
 
   async get(id: string): Promise<Approval | undefined> {
-    if (!/^\d{1,12}$/.test(id)) return undefined;
+    if (!APPROVAL_ID.test(id)) return undefined;
     const raw = await this.redis.get(this.key(id));
     return raw ? (JSON.parse(raw) as Approval) : undefined;
   }
@@ -95,8 +88,13 @@ export class ApprovalStore {
     return all.filter((a): a is Approval => a?.status === 'pending');
   }
 
-  /** Applies `change` to the approval atomically; `change` throws to refuse. */
-  private async update<T>(id: string, change: (a: Approval) => T): Promise<{ approval: Approval; value: T }> {
+  /**
+   * Applies `change` to the approval atomically; `change` throws to refuse, and then nothing is
+   * written. The rules and the state machine (rules.ts, state.ts) run inside it, on the record as
+   * it is in Redis at that moment.
+   */
+  async update<T>(id: string, change: (a: Approval) => T): Promise<{ approval: Approval; value: T }> {
+    if (!APPROVAL_ID.test(id)) throw new GantryError('APPROVAL_UNKNOWN', `there is no approval request ${id}`);
     const key = this.key(id);
     for (let i = 0; i < 50; i++) {
       await this.redis.watch(key);
@@ -113,77 +111,15 @@ export class ApprovalStore {
         await this.redis.unwatch();
         throw e;
       }
+      // a change that changed nothing (an expiry that came too late) writes nothing
+      if (JSON.stringify(approval) === raw) {
+        await this.redis.unwatch();
+        return { approval, value };
+      }
       const multi = this.redis.multi().set(key, JSON.stringify(approval), 'KEEPTTL');
       if (approval.status !== 'pending') multi.zrem(this.keys.k('approvals', 'pending'), id);
       if (await multi.exec()) return { approval, value };
     }
     throw new GantryError('INTERNAL', `approval ${id} is changing too often; try again`);
-  }
-
-  /**
-   * Records `actor`'s vote. One person, one vote: `personOf` names the person behind an identity
-   * (src/domain/identity.ts), so the requester cannot approve from another platform, and a second
-   * identity of someone who already voted adds nothing.
-   */
-  async vote(id: string, actor: Actor, now: Date, personOf: (identity: string) => string): Promise<VoteOutcome> {
-    const person = personOf(actor.id);
-    const { approval, value } = await this.update(id, (a) => {
-      this.assertOpen(a, now);
-      if (personOf(a.request.requestedBy.id) === person) {
-        throw new GantryError('SELF_APPROVAL', `you asked for approval ${id} yourself (as ${a.request.requestedBy.id}); someone else has to approve it`);
-      }
-      if (a.votes.some((v) => voterOf(v, personOf) === person)) return 'duplicate' as const;
-      a.votes.push({ actor, person, at: now.toISOString() });
-      if (a.votes.length >= a.required) a.status = 'approved';
-      return 'ok' as const;
-    });
-    if (value === 'duplicate') {
-      throw new GantryError('APPROVAL_CLOSED', `you already approved ${id}; waiting for ${approval.required - approval.votes.length} more`);
-    }
-    if (approval.status === 'approved') return { kind: 'approved', approval };
-    return { kind: 'recorded', approval, remaining: approval.required - approval.votes.length };
-  }
-
-  async deny(id: string, actor: Actor, reason: string, now: Date): Promise<VoteOutcome> {
-    const { approval } = await this.update(id, (a) => {
-      this.assertOpen(a, now);
-      a.status = 'denied';
-      a.denied = { actor, reason, at: now.toISOString() };
-    });
-    return { kind: 'denied', approval };
-  }
-
-  /** Marks a pending approval expired; false when it was no longer pending. */
-  async expire(id: string, now: Date): Promise<Approval | undefined> {
-    const { approval, value } = await this.update(id, (a) => {
-      if (a.status !== 'pending' || Date.parse(a.deadline) > now.getTime()) return false;
-      a.status = 'expired';
-      return true;
-    });
-    return value ? approval : undefined;
-  }
-
-  /**
-   * Records the outcome of an approved request's deployment. Only an approved request can end
-   * executed or failed: a forged deploy job naming a pending or denied approval changes nothing.
-   */
-  async finish(id: string, result: { commit?: string; error?: string }): Promise<Approval> {
-    const { approval } = await this.update(id, (a) => {
-      if (a.status !== 'approved') return;
-      a.status = result.commit ? 'executed' : 'failed';
-      a.result = result;
-    });
-    return approval;
-  }
-
-  private assertOpen(a: Approval, now: Date): void {
-    if (a.status === 'pending' && Date.parse(a.deadline) <= now.getTime()) {
-      a.status = 'expired';
-      throw new GantryError('APPROVAL_CLOSED', `approval ${a.id} expired at ${a.deadline}; ask for the promotion again`);
-    }
-    if (a.status !== 'pending') {
-      const by = a.status === 'denied' && a.denied ? ` by ${a.denied.actor.name ?? a.denied.actor.id}` : '';
-      throw new GantryError('APPROVAL_CLOSED', `approval ${a.id} is already ${a.status}${by}`);
-    }
   }
 }
