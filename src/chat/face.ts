@@ -21,7 +21,7 @@ export interface FaceDeps {
   execute(line: string, ctx: CommandContext): Promise<Reply>;
   /** an approval as every face shows it; undefined when there is no such approval */
   approval(id: string): Promise<ApprovalView | undefined>;
-  /** the deploy-repo history: who approved the deployment of `version` (a rollback tells them) */
+  /** the identities that approved the deployment of `version` (a rollback of it tells them), from the deploy repo */
   approversOf(app: string, env: string, version: string): Promise<string[]>;
   /** the reader's language and time zone */
   voice(reader: Reader): Voice;

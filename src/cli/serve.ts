@@ -61,7 +61,7 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   const messages = new SlackMessageStore(gantry.redis, new Keys(gantry.prefix));
   let slackFace: SlackFace | undefined;
   if (web) {
-    routes.push(...apiRoutes({ core, log, token: env.GANTRY_API_TOKEN }));
+    routes.push(...apiRoutes({ queries: gantry.services.queries, register: gantry.services.registerRelease, log, token: env.GANTRY_API_TOKEN }));
     const queues = [DEPLOY_QUEUE, APPROVAL_QUEUE, NOTIFY_QUEUE, FREEZE_QUEUE, ...(github ? [BUILD_QUEUE, EVENT_QUEUE] : [])];
     routes.push(...(await adminRoutes({ queues: queues.map((n) => gantry.queueHandle(n)), log, token: env.GANTRY_ADMIN_TOKEN })));
 

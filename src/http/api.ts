@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Core } from '../commands/context.js';
-import { registerRelease, releaseFromInput } from '../commands/register-release.js';
+import type { registerRelease } from '../commands/register-release.js';
+import { releaseFromInput } from '../commands/register-release.js';
+import type { Release } from '../domain/release.js';
 import { GantryError, isGantryError } from '../domain/errors.js';
-import { activeFreeze } from '../domain/freeze.js';
+import type { QueryDeps } from '../queries/deps.js';
+import { statusOf, type AppRunning } from '../queries/status.js';
 import type { Logger } from '../util/logger.js';
 import { bearer, readLimited, refuseBody, unauthorized } from './auth.js';
 import { sendJson, type Route } from './server.js';
@@ -40,7 +42,10 @@ export type ReleaseBody = z.infer<typeof ReleaseBodySchema>;
 export interface ApiOptions {
   /** GANTRY_API_TOKEN; without it the API is not mounted */
   token: string | undefined;
-  core: Core;
+  /** the read models `GET /api/status` answers from */
+  queries: QueryDeps;
+  /** `POST /api/releases`: registers a release (src/commands/register-release.ts) */
+  register: (release: Release) => ReturnType<typeof registerRelease>;
   log: Logger;
 }
 
@@ -78,12 +83,12 @@ async function postRelease(o: ApiOptions, token: string, req: IncomingMessage, r
   const body = parsed.data;
   let release;
   try {
-    release = releaseFromInput(o.core.config, body, 'api', o.core.now(), (name) => `images.${name}`);
+    release = releaseFromInput(o.queries.config, body, 'api', o.queries.now(), (name) => `images.${name}`);
   } catch (e) {
     if (isGantryError(e)) return sendJson(res, 400, { error: e.message, code: e.code });
     throw e;
   }
-  const added = await registerRelease(o.core, release);
+  const added = await o.register(release);
   if (!added.created) {
     return sendJson(res, 409, { error: `${release.app} ${release.version} is already registered (built ${added.existing.builtAt}); a release never changes`, release: added.existing });
   }
@@ -91,44 +96,41 @@ async function postRelease(o: ApiOptions, token: string, req: IncomingMessage, r
   sendJson(res, 201, release);
 }
 
-/** What runs where, per environment and app, read from the deploy repo like `/status`. */
+/** What runs where, per environment and app: the /status read model (src/queries/status.ts) as JSON. */
 async function getStatus(o: ApiOptions, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (!bearer(req, token)) return unauthorized(res, 'Bearer');
   if (refuseBody(req, res, 0)) return;
-  const { core } = o;
+  const { config } = o.queries;
   const q = new URL(req.url ?? '/', 'http://localhost').searchParams;
-  const apps = Object.keys(core.config.apps).filter((a) => !q.get('app') || q.get('app') === a);
-  const envs = Object.keys(core.config.environments).filter((e) => !q.get('env') || q.get('env') === e);
+  const apps = Object.keys(config.apps).filter((a) => !q.get('app') || q.get('app') === a);
+  const envs = Object.keys(config.environments).filter((e) => !q.get('env') || q.get('env') === e);
   if (apps.length === 0 || envs.length === 0) return sendJson(res, 404, { error: 'no such app or environment' });
-  await core.repo.refreshIfOlder(core.readFreshnessMs);
-  const now = core.now();
   const environments: Record<string, unknown> = {};
-  for (const env of envs) {
-    const freeze = activeFreeze(core.config.environments[env]!.freeze, now);
+  for (const e of await statusOf(o.queries, apps, envs)) {
     const out: Record<string, unknown> = {};
-    for (const app of apps) {
-      if (!core.config.apps[app]!.deploy[env]) continue;
-      try {
-        const found = await core.deployer.currentImages(app, env);
-        const last = (await core.history.deployments(app, env, 1))[0];
-        out[app] = {
-          version: found[0]?.images.find((i) => i.tag)?.tag ?? null,
-          images: found.flatMap((f) => f.images.map((i) => ({ name: i.name, ref: i.ref, file: f.file.file }))),
-          lastDeployment: last
-            ? { commit: last.sha, date: last.date, action: last.action, version: last.version, previousVersion: last.previousVersion ?? null, requestedBy: last.requestedBy, approvedBy: last.approvedBy }
-            : null,
-          // the same hold as /status and automatic deploys: read from the files' history
-          onHold: (await core.deployer.timeline(app, env, 5)).held !== undefined,
-        };
-      } catch (e) {
-        out[app] = { error: e instanceof Error ? e.message : String(e) };
-      }
-    }
-    environments[env] = {
-      lock: await core.envLocks.get(env),
-      freeze: freeze ? { until: freeze.until.toISOString(), reason: freeze.reason } : null,
-      apps: out,
-    };
+    for (const a of e.apps) out[a.app] = 'error' in a ? { error: a.error } : appJson(a);
+    environments[e.env] = { lock: e.lock ?? null, freeze: e.freeze ?? null, apps: out };
   }
-  sendJson(res, 200, { at: now.toISOString(), environments });
+  sendJson(res, 200, { at: o.queries.now().toISOString(), environments });
+}
+
+function appJson(a: AppRunning): unknown {
+  const last = a.last;
+  return {
+    version: a.version ?? null,
+    images: a.images,
+    lastDeployment: last
+      ? {
+          commit: last.sha,
+          date: last.date,
+          action: last.action,
+          version: last.version ?? null,
+          previousVersion: last.from ?? null,
+          by: last.by,
+          requestedBy: last.identity ? { id: last.identity } : null,
+          approvedBy: last.approvedBy,
+        }
+      : null,
+    onHold: a.held,
+  };
 }

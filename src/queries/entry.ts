@@ -15,6 +15,8 @@ export interface DeployEntry {
   from?: string;
   /** the config user behind the requester, or the bare identity, or the git author */
   by: string;
+  /** the requester's identity (`slack:U024BE7LH`) from the trailers; absent for a manual change */
+  identity?: string;
   approvedBy: string[];
   override?: string;
 }
@@ -34,6 +36,7 @@ export function deployEntry(config: Config, c: EnvChange): DeployEntry {
   };
   if (c.after.version !== undefined) entry.version = c.after.version;
   if (c.before.version !== undefined && c.before.version !== c.after.version) entry.from = c.before.version;
+  if (t) entry.identity = t.requestedBy.id;
   if (t?.override) entry.override = t.override;
   return entry;
 }

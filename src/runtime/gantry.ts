@@ -24,6 +24,7 @@ import { EnvLockStore } from '../store/env-locks.js';
 import { connect, keyPrefix, Keys } from '../store/redis.js';
 import { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';
+import { servicesOf, type Services } from './services.js';
 
 export interface GantryOptions {
   config: Config;
@@ -45,7 +46,10 @@ export interface GantryOptions {
 }
 
 export interface Gantry {
+  /** the command layer's dependencies: only src/commands and the workers use it */
   core: Core;
+  /** what faces use: execute, read models, approval views (src/runtime/services.ts) */
+  services: Services;
   redis: Redis;
   redisUrl: string;
   prefix: string;
@@ -133,6 +137,7 @@ export function createGantry(o: GantryOptions): Gantry {
   const workers: { close(): Promise<void> }[] = [];
   return {
     core,
+    services: servicesOf(core),
     redis,
     redisUrl: o.redisUrl,
     prefix,

@@ -122,12 +122,12 @@ describe('/promote through the shell adapter', () => {
     const status = await h.run('carol', '/status');
     expect(status.text).toMatch(/^qa\n {2}web v1\.2\.10 {2}registry\.example\.com\/acme\/web:v1\.2\.10, promote by carol /m);
     // prod's files were written by the seed commit, not through gantry: its git author is shown
-    expect(status.text).toMatch(/^prod\n {2}web v1\.0\.0 {2}registry\.example\.com\/acme\/web:v1\.0\.0, manual change by gantry <gantry@localhost> \S+$/m);
+    expect(status.text).toMatch(/^prod\n {2}web v1\.0\.0 {2}registry\.example\.com\/acme\/web:v1\.0\.0, manual change by gantry <gantry@localhost> \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC$/m);
     const history = await h.run('carol', '/history qa');
     const lines = history.text.split('\n');
     expect(lines[0]).toBe('web in qa, newest first:');
-    expect(lines[1]).toMatch(/^[0-9a-f]{7} \S+ promote v1\.2\.10 \(from v1\.2\.3\) by carol$/);
-    expect(lines[2]).toMatch(/^[0-9a-f]{7} \S+ promote v1\.2\.3 \(from v1\.0\.0\) by carol$/);
+    expect(lines[1]).toMatch(/^[0-9a-f]{7} \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC promote v1\.2\.10 \(from v1\.2\.3\) by carol$/);
+    expect(lines[2]).toMatch(/^[0-9a-f]{7} \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC promote v1\.2\.3 \(from v1\.0\.0\) by carol$/);
     expect((await h.run('carol', '/history qa 1')).text.split('\n')).toHaveLength(2);
     const releases = await h.run('carol', '/releases');
     expect(releases.text.split('\n')[1]).toMatch(/^v1\.2\.11-rc\.1 /);

@@ -168,9 +168,9 @@ describe('history of a hand-written deploy repo', () => {
     expect(await h.head()).toBe(rolled);
 
     const history = (await h.run('bob', '/history prod')).text.split('\n');
-    expect(history[1]).toMatch(/^[0-9a-f]{7} \S+ rollback v1\.0\.0 \(from v1\.1\.0\) by bob$/);
-    expect(history[2]).toMatch(/^[0-9a-f]{7} \S+ promote v1\.1\.0 \(from v1\.0\.0\) by carol, approved by alice$/);
-    expect(history[3]).toMatch(/^[0-9a-f]{7} \S+ manual v1\.0\.0 by gantry <gantry@localhost>$/);
+    expect(history[1]).toMatch(/^[0-9a-f]{7} \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC rollback v1\.0\.0 \(from v1\.1\.0\) by bob$/);
+    expect(history[2]).toMatch(/^[0-9a-f]{7} \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC promote v1\.1\.0 \(from v1\.0\.0\) by carol, approved by alice$/);
+    expect(history[3]).toMatch(/^[0-9a-f]{7} \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC manual v1\.0\.0 by gantry <gantry@localhost>$/);
   });
 
   it('a rollback changes only the image references: edits made by hand since the promotion stay', async () => {

@@ -31,7 +31,7 @@ describe('POST /api/releases and GET /api/status', () => {
 
   beforeAll(async () => {
     h = await startHarness({ name: 'api' });
-    srv = await serve(apiRoutes({ token: TOKEN, core: h.gantry.core, log: silentLogger }));
+    srv = await serve(apiRoutes({ token: TOKEN, queries: h.gantry.services.queries, register: h.gantry.services.registerRelease, log: silentLogger }));
     unsubscribe = await h.gantry.core.bus.subscribe(new Redis(redisUrl()), (e) => events.push(e));
   });
   afterAll(async () => {
@@ -41,7 +41,7 @@ describe('POST /api/releases and GET /api/status', () => {
   });
 
   it('is not mounted without a token', () => {
-    expect(apiRoutes({ token: undefined, core: h.gantry.core, log: silentLogger })).toEqual([]);
+    expect(apiRoutes({ token: undefined, queries: h.gantry.services.queries, register: h.gantry.services.registerRelease, log: silentLogger })).toEqual([]);
   });
 
   it('refuses requests without the token or with a wrong one, and stores nothing', async () => {

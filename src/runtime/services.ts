@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import type { FaceDeps } from '../chat/face.js';
+import type { CommandContext, Core } from '../commands/context.js';
+import { execute } from '../commands/execute.js';
+import { registerRelease } from '../commands/register-release.js';
+import type { Reply } from '../commands/replies.js';
+import type { Config } from '../config/schema.js';
+import type { Release } from '../domain/release.js';
+import { voiceFor } from '../i18n/reader.js';
+import { approvalView, type ApprovalView } from '../queries/approvals.js';
+import type { QueryDeps } from '../queries/deps.js';
+import type { Keys } from '../store/redis.js';
+import type { Logger } from '../util/logger.js';
+
+/**
+ * What the faces (chat, GitHub, HTTP) may use: run a command, read the read models, look up an
+ * approval's view, register a release. Everything else (stores, the deployer, queues) stays
+ * behind the command layer, which alone gets the `Core`.
+ */
+export interface Services {
+  config: Config;
+  execute(line: string, ctx: CommandContext): Promise<Reply>;
+  queries: QueryDeps;
+  approval(id: string): Promise<ApprovalView | undefined>;
+  /** the identities (`slack:U…`) that approved the deployment of `version` to `env`, from the deploy repo's trailers */
+  approversOf(app: string, env: string, version: string): Promise<string[]>;
+  registerRelease(release: Release): ReturnType<typeof registerRelease>;
+}
+
+export function servicesOf(core: Core): Services {
+  return {
+    config: core.config,
+    execute: (line, ctx) => execute(core, line, ctx),
+    queries: core,
+    async approval(id) {
+      const a = await core.approvals.get(id);
+      return a ? approvalView(core, a) : undefined;
+    },
+    async approversOf(app, env, version) {
+      const dep = await core.history.findDeployment(app, env, version);
+      return (dep?.approvedBy ?? []).map((a) => a.id);
+    },
+    registerRelease: (release) => registerRelease(core, release),
+  };
+}
+
+/** What every chat face gets (src/chat/face.ts): the services, the reader's voice, its own Redis records. */
+export function faceDepsOf(s: Services, redis: Redis, keys: Keys, log: Logger): FaceDeps {
+  return {
+    config: s.config,
+    execute: s.execute,
+    approval: s.approval,
+    approversOf: s.approversOf,
+    voice: (reader) => voiceFor(s.config, reader),
+    redis,
+    keys,
+    log,
+  };
+}

@@ -1,0 +1,197 @@
+import type { Reply, ReplyKind } from '../../src/commands/replies.js';
+import type { DeployResult } from '../../src/domain/deploy.js';
+import { msg } from '../../src/i18n/voice.js';
+import type { ApprovalView } from '../../src/queries/approvals.js';
+import type { Approval } from '../../src/approvals/store.js';
+import type { GantryEvent, StoredEvent } from '../../src/notify/events.js';
+
+/**
+ * One or more replies of every kind, as a face receives them. Typed by kind, so a new reply kind
+ * does not compile until it has a sample here, and the golden test renders it in every face.
+ */
+const SHA = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
+const AT = '2026-12-04T10:00:00.000Z';
+
+const result: DeployResult = {
+  requestId: 'promote-1',
+  app: 'web',
+  env: 'prod',
+  action: 'promote',
+  version: 'v1.2.10',
+  previousVersion: 'v1.2.3',
+  commit: SHA,
+  changes: [{ file: 'apps/web/prod/deployment.yaml', line: 21, image: 'web', before: 'reg.example/web:v1.2.3', after: 'reg.example/web:v1.2.10' }],
+  retries: 0,
+};
+
+export const approval: ApprovalView = {
+  id: '17',
+  status: 'pending',
+  action: 'promote',
+  app: 'web',
+  env: 'prod',
+  from: 'v1.2.3',
+  to: 'v1.2.10',
+  changes: [{ file: 'apps/web/prod/deployment.yaml', line: 21, before: 'reg.example/web:v1.2.3', after: 'reg.example/web:v1.2.10' }],
+  compareUrl: 'https://github.com/acme/web/compare/aaa...bbb',
+  checkUrl: 'https://github.com/acme/web/runs/42',
+  requestedBy: 'carol <script>',
+  approvers: ['leads'],
+  required: 1,
+  votes: [],
+  createdAt: '2026-12-04T09:00:00.000Z',
+  deadline: AT,
+};
+
+export const SAMPLES: Record<ReplyKind, Reply[]> = {
+  deployed: [
+    { ok: true, command: 'promote', kind: 'deployed', result, resolved: { query: 'v1.2', version: 'v1.2.10' }, commitUrl: `https://github.com/acme/deploy/commit/${SHA}` },
+    {
+      ok: true,
+      command: 'rollback',
+      kind: 'deployed',
+      result: { ...result, action: 'rollback', version: 'v1.2.3', previousVersion: 'v1.2.10', override: { reason: 'outage *now*', passed: ['lock by dave: release day'] } },
+    },
+    {
+      ok: true,
+      command: 'approve',
+      kind: 'deployed',
+      result: { ...result, pullRequest: { number: 7, url: 'https://github.com/acme/deploy/pull/7', branch: 'gantry/promote-web-prod' } },
+      approval: { ...approval, status: 'executed', votes: ['alice'], result: { commit: SHA } },
+      approvedBy: ['alice'],
+    },
+  ],
+  'approval-requested': [{ ok: true, command: 'promote', kind: 'approval-requested', approval, resolved: { query: 'v1.2', version: 'v1.2.10' } }],
+  'approval-voted': [{ ok: true, command: 'approve', kind: 'approval-voted', approval: { ...approval, required: 2, votes: ['alice'] }, by: 'alice', remaining: 1 }],
+  'approval-denied': [
+    { ok: true, command: 'deny', kind: 'approval-denied', approval: { ...approval, status: 'denied', denied: { by: 'bob', reason: 'not <today>' } }, by: 'bob', reason: 'not <today>' },
+  ],
+  status: [
+    {
+      ok: true,
+      command: 'status',
+      kind: 'status',
+      envs: [
+        {
+          env: 'prod',
+          lock: { by: 'shell:dave (dave)', reason: 'release day', at: AT },
+          freeze: { until: AT, reason: 'weekend' },
+          apps: [
+            {
+              app: 'web',
+              version: 'v1.2.3',
+              images: [{ name: 'web', ref: 'reg.example/web:v1.2.3', file: 'apps/web/prod/deployment.yaml' }],
+              held: true,
+              last: { sha: SHA, date: AT, action: 'rollback', version: 'v1.2.3', from: 'v1.2.10', by: 'bob', approvedBy: [] },
+            },
+            { app: 'api', error: 'apps/api/prod/values.yaml line 3: not a mapping' },
+          ],
+        },
+        { env: 'qa', apps: [{ app: 'web', images: [], held: false, last: { sha: SHA, date: AT, action: 'manual', by: 'Jo <jo@example.com>', approvedBy: [] } }] },
+      ],
+    },
+  ],
+  history: [
+    {
+      ok: true,
+      command: 'history',
+      kind: 'history',
+      app: 'web',
+      env: 'prod',
+      entries: [
+        { sha: SHA, date: AT, action: 'promote', version: 'v1.2.10', from: 'v1.2.3', by: 'carol', approvedBy: ['alice', 'bob'], override: 'hotfix' },
+        { sha: SHA, date: AT, action: 'manual', version: 'v1.2.3', by: 'Jo <jo@example.com>', approvedBy: [] },
+      ],
+    },
+    { ok: true, command: 'history', kind: 'history', app: 'web', env: 'qa', entries: [] },
+  ],
+  releases: [
+    {
+      ok: true,
+      command: 'releases',
+      kind: 'releases',
+      app: 'web',
+      releases: [
+        { version: 'v1.2.10', builtAt: AT, commit: SHA, images: [{ name: 'web', repository: 'reg.example/web', tag: 'v1.2.10', digest: `sha256:${'ab'.repeat(32)}` }] },
+        { version: 'v1.2.9', builtAt: AT, images: [{ name: 'web', repository: 'reg.example/web', tag: 'v1.2.9' }], blocked: { by: 'shell:dave (dave)', reason: 'leaks memory', at: AT } },
+      ],
+    },
+    { ok: true, command: 'releases', kind: 'releases', app: 'api', releases: [] },
+  ],
+  diff: [
+    {
+      ok: true,
+      command: 'diff',
+      kind: 'diff',
+      app: 'web',
+      envA: 'qa',
+      envB: 'prod',
+      images: [
+        { image: 'web', a: 'reg.example/web:v1.2.10', b: 'reg.example/web:v1.2.3' },
+        { image: 'worker', a: 'reg.example/worker:v2' },
+      ],
+    },
+  ],
+  locked: [{ ok: true, command: 'lock', kind: 'locked', env: 'prod', by: 'dave', reason: 'release day' }],
+  unlocked: [
+    { ok: true, command: 'unlock', kind: 'unlocked', env: 'prod', by: 'dave', was: { by: 'shell:dave (dave)', reason: 'release day' } },
+    { ok: true, command: 'unlock', kind: 'unlocked', env: 'qa', by: 'dave' },
+  ],
+  blocked: [{ ok: true, command: 'block', kind: 'blocked', app: 'web', version: 'v1.2.9', by: 'dave', reason: 'leaks memory' }],
+  unblocked: [
+    { ok: true, command: 'unblock', kind: 'unblocked', app: 'web', version: 'v1.2.9', by: 'dave', changed: true },
+    { ok: true, command: 'unblock', kind: 'unblocked', app: 'web', version: 'v1.2.8', by: 'dave', changed: false },
+  ],
+  help: [
+    { ok: true, command: 'help', kind: 'help' },
+    { ok: true, command: 'help', kind: 'help', topic: 'promote' },
+  ],
+  refused: [
+    { ok: false, command: 'promote', kind: 'refused', code: 'COMMAND_USAGE', message: msg('error.text', { text: 'name a version and an environment' }), usage: 'promote' },
+    { ok: false, kind: 'refused', code: 'RATE_LIMITED', message: msg('refused.rate-limited', { max: 20, window: msg('refused.window', { ms: '60000', text: '1 min' }), wait: 12 }) },
+    { ok: false, command: 'status', kind: 'refused', code: 'INTERNAL', message: msg('refused.internal') },
+  ],
+};
+
+const carol = { id: 'shell:carol', name: 'carol' };
+const request = { id: 'promote-1', action: 'promote' as const, app: 'web', env: 'prod', version: 'v1.2.10', requestedBy: carol, approvedBy: [{ id: 'slack:U1', name: 'alice' }] };
+const stored: Approval = {
+  id: '17',
+  status: 'pending',
+  request,
+  required: 1,
+  approvers: ['leads'],
+  votes: [],
+  createdAt: '2026-12-04T09:00:00.000Z',
+  deadline: AT,
+  preview: { previousVersion: 'v1.2.3', changes: result.changes },
+};
+const build = { app: 'web', image: 'web', repo: 'acme/web', sha: SHA, trigger: 'pr #42', version: 'pr-42-1a2b3c4', url: 'https://github.com/acme/web/runs/42' };
+
+/** One event of every type, as the notification worker delivers them. */
+export const EVENTS: Record<GantryEvent['type'], StoredEvent> = {
+  deployed: { type: 'deployed', result, request, id: 'e1', at: AT },
+  'rolled-back': { type: 'rolled-back', result: { ...result, action: 'rollback', version: 'v1.2.3', previousVersion: 'v1.2.10' }, request: { ...request, action: 'rollback', force: 'outage' }, id: 'e2', at: AT },
+  'deploy-failed': { type: 'deploy-failed', request, code: 'DEPLOY_CONFLICT', message: 'the deploy repo kept moving', id: 'e3', at: AT },
+  'approval-requested': { type: 'approval-requested', approval: stored, id: 'e4', at: AT },
+  'approval-approved': { type: 'approval-approved', approval: { ...stored, status: 'approved' }, id: 'e5', at: AT },
+  'approval-denied': { type: 'approval-denied', approval: { ...stored, status: 'denied' }, id: 'e6', at: AT },
+  'approval-expired': { type: 'approval-expired', approval: { ...stored, status: 'expired' }, id: 'e7', at: AT },
+  locked: { type: 'locked', env: 'prod', by: carol, reason: 'release <day>', id: 'e8', at: AT },
+  unlocked: { type: 'unlocked', env: 'prod', by: carol, reason: 'release <day>', id: 'e9', at: AT },
+  frozen: { type: 'frozen', env: 'prod', reason: 'weekend', until: AT, id: 'e10', at: AT },
+  unfrozen: { type: 'unfrozen', env: 'prod', reason: 'weekend', id: 'e11', at: AT },
+  blocked: { type: 'blocked', app: 'web', version: 'v1.2.9', by: carol, reason: 'leaks memory', id: 'e12', at: AT },
+  unblocked: { type: 'unblocked', app: 'web', version: 'v1.2.9', by: carol, reason: '', id: 'e13', at: AT },
+  'release-added': { type: 'release-added', app: 'web', version: 'v1.2.10', by: 'api', id: 'e14', at: AT },
+  'build-succeeded': { type: 'build-succeeded', build: { ...build, ref: 'reg.example/web:pr-42-1a2b3c4', digest: `sha256:${'cd'.repeat(32)}` }, id: 'e15', at: AT },
+  'build-failed': { type: 'build-failed', build, stage: 'build', message: 'Dockerfile line 4: RUN make failed', id: 'e16', at: AT },
+  'release-built': {
+    type: 'release-built',
+    release: { app: 'web', version: 'v1.2.10', builtAt: AT, images: { web: { repository: 'reg.example/web', tag: 'v1.2.10' } } },
+    trigger: { kind: 'tag', name: 'v1.2.10' },
+    autoDeploy: [{ env: 'staging', queued: true }],
+    id: 'e17',
+    at: AT,
+  },
+};
