@@ -14,14 +14,15 @@ import { GantryMetrics } from '../http/metrics.js';
 import { NOTIFY_QUEUE, NotifyQueue, startNotifyWorker, type Notifier } from '../notify/delivery.js';
 import { EventBus } from '../notify/events.js';
 import { BranchLock, HeadHint } from '../store/branch-lock.js';
-import { FREEZE_QUEUE, startFreezeWatch } from '../queue/freeze-watch.js';
+import { startFreezeWatch } from '../queue/freeze-watch.js';
 import { DeployGuard } from '../queue/deploy-guard.js';
-import { APPROVAL_QUEUE, DEPLOY_QUEUE, DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
+import { DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
 import { ApprovalStore } from '../store/approvals.js';
 import { EnvLockStore } from '../store/env-locks.js';
 import { connect, keyPrefix, Keys } from '../store/redis.js';
 import { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';
+import { queuesOf, type QueueName } from './queues.js';
 
 export interface GantryOptions {
   config: Config;
@@ -51,8 +52,8 @@ export interface Gantry {
   /** this instance's Prometheus metrics (its own registry); the workers started here feed it */
   metrics: GantryMetrics;
   /** a BullMQ handle on queue `name` over the shared connection (dashboard, counts), closed with gantry */
-  queueHandle(name: string): Queue;
-  /** runs deploy, approval-expiry and notification jobs in this process */
+  queueHandle(name: QueueName): Queue;
+  /** runs the jobs of the deploy role's queues (src/runtime/queues.ts) in this process */
   startWorkers(concurrency?: number, hooks?: { afterDeploy?: WorkerDeps['afterDeploy']; notifiers?: Notifier[] }): void;
   close(): Promise<void>;
 }
@@ -91,8 +92,8 @@ export function createGantry(o: GantryOptions): Gantry {
   bus.setSink(async (e) => {
     await notify.fanOut(config, e);
   });
-  const handles = new Map<string, Queue>();
-  const queueHandle = (name: string): Queue => {
+  const handles = new Map<QueueName, Queue>();
+  const queueHandle = (name: QueueName): Queue => {
     let q = handles.get(name);
     if (!q) {
       // shares `redis`: a handle only reads and edits jobs, it never blocks the connection
@@ -104,7 +105,7 @@ export function createGantry(o: GantryOptions): Gantry {
   };
   const metrics = new GantryMetrics({
     queue: queueHandle,
-    queues: [DEPLOY_QUEUE, APPROVAL_QUEUE, NOTIFY_QUEUE, FREEZE_QUEUE],
+    queues: queuesOf('deploy'),
     pendingApprovals: async () => (await approvals.pending()).length,
     log: o.log,
   });

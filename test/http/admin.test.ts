@@ -28,7 +28,7 @@ describe('the queue dashboard at /admin/queues', () => {
   let srv: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
     h = await startHarness({ name: 'admin', workers: false });
-    const queues = [DEPLOY_QUEUE, APPROVAL_QUEUE, NOTIFY_QUEUE].map((n) => h.gantry.queueHandle(n));
+    const queues = ([DEPLOY_QUEUE, APPROVAL_QUEUE, NOTIFY_QUEUE] as const).map((n) => h.gantry.queueHandle(n));
     srv = await serve(await adminRoutes({ token: TOKEN, queues, log: silentLogger }));
     await h.release('v1.2.3');
     // a job for the dashboard to show, left waiting (no workers run here)

@@ -1,0 +1,47 @@
+import type { EVENT_QUEUE } from '../github/ingest.js';
+import type { REDELIVER_QUEUE } from '../github/redeliver.js';
+import type { BUILD_QUEUE } from '../images/build-queue.js';
+import type { NOTIFY_QUEUE } from '../notify/delivery.js';
+import type { APPROVAL_QUEUE, DEPLOY_QUEUE } from '../queue/deploy-queue.js';
+import type { FREEZE_QUEUE } from '../queue/freeze-watch.js';
+
+/**
+ * Every BullMQ queue gantry uses, listed once. Each name is declared beside its worker (the
+ * imports above are type-only, so this list loads none of them: the GitHub face stays unloaded
+ * where it is not configured); the Record makes a renamed or added queue fail to compile until it
+ * is listed here, and the dashboard, the queue metrics and `queueHandle` take their names from it.
+ */
+export type QueueName =
+  | typeof DEPLOY_QUEUE
+  | typeof APPROVAL_QUEUE
+  | typeof NOTIFY_QUEUE
+  | typeof FREEZE_QUEUE
+  | typeof BUILD_QUEUE
+  | typeof EVENT_QUEUE
+  | typeof REDELIVER_QUEUE;
+
+export interface QueueSpec {
+  /**
+   * Which processes run its worker: `deploy` in every process that takes deploy jobs (`gantry
+   * worker`, `start`, the shell: src/cli/workers.ts), `github` only where the GitHub App is
+   * configured (src/github/server.ts).
+   */
+  role: 'deploy' | 'github';
+  /** one job, for whoever reads the dashboard */
+  job: string;
+}
+
+export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
+  deploy: { role: 'deploy', job: 'a promotion, rollback or automatic deploy (src/queue/deploy-queue.ts)' },
+  'approval-expiry': { role: 'deploy', job: "an approval request's deadline" },
+  notify: { role: 'deploy', job: 'one notification to one target (src/notify/delivery.ts)' },
+  'freeze-watch': { role: 'deploy', job: 'the repeating check for freeze windows opening and closing (src/queue/freeze-watch.ts)' },
+  build: { role: 'github', job: 'one image of one commit (src/images/worker.ts)' },
+  'github-events': { role: 'github', job: 'one webhook delivery turned into check runs and builds (src/github/event-worker.ts)' },
+  'github-redeliver': { role: 'github', job: 'the repeating sweep for failed webhook deliveries (src/github/redeliver.ts)' },
+};
+
+/** The queues of one role, in the order listed. */
+export function queuesOf(role: QueueSpec['role']): QueueName[] {
+  return (Object.keys(QUEUES) as QueueName[]).filter((name) => QUEUES[name].role === role);
+}
