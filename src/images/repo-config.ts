@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseYamlText, validate } from '../config/load.js';
-import { DurationSchema, record, type Config } from '../config/schema.js';
+import { DurationSchema } from '../config/primitives.js';
+import type { Config } from '../config/schema.js';
+import { record } from '../domain/record.js';
 import { own } from '../domain/own.js';
 
 /**
