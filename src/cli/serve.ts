@@ -7,7 +7,7 @@ import { healthRoutes, Readiness } from '../http/health.js';
 import { metricsRoute } from '../http/metrics.js';
 import { createHttpServer, listen, type Route } from '../http/server.js';
 import { dockerClient } from '../images/docker.js';
-import { queuesOf } from '../runtime/queues.js';
+import { queueJob, queuesOf } from '../runtime/queues.js';
 import { Keys } from '../store/redis.js';
 import { redisPersistence } from '../store/redis-persistence.js';
 import { boot } from './bootstrap.js';
@@ -56,7 +56,8 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   let slackFace: SlackFace | undefined;
   if (web) {
     routes.push(...apiRoutes({ core, log, token: env.GANTRY_API_TOKEN }));
-    routes.push(...(await adminRoutes({ queues: queues.map((n) => gantry.queueHandle(n)), log, token: env.GANTRY_ADMIN_TOKEN })));
+    const handles = queues.map((n) => gantry.queueHandle(n));
+    routes.push(...(await adminRoutes({ queues: handles, describe: queueJob, log, token: env.GANTRY_ADMIN_TOKEN })));
 
     const slack = slackSettings(env);
     if (slack) {

@@ -27,19 +27,24 @@ export interface QueueSpec {
    * configured (src/github/server.ts).
    */
   role: 'deploy' | 'github';
-  /** one job, for whoever reads the dashboard */
+  /** what one job is, shown under the queue's name in the dashboard */
   job: string;
 }
 
 export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
-  deploy: { role: 'deploy', job: 'a promotion, rollback or automatic deploy (src/queue/deploy-queue.ts)' },
+  deploy: { role: 'deploy', job: 'a promotion, rollback or automatic deploy: edit, commit, push' },
   'approval-expiry': { role: 'deploy', job: "an approval request's deadline" },
-  notify: { role: 'deploy', job: 'one notification to one target (src/notify/delivery.ts)' },
-  'freeze-watch': { role: 'deploy', job: 'the repeating check for freeze windows opening and closing (src/queue/freeze-watch.ts)' },
-  build: { role: 'github', job: 'one image of one commit (src/images/worker.ts)' },
-  'github-events': { role: 'github', job: 'one webhook delivery turned into check runs and builds (src/github/event-worker.ts)' },
-  'github-redeliver': { role: 'github', job: 'the repeating sweep for failed webhook deliveries (src/github/redeliver.ts)' },
+  notify: { role: 'deploy', job: 'one notification to one target' },
+  'freeze-watch': { role: 'deploy', job: 'the repeating check for freeze windows that open or close' },
+  build: { role: 'github', job: 'one image of one commit: build, push, smoke test' },
+  'github-events': { role: 'github', job: 'one webhook delivery, turned into check runs and builds' },
+  'github-redeliver': { role: 'github', job: 'the repeating sweep that asks GitHub to redeliver failed webhooks' },
 };
+
+/** A registered queue's job line, for the dashboard. */
+export function queueJob(name: string): string | undefined {
+  return Object.hasOwn(QUEUES, name) ? QUEUES[name as QueueName].job : undefined;
+}
 
 /** The queues of one role, in the order listed. */
 export function queuesOf(role: QueueSpec['role']): QueueName[] {
