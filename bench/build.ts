@@ -5,10 +5,10 @@ import { performance } from 'node:perf_hooks';
 import { buffer } from 'node:stream/consumers';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { buildImage } from '../src/build/builder.js';
-import type { BuildProgress } from '../src/build/types.js';
-import { tarballFromDirectory } from '../src/build/source-tarball.js';
-import { startDockerServices, type DockerServices } from '../src/runtime/docker-services.js';
+import { buildImage } from '../src/images/builder.js';
+import type { BuildProgress } from '../src/images/types.js';
+import { tarballFromDirectory } from '../test/support/source-tarball.js';
+import { startDockerServices, type DockerServices } from '../test/support/docker-services.js';
 import { run, which } from '../src/util/exec.js';
 import { envInt, compare, summarize, type Benchmark } from './report.js';
 

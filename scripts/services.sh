@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A private Docker Engine and registry for developing gantry's build side, the same pair the
-# tests start (src/runtime/docker-services.ts): dockerd on a unix socket without bridge or
+# tests start (test/support/docker-services.ts): dockerd on a unix socket without bridge or
 # iptables rules, docker-registry on 127.0.0.1. State (images, registry blobs, logs, pids) lives
 # in .gantry/services/ and survives a stop, so the build cache stays warm.
 #

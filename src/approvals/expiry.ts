@@ -1,6 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { GantryError } from '../domain/errors.js';
-import { jobLock } from '../queue/job-lock.js';
+import { jobLock } from '../store/job-lock.js';
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { Approval } from './store.js';

@@ -1,18 +1,13 @@
 import type { SlackFace } from '../chat/slack/app.js';
 import { SlackMessageStore } from '../chat/slack/messages.js';
 import { slackSettings } from '../config/env.js';
-import { EVENT_QUEUE } from '../github/ingest.js';
 import { adminRoutes } from '../http/admin.js';
 import { apiRoutes } from '../http/api.js';
 import { healthRoutes, Readiness } from '../http/health.js';
 import { metricsRoute } from '../http/metrics.js';
 import { createHttpServer, listen, type Route } from '../http/server.js';
-import { NOTIFY_QUEUE } from '../notify/delivery.js';
-import { BUILD_QUEUE } from '../queue/build-queue.js';
-import { APPROVAL_QUEUE } from '../approvals/expiry.js';
-import { DEPLOY_QUEUE } from '../queue/deploy-queue.js';
-import { FREEZE_QUEUE } from '../queue/freeze-watch.js';
-import { dockerClient } from '../runtime/docker-services.js';
+import { dockerClient } from '../images/docker.js';
+import { queueJob, queuesOf } from '../runtime/queues.js';
 import { Keys } from '../store/redis.js';
 import { redisPersistence } from '../store/redis-persistence.js';
 import { boot } from './bootstrap.js';
@@ -53,17 +48,16 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   const readiness = new Readiness({ redis: gantry.redis, repo: core.repo.opts, log, ...(docker ? { docker } : {}) });
   const routes: Route[] = [...healthRoutes(readiness), metricsRoute(gantry.metrics, env.GANTRY_METRICS_TOKEN ? { token: env.GANTRY_METRICS_TOKEN } : {})];
   gantry.metrics.collectProcessMetrics();
-  if (github) {
-    gantry.metrics.watchQueue(BUILD_QUEUE);
-    gantry.metrics.watchQueue(EVENT_QUEUE);
-  }
+  const queues = [...queuesOf('deploy'), ...(github ? queuesOf('github') : [])];
+  // the deploy role's queues are counted by every gantry; the GitHub ones where the app is on
+  for (const name of queues) gantry.metrics.watchQueue(name);
 
   const messages = new SlackMessageStore(gantry.redis, new Keys(gantry.prefix));
   let slackFace: SlackFace | undefined;
   if (web) {
     routes.push(...apiRoutes({ queries: gantry.services.queries, register: gantry.services.registerRelease, log, token: env.GANTRY_API_TOKEN }));
-    const queues = [DEPLOY_QUEUE, APPROVAL_QUEUE, NOTIFY_QUEUE, FREEZE_QUEUE, ...(github ? [BUILD_QUEUE, EVENT_QUEUE] : [])];
-    routes.push(...(await adminRoutes({ queues: queues.map((n) => gantry.queueHandle(n)), log, token: env.GANTRY_ADMIN_TOKEN })));
+    const handles = queues.map((n) => gantry.queueHandle(n));
+    routes.push(...(await adminRoutes({ queues: handles, describe: queueJob, log, token: env.GANTRY_ADMIN_TOKEN })));
 
     const slack = slackSettings(env);
     if (slack) {

@@ -22,9 +22,9 @@ export async function loadGithubFace(booted: Booted, log: Logger): Promise<Githu
 }
 
 /**
- * Starts the deploy, approval-expiry, notification and freeze workers of this process, wired
- * from the environment alike in every process that runs them (`gantry worker`, `start`, the
- * shell): the notifiers of every configured platform and, with a GitHub App, the Deployment hook.
+ * Starts the workers of the deploy role's queues (src/runtime/queues.ts: deploy, approval-expiry,
+ * notify, freeze-watch) in this process, wired from the environment alike in every process that
+ * runs them (`gantry worker`, `start`, the shell): the notifiers of every configured platform and, with a GitHub App, the Deployment hook.
  * A worker takes any job of its queue, so one that lacked a hook or a notifier would finish
  * some jobs only in part (a promotion without its GitHub Deployment, a Slack message never sent).
  */

@@ -64,7 +64,7 @@ export const EnvSchema = z.object({
   GANTRY_METRICS_TOKEN: TokenSchema.optional(),
   /** HTTP server address for `gantry web`/`start` (overrides server.host/port of the config) */
   PORT: z.string().regex(/^\d{1,5}$/).optional(),
-  /** how long a worker's job lock lasts (default 30s): a dead worker's jobs move on after about twice this (src/queue/job-lock.ts) */
+  /** how long a worker's job lock lasts (default 30s): a dead worker's jobs move on after about twice this (src/store/job-lock.ts) */
   GANTRY_JOB_LOCK: z.string().regex(/^(\d+(ms|s|m|h) ?)+$/, 'must be a duration such as 10s or 1m').optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,54 +1,18 @@
 import { z } from 'zod';
 import { I18nSchema, SpeechSchema, TimeZoneSchema } from '../i18n/config.js';
+import { record } from '../domain/record.js';
+import { formatFields, schemaFragments } from '../gitops/updaters/schemas.js';
+import { DingtalkSchema, EmailSchema, NotifyRuleSchema, WebhookSchema } from './notify-schema.js';
+import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema, RepoPathSchema } from './primitives.js';
 
 /**
  * The schema of gantry's central config (config/*.yml). Every key is documented in
  * config/default.yml; `npm run schema` writes config/gantry.schema.json from this file.
  */
 
-/**
- * A record keyed by names from the config, built without a prototype: a lookup with a name
- * someone typed (`apps["constructor"]`) finds only what was configured, never `Object.prototype`.
- */
-export function record<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V) {
-  return z.record(key, value).transform((r) => Object.assign(Object.create(null) as Record<z.output<K>, z.output<V>>, r));
-}
-
-/** `<platform>:<id>`: who someone is on one platform. */
-export const IdentitySchema = z
-  .string()
-  .regex(/^(slack|dingtalk|github|shell|email):[A-Za-z0-9._@+-]{1,128}$/, {
-    message: 'must look like <platform>:<id> with platform slack, dingtalk, github, shell or email',
-  });
-export type Identity = z.infer<typeof IdentitySchema>;
-
-const NameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, { message: 'must be lower-case letters, digits and dashes, starting with a letter' });
-
-/** A group name, a user name, an identity, or `*` (anyone gantry knows). */
-export const PrincipalSchema = z.string().min(1).max(140);
-
-export const DurationSchema = z
-  .string()
-  .regex(/^(\d+(ms|s|m|h|d))+$/, { message: 'must be a duration such as 30m, 1h or 2d12h' });
-
-/** A path inside the deploy repo: relative, no `..`, no odd characters. */
-export const RepoPathSchema = z
-  .string()
-  .min(1)
-  .max(400)
-  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\-/]+$/, {
-    message: 'must be a relative path inside the deploy repo (letters, digits, . _ - /; no ..)',
-  });
-
 export const FORMATS = ['kubernetes', 'kustomize', 'helm', 'marathon', 'compose', 'flux'] as const;
 export const FormatSchema = z.enum(FORMATS);
 export type Format = z.infer<typeof FormatSchema>;
-
-const KeyPathSchema = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
-  message: 'must be a dotted key path such as image.tag',
-});
 
 export const DeployFileSchema = z
   .object({
@@ -56,20 +20,8 @@ export const DeployFileSchema = z
     format: FormatSchema,
     /** Which of the app's images this file carries (default: all of them). */
     images: z.array(z.string()).optional(),
-    /** kubernetes: match containers by this name instead of by image repository. */
-    container: z.string().optional(),
-    /** helm: where the image lives in the values file. */
-    paths: z
-      .object({
-        image: KeyPathSchema.optional(),
-        repository: KeyPathSchema.optional(),
-        tag: KeyPathSchema.optional(),
-        digest: KeyPathSchema.optional(),
-      })
-      .strict()
-      .optional(),
-    /** flux: image name → image policy ("namespace:name") named in the setter comments. */
-    policies: record(z.string(), z.string().regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/)).optional(),
+    /** each format's own options (container, paths, policies): src/gitops/updaters/<format>/schema.ts */
+    ...formatFields(),
   })
   .strict();
 export type DeployFile = z.infer<typeof DeployFileSchema>;
@@ -155,79 +107,6 @@ export const UserSchema = z
   })
   .strict();
 export type User = z.infer<typeof UserSchema>;
-
-/** Events that notification rules can name (src/notify/events.ts). */
-export const EVENT_TYPES = [
-  'deployed',
-  'rolled-back',
-  'deploy-failed',
-  'approval-requested',
-  'approval-approved',
-  'approval-denied',
-  'approval-expired',
-  'locked',
-  'unlocked',
-  'frozen',
-  'unfrozen',
-  'blocked',
-  'unblocked',
-  'release-added',
-  'release-built',
-  'build-succeeded',
-  'build-failed',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** Where a notification goes: `slack:#deploys` or `slack:C0123`, `dingtalk:<robot>`, `email:<address>`, `webhook:<name>`. */
-export const TargetSchema = z
-  .string()
-  .regex(/^(slack:(#[a-z0-9._-]{1,80}|[CGD][A-Z0-9]{2,30})|dingtalk:[A-Za-z0-9_-]{1,64}|email:[^\s@]+@[^\s@]+|webhook:[A-Za-z0-9_-]{1,64})$/, {
-    message: 'must be slack:#channel, slack:<channel id>, dingtalk:<robot>, email:<address> or webhook:<name>',
-  });
-
-export const NotifyRuleSchema = z
-  .object({
-    events: z.array(z.enum(EVENT_TYPES)).min(1),
-    /** only these apps / environments (default: all) */
-    apps: z.array(z.string()).optional(),
-    environments: z.array(z.string()).optional(),
-    to: z.array(TargetSchema).min(1),
-  })
-  .strict();
-export type NotifyRule = z.infer<typeof NotifyRuleSchema>;
-
-/** The name of an environment variable holding a secret (the secret itself never sits in YAML). */
-const EnvNameSchema = z.string().regex(/^[A-Z][A-Z0-9_]{0,127}$/, { message: 'must be the NAME of an environment variable' });
-
-export const DingtalkSchema = z
-  .object({
-    /** custom group robots for reports: the webhook URL (with its access_token) and the 加签 secret, from env vars */
-    robots: record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.object({ urlEnv: EnvNameSchema, secretEnv: EnvNameSchema.optional() }).strict()).prefault({}),
-    /** hosts a callback's sessionWebhook may point at (replies go there) */
-    sessionWebhookHosts: z.array(z.string()).default(['oapi.dingtalk.com', 'api.dingtalk.com']),
-  })
-  .strict();
-
-export const EmailSchema = z
-  .object({
-    /** the From: address; the SMTP server comes from SMTP_URL */
-    from: z.string().min(3),
-    /** mail approval requests to the approvers of the environment (their users' e-mail) */
-    approvers: z.boolean().default(true),
-  })
-  .strict();
-
-export const WebhookSchema = z
-  .object({
-    url: z.string().url().optional(),
-    /** or the URL from an env var, when it carries a token */
-    urlEnv: EnvNameSchema.optional(),
-    /** HMAC-SHA256 key for the X-Gantry-Signature-256 header */
-    secretEnv: EnvNameSchema.optional(),
-    timeout: DurationSchema.default('5s'),
-  })
-  .strict()
-  .refine((w) => (w.url === undefined) !== (w.urlEnv === undefined), 'needs exactly one of url and urlEnv');
 
 export const DeployRepoSchema = z
   .object({
@@ -378,16 +257,8 @@ export const ConfigSchema = z
               ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, i, 'images', j], message: `image "${img}" is not one of app ${appName}'s images` });
             }
           });
-          if (f.format === 'helm' && f.paths && !f.paths.image && !(f.paths.repository || f.paths.tag)) {
-            ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, i, 'paths'], message: 'helm paths need image, or repository and/or tag' });
-          }
-          if (f.format === 'flux') {
-            const imgs = f.images ?? Object.keys(app.images);
-            for (const img of imgs) {
-              if (!f.policies?.[img]) {
-                ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, i, 'policies'], message: `flux files need policies.${img} ("namespace:name" of its image policy)` });
-              }
-            }
+          for (const issue of schemaFragments[f.format].check?.(f, Object.keys(app.images)) ?? []) {
+            ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, i, ...issue.path], message: issue.message });
           }
         });
       }

@@ -1,16 +1,16 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Redis } from 'ioredis';
-import type { BuildOutcome, BuildReporter } from '../build/worker.js';
-import type { BuildProgress } from '../build/types.js';
+import type { BuildOutcome, BuildReporter } from '../images/worker.js';
+import type { BuildProgress } from '../images/types.js';
 import type { Core } from '../commands/context.js';
-import { buildJobId, type BuildJobData } from '../queue/build-queue.js';
+import { buildJobId, type BuildJobData } from '../images/build-queue.js';
 import type { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { cancelledOutput, failureOutput, progressOutput, successOutput, Throttle, updateCheckRun, type CheckSubject } from './check-run.js';
 import type { GithubAuth } from './event-worker.js';
 import { GhKeys } from './keys.js';
-import { cacheBranches } from './plan.js';
+import { cacheBranches } from '../images/plan.js';
 import { recordRelease } from './release.js';
 
 export interface ReporterDeps {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ProbotOctokit } from 'probot';
-import type { BuildFailure, BuildProgress, BuildSuccess, SmokeTestResult } from '../build/types.js';
-import type { BuildTrigger } from '../queue/build-queue.js';
+import type { BuildFailure, BuildProgress, BuildSuccess, SmokeTestResult } from '../images/types.js';
+import type { BuildTrigger } from '../images/build-queue.js';
 
 /**
  * Check runs: small pure functions that render what GitHub shows, and the few Octokit calls that
@@ -179,7 +179,7 @@ export function cancelledOutput(reason: string): { conclusion: Conclusion; outpu
   return { conclusion: 'cancelled', output: { title: 'cancelled', summary: trimTail(`Build cancelled: ${reason}`) } };
 }
 
-/** Tags this build may not write (src/github/plan.ts refusedTags): nothing is built or pushed. */
+/** Tags this build may not write (src/images/plan.ts refusedTags): nothing is built or pushed. */
 export function tagsRefusedOutput(refusals: { tag: string; reason: string }[], file: string): { conclusion: Conclusion; output: CheckOutput } {
   const lines = refusals.map((r) => `- \`${r.tag}\` ${r.reason}`);
   const summary = [`### Image tags refused`, '', ...lines, '', `Nothing was built or pushed: release tags never move (README, "Image tags"); moving tags come from \`extraTags\` in \`${file}\`.`];

@@ -110,12 +110,3 @@ function parseBytes(s: string): number {
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Number(m[1]) * mult;
 }
-
-/** `registry.example.com/acme/web` with GANTRY_REGISTRY=127.0.0.1:5000 → `127.0.0.1:5000/acme/web`. */
-export function registryRepository(configured: string, override?: string): string {
-  if (!override) return configured;
-  const parts = configured.split('/');
-  const first = parts[0]!;
-  const hasHost = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
-  return [override, ...(hasHost ? parts.slice(1) : parts)].join('/');
-}

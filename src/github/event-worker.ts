@@ -2,17 +2,18 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Core } from '../commands/context.js';
 import { isGantryError } from '../domain/errors.js';
-import { buildJobId, type BuildQueue, type BuildTrigger } from '../queue/build-queue.js';
+import { buildJobId, type BuildQueue, type BuildTrigger } from '../images/build-queue.js';
 import { bullConnection, type Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { cancelledOutput, checkName, configErrorOutput, createCheckRun, externalId, parseExternalId, queuedOutput, tagsRefusedOutput, updateCheckRun, type Octokit } from './check-run.js';
 import type { EventJob } from './events.js';
 import { startInboxPump } from './inbox.js';
 import { EVENT_JOB_OPTIONS, EVENT_QUEUE, eventJobId } from './ingest.js';
-import { cacheBranches, needsDefaultBranch, planBuilds, pushBuilds, refusedTags, sha7, type TagRefusal } from './plan.js';
+import { cacheBranches, needsDefaultBranch, planBuilds, pushBuilds, refusedTags, sha7, type TagRefusal } from '../images/plan.js';
 import { GhKeys } from './keys.js';
-import { defaultRepoConfig, errorLine, fetchRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from './repo-config.js';
-import { jobLock } from '../queue/job-lock.js';
+import { defaultRepoConfig, errorLine, REPO_CONFIG_PATH, type RepoConfig } from '../images/repo-config.js';
+import { fetchRepoConfig } from './repo-config-fetch.js';
+import { jobLock } from '../store/job-lock.js';
 
 export interface GithubAuth {
   /** an Octokit authenticated as the installation */

@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { jobLock } from '../queue/job-lock.js';
+import { jobLock } from '../store/job-lock.js';
 import { bullConnection, type Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { Octokit } from './check-run.js';

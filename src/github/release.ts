@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { BuildSuccess } from '../build/types.js';
+import type { BuildSuccess } from '../images/types.js';
 import { autoDeploy } from '../commands/auto-deploy.js';
 import type { Core } from '../commands/context.js';
 import type { Release, ReleaseImage } from '../domain/release.js';
-import type { BuildJobData } from '../queue/build-queue.js';
+import type { BuildJobData } from '../images/build-queue.js';
 import type { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { GhKeys } from './keys.js';

@@ -1,15 +1,15 @@
 import type { Queue } from 'bullmq';
 import type Docker from 'dockerode';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
-import { buildImage } from '../build/builder.js';
-import { runSmokeTest } from '../build/smoke-test.js';
-import { startBuildWorker, type BuildImageFn, type SmokeTestFn } from '../build/worker.js';
+import { buildImage } from '../images/builder.js';
+import { runSmokeTest } from '../images/smoke-test.js';
+import { startBuildWorker, type BuildImageFn, type SmokeTestFn } from '../images/worker.js';
 import type { Core } from '../commands/context.js';
 import { GantryError } from '../domain/errors.js';
 import type { DeployRequest, DeployResult } from '../domain/deploy.js';
 import { BodyBudget, readLimited, refuseBody } from '../http/auth.js';
 import { sendJson, type Route } from '../http/server.js';
-import { BUILD_QUEUE, BuildQueue } from '../queue/build-queue.js';
+import { BUILD_QUEUE, BuildQueue } from '../images/build-queue.js';
 import { countBuilds, type GantryMetrics } from '../http/metrics.js';
 import { connect, Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
@@ -99,7 +99,7 @@ export async function githubRoutes(d: GithubFaceDeps): Promise<{ routes: Route[]
 export interface GithubWorkerOptions extends GithubFaceDeps {
   /** the Docker Engine builds run on (needed unless only the event worker runs here) */
   docker?: Docker;
-  /** the build engine (default: src/build/builder.ts and smoke-test.ts) */
+  /** the build engine (default: src/images/builder.ts and smoke-test.ts) */
   buildImage?: BuildImageFn;
   runSmokeTest?: SmokeTestFn;
   /** tests: shorter gaps */

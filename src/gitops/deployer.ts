@@ -2,7 +2,7 @@ import type { Config, DeployFile } from '../config/schema.js';
 import type { DeployChange, DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import { envOf, gate } from '../domain/policy.js';
-import type { BranchLock, HeadHint } from '../queue/branch-lock.js';
+import type { BranchLock, HeadHint } from '../store/branch-lock.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';

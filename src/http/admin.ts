@@ -13,6 +13,8 @@ export interface AdminOptions {
   /** GANTRY_ADMIN_TOKEN; without it nothing is mounted */
   token: string | undefined;
   queues: Queue[];
+  /** a line under a queue's name: what one of its jobs is */
+  describe?: (queue: string) => string | undefined;
   log: Logger;
 }
 
@@ -39,7 +41,8 @@ export async function adminRoutes(o: AdminOptions): Promise<Route[]> {
   ]);
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(ADMIN_BASE);
-  createBullBoard({ queues: o.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true, allowRetries: false })), serverAdapter });
+  const adapter = (q: Queue) => new BullMQAdapter(q, { readOnlyMode: true, allowRetries: false, description: o.describe?.(q.name) ?? '' });
+  createBullBoard({ queues: o.queues.map(adapter), serverAdapter });
   const app = serverAdapter.getRouter() as (req: IncomingMessage, res: ServerResponse) => void;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (!bearerOrBasic(req, token)) return unauthorized(res, 'Basic');

@@ -206,7 +206,7 @@ export function countBuilds<J, R extends { finished(job: J, outcome: BuildOutcom
   });
 }
 
-/** The part of src/build/worker.ts's BuildOutcome that metrics read. */
+/** The part of src/images/worker.ts's BuildOutcome that metrics read. */
 export interface BuildOutcomeLike {
   kind: BuildResultLabel;
   result?: { durationMs?: number };

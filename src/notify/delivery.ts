@@ -5,7 +5,7 @@ import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { StoredEvent } from './events.js';
 import { approvalOf, routeEvent } from './router.js';
-import { jobLock } from '../queue/job-lock.js';
+import { jobLock } from '../store/job-lock.js';
 
 export const NOTIFY_QUEUE = 'notify';
 

@@ -7,7 +7,7 @@ import type { Approvals } from '../approvals/service.js';
 import type { DeployGuard } from './deploy-guard.js';
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
-import { jobLock } from './job-lock.js';
+import { jobLock } from '../store/job-lock.js';
 
 export const DEPLOY_QUEUE = 'deploy';
 

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import { activeFreeze } from '../domain/freeze.js';
 import type { EventBus } from '../notify/events.js';
 import { bullConnection, type Keys } from '../store/redis.js';
-import { jobLock } from './job-lock.js';
+import { jobLock } from '../store/job-lock.js';
 import type { Logger } from '../util/logger.js';
 
 export const FREEZE_QUEUE = 'freeze-watch';

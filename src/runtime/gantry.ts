@@ -13,11 +13,11 @@ import type { PullRequestOpener } from '../gitops/pull-request.js';
 import { GantryMetrics } from '../http/metrics.js';
 import { NOTIFY_QUEUE, NotifyQueue, startNotifyWorker, type Notifier } from '../notify/delivery.js';
 import { EventBus } from '../notify/events.js';
-import { BranchLock, HeadHint } from '../queue/branch-lock.js';
-import { FREEZE_QUEUE, startFreezeWatch } from '../queue/freeze-watch.js';
+import { BranchLock, HeadHint } from '../store/branch-lock.js';
+import { startFreezeWatch } from '../queue/freeze-watch.js';
 import { DeployGuard } from '../queue/deploy-guard.js';
-import { DEPLOY_QUEUE, DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
-import { APPROVAL_QUEUE, ExpiryQueue, startExpiryWorker } from '../approvals/expiry.js';
+import { DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
+import { ExpiryQueue, startExpiryWorker } from '../approvals/expiry.js';
 import { Approvals } from '../approvals/service.js';
 import { ApprovalStore } from '../approvals/store.js';
 import { EnvLockStore } from '../store/env-locks.js';
@@ -25,6 +25,7 @@ import { connect, keyPrefix, Keys } from '../store/redis.js';
 import { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';
 import { servicesOf, type Services } from './services.js';
+import { queuesOf, type QueueName } from './queues.js';
 
 export interface GantryOptions {
   config: Config;
@@ -57,8 +58,8 @@ export interface Gantry {
   /** this instance's Prometheus metrics (its own registry); the workers started here feed it */
   metrics: GantryMetrics;
   /** a BullMQ handle on queue `name` over the shared connection (dashboard, counts), closed with gantry */
-  queueHandle(name: string): Queue;
-  /** runs deploy, approval-expiry and notification jobs in this process */
+  queueHandle(name: QueueName): Queue;
+  /** runs the jobs of the deploy role's queues (src/runtime/queues.ts) in this process */
   startWorkers(concurrency?: number, hooks?: { afterDeploy?: WorkerDeps['afterDeploy']; notifiers?: Notifier[] }): void;
   close(): Promise<void>;
 }
@@ -100,8 +101,8 @@ export function createGantry(o: GantryOptions): Gantry {
   bus.setSink(async (e) => {
     await notify.fanOut(config, e);
   });
-  const handles = new Map<string, Queue>();
-  const queueHandle = (name: string): Queue => {
+  const handles = new Map<QueueName, Queue>();
+  const queueHandle = (name: QueueName): Queue => {
     let q = handles.get(name);
     if (!q) {
       // shares `redis`: a handle only reads and edits jobs, it never blocks the connection
@@ -113,7 +114,7 @@ export function createGantry(o: GantryOptions): Gantry {
   };
   const metrics = new GantryMetrics({
     queue: queueHandle,
-    queues: [DEPLOY_QUEUE, APPROVAL_QUEUE, NOTIFY_QUEUE, FREEZE_QUEUE],
+    queues: queuesOf('deploy'),
     pendingApprovals: async () => (await approvals.pending()).length,
     log: o.log,
   });

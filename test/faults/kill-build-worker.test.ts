@@ -4,7 +4,7 @@ import { Queue, type Job } from 'bullmq';
 import type Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_QUEUE, buildJobId, type BuildJobData, type BuildJobResult } from '../../src/queue/build-queue.js';
+import { BUILD_QUEUE, buildJobId, type BuildJobData, type BuildJobResult } from '../../src/images/build-queue.js';
 import { EventBus, type StoredEvent } from '../../src/notify/events.js';
 import { freePort } from '../../src/runtime/redis-server.js';
 import { Keys } from '../../src/store/redis.js';
@@ -19,7 +19,7 @@ import { privateKey } from '../support/secret-world.js';
 const N = 6;
 const NAME = 'gantry / build (web)';
 const WEBHOOK_SECRET = 'kill-build-webhook-secret';
-/** a dead worker's build is handed on after about twice this (see src/queue/job-lock.ts) */
+/** a dead worker's build is handed on after about twice this (see src/store/job-lock.ts) */
 const JOB_LOCK = '5s';
 const RECOVERY_MS = 120_000;
 

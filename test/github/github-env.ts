@@ -8,7 +8,7 @@ import { readGithubEnv, type GithubSettings } from '../../src/github/env.js';
 import type { Ingest } from '../../src/github/ingest.js';
 import { githubRoutes, startGithubWorkers, WEBHOOK_PATH, type GithubWorkerOptions } from '../../src/github/server.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
-import type { BuildQueue } from '../../src/queue/build-queue.js';
+import type { BuildQueue } from '../../src/images/build-queue.js';
 import { createLogger, silentLogger, type Logger } from '../../src/util/logger.js';
 import { redisUrl } from '../support/env.js';
 import { startHarness, type Harness, type HarnessOptions } from '../support/harness.js';

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BuildSuccess } from '../../src/build/types.js';
+import type { BuildSuccess } from '../../src/images/types.js';
 import { recordRelease } from '../../src/github/release.js';
 import type { GantryEvent } from '../../src/notify/events.js';
-import type { BuildJobData } from '../../src/queue/build-queue.js';
+import type { BuildJobData } from '../../src/images/build-queue.js';
 import { Keys } from '../../src/store/redis.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BuildImageFn } from '../../src/build/worker.js';
-import type { BuildResult, BuildSpec } from '../../src/build/types.js';
+import type { BuildImageFn } from '../../src/images/worker.js';
+import type { BuildResult, BuildSpec } from '../../src/images/types.js';
 import { prPayload } from './fake-github.js';
 import { eventually, startGithubEnv, type GithubEnv } from './github-env.js';
 

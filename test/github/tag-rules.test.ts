@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { registryEndpoint } from '../../src/build/registry.js';
-import { immutableTags } from '../../src/build/release-tags.js';
+import { registryEndpoint } from '../../src/images/registry.js';
+import { immutableTags } from '../../src/images/release-tags.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import type { Release } from '../../src/domain/release.js';
-import { refusedTags } from '../../src/github/plan.js';
-import { parseRepoConfig } from '../../src/github/repo-config.js';
+import { refusedTags } from '../../src/images/plan.js';
+import { parseRepoConfig } from '../../src/images/repo-config.js';
 import { defaultConfigData } from '../support/harness.js';
 
 /** Which tags a build may write, decided at planning (no I/O), and which it must never move. */

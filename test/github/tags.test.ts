@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage } from '../../src/build/builder.js';
+import { buildImage } from '../../src/images/builder.js';
 import { busyboxContext, dockerClient, dockerServices, fetchManifest, type TestDockerServices } from '../support/docker.js';
 import { API, pushPayload } from './fake-github.js';
 import { eventually, startGithubEnv, type GithubEnv } from './github-env.js';

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BuildFailure, BuildSuccess } from '../../src/build/types.js';
+import type { BuildFailure, BuildSuccess } from '../../src/images/types.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { isGantryError } from '../../src/domain/errors.js';
 import { checkName, configErrorOutput, externalId, failureOutput, logBlock, MAX_OUTPUT, parseExternalId, successOutput, Throttle, trimTail } from '../../src/github/check-run.js';
-import { registryRepository } from '../../src/github/env.js';
 import { fromIssueComment, fromPullRequest, fromPush } from '../../src/github/events.js';
-import { imageTags, jobArgs, planBuilds, pushBuilds, sanitizeTag, versionOf } from '../../src/github/plan.js';
-import { defaultRepoConfig, errorLine, parseRepoConfig } from '../../src/github/repo-config.js';
+import { imageTags, jobArgs, planBuilds, pushBuilds, registryRepository, sanitizeTag, versionOf } from '../../src/images/plan.js';
+import { defaultRepoConfig, errorLine, parseRepoConfig } from '../../src/images/repo-config.js';
 import { defaultConfigData, ROOT } from '../support/harness.js';
 import { commentPayload, FakeGithub, prPayload, pushPayload } from './fake-github.js';
 

@@ -4,6 +4,8 @@ import { adminRoutes } from '../../src/http/admin.js';
 import { APPROVAL_QUEUE } from '../../src/approvals/expiry.js';
 import { DEPLOY_QUEUE } from '../../src/queue/deploy-queue.js';
 import { NOTIFY_QUEUE } from '../../src/notify/delivery.js';
+import { FREEZE_QUEUE } from '../../src/queue/freeze-watch.js';
+import { queueJob, queuesOf, QUEUES } from '../../src/runtime/queues.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { serve } from './serve.js';
@@ -29,8 +31,8 @@ describe('the queue dashboard at /admin/queues', () => {
   let srv: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
     h = await startHarness({ name: 'admin', workers: false });
-    const queues = [DEPLOY_QUEUE, APPROVAL_QUEUE, NOTIFY_QUEUE].map((n) => h.gantry.queueHandle(n));
-    srv = await serve(await adminRoutes({ token: TOKEN, queues, log: silentLogger }));
+    const queues = queuesOf('deploy').map((n) => h.gantry.queueHandle(n));
+    srv = await serve(await adminRoutes({ token: TOKEN, queues, describe: queueJob, log: silentLogger }));
     await h.release('v1.2.3');
     // a job for the dashboard to show, left waiting (no workers run here)
     await h.gantry.core.queue.enqueue({ id: 'admin-test-1', action: 'promote', app: 'web', env: 'qa', version: 'v1.2.3', requestedBy: { id: 'shell:carol' }, approvedBy: [] });
@@ -68,10 +70,12 @@ describe('the queue dashboard at /admin/queues', () => {
 
     const api = await fetch(`${srv.url}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(api.status).toBe(200);
-    const body = (await api.json()) as { queues: { name: string; counts: Record<string, number> }[] };
+    const body = (await api.json()) as { queues: { name: string; description: string; counts: Record<string, number> }[] };
     const names = body.queues.map((q) => q.name).sort();
-    expect(names).toEqual([APPROVAL_QUEUE, DEPLOY_QUEUE, NOTIFY_QUEUE].sort());
+    expect(names).toEqual([APPROVAL_QUEUE, DEPLOY_QUEUE, FREEZE_QUEUE, NOTIFY_QUEUE].sort());
     expect(body.queues.find((q) => q.name === DEPLOY_QUEUE)!.counts.waiting).toBe(1);
+    // each queue says what its jobs are, from the queue registry
+    expect(body.queues.find((q) => q.name === APPROVAL_QUEUE)!.description).toBe(QUEUES[APPROVAL_QUEUE].job);
   });
 
   it('is read-only: adding a forged deploy job, editing a job, retrying or pausing are refused and change nothing', async () => {

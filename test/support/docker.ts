@@ -5,8 +5,8 @@ import { buffer } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import type { TestProject } from 'vitest/node';
-import { tarballFromDirectory, type SourceFile } from '../../src/build/source-tarball.js';
-import { startDockerServices as startServices } from '../../src/runtime/docker-services.js';
+import { tarballFromDirectory, type SourceFile } from './source-tarball.js';
+import { startDockerServices as startServices } from './docker-services.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -69,7 +69,7 @@ export async function dockerServices(): Promise<TestDockerServices> {
   return startDockerServices();
 }
 
-export { dockerClient } from '../../src/runtime/docker-services.js';
+export { dockerClient } from '../../src/images/docker.js';
 
 /**
  * A GitHub-like source tarball (gzip, one top directory) of test/fixtures/build/<app>/ with

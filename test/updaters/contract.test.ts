@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { DeployFile, Format } from '../../src/config/schema.js';
+import { ConfigSchema, DeployFileSchema, type DeployFile, type Format } from '../../src/config/schema.js';
 import { GantryError } from '../../src/domain/errors.js';
-import { getUpdater, updaters, type ImageTarget } from '../../src/gitops/updaters/index.js';
+import { getUpdater, schemaFragments, updaters, type ImageTarget } from '../../src/gitops/updaters/index.js';
+import { defaultConfigData } from '../support/harness.js';
 import { crlf, D1, manifestError, WEB } from './helpers.js';
 
 /**
  * Every registered format against one contract. `samples` is a Record over Format, so a new
- * format does not compile until it brings a sample and so passes through these tests.
+ * format does not compile until it brings a sample and so passes through these tests; its
+ * schema fragment (src/gitops/updaters/<format>/schema.ts) is held to the deploy-file schema.
  */
 interface Sample {
   file: DeployFile;
@@ -48,6 +50,20 @@ const samples: Record<Format, Sample> = {
   },
 };
 
+/** Entries a format's own check refuses, with the message and the key it names (none: the format has no check). */
+const refused: Partial<Record<Format, { entry: Partial<DeployFile>; key: string; message: string }>> = {
+  helm: { entry: { paths: { digest: 'image.digest' } }, key: 'paths', message: 'helm paths need image, or repository and/or tag' },
+  flux: { entry: { policies: {} }, key: 'policies', message: 'flux files need policies.web ("namespace:name" of its image policy)' },
+};
+
+/** Config issues for one deploy-file entry as prod's only file of app web. */
+function entryIssues(file: DeployFile): { path: string; message: string }[] {
+  const data = defaultConfigData();
+  data.apps.web.deploy.prod = [file];
+  const r = ConfigSchema.safeParse(data);
+  return r.success ? [] : r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
 const target = (tag: string, pin = false): ImageTarget => ({ name: 'web', repository: WEB, tag, digest: D1, pin });
 
 /** Lines of `a` and `b` that differ (same line count assumed). */
@@ -65,6 +81,12 @@ describe('updater registry', () => {
       expect(getUpdater(format as Format)).toBe(updater);
     }
   });
+
+  it('builds the deploy-file schema from the common keys and every format\'s fragment, nothing else', () => {
+    expect(Object.keys(schemaFragments)).toEqual(Object.keys(updaters));
+    const fromFragments = Object.values(schemaFragments).flatMap((f) => Object.keys(f.fields));
+    expect(Object.keys(DeployFileSchema.shape).sort()).toEqual([...new Set(['file', 'format', 'images', ...fromFragments])].sort());
+  });
 });
 
 for (const [format, sample] of Object.entries(samples) as [Format, Sample][]) {
@@ -72,6 +94,22 @@ for (const [format, sample] of Object.entries(samples) as [Format, Sample][]) {
   const { file, content, line } = sample;
 
   describe(`${format} contract`, () => {
+    it('brings a schema fragment whose keys are optional deploy-file keys, defined once', () => {
+      const shape: Record<string, unknown> = DeployFileSchema.shape;
+      for (const [key, schema] of Object.entries(schemaFragments[format].fields)) {
+        expect(shape[key]).toBe(schema);
+        expect(schema.safeParse(undefined).success).toBe(true);
+      }
+      expect(entryIssues(file)).toEqual([]);
+    });
+
+    const bad = refused[format];
+    if (bad) {
+      it('refuses, through the config schema, an entry its own check finds wrong', () => {
+        expect(entryIssues({ ...file, ...bad.entry })).toEqual([{ path: `apps.web.deploy.prod.0.${bad.key}`, message: bad.message }]);
+      });
+    }
+
     it('reads the image with its line', () => {
       expect(updater.read(content, file, [target('x')])).toEqual([
         { name: 'web', ref: `${WEB}:v1.0.0`, repository: WEB, tag: 'v1.0.0', line },

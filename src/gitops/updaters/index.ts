@@ -1,18 +1,20 @@
 import type { Format } from '../../config/schema.js';
-import { compose } from './compose.js';
-import { flux } from './flux.js';
-import { helm } from './helm.js';
-import { kubernetes } from './kubernetes.js';
-import { kustomize } from './kustomize.js';
-import { marathon } from './marathon.js';
+import { compose } from './compose/updater.js';
+import { flux } from './flux/updater.js';
+import { helm } from './helm/updater.js';
+import { kubernetes } from './kubernetes/updater.js';
+import { kustomize } from './kustomize/updater.js';
+import { marathon } from './marathon/updater.js';
 import type { Updater } from './types.js';
 
+export { schemaFragments } from './schemas.js';
 export type { Change, FoundImage, ImageSpec, ImageTarget, UpdateResult, Updater } from './types.js';
 
 /**
- * Every manifest format, listed once. Typed as a Record over Format so a format added to the
- * config schema does not compile until it has an updater; test/updaters/contract.test.ts then
- * holds each of them to the same contract.
+ * Every manifest format, listed once, each in its own folder (<format>/updater.ts, beside its
+ * schema fragment <format>/schema.ts, listed in schemas.ts). Typed as a Record over Format so a
+ * format added to the config schema does not compile until it has an updater and a fragment;
+ * test/updaters/contract.test.ts then holds each of them to the same contract.
  */
 export const updaters: Readonly<Record<Format, Updater>> = {
   kubernetes,

@@ -1,7 +1,7 @@
 import type { DeployFile, Format } from '../../config/schema.js';
 
 /**
- * The one contract every manifest format implements (src/gitops/updaters/<format>.ts), listed in
+ * The one contract every manifest format implements (src/gitops/updaters/<format>/updater.ts), listed in
  * src/gitops/updaters/index.ts. Updaters edit text, never re-serialize a tree: the result differs
  * from the input only in the image values that changed.
  */

@@ -19,7 +19,7 @@ export type PushRun = { ok: true; digest: string } | { ok: false; message: strin
 export type TagGuard = { ok: true; push: string[] } | { ok: false; refused: boolean; message: string };
 
 /**
- * Release tags never move (src/build/release-tags.ts): before anything is pushed, each immutable
+ * Release tags never move (src/images/release-tags.ts): before anything is pushed, each immutable
  * tag is looked up in the registry. Absent, or naming this very image (a retry, a build taken
  * over), it is pushed; naming another image, a commit tag is kept as it is and a release tag
  * refuses the whole push, so nothing at all is pushed under any of the build's tags.

@@ -1,9 +1,9 @@
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import type { DeployFile } from '../../config/schema.js';
-import { ManifestError } from '../../domain/errors.js';
-import { holdsRepository, makeUpdater, namedImage, refSite, type Site, type ValueSlot } from './engine.js';
-import { LineIndex } from './text-edits.js';
-import type { ImageSpec } from './types.js';
+import type { DeployFile } from '../../../config/schema.js';
+import { ManifestError } from '../../../domain/errors.js';
+import { holdsRepository, makeUpdater, namedImage, refSite, type Site, type ValueSlot } from '../engine.js';
+import { LineIndex } from '../text-edits.js';
+import type { ImageSpec } from '../types.js';
 
 /**
  * Marathon JSON: an app (`container.docker.image`), an array of apps, or a group (`apps`, `pods`,

@@ -4,10 +4,10 @@ import { Readable } from 'node:stream';
 import bcrypt from 'bcryptjs';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage, type BuildOptions } from '../../src/build/builder.js';
-import { runSmokeTest } from '../../src/build/smoke-test.js';
-import type { BuildSpec, BuildSuccess } from '../../src/build/types.js';
-import { startRegistry } from '../../src/runtime/docker-services.js';
+import { buildImage, type BuildOptions } from '../../src/images/builder.js';
+import { runSmokeTest } from '../../src/images/smoke-test.js';
+import type { BuildSpec, BuildSuccess } from '../../src/images/types.js';
+import { startRegistry } from '../support/docker-services.js';
 import { freePort } from '../../src/runtime/redis-server.js';
 import { busyboxContext, dockerClient, dockerServices, fetchManifest, type TestDockerServices } from '../support/docker.js';
 

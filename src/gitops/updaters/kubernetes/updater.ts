@@ -1,7 +1,7 @@
-import type { DeployFile } from '../../config/schema.js';
-import { holdsRepository, makeUpdater, namedImage, refSite, type Site } from './engine.js';
-import type { ImageSpec } from './types.js';
-import { entries, get, items, parseYaml, root, scalarSlot, type Reached, type YamlDoc } from './yaml-text.js';
+import type { DeployFile } from '../../../config/schema.js';
+import { holdsRepository, makeUpdater, namedImage, refSite, type Site } from '../engine.js';
+import type { ImageSpec } from '../types.js';
+import { entries, get, items, parseYaml, root, scalarSlot, type Reached, type YamlDoc } from '../yaml-text.js';
 
 /**
  * Plain Kubernetes manifests (multi-document YAML): the `image` of every container, init

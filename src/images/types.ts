@@ -1,6 +1,6 @@
 /**
- * The contract between the build engine (src/build/builder.ts, dockerode) and whoever drives it
- * (the build queue worker, src/build/worker.ts). Nothing here knows GitHub.
+ * The contract between the build engine (src/images/builder.ts, dockerode) and whoever drives it
+ * (the build queue worker, src/images/worker.ts). Nothing here knows GitHub.
  */
 
 /** One image to build from one source tree. */
@@ -19,7 +19,7 @@ export interface BuildSpec {
   /** every tag to apply and push, e.g. [`pr-42-1a2b3c4`, `sha-1a2b3c4`] */
   tags: string[];
   /**
-   * the tags that must never move (src/build/release-tags.ts): each is looked up in the registry
+   * the tags that must never move (src/images/release-tags.ts): each is looked up in the registry
    * before anything is pushed; default none
    */
   immutableTags?: string[];

@@ -1,7 +1,7 @@
-import type { DeployFile } from '../../config/schema.js';
-import { holdsRepository, makeUpdater, namedImage, refSite, type Site } from './engine.js';
-import type { ImageSpec } from './types.js';
-import { entries, get, parseYaml, root, scalarSlot } from './yaml-text.js';
+import type { DeployFile } from '../../../config/schema.js';
+import { holdsRepository, makeUpdater, namedImage, refSite, type Site } from '../engine.js';
+import type { ImageSpec } from '../types.js';
+import { entries, get, parseYaml, root, scalarSlot } from '../yaml-text.js';
 
 /**
  * Compose files: `services.<name>.image`, matched by repository, or by service name when the

@@ -1,11 +1,11 @@
 import { isMap, isSeq, type Pair, type YAMLMap } from 'yaml';
-import type { DeployFile } from '../../config/schema.js';
-import { ManifestError } from '../../domain/errors.js';
-import { foundImage, holdsRepository, isTemplated, makeUpdater, refSite, targetFields, type Site, type ValueSlot } from './engine.js';
-import type { Edit } from './text-edits.js';
-import type { ImageSpec, ImageTarget } from './types.js';
-import { insertPairAfter } from './yaml-pairs.js';
-import { deref, get, getPair, parseYaml, renderPlain, root, scalarSlot, type Reached, type YamlDoc } from './yaml-text.js';
+import type { DeployFile } from '../../../config/schema.js';
+import { ManifestError } from '../../../domain/errors.js';
+import { foundImage, holdsRepository, isTemplated, makeUpdater, refSite, targetFields, type Site, type ValueSlot } from '../engine.js';
+import type { Edit } from '../text-edits.js';
+import type { ImageSpec, ImageTarget } from '../types.js';
+import { insertPairAfter } from '../yaml-pairs.js';
+import { deref, get, getPair, parseYaml, renderPlain, root, scalarSlot, type Reached, type YamlDoc } from '../yaml-text.js';
 
 /**
  * Helm values files: the image lives at configurable key paths (`image.tag`, `sidecars.0.image`…).

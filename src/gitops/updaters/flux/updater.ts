@@ -1,9 +1,9 @@
 import { isAlias, isCollection, isScalar, visit, type Node } from 'yaml';
-import type { DeployFile } from '../../config/schema.js';
-import { foundImage, isTemplated, makeUpdater, refSite, type Site, type ValueSlot } from './engine.js';
-import type { Edit } from './text-edits.js';
-import type { ImageSpec, ImageTarget } from './types.js';
-import { parseYaml, scalarSlot, type YamlDoc } from './yaml-text.js';
+import type { DeployFile } from '../../../config/schema.js';
+import { foundImage, isTemplated, makeUpdater, refSite, type Site, type ValueSlot } from '../engine.js';
+import type { Edit } from '../text-edits.js';
+import type { ImageSpec, ImageTarget } from '../types.js';
+import { parseYaml, scalarSlot, type YamlDoc } from '../yaml-text.js';
 
 /**
  * Flux image-automation setters: any YAML value followed on its line by

@@ -1,10 +1,9 @@
-import { releaseOwnedReason } from '../build/release-tags.js';
+import { releaseOwnedReason } from './release-tags.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../domain/duration.js';
 import { globMatch } from '../domain/glob.js';
 import type { Release } from '../domain/release.js';
-import type { BuildJobData, BuildTrigger, JobBuildArg } from '../queue/build-queue.js';
-import { registryRepository } from './env.js';
+import type { BuildJobData, BuildTrigger, JobBuildArg } from './build-queue.js';
 import type { RepoConfig } from './repo-config.js';
 
 /** Pure: what to build for a trigger, named and tagged. No I/O here. */
@@ -65,7 +64,7 @@ export interface TagRefusal {
 
 /**
  * The tags this build may not write (none: it may build). Release tags never move
- * (src/build/release-tags.ts): an `extraTags` rule must not write a tag that looks like a release
+ * (src/images/release-tags.ts): an `extraTags` rule must not write a tag that looks like a release
  * version, a commit tag or another build's version tag, whichever ref it matches (a tag build
  * owns only its own tag, which is never an extra); `latest` comes only from tag builds and the
  * default branch; and no tag a built release uses may be written by a build of another commit
@@ -115,7 +114,7 @@ export function jobArgs(args: RepoConfig['images'][string]['args'], fork: boolea
   return out;
 }
 
-export interface PlanInput {
+export interface BuildPlanInput {
   config: Config;
   app: string;
   rc: RepoConfig;
@@ -128,7 +127,7 @@ export interface PlanInput {
 }
 
 /** One job (without its check run) per image of the app. */
-export function planBuilds(p: PlanInput): Omit<BuildJobData, 'checkRunId' | 'checkRunUrl'>[] {
+export function planBuilds(p: BuildPlanInput): Omit<BuildJobData, 'checkRunId' | 'checkRunUrl'>[] {
   const appCfg = p.config.apps[p.app]!;
   const images = Object.keys(appCfg.images);
   const { sha } = p.source;
@@ -163,6 +162,15 @@ export function planBuilds(p: PlanInput): Omit<BuildJobData, 'checkRunId' | 'che
       delivery: p.delivery,
     };
   });
+}
+
+/** `registry.example.com/acme/web` with GANTRY_REGISTRY=127.0.0.1:5000 → `127.0.0.1:5000/acme/web`. */
+export function registryRepository(configured: string, override?: string): string {
+  if (!override) return configured;
+  const parts = configured.split('/');
+  const first = parts[0]!;
+  const hasHost = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return [override, ...(hasHost ? parts.slice(1) : parts)].join('/');
 }
 
 /** The branch whose last image seeds the build cache. */

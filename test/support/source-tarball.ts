@@ -6,7 +6,7 @@ import tar, { type Header } from 'tar-stream';
 
 /**
  * Makes a source tarball shaped like GitHub's (gzip'd, one top directory `owner-repo-sha/`) from
- * a local directory or from files in memory, so local mode, tests and benchmarks feed the build
+ * a local directory or from files in memory, so tests and benchmarks feed the build
  * engine exactly what production feeds it.
  */
 

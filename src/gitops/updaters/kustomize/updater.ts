@@ -1,11 +1,11 @@
 import { isMap, isScalar, type Pair, type Scalar, type YAMLMap } from 'yaml';
-import type { DeployFile } from '../../config/schema.js';
-import { ManifestError } from '../../domain/errors.js';
-import { foundImage, isTemplated, makeUpdater, targetFields, type Site, type ValueSlot } from './engine.js';
-import type { Edit } from './text-edits.js';
-import type { ImageSpec, ImageTarget } from './types.js';
-import { insertPairAfter, removePair } from './yaml-pairs.js';
-import { get, getPair, items, parseYaml, renderLike, root, scalarSlot, type Reached, type YamlDoc } from './yaml-text.js';
+import type { DeployFile } from '../../../config/schema.js';
+import { ManifestError } from '../../../domain/errors.js';
+import { foundImage, isTemplated, makeUpdater, targetFields, type Site, type ValueSlot } from '../engine.js';
+import type { Edit } from '../text-edits.js';
+import type { ImageSpec, ImageTarget } from '../types.js';
+import { insertPairAfter, removePair } from '../yaml-pairs.js';
+import { get, getPair, items, parseYaml, renderLike, root, scalarSlot, type Reached, type YamlDoc } from '../yaml-text.js';
 
 /**
  * kustomization.yaml `images:` entries `{ name, newName?, newTag?, digest? }`. An entry carries an

@@ -4,17 +4,17 @@ import { access, constants, mkdir, mkdtemp, open, readFile, rm, writeFile } from
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import Docker from 'dockerode';
-import { GantryError } from '../domain/errors.js';
-import { which } from '../util/exec.js';
-import { freePort } from './redis-server.js';
+import { GantryError } from '../../src/domain/errors.js';
+import { which } from '../../src/util/exec.js';
+import { freePort } from '../../src/runtime/redis-server.js';
 
 /**
  * A private Docker Engine (Debian `docker.io`) and a private registry (Debian `docker-registry`)
- * for local mode, tests and benchmarks, both on this machine only: dockerd listens on a unix
- * socket in its own directory, the registry on 127.0.0.1. dockerd runs without a bridge or
- * iptables rules, so it never touches the host's network and several can run side by side (the
- * builds need no network: nothing can be pulled here anyway).
+ * for tests and benchmarks (scripts/services.sh starts the same pair for development), both on
+ * this machine only: dockerd listens on a unix socket in its own directory, the registry on
+ * 127.0.0.1. dockerd runs without a bridge or iptables rules, so it never touches the host's
+ * network and several can run side by side (the builds need no network: nothing can be pulled
+ * here anyway). Test-only, so it lives outside src/ and never ships in the package.
  */
 
 export interface LocalDockerd {
@@ -221,11 +221,4 @@ async function findBinary(name: string): Promise<string | undefined> {
 
 function missing(bin: string, pkg: string, alternative: string): GantryError {
   return new GantryError('DEPENDENCY_MISSING', `${bin} is not installed. Install it (Debian/Ubuntu: sudo apt-get install ${pkg}), ${alternative}.`);
-}
-
-/** A dockerode client for `unix://…` or `tcp://host:port` (DOCKER_HOST's forms; default: the system socket). */
-export function dockerClient(dockerHost = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'): Docker {
-  if (dockerHost.startsWith('unix://')) return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
-  const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: u.hostname, port: Number(u.port || 2375) });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { instructionForStep, parseDockerfile } from '../../src/build/dockerfile.js';
-import { LogTail } from '../../src/build/log-tail.js';
+import { instructionForStep, parseDockerfile } from '../../src/images/dockerfile.js';
+import { LogTail } from '../../src/images/log-tail.js';
 
 const lines = (src: string) => parseDockerfile(src).map((i) => [i.keyword, i.line]);
 

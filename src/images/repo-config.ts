@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { parseYamlText, validate } from '../config/load.js';
-import { DurationSchema, record, type Config } from '../config/schema.js';
-import { GantryError } from '../domain/errors.js';
+import { DurationSchema } from '../config/primitives.js';
+import type { Config } from '../config/schema.js';
+import { record } from '../domain/record.js';
 import { own } from '../domain/own.js';
 
 /**
  * `.github/gantry.yml` in an application repo: how its images are built, which pushes build, extra
  * tags, auto-deploy rules and the smoke test. Read through the GitHub API at the commit being
- * built, validated with zod; an error names the line and key (`.github/gantry.yml line 7: …`).
+ * built (src/github/repo-config-fetch.ts), validated with zod; an error names the line and key
+ * (`.github/gantry.yml line 7: …`).
  * Where images are pushed to is not the repo's business: that is the central config's
  * `apps.<app>.images.<name>.repository`.
  */
@@ -132,32 +134,4 @@ export function defaultRepoConfig(): RepoConfig {
 export function errorLine(message: string): number | undefined {
   const m = new RegExp(`${REPO_CONFIG_PATH.replace('.', '\\.')} line (\\d+)`).exec(message);
   return m ? Number(m[1]) : undefined;
-}
-
-/** The minimal Octokit surface used here (tests and workers pass Probot's). */
-export interface ContentsApi {
-  request(route: string, params: Record<string, unknown>): Promise<{ data: unknown; status: number }>;
-}
-
-/**
- * Reads `.github/gantry.yml` at `sha`. Missing file: the defaults. Invalid file: CONFIG_INVALID.
- * Other API errors propagate (they are infrastructure faults, retried by the queue).
- */
-export async function fetchRepoConfig(octokit: ContentsApi, repo: { owner: string; name: string }, sha: string, config: Config, app: string): Promise<RepoConfig> {
-  let text: string;
-  try {
-    const res = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
-      owner: repo.owner,
-      repo: repo.name,
-      path: REPO_CONFIG_PATH,
-      ref: sha,
-      headers: { accept: 'application/vnd.github.raw+json' },
-    });
-    text = typeof res.data === 'string' ? res.data : Buffer.isBuffer(res.data) ? res.data.toString('utf8') : String(res.data ?? '');
-  } catch (e) {
-    if ((e as { status?: number }).status === 404) return defaultRepoConfig();
-    throw e;
-  }
-  if (text.length > 256 * 1024) throw new GantryError('CONFIG_INVALID', `${REPO_CONFIG_PATH}: larger than 256 KiB`);
-  return parseRepoConfig(text, config, app);
 }

@@ -1,10 +1,10 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type Docker from 'dockerode';
-import { BUILD_QUEUE, CancelListener, type BuildJobData, type BuildJobResult, type BuildQueue } from '../queue/build-queue.js';
+import { BUILD_QUEUE, CancelListener, type BuildJobData, type BuildJobResult, type BuildQueue } from './build-queue.js';
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { BuildFailure, BuildProgress, BuildResult, BuildSpec, BuildSuccess, SmokeTestResult, SmokeTestSpec } from './types.js';
-import { jobLock } from '../queue/job-lock.js';
+import { jobLock } from '../store/job-lock.js';
 import { immutableTags } from './release-tags.js';
 
 /**
@@ -61,7 +61,7 @@ const RETRYABLE_STAGES = new Set<BuildFailure['stage']>(['infrastructure', 'push
  * How often a build may lose its worker (kill -9, out of memory, a lost machine) and still be
  * taken over by another. BullMQ would fail a job stalled more than its `maxStalledCount` without
  * running the processor, so nothing would conclude its check run: gantry counts the stalls itself
- * (runBuild) and keeps BullMQ's limit out of the way.
+ * (runBuildJob) and keeps BullMQ's limit out of the way.
  */
 export const MAX_BUILD_STALLS = 3;
 
@@ -91,7 +91,7 @@ export function startBuildWorker(d: BuildWorkerDeps): { worker: Worker<BuildJobD
   const onError = (err: Error) => d.log.warn({ queue: BUILD_QUEUE, err: err.message }, 'build worker connection error');
   const cancels = new CancelListener(d.redisUrl, d.builds.cancelChannel, onError);
   const handBack = new HandBack();
-  const worker = new Worker<BuildJobData, BuildJobResult>(BUILD_QUEUE, (job, token) => runBuild(d, cancels, job, { handBack, ...(token ? { token } : {}) }), {
+  const worker = new Worker<BuildJobData, BuildJobResult>(BUILD_QUEUE, (job, token) => runBuildJob(d, cancels, job, { handBack, ...(token ? { token } : {}) }), {
     connection: bullConnection(d.redisUrl),
     prefix: d.prefix,
     concurrency: d.concurrency,
@@ -134,7 +134,7 @@ function decidedOutcome(job: Pick<Job, 'progress'>): BuildOutcome | undefined {
   return typeof p === 'object' && p !== null ? p.outcome : undefined;
 }
 
-export async function runBuild(
+export async function runBuildJob(
   d: BuildWorkerDeps,
   cancels: CancelListener,
   job: Job<BuildJobData, BuildJobResult>,

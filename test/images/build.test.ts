@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage } from '../../src/build/builder.js';
-import { runSmokeTest } from '../../src/build/smoke-test.js';
-import type { BuildProgress, BuildSpec, BuildSuccess } from '../../src/build/types.js';
+import { buildImage } from '../../src/images/builder.js';
+import { runSmokeTest } from '../../src/images/smoke-test.js';
+import type { BuildProgress, BuildSpec, BuildSuccess } from '../../src/images/types.js';
 import { busyboxContext, dockerClient, dockerServices, fetchManifest, type TestDockerServices } from '../support/docker.js';
 
 /** Real dockerd + registry: build, push, read back from the registry, run in the image. */

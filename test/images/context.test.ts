@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { ContextError, prepareContext, type BuildContext, type ContextOptions } from '../../src/build/context.js';
-import { tarballFromFiles, type SourceFile } from '../../src/build/source-tarball.js';
+import { ContextError, prepareContext, type BuildContext, type ContextOptions } from '../../src/images/context.js';
+import { tarballFromFiles, type SourceFile } from '../support/source-tarball.js';
 import { busyboxContext } from '../support/docker.js';
 
 interface Listed {
