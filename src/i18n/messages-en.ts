@@ -153,6 +153,7 @@ export const en = {
 
   // ── e-mail ─────────────────────────────────────────────────────────────────────
   'mail.subject': '[gantry] {subject}',
+  'mail.row': '{label}: {value}',
   'mail.lines': 'Manifest lines that will change:',
   'mail.hint': 'Approve in chat with /approve {id}, or deny with /deny {id} <reason>.',
   'mail.links.commit': 'Deploy commit',

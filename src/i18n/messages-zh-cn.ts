@@ -133,6 +133,7 @@ export const zhCN: Record<MessageKey, string> = {
   'chat.text-only': 'gantry 只理解文字命令，例如 @gantry /status',
 
   'mail.subject': '[gantry] {subject}',
+  'mail.row': '{label}：{value}',
   'mail.lines': '将要修改的清单行：',
   'mail.hint': '在聊天中用 /approve {id} 批准，或用 /deny {id} <原因> 拒绝。',
   'mail.links.commit': '部署提交',

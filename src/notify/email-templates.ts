@@ -32,6 +32,16 @@ export const HTML: Markup = {
 /** The text part is plain, but keeps its links: a reader without HTML has no other way to them. */
 const TEXT: Markup = { ...PLAIN, link: (url, text) => (url ? `${text} <${url}>` : text) };
 
+/** A subject is one header line: text people typed (a lock reason) may hold line breaks. */
+function subject(voice: Voice, text: string): string {
+  return voice.t('mail.subject', { subject: text.replace(/\s+/g, ' ') });
+}
+
+/** `Label: value` with the reader's colon; both are in the part's markup already. */
+function row(voice: Voice, label: string, value: string): string {
+  return voice.t('mail.row', { label, value });
+}
+
 /** An approval request: the card every face shows (src/render/approval-text.ts) and how to answer it. */
 export function approvalMail(v: ApprovalView, voice: Voice): Mail {
   const text = approvalText(v, voice, TEXT);
@@ -43,7 +53,7 @@ export function approvalMail(v: ApprovalView, voice: Voice): Mail {
     text: [
       text.title,
       '',
-      ...text.fields.map((f) => `${f.label}: ${f.value}`),
+      ...text.fields.map((f) => row(voice, f.label, f.value)),
       '',
       lines,
       ...text.changes.map((c) => `  ${c}`),
@@ -73,11 +83,6 @@ export interface MailLinks {
 
 const LINK_KINDS = ['commit', 'compare', 'check'] as const;
 
-/** A subject is one header line: text people typed (a lock reason) may hold line breaks. */
-function subject(voice: Voice, text: string): string {
-  return voice.t('mail.subject', { subject: text.replace(/\s+/g, ' ') });
-}
-
 /** Any other event: its one line (src/render/event-text.ts), the links, and when it happened. */
 export function eventMail(e: StoredEvent, voice: Voice, links: MailLinks): Mail | undefined {
   const line = eventLine(e, voice, PLAIN, links);
@@ -89,10 +94,10 @@ export function eventMail(e: StoredEvent, voice: Voice, links: MailLinks): Mail 
   const at = voice.say(msg('mail.at', { at: { time: e.at } }));
   return {
     subject: subject(voice, line),
-    text: [line, '', ...rows.map((r) => `${r.label}: ${r.url}`), '', at].join('\n'),
+    text: [line, '', ...rows.map((r) => row(voice, r.label, r.url)), '', at].join('\n'),
     html: [
       `<p>${eventLine(e, voice, HTML, links)}</p>`,
-      ...rows.map((r) => `<p>${esc(r.label)}: ${HTML.link(r.url, r.url)}</p>`),
+      ...rows.map((r) => `<p>${row(voice, esc(r.label), HTML.link(r.url, r.url))}</p>`),
       `<p><small>${esc(at)}</small></p>`,
     ].join('\n'),
   };
