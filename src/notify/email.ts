@@ -61,7 +61,8 @@ export class EmailNotifier implements Notifier {
 
   async test(to: string): Promise<void> {
     const voice = mailVoice(this.deps.config, to);
-    await this.transport.sendMail({ from: this.from, to, subject: voice.t('mail.test.subject'), text: voice.t('mail.test.text') });
+    const subject = voice.t('mail.test.subject');
+    await this.transport.sendMail({ from: this.from, to, subject, text: voice.t('mail.test.text') });
   }
 
   close(): void {
