@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SpeechSchema } from '../i18n/config.js';
 import { record } from '../domain/record.js';
 import { DurationSchema } from './primitives.js';
 
@@ -73,6 +74,8 @@ export const WebhookSchema = z
     /** HMAC-SHA256 key for the X-Gantry-Signature-256 header */
     secretEnv: EnvNameSchema.optional(),
     timeout: DurationSchema.default('5s'),
+    /** the language (and time zone) of the body's `text`; default: i18n's */
+    ...SpeechSchema.shape,
   })
   .strict()
   .refine((w) => (w.url === undefined) !== (w.urlEnv === undefined), 'needs exactly one of url and urlEnv');

@@ -42,6 +42,16 @@ export function userOf(config: Config, id: string): string | undefined {
 }
 
 /**
+ * The config user whose `email` is `address`, if any: the reader of a mail to that address.
+ * Compared without case, as mail systems treat addresses.
+ */
+export function userByEmail(config: Config, address: string): string | undefined {
+  const wanted = address.toLowerCase();
+  for (const [name, user] of Object.entries(config.users)) if (user.email?.toLowerCase() === wanted) return name;
+  return undefined;
+}
+
+/**
  * The person behind an identity, for self-approval and vote counting: the config user it belongs
  * to, or, unmapped, the identity itself (user names have no `:`, so the two never collide).
  */

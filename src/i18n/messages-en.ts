@@ -152,8 +152,8 @@ export const en = {
   'chat.text-only': 'gantry understands text commands, e.g. @gantry /status',
 
   // ── e-mail ─────────────────────────────────────────────────────────────────────
-  'mail.asks': '{by} asks to {action, select, rollback {roll back} other {promote}} {app} {version} in {env}{now}.',
-  'mail.approvers': 'Approvers: {approvers} ({required} needed). Deadline: {deadline}.',
+  'mail.subject': '[gantry] {subject}',
+  'mail.row': '{label}: {value}',
   'mail.lines': 'Manifest lines that will change:',
   'mail.hint': 'Approve in chat with /approve {id}, or deny with /deny {id} <reason>.',
   'mail.links.commit': 'Deploy commit',

@@ -9,9 +9,13 @@ import { jobLock } from '../store/job-lock.js';
 
 export const NOTIFY_QUEUE = 'notify';
 
-/** One platform's way of telling people: Slack, DingTalk, e-mail, webhooks. */
+/**
+ * One platform's way of telling people. Chat platforms are named by the registry of faces
+ * (src/chat/registry.ts); `email` and `webhook` are notify's own.
+ */
 export interface Notifier {
-  readonly platform: 'slack' | 'dingtalk' | 'email' | 'webhook';
+  /** the part of a target before `:` (`slack`, `dingtalk`, `email`, `webhook`) */
+  readonly platform: string;
   /** sends `event` to `target` (the part after `<platform>:`); throws to be retried */
   send(target: string, event: StoredEvent): Promise<void>;
   /** updates the message that asked for an approval, where it was asked (if this platform asked) */
@@ -97,12 +101,12 @@ export function startNotifyWorker(d: NotifyWorkerDeps): { close(): Promise<void>
       if (data.kind === 'approval') {
         const approval = await d.approvals.get(data.approval);
         const platform = approval?.origin?.platform;
-        const notifier = platform ? byPlatform.get(platform as Notifier['platform']) : undefined;
+        const notifier = platform ? byPlatform.get(platform) : undefined;
         if (approval && notifier?.updateApproval) await notifier.updateApproval(approval, data.event);
         return;
       }
       const sep = data.target.indexOf(':');
-      const platform = data.target.slice(0, sep) as Notifier['platform'];
+      const platform = data.target.slice(0, sep);
       const notifier = byPlatform.get(platform);
       if (!notifier) {
         d.metrics?.notificationFailed(platform);

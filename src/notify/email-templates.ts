@@ -1,5 +1,8 @@
-import type { ApprovalView } from '../commands/presentation.js';
-import { eventText } from './describe.js';
+import { msg, type Voice } from '../i18n/voice.js';
+import type { ApprovalView } from '../queries/approvals.js';
+import { approvalText } from '../render/approval-text.js';
+import { eventLine } from '../render/event-text.js';
+import { PLAIN, type Markup } from '../render/markup.js';
 import type { StoredEvent } from './events.js';
 
 /** A mail as small pure data: subject, plain text and HTML parts. */
@@ -9,50 +12,93 @@ export interface Mail {
   html: string;
 }
 
-function h(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!);
 }
 
-const a = (url: string, text: string) => `<a href="${h(url)}">${h(text)}</a>`;
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export function approvalMail(v: ApprovalView, approveHint: string): Mail {
-  const verb = v.action === 'rollback' ? 'roll back' : 'promote';
-  const subject = `[gantry] approval ${v.id}: ${verb} ${v.app} ${v.from ? `${v.from} → ` : ''}${v.to} in ${v.env}`;
-  const changes = v.changes.map((c) => `  ${c.file}:${c.line}  ${c.before} → ${c.after}`);
-  const text = [
-    `${v.requestedBy} asks to ${verb} ${v.app} ${v.to} in ${v.env}${v.from ? ` (now ${v.from})` : ''}.`,
-    '',
-    `Approvers: ${v.approvers.join(', ')} (${v.required} needed). Deadline: ${v.deadline}.`,
-    v.compareUrl ? `Changes in code: ${v.compareUrl}` : undefined,
-    v.checkUrl ? `Build: ${v.checkUrl}` : undefined,
-    '',
-    'Manifest lines that will change:',
-    ...changes,
-    '',
-    approveHint,
-  ].filter((l) => l !== undefined);
-  const html = [
-    `<p>${h(v.requestedBy)} asks to <b>${h(verb)} ${h(v.app)} ${h(v.to)}</b> in <b>${h(v.env)}</b>${v.from ? ` (now ${h(v.from)})` : ''}.</p>`,
-    `<p>Approvers: ${h(v.approvers.join(', '))} (${v.required} needed). Deadline: ${h(v.deadline)}.</p>`,
-    v.compareUrl ? `<p>Changes in code: ${a(v.compareUrl, `${v.from} → ${v.to}`)}</p>` : '',
-    v.checkUrl ? `<p>Build: ${a(v.checkUrl, 'check run')}</p>` : '',
-    `<pre>${h(changes.join('\n'))}</pre>`,
-    `<p>${h(approveHint)}</p>`,
-  ].join('\n');
-  return { subject, text: text.join('\n'), html };
+/** Only web links become anchors: a `javascript:` URL in a release record must not become a click. */
+const WEB_URL = /^https?:\/\//i;
+
+/** E-mail's HTML part. `bold` takes markup already escaped, as every face's does. */
+export const HTML: Markup = {
+  esc,
+  code: (s) => `<code>${esc(s)}</code>`,
+  link: (url, text) => (url && WEB_URL.test(url) ? `<a href="${esc(url)}">${esc(text)}</a>` : esc(text)),
+  bold: (s) => `<b>${s}</b>`,
+};
+
+/** The text part is plain, but keeps its links: a reader without HTML has no other way to them. */
+const TEXT: Markup = { ...PLAIN, link: (url, text) => (url ? `${text} <${url}>` : text) };
+
+/** A subject is one header line: text people typed (a lock reason) may hold line breaks. */
+function subject(voice: Voice, text: string): string {
+  return voice.t('mail.subject', { subject: text.replace(/\s+/g, ' ') });
 }
 
-export function eventMail(e: StoredEvent, links: { commit?: string; check?: string; compare?: string }): Mail | undefined {
-  const line = eventText(e);
-  if (!line) return undefined;
-  const rows = [
-    links.commit ? ['Deploy commit', links.commit] : undefined,
-    links.compare ? ['Changes in code', links.compare] : undefined,
-    links.check ? ['Check run', links.check] : undefined,
-  ].filter((r): r is string[] => r !== undefined);
+/** `Label: value` with the reader's colon; both are in the part's markup already. */
+function row(voice: Voice, label: string, value: string): string {
+  return voice.t('mail.row', { label, value });
+}
+
+/** An approval request: the card every face shows (src/render/approval-text.ts) and how to answer it. */
+export function approvalMail(v: ApprovalView, voice: Voice): Mail {
+  const text = approvalText(v, voice, TEXT);
+  const html = approvalText(v, voice, HTML);
+  const hint = voice.t('mail.hint', { id: v.id });
+  const lines = voice.t('mail.lines');
   return {
-    subject: `[gantry] ${line}`,
-    text: [line, '', ...rows.map(([k, v]) => `${k}: ${v}`), '', `at ${e.at}`].join('\n'),
-    html: [`<p>${h(line)}</p>`, ...rows.map(([k, v]) => `<p>${h(k!)}: ${a(v!, v!)}</p>`), `<p><small>at ${h(e.at)}</small></p>`].join('\n'),
+    subject: subject(voice, text.title),
+    text: [
+      text.title,
+      '',
+      ...text.fields.map((f) => row(voice, f.label, f.value)),
+      '',
+      lines,
+      ...text.changes.map((c) => `  ${c}`),
+      '',
+      text.status,
+      hint,
+    ].join('\n'),
+    html: [
+      `<p><b>${esc(html.title)}</b></p>`,
+      '<table>',
+      ...html.fields.map((f) => `<tr><th align="left">${esc(f.label)}</th><td>${f.value}</td></tr>`),
+      '</table>',
+      `<p>${esc(lines)}</p>`,
+      `<pre>${html.changes.join('\n')}</pre>`,
+      `<p>${html.status}</p>`,
+      `<p>${esc(hint)}</p>`,
+    ].join('\n'),
+  };
+}
+
+/** Pages an event mail links to, each on a labelled row (`mail.links.<kind>`). */
+export interface MailLinks {
+  commit?: string;
+  compare?: string;
+  check?: string;
+}
+
+const LINK_KINDS = ['commit', 'compare', 'check'] as const;
+
+/** Any other event: its one line (src/render/event-text.ts), the links, and when it happened. */
+export function eventMail(e: StoredEvent, voice: Voice, links: MailLinks): Mail | undefined {
+  const line = eventLine(e, voice, PLAIN, links);
+  if (line === undefined) return undefined;
+  const rows = LINK_KINDS.flatMap((kind) => {
+    const url = links[kind];
+    return url ? [{ label: voice.t(`mail.links.${kind}`), url }] : [];
+  });
+  const at = voice.say(msg('mail.at', { at: { time: e.at } }));
+  return {
+    subject: subject(voice, line),
+    text: [line, '', ...rows.map((r) => row(voice, r.label, r.url)), '', at].join('\n'),
+    html: [
+      `<p>${eventLine(e, voice, HTML, links)}</p>`,
+      ...rows.map((r) => `<p>${row(voice, esc(r.label), HTML.link(r.url, r.url))}</p>`),
+      `<p><small>${esc(at)}</small></p>`,
+    ].join('\n'),
   };
 }

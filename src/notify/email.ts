@@ -1,55 +1,82 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Core } from '../commands/context.js';
-import { approvalView, commitUrl } from '../commands/presentation.js';
+import type { Config } from '../config/schema.js';
+import { userByEmail } from '../domain/identity.js';
+import { voiceFor, type Reader } from '../i18n/reader.js';
+import type { Voice } from '../i18n/voice.js';
+import type { ApprovalView } from '../queries/approvals.js';
+import { commitUrl } from '../queries/links.js';
+import type { ReleaseStore } from '../store/releases.js';
 import type { Notifier } from './delivery.js';
 import { approvalMail, eventMail, type Mail } from './email-templates.js';
 import type { StoredEvent } from './events.js';
+import { eventScope } from './router.js';
+
+/** What the e-mail notifier reads: the config, a release's check run, an approval's current view. */
+export interface EmailDeps {
+  config: Config;
+  releases: Pick<ReleaseStore, 'get'>;
+  /** an approval as every face shows it; undefined when there is no such approval */
+  approval(id: string): Promise<ApprovalView | undefined>;
+}
 
 /**
  * E-mail through nodemailer over SMTP (SMTP_URL, e.g. smtps://user:pass@mail.acme.example:465;
  * TLS options in the URL's query). A refusal by the server throws, so the queue retries.
  */
 export class EmailNotifier implements Notifier {
-  readonly platform = 'email' as const;
+  readonly platform = 'email';
   private readonly transport: Transporter;
 
   constructor(
-    private readonly core: Core,
+    private readonly deps: EmailDeps,
     smtpUrl: string,
   ) {
     this.transport = nodemailer.createTransport(smtpUrl);
   }
 
   private get from(): string {
-    const from = this.core.config.email?.from;
+    const from = this.deps.config.email?.from;
     if (!from) throw new Error('email.from is not set in the config');
     return from;
   }
 
   async send(to: string, e: StoredEvent): Promise<void> {
-    const mail = await this.render(e);
+    const mail = await this.render(e, mailVoice(this.deps.config, to, eventScope(e).env));
     if (mail) await this.transport.sendMail({ from: this.from, to, subject: mail.subject, text: mail.text, html: mail.html, headers: { 'X-Gantry-Event': e.type } });
   }
 
-  private async render(e: StoredEvent): Promise<Mail | undefined> {
+  private async render(e: StoredEvent, voice: Voice): Promise<Mail | undefined> {
     if (e.type === 'approval-requested') {
-      const v = await approvalView(this.core, e.approval);
-      return approvalMail(v, `Approve in chat with /approve ${v.id}, or deny with /deny ${v.id} <reason>.`);
+      // the approval as it stands now: a mail delayed by retries shows the votes cast meanwhile
+      const v = await this.deps.approval(e.approval.id);
+      return v ? approvalMail(v, voice) : undefined;
     }
     if (e.type === 'deployed' || e.type === 'rolled-back') {
-      const commit = commitUrl(this.core.config, e.result.commit);
-      const release = await this.core.releases.get(e.result.app, e.result.version);
-      return eventMail(e, { ...(commit ? { commit } : {}), ...(release?.url ? { check: release.url } : {}) });
+      const release = await this.deps.releases.get(e.result.app, e.result.version);
+      return eventMail(e, voice, { commit: commitUrl(this.deps.config, e.result.commit), check: release?.url });
     }
-    if (e.type === 'build-failed' || e.type === 'build-succeeded') return eventMail(e, e.build.url ? { check: e.build.url } : {});
-    return eventMail(e, {});
+    if (e.type === 'build-failed' || e.type === 'build-succeeded') return eventMail(e, voice, { check: e.build.url });
+    return eventMail(e, voice, {});
   }
 
   async test(to: string): Promise<void> {
-    await this.transport.sendMail({ from: this.from, to, subject: '[gantry] doctor: test message', text: 'gantry can send you mail.' });
+    const voice = mailVoice(this.deps.config, to);
+    const subject = voice.t('mail.test.subject');
+    await this.transport.sendMail({ from: this.from, to, subject, text: voice.t('mail.test.text') });
   }
 
   close(): void {
     this.transport.close();
   }
+}
+
+/**
+ * Who reads mail to `address`: the config user with that e-mail (their language and time zone),
+ * else what `i18n.channels['email:<address>']` says, else the e-mail platform's defaults.
+ */
+export function mailVoice(config: Config, address: string, env?: string): Voice {
+  const reader: Reader = { platform: 'email', channel: `email:${address}`, env };
+  const user = userByEmail(config, address);
+  if (user !== undefined) reader.identity = config.users[user]!.ids[0];
+  return voiceFor(config, reader);
 }

@@ -1,6 +1,11 @@
 import { createHmac } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../domain/duration.js';
+import type { Speech } from '../i18n/config.js';
+import { voiceFor } from '../i18n/reader.js';
+import { Voice } from '../i18n/voice.js';
+import { eventLine } from '../render/event-text.js';
+import { PLAIN } from '../render/markup.js';
 import type { Notifier } from './delivery.js';
 import type { StoredEvent } from './events.js';
 
@@ -15,7 +20,7 @@ export function webhookSignature(secret: string, body: string): string {
  * and any non-2xx answer throws, so the queue retries.
  */
 export class WebhookNotifier implements Notifier {
-  readonly platform = 'webhook' as const;
+  readonly platform = 'webhook';
 
   constructor(
     private readonly config: Config,
@@ -27,7 +32,7 @@ export class WebhookNotifier implements Notifier {
     if (!hook) throw new Error(`no webhooks.${name} in the config`);
     const url = hook.url ?? this.env[hook.urlEnv!];
     if (!url) throw new Error(`${hook.urlEnv} (the URL of webhook ${name}) is not set`);
-    const body = JSON.stringify(e);
+    const body = JSON.stringify(webhookBody(this.config, name, hook, e));
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'gantry-webhook',
@@ -46,4 +51,14 @@ export class WebhookNotifier implements Notifier {
   async test(name: string): Promise<void> {
     await this.send(name, { type: 'release-added', app: 'gantry-doctor', version: 'test', by: 'doctor', id: 'doctor-test', at: new Date().toISOString() });
   }
+}
+
+/**
+ * The event as data, as consumers have always read it, plus `text`: its one line as people read
+ * it, in the webhook's language (`webhooks.<name>.locale`, else `i18n`'s).
+ */
+export function webhookBody(config: Config, name: string, hook: Speech, e: StoredEvent): StoredEvent & { text?: string } {
+  const base = voiceFor(config, { platform: 'webhook', channel: `webhook:${name}` });
+  const voice = new Voice(hook.locale ?? base.locale, hook.timeZone ?? base.timeZone);
+  return { ...e, text: eventLine(e, voice, PLAIN) };
 }
