@@ -150,6 +150,8 @@ export const en = {
   // ── chat faces ─────────────────────────────────────────────────────────────────
   'chat.ran': '{user} ran {line}',
   'chat.text-only': 'gantry understands text commands, e.g. @gantry /status',
+  'chat.reason': 'reason',
+  'chat.check-run': 'Check run',
 
   // ── e-mail ─────────────────────────────────────────────────────────────────────
   'mail.asks': '{by} asks to {action, select, rollback {roll back} other {promote}} {app} {version} in {env}{now}.',

@@ -131,6 +131,8 @@ export const zhCN: Record<MessageKey, string> = {
 
   'chat.ran': '{user} 执行了 {line}',
   'chat.text-only': 'gantry 只理解文字命令，例如 @gantry /status',
+  'chat.reason': '原因',
+  'chat.check-run': '检查结果',
 
   'mail.asks': '{by} 申请{action, select, rollback {回滚} other {发布}} {app} {version}（{env}）{now}。',
   'mail.approvers': '审批人：{approvers}（需要 {required} 人）。截止时间：{deadline}。',

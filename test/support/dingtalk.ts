@@ -1,4 +1,11 @@
+import type { FaceDeps } from '../../src/chat/face.js';
 import { dingtalkSign } from '../../src/chat/dingtalk/sign.js';
+import { execute } from '../../src/commands/execute.js';
+import { displayName } from '../../src/domain/identity.js';
+import { voiceFor } from '../../src/i18n/reader.js';
+import { approvalView } from '../../src/queries/approvals.js';
+import type { Gantry } from '../../src/runtime/gantry.js';
+import { Keys } from '../../src/store/redis.js';
 
 export const APP_SECRET = 'test-dingtalk-app-secret-41c9';
 
@@ -39,4 +46,28 @@ export async function postCallback(url: string, p: { staffId: string; nick: stri
   });
   await res.text();
   return res.status;
+}
+
+/**
+ * What a face gets, assembled from a test's gantry until the face registry wires it in
+ * production (src/chat/registry.ts, src/cli/serve.ts): then the tests take it from there.
+ */
+export function faceDepsOf(g: Gantry): FaceDeps {
+  const { core } = g;
+  return {
+    config: core.config,
+    execute: (line, ctx) => execute(core, line, ctx),
+    async approval(id) {
+      const a = await core.approvals.get(id);
+      return a && approvalView(core, a);
+    },
+    async approversOf(app, env, version) {
+      const d = await core.history.findDeployment(app, env, version);
+      return (d?.approvedBy ?? []).map((a) => displayName(core.config, a.id));
+    },
+    voice: (reader) => voiceFor(core.config, reader),
+    redis: g.redis,
+    keys: new Keys(g.prefix),
+    log: core.log,
+  };
 }
