@@ -1,11 +1,8 @@
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dingtalkModule } from '../../src/chat/dingtalk/module.js';
 import { dingtalkSign } from '../../src/chat/dingtalk/sign.js';
-import { createHttpServer, listen } from '../../src/http/server.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { APP_SECRET, faceDepsOf, postCallback } from '../support/dingtalk.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { postCallback, startDingtalkGantry, type DingtalkGantry } from '../support/dingtalk.js';
+import type { Harness } from '../support/harness.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
 
 const ROBOT_SECRET = 'SECtest-zh-robot-secret-5d21';
@@ -18,9 +15,8 @@ const ROBOT_SECRET_ENV = 'TEST_DT_ZH_OPS_SECRET';
  * otherwise, in the conversation and through the group robot alike.
  */
 describe('DingTalk in Chinese', () => {
+  let world: DingtalkGantry;
   let h: Harness;
-  let server: Server;
-  let callback: string;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
 
   beforeAll(async () => {
@@ -28,10 +24,11 @@ describe('DingTalk in Chinese', () => {
     // the robot's webhook and 加签 secret come from the environment, as in production
     process.env[ROBOT_URL_ENV] = `${recorder.url}/robot/send?access_token=tokzh`;
     process.env[ROBOT_SECRET_ENV] = ROBOT_SECRET;
-    h = await startHarness({
+    world = await startDingtalkGantry({
       name: 'dingtalk-zh',
-      workers: false,
       notifyBackoffMs: 100,
+      // the robots' notifier as production builds it: its URLs from process.env
+      notifiers: (deps) => [dingtalkModule.notifier(deps, undefined)!],
       edit: (d) => {
         d.users.carol.ids.push('dingtalk:carol01'); // devs: may promote to prod, may not approve
         d.users.bob.ids.push('dingtalk:bob02'); // oncall: may not approve prod
@@ -40,25 +37,16 @@ describe('DingTalk in Chinese', () => {
         d.notify = [{ events: ['deployed', 'approval-requested'], environments: ['prod'], to: ['dingtalk:ops'] }];
       },
     });
-    const deps = faceDepsOf(h.gantry);
-    h.gantry.startWorkers(undefined, { notifiers: [dingtalkModule.notifier(deps, undefined)!] });
-    const settings = dingtalkModule.settings({ DINGTALK_APP_SECRET: APP_SECRET });
-    const face = await dingtalkModule.create(deps, settings!);
-    await face.start();
-    server = createHttpServer(face.routes, silentLogger);
-    callback = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/dingtalk/callback`;
-    await h.release('v1.2.3');
-    for (const env of ['qa', 'staging']) expect((await h.run('carol', `/promote v1.2.3 ${env}`)).ok).toBe(true);
+    h = world.h;
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
-    await h.close();
+    await world.close();
     await recorder.close();
     delete process.env[ROBOT_URL_ENV];
     delete process.env[ROBOT_SECRET_ENV];
   });
 
-  const say = (staffId: string, nick: string, text: string) => postCallback(callback, { staffId, nick, text, sessionWebhook: `${recorder.url}/session/${nick}` });
+  const say = (staffId: string, nick: string, text: string) => postCallback(world.callback, { staffId, nick, text, sessionWebhook: `${recorder.url}/session/${nick}` });
   const signedByRobot = (r: Recorded) => r.query.get('access_token') === 'tokzh' && r.query.get('sign') === dingtalkSign(r.query.get('timestamp')!, ROBOT_SECRET);
   /** the n-th message (from 0) gantry posted to `nick`'s conversation */
   const toSession = (nick: string, n: number) =>

@@ -1,13 +1,9 @@
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dingtalkModule } from '../../src/chat/dingtalk/module.js';
 import { DingtalkNotifier } from '../../src/chat/dingtalk/notifier.js';
 import { dingtalkSign } from '../../src/chat/dingtalk/sign.js';
-import { createHttpServer, listen } from '../../src/http/server.js';
 import { webhookSignature, WebhookNotifier } from '../../src/notify/webhook.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { APP_SECRET, faceDepsOf, postCallback } from '../support/dingtalk.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { APP_SECRET, postCallback, startDingtalkGantry, type DingtalkGantry } from '../support/dingtalk.js';
+import type { Harness } from '../support/harness.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
 
 const ROBOT_SECRET = 'SECtest-robot-secret-0b7e';
@@ -15,8 +11,8 @@ const HOOK_SECRET = 'test-webhook-secret-77d1';
 
 // E-mail deliveries were checked here too; they return with the e-mail notifier on the reply model (src/notify/).
 describe('DingTalk and webhooks', () => {
+  let world: DingtalkGantry;
   let h: Harness;
-  let server: Server;
   let callback: string;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
   let robotDown = false;
@@ -29,10 +25,10 @@ describe('DingTalk and webhooks', () => {
     });
     const host = new URL(recorder.url).host;
     const env = { TEST_DT_OPS_URL: `${recorder.url}/robot/send?access_token=tok123`, TEST_DT_OPS_SECRET: ROBOT_SECRET, TEST_HOOK_SECRET: HOOK_SECRET };
-    h = await startHarness({
+    world = await startDingtalkGantry({
       name: 'dingtalk',
-      workers: false,
       notifyBackoffMs: 100,
+      notifiers: (deps) => [new DingtalkNotifier(deps, env), new WebhookNotifier(deps.config, env)],
       edit: (d) => {
         d.users.carol.ids.push('dingtalk:carol01');
         d.deployRepo.webUrl = 'https://github.com/acme/deploy';
@@ -46,17 +42,10 @@ describe('DingTalk and webhooks', () => {
         ];
       },
     });
-    const deps = faceDepsOf(h.gantry);
-    h.gantry.startWorkers(undefined, { notifiers: [new DingtalkNotifier(deps, env), new WebhookNotifier(h.config, env)] });
-    const face = await dingtalkModule.create(deps, { appSecret: APP_SECRET });
-    server = createHttpServer(face.routes, silentLogger);
-    callback = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/dingtalk/callback`;
-    await h.release('v1.2.3');
-    for (const env of ['qa', 'staging']) expect((await h.run('carol', `/promote v1.2.3 ${env}`)).ok).toBe(true);
+    ({ h, callback } = world);
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
-    await h.close();
+    await world.close();
     await recorder.close();
   });
 
