@@ -150,6 +150,8 @@ export const en = {
   // ── chat faces ─────────────────────────────────────────────────────────────────
   'chat.ran': '{user} ran {line}',
   'chat.text-only': 'gantry understands text commands, e.g. @gantry /status',
+  'chat.reason': 'reason',
+  'chat.check-run': 'Check run',
 
   // ── e-mail ─────────────────────────────────────────────────────────────────────
   'mail.subject': '[gantry] {subject}',

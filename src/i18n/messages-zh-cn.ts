@@ -131,6 +131,8 @@ export const zhCN: Record<MessageKey, string> = {
 
   'chat.ran': '{user} 执行了 {line}',
   'chat.text-only': 'gantry 只理解文字命令，例如 @gantry /status',
+  'chat.reason': '原因',
+  'chat.check-run': '检查结果',
 
   'mail.subject': '[gantry] {subject}',
   'mail.row': '{label}：{value}',

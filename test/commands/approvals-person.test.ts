@@ -2,14 +2,12 @@ import type { Server } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DingtalkFace } from '../../src/chat/dingtalk/app.js';
-import { SignatureReplayGuard } from '../../src/chat/dingtalk/replay.js';
+import { dingtalkModule } from '../../src/chat/dingtalk/module.js';
 import { deployMessage } from '../../src/gitops/trailers.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
-import { Keys } from '../../src/store/redis.js';
 import { run } from '../../src/util/exec.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { APP_SECRET, postCallback } from '../support/dingtalk.js';
+import { APP_SECRET, faceDepsOf, postCallback } from '../support/dingtalk.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startRecorder } from '../support/recorder.js';
 
@@ -34,9 +32,10 @@ describe('approvals count people, not platform identities', () => {
         d.environments.prod.approvals.required = 2;
         d.users.carol.ids.push('slack:UCAROL01');
         d.dingtalk = { robots: {}, sessionWebhookHosts: [new URL(recorder.url).host] };
+        d.i18n = { platforms: { dingtalk: { locale: 'en', timeZone: 'UTC' } } }; // the replies below are read in English
       },
     });
-    server = createHttpServer(new DingtalkFace(h.gantry.core, APP_SECRET, new SignatureReplayGuard(h.gantry.redis, new Keys(h.gantry.prefix)), silentLogger).routes(), silentLogger);
+    server = createHttpServer((await dingtalkModule.create(faceDepsOf(h.gantry), { appSecret: APP_SECRET })).routes, silentLogger);
     callback = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/dingtalk/callback`;
   });
   afterAll(async () => {

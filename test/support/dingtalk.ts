@@ -1,4 +1,17 @@
+import type { Server } from 'node:http';
+import { dingtalkModule } from '../../src/chat/dingtalk/module.js';
+import type { FaceDeps } from '../../src/chat/face.js';
 import { dingtalkSign } from '../../src/chat/dingtalk/sign.js';
+import { execute } from '../../src/commands/execute.js';
+import { displayName } from '../../src/domain/identity.js';
+import { voiceFor } from '../../src/i18n/reader.js';
+import { approvalView } from '../../src/queries/approvals.js';
+import { createHttpServer, listen } from '../../src/http/server.js';
+import type { Notifier } from '../../src/notify/delivery.js';
+import type { Gantry } from '../../src/runtime/gantry.js';
+import { Keys } from '../../src/store/redis.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 
 export const APP_SECRET = 'test-dingtalk-app-secret-41c9';
 
@@ -39,4 +52,66 @@ export async function postCallback(url: string, p: { staffId: string; nick: stri
   });
   await res.text();
   return res.status;
+}
+
+/**
+ * What a face gets, assembled from a test's gantry until the face registry wires it in
+ * production (src/chat/registry.ts, src/cli/serve.ts): then the tests take it from there.
+ */
+export function faceDepsOf(g: Gantry): FaceDeps {
+  const { core } = g;
+  return {
+    config: core.config,
+    execute: (line, ctx) => execute(core, line, ctx),
+    async approval(id) {
+      const a = await core.approvals.get(id);
+      return a && approvalView(core, a);
+    },
+    async approversOf(app, env, version) {
+      const d = await core.history.findDeployment(app, env, version);
+      return (d?.approvedBy ?? []).map((a) => displayName(core.config, a.id));
+    },
+    voice: (reader) => voiceFor(core.config, reader),
+    redis: g.redis,
+    keys: new Keys(g.prefix),
+    log: core.log,
+  };
+}
+
+export interface DingtalkGantry {
+  h: Harness;
+  /** the face's callback URL (HTTP mode) */
+  callback: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A gantry with the DingTalk face built from its module (HTTP mode, APP_SECRET) on a server of
+ * its own, the deploy and notification workers running with `notifiers`, and web v1.2.3 deployed
+ * to qa and staging, so prod is one approval away.
+ */
+export async function startDingtalkGantry(o: HarnessOptions & { notifiers: (deps: FaceDeps) => Notifier[] }): Promise<DingtalkGantry> {
+  const h = await startHarness({ ...o, workers: false });
+  const deps = faceDepsOf(h.gantry);
+  h.gantry.startWorkers(undefined, { notifiers: o.notifiers(deps) });
+  const settings = dingtalkModule.settings({ DINGTALK_APP_SECRET: APP_SECRET });
+  if (!settings) throw new Error('dingtalkModule.settings ignored DINGTALK_APP_SECRET');
+  const face = await dingtalkModule.create(deps, settings);
+  await face.start();
+  const server: Server = createHttpServer(face.routes, silentLogger);
+  const callback = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/dingtalk/callback`;
+  await h.release('v1.2.3');
+  for (const env of ['qa', 'staging']) {
+    const r = await h.run('carol', `/promote v1.2.3 ${env}`);
+    if (!r.ok) throw new Error(`setup: /promote v1.2.3 ${env}: ${r.text}`);
+  }
+  return {
+    h,
+    callback,
+    async close() {
+      await new Promise((r) => server.close(r));
+      await face.stop();
+      await h.close();
+    },
+  };
 }

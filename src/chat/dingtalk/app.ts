@@ -1,13 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { CommandContext, Core } from '../../commands/context.js';
-import { execute } from '../../commands/execute.js';
-import { approvalView, commitUrl } from '../../commands/presentation.js';
+import type { CommandContext } from '../../commands/context.js';
 import { actorFor } from '../../domain/identity.js';
 import { readLimited, refuseBody } from '../../http/auth.js';
 import { sendJson, type Route } from '../../http/server.js';
-import type { Logger } from '../../util/logger.js';
-import { approvalCard, replyMessage, type DingtalkMessage } from './messages.js';
+import type { FaceDeps } from '../face.js';
+import { approvalCard, progressMessage, replyMessage, textOnlyMessage, type DingtalkMessage } from './render.js';
 import type { SignatureReplayGuard } from './replay.js';
 import { verifyCallback } from './sign.js';
 
@@ -33,14 +31,14 @@ export type RobotMessage = z.infer<typeof RobotMessageSchema>;
  * The DingTalk face. A message to the robot (`@gantry /promote v1.2 prod`) arrives through the
  * enterprise-robot HTTP callback (signed: `timestamp` and `sign` headers) or through Stream mode;
  * either way it becomes a command of the sender's staff id (`dingtalk:<staffId>`) and the answer
- * goes back to the conversation through the callback's session webhook.
+ * goes back to the conversation through the callback's session webhook, in the sender's language
+ * (DingTalk's default: Chinese, China time).
  */
 export class DingtalkFace {
   constructor(
-    private readonly core: Core,
+    private readonly deps: FaceDeps,
     private readonly appSecret: string,
     private readonly replays: SignatureReplayGuard,
-    private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -54,18 +52,18 @@ export class DingtalkFace {
     if (raw === undefined) return;
     const why = verifyCallback(header(req, 'timestamp'), header(req, 'sign'), this.appSecret, this.now());
     if (why) {
-      this.log.warn({ why }, 'dingtalk callback refused');
+      this.deps.log.warn({ why }, 'dingtalk callback refused');
       return sendJson(res, 401, { error: why });
     }
     let first: boolean;
     try {
       first = await this.replays.firstUse(header(req, 'timestamp')!, header(req, 'sign')!);
     } catch (err) {
-      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'dingtalk callback: cannot check for a replay (Redis)');
+      this.deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'dingtalk callback: cannot check for a replay (Redis)');
       return sendJson(res, 503, { error: 'try again' });
     }
     if (!first) {
-      this.log.warn('dingtalk callback refused: its signature was used before (a replay)');
+      this.deps.log.warn('dingtalk callback refused: its signature was used before (a replay)');
       return sendJson(res, 401, { error: 'signature already used' });
     }
     let msg: RobotMessage;
@@ -76,27 +74,30 @@ export class DingtalkFace {
     }
     // answer DingTalk at once; the reply goes to the session webhook when the command is done
     sendJson(res, 200, {});
-    void this.handle(msg).catch((err: unknown) => this.log.error({ err: String(err) }, 'dingtalk command failed'));
+    void this.handle(msg).catch((err: unknown) => this.deps.log.error({ err: String(err) }, 'dingtalk command failed'));
   }
 
   /** Runs one robot message (from the callback or Stream mode) and replies in its conversation. */
   async handle(msg: RobotMessage): Promise<void> {
     const staffId = msg.senderStaffId ?? msg.senderId;
-    if (!staffId || msg.msgtype !== 'text' || !msg.text) {
-      await this.reply(msg, { msgtype: 'text', text: { content: 'gantry understands text commands, e.g. @gantry /status' } });
+    const channel = `dingtalk:${msg.conversationId}`;
+    const voice = this.deps.voice({ platform: 'dingtalk', channel, ...(staffId ? { identity: `dingtalk:${staffId}` } : {}) });
+    // checked before anything is sent there: the body names the URL gantry POSTs to
+    if (!this.sessionAllowed(msg.sessionWebhook)) {
+      this.deps.log.warn({ host: new URL(msg.sessionWebhook).host }, 'dingtalk sessionWebhook host not allowed; not replying');
       return;
     }
-    if (!this.sessionAllowed(msg.sessionWebhook)) {
-      this.log.warn({ host: new URL(msg.sessionWebhook).host }, 'dingtalk sessionWebhook host not allowed; not replying');
+    if (!staffId || msg.msgtype !== 'text' || !msg.text) {
+      await this.reply(msg, textOnlyMessage(voice));
       return;
     }
     // "@gantry /promote v1.2 prod": DingTalk leaves the robot's name out of content, some clients don't
     const content = msg.text.content.replace(/@\S+\s*/g, ' ').trim();
     const line = content.startsWith('/') ? content : `/${content}`;
     const ctx: CommandContext = {
-      actor: actorFor(this.core.config, `dingtalk:${staffId}`),
-      channel: `dingtalk:${msg.conversationId}`,
-      progress: (t) => void this.reply(msg, { msgtype: 'text', text: { content: t } }).catch(() => undefined),
+      actor: actorFor(this.deps.config, `dingtalk:${staffId}`),
+      channel,
+      progress: (m) => void this.reply(msg, progressMessage(m, voice)).catch(() => undefined),
       origin: {
         platform: 'dingtalk',
         conversation: msg.conversationId,
@@ -104,17 +105,13 @@ export class DingtalkFace {
         sessionWebhookExpires: String(msg.sessionWebhookExpiredTime ?? 0),
       },
     };
-    const reply = await execute(this.core, line, ctx);
-    if (reply.approval && reply.command !== 'approve' && reply.command !== 'deny') {
-      await this.reply(msg, approvalCard(await approvalView(this.core, reply.approval)));
-      return;
-    }
-    await this.reply(msg, replyMessage(reply, staffId, reply.result ? commitUrl(this.core.config, reply.result.commit) : undefined));
+    const reply = await this.deps.execute(line, ctx);
+    await this.reply(msg, reply.ok && reply.kind === 'approval-requested' ? approvalCard(reply.approval, voice) : replyMessage(reply, voice, staffId));
   }
 
   private sessionAllowed(url: string): boolean {
     const u = new URL(url);
-    return this.core.config.dingtalk.sessionWebhookHosts.includes(u.host) && (u.protocol === 'https:' || u.hostname === '127.0.0.1');
+    return this.deps.config.dingtalk.sessionWebhookHosts.includes(u.host) && (u.protocol === 'https:' || u.hostname === '127.0.0.1');
   }
 
   private async reply(msg: RobotMessage, body: DingtalkMessage): Promise<void> {

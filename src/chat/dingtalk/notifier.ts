@@ -1,28 +1,31 @@
-import type { Core } from '../../commands/context.js';
-import { approvalView, commitUrl } from '../../commands/presentation.js';
+import type { Approval } from '../../approvals/store.js';
 import type { Notifier } from '../../notify/delivery.js';
 import type { StoredEvent } from '../../notify/events.js';
-import type { Approval } from '../../approvals/store.js';
+import { commitUrl } from '../../queries/links.js';
+import type { FaceDeps } from '../face.js';
 import { postDingtalk } from './app.js';
-import { approvalCard, eventMessage } from './messages.js';
+import { approvalCard, eventMessage, testMessage, type DingtalkMessage } from './render.js';
 import { signedRobotUrl } from './sign.js';
 
 /**
  * Reports through custom group robots (`dingtalk:<robot>` targets; URL and 加签 secret from the
- * env vars the config names), and approval updates back to the conversation that asked, while
- * its session webhook is alive. A robot answering an error throws, so the queue retries.
+ * env vars the config names), each in its robot's voice (`i18n.channels["dingtalk:<robot>"]`,
+ * else DingTalk's Chinese), and approval updates back to the conversation that asked, while its
+ * session webhook is alive, in that conversation's voice. A robot answering an error throws, so
+ * the queue retries.
  */
 export class DingtalkNotifier implements Notifier {
   readonly platform = 'dingtalk' as const;
 
   constructor(
-    private readonly core: Core,
+    private readonly deps: Pick<FaceDeps, 'config' | 'approval' | 'voice'>,
     private readonly env: NodeJS.ProcessEnv = process.env,
     private readonly now: () => number = Date.now,
   ) {}
 
   private robotUrl(name: string): string {
-    const robot = this.core.config.dingtalk.robots[name];
+    const robots = this.deps.config.dingtalk.robots;
+    const robot = Object.hasOwn(robots, name) ? robots[name] : undefined;
     if (!robot) throw new Error(`no dingtalk.robots.${name} in the config`);
     const url = this.env[robot.urlEnv];
     if (!url) throw new Error(`${robot.urlEnv} (the webhook of dingtalk robot ${name}) is not set`);
@@ -30,21 +33,34 @@ export class DingtalkNotifier implements Notifier {
   }
 
   async send(target: string, e: StoredEvent): Promise<void> {
-    const url = e.type === 'deployed' || e.type === 'rolled-back' ? commitUrl(this.core.config, e.result.commit) : undefined;
-    const m = e.type === 'approval-requested' ? approvalCard(await approvalView(this.core, e.approval)) : eventMessage(e, url);
+    const m = await this.render(target, e);
     if (m) await postDingtalk(this.robotUrl(target), m);
+  }
+
+  private async render(target: string, e: StoredEvent): Promise<DingtalkMessage | undefined> {
+    const voice = this.deps.voice({ platform: 'dingtalk', channel: `dingtalk:${target}` });
+    if (e.type === 'approval-requested') {
+      const view = await this.deps.approval(e.approval.id);
+      if (view) return approvalCard(view, voice);
+    }
+    const url = e.type === 'deployed' || e.type === 'rolled-back' ? commitUrl(this.deps.config, e.result.commit) : undefined;
+    return eventMessage(e, voice, url);
   }
 
   async updateApproval(approval: Approval, e: StoredEvent): Promise<void> {
     // messages cannot be edited here: tell the outcome once, not every step on the way
     if (e.type === 'approval-approved') return;
-    const hook = approval.origin?.sessionWebhook;
-    const expires = Number(approval.origin?.sessionWebhookExpires ?? 0);
+    const origin = approval.origin;
+    const hook = origin?.sessionWebhook;
+    const expires = Number(origin?.sessionWebhookExpires ?? 0);
     if (!hook || (expires && expires < this.now())) return;
-    await postDingtalk(hook, approvalCard(await approvalView(this.core, approval)));
+    const view = await this.deps.approval(approval.id);
+    if (!view) return;
+    const voice = this.deps.voice({ platform: 'dingtalk', ...(origin.conversation ? { channel: `dingtalk:${origin.conversation}` } : {}) });
+    await postDingtalk(hook, approvalCard(view, voice));
   }
 
   async test(target: string): Promise<void> {
-    await postDingtalk(this.robotUrl(target), { msgtype: 'text', text: { content: 'gantry doctor: test message' } });
+    await postDingtalk(this.robotUrl(target), testMessage(this.deps.voice({ platform: 'dingtalk', channel: `dingtalk:${target}` })));
   }
 }
