@@ -5,8 +5,6 @@ import { run, which } from '../util/exec.js';
 import { createLogger } from '../util/logger.js';
 import { boot, type Booted } from './bootstrap.js';
 import { buildNotifiers } from './notifiers.js';
-import { SlackMessageStore } from '../chat/slack/messages.js';
-import { Keys } from '../store/redis.js';
 import { redisPersistence } from '../store/redis-persistence.js';
 import { probeRedis } from '../store/redis-probe.js';
 
@@ -101,7 +99,7 @@ async function checkDocker(add: (c: Check) => void): Promise<void> {
 /** `--notify`: a test message to every target the notify rules name. */
 async function checkNotify(booted: Booted, add: (c: Check) => void): Promise<void> {
   const { gantry, env } = booted;
-  const { notifiers, close } = buildNotifiers(gantry.core, env, { messages: new SlackMessageStore(gantry.redis, new Keys(gantry.prefix)) });
+  const { notifiers, close } = await buildNotifiers(gantry, env, createLogger({ level: 'silent' }));
   try {
     const targets = [...new Set(gantry.core.config.notify.flatMap((r) => r.to))];
     if (targets.length === 0) add({ name: 'notify', ok: 'warn', detail: 'no notify rules in the config: nobody hears of deployments' });

@@ -1,28 +1,25 @@
-import { webApi } from '@slack/bolt';
-import { DingtalkNotifier } from '../chat/dingtalk/notifier.js';
-import type { SlackMessageStore } from '../chat/slack/messages.js';
-import { SlackNotifier } from '../chat/slack/notifier.js';
-import type { Core } from '../commands/context.js';
-import { slackSettings, type Env } from '../config/env.js';
+import { faceNotifiers } from '../chat/registry.js';
+import type { Env } from '../config/env.js';
 import type { Notifier } from '../notify/delivery.js';
 import { EmailNotifier } from '../notify/email.js';
 import { WebhookNotifier } from '../notify/webhook.js';
+import type { Gantry } from '../runtime/gantry.js';
+import { faceDepsOf } from '../runtime/services.js';
+import { Keys } from '../store/redis.js';
+import type { Logger } from '../util/logger.js';
 
 /**
- * Every platform this process can deliver notifications to, from the env: Slack with a bot
- * token, e-mail with SMTP_URL; DingTalk robots and webhooks need only their config. `close`
- * releases what they hold (the SMTP pool).
+ * Every platform this process can deliver notifications to: each chat face's notifier from the
+ * registry (Slack with a bot token; DingTalk robots need only their config), e-mail with
+ * SMTP_URL, webhooks from the config. `close` releases what they hold (the SMTP pool).
  */
-export function buildNotifiers(core: Core, env: Env, slack: { messages: SlackMessageStore; client?: webApi.WebClient }): { notifiers: Notifier[]; close(): void } {
-  const notifiers: Notifier[] = [new DingtalkNotifier(core), new WebhookNotifier(core.config)];
-  const s = slackSettings(env);
-  if (s) {
-    const client = slack.client ?? new webApi.WebClient(s.botToken, s.apiUrl ? { slackApiUrl: s.apiUrl } : {});
-    notifiers.push(new SlackNotifier(core, client, slack.messages));
-  }
+export async function buildNotifiers(gantry: Gantry, env: Env, log: Logger): Promise<{ notifiers: Notifier[]; close(): void }> {
+  const { services } = gantry;
+  const deps = faceDepsOf(services, gantry.redis, new Keys(gantry.prefix), log);
+  const notifiers: Notifier[] = [...(await faceNotifiers(deps, env)), new WebhookNotifier(services.config)];
   let email: EmailNotifier | undefined;
   if (env.SMTP_URL) {
-    email = new EmailNotifier(core, env.SMTP_URL);
+    email = new EmailNotifier({ config: services.config, releases: services.queries.releases, approval: services.approval }, env.SMTP_URL);
     notifiers.push(email);
   }
   return { notifiers, close: () => email?.close() };

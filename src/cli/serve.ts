@@ -1,6 +1,5 @@
-import type { SlackFace } from '../chat/slack/app.js';
-import { SlackMessageStore } from '../chat/slack/messages.js';
-import { slackSettings } from '../config/env.js';
+import { startFaces } from '../chat/registry.js';
+import { faceDepsOf } from '../runtime/services.js';
 import { adminRoutes } from '../http/admin.js';
 import { apiRoutes } from '../http/api.js';
 import { healthRoutes, Readiness } from '../http/health.js';
@@ -52,34 +51,15 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   // the deploy role's queues are counted by every gantry; the GitHub ones where the app is on
   for (const name of queues) gantry.metrics.watchQueue(name);
 
-  const messages = new SlackMessageStore(gantry.redis, new Keys(gantry.prefix));
-  let slackFace: SlackFace | undefined;
   if (web) {
     routes.push(...apiRoutes({ queries: gantry.services.queries, register: gantry.services.registerRelease, log, token: env.GANTRY_API_TOKEN }));
     const handles = queues.map((n) => gantry.queueHandle(n));
     routes.push(...(await adminRoutes({ queues: handles, describe: queueJob, log, token: env.GANTRY_ADMIN_TOKEN })));
-
-    const slack = slackSettings(env);
-    if (slack) {
-      const { createSlack } = await import('../chat/slack/app.js');
-      slackFace = await createSlack(core, messages, slack, log);
-      routes.push(...slackFace.routes);
-      await slackFace.start();
-      closers.push(() => slackFace!.stop());
-      log.info({ mode: slack.signingSecret ? 'http' : 'socket' }, 'slack face on');
-    }
-    if (env.DINGTALK_APP_SECRET) {
-      const { DingtalkFace } = await import('../chat/dingtalk/app.js');
-      const { SignatureReplayGuard } = await import('../chat/dingtalk/replay.js');
-      const replays = new SignatureReplayGuard(gantry.redis, new Keys(gantry.prefix));
-      const face = new DingtalkFace(core, env.DINGTALK_APP_SECRET, replays, log.child({ face: 'dingtalk' }));
-      if (env.DINGTALK_APP_KEY) {
-        const { startDingtalkStream } = await import('../chat/dingtalk/stream.js');
-        const stream = startDingtalkStream(face, env.DINGTALK_APP_KEY, env.DINGTALK_APP_SECRET, log);
-        closers.push(() => stream.close());
-      } else routes.push(...face.routes());
-      log.info({ mode: env.DINGTALK_APP_KEY ? 'stream' : 'http' }, 'dingtalk face on');
-    }
+    // every chat platform configured in the environment, from the registry (src/chat/registry.ts)
+    const faces = await startFaces(faceDepsOf(gantry.services, gantry.redis, new Keys(gantry.prefix), log), env);
+    routes.push(...faces.routes);
+    closers.push(() => faces.stop());
+    if (faces.platforms.length) log.info({ platforms: faces.platforms }, 'chat faces on');
     if (gh) {
       const face = await gh.face.githubRoutes(gh.deps);
       routes.push(...face.routes);
@@ -89,7 +69,7 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   }
 
   if (work) {
-    const role = startDeployRole(booted, { messages, ...(gh ? { github: gh } : {}), ...(slackFace ? { slackClient: slackFace.client } : {}) });
+    const role = await startDeployRole(booted, gh ? { github: gh } : {}, log);
     closers.push(() => role.close());
     if (gh) {
       const workers = gh.face.startGithubWorkers({ ...gh.deps, ...(docker ? { docker } : {}), metrics: gantry.metrics });

@@ -62,5 +62,5 @@ async function startShellWorkers(booted: Booted, log: Logger): Promise<{ close()
     }
   }
   const github = await loadGithubFace(booted, log);
-  return startDeployRole(booted, github ? { github } : {});
+  return startDeployRole(booted, github ? { github } : {}, log);
 }

@@ -1,9 +1,6 @@
-import type { webApi } from '@slack/bolt';
-import { SlackMessageStore } from '../chat/slack/messages.js';
 import { readGithubEnv } from '../github/env.js';
 import type { GithubFaceDeps } from '../github/server.js';
 import { DEPLOY_QUEUE } from '../queue/deploy-queue.js';
-import { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { Booted } from './bootstrap.js';
 import { buildNotifiers } from './notifiers.js';
@@ -28,10 +25,9 @@ export async function loadGithubFace(booted: Booted, log: Logger): Promise<Githu
  * A worker takes any job of its queue, so one that lacked a hook or a notifier would finish
  * some jobs only in part (a promotion without its GitHub Deployment, a Slack message never sent).
  */
-export function startDeployRole(booted: Booted, o: { github?: GithubFace; messages?: SlackMessageStore; slackClient?: webApi.WebClient }): { close(): Promise<void> } {
+export async function startDeployRole(booted: Booted, o: { github?: GithubFace }, log: Logger): Promise<{ close(): Promise<void> }> {
   const { gantry } = booted;
-  const messages = o.messages ?? new SlackMessageStore(gantry.redis, new Keys(gantry.prefix));
-  const built = buildNotifiers(gantry.core, booted.env, { messages, ...(o.slackClient ? { client: o.slackClient } : {}) });
+  const built = await buildNotifiers(gantry, booted.env, log);
   const afterDeploy = o.github ? o.github.face.githubAfterDeploy(o.github.deps) : undefined;
   gantry.startWorkers(undefined, { notifiers: built.notifiers, ...(afterDeploy ? { afterDeploy } : {}) });
   return { close: async () => built.close() };
