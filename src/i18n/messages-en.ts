@@ -151,6 +151,10 @@ export const en = {
   'chat.ran': '{user} ran {line}',
   'chat.text-only': 'gantry understands text commands, e.g. @gantry /status',
 
+  // ── Slack ──────────────────────────────────────────────────────────────────────
+  /** the reason a click on an approval card's Deny button records */
+  'slack.deny-reason': 'denied in Slack',
+
   // ── e-mail ─────────────────────────────────────────────────────────────────────
   'mail.asks': '{by} asks to {action, select, rollback {roll back} other {promote}} {app} {version} in {env}{now}.',
   'mail.approvers': 'Approvers: {approvers} ({required} needed). Deadline: {deadline}.',

@@ -132,6 +132,8 @@ export const zhCN: Record<MessageKey, string> = {
   'chat.ran': '{user} 执行了 {line}',
   'chat.text-only': 'gantry 只理解文字命令，例如 @gantry /status',
 
+  'slack.deny-reason': '在 Slack 中拒绝',
+
   'mail.asks': '{by} 申请{action, select, rollback {回滚} other {发布}} {app} {version}（{env}）{now}。',
   'mail.approvers': '审批人：{approvers}（需要 {required} 人）。截止时间：{deadline}。',
   'mail.lines': '将要修改的清单行：',

@@ -1,22 +1,21 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlack, type SlackFace } from '../../src/chat/slack/app.js';
-import { SlackMessageStore } from '../../src/chat/slack/messages.js';
-import { SlackNotifier } from '../../src/chat/slack/notifier.js';
+import type { Face } from '../../src/chat/face.js';
+import { slackModule } from '../../src/chat/slack/module.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
-import { Keys } from '../../src/store/redis.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
-import { clickBody, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
+import { clickBody, faceDeps, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
 
 const CAROL = 'UCAROL01'; // devs: may promote to prod, may not approve
 const BOB = 'U0G9QF9C6'; // oncall
 const ALICE = 'U024BE7LH'; // lead: approver
+const WANG = 'UWANG0001'; // reads Chinese, in Shanghai
 
 describe('Slack face', () => {
   let h: Harness;
-  let slack: SlackFace;
+  let slack: Face;
   let server: Server;
   let events: string;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
@@ -28,6 +27,7 @@ describe('Slack face', () => {
       workers: false,
       edit: (d) => {
         d.users.carol.ids.push(`slack:${CAROL}`);
+        d.users.wang = { ids: [`slack:${WANG}`], locale: 'zh-CN', timeZone: 'Asia/Shanghai' };
         d.deployRepo.webUrl = 'https://github.com/acme/deploy';
         d.notify = [
           { events: ['deployed', 'rolled-back'], environments: ['prod'], to: ['slack:#deploys'] },
@@ -35,9 +35,10 @@ describe('Slack face', () => {
         ];
       },
     });
-    const messages = new SlackMessageStore(h.gantry.redis, new Keys(h.prefix));
-    slack = await createSlack(h.gantry.core, messages, { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/` }, silentLogger);
-    h.gantry.startWorkers(undefined, { notifiers: [new SlackNotifier(h.gantry.core, slack.client, messages)] });
+    const deps = faceDeps(h.gantry, silentLogger);
+    const settings = { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: false };
+    slack = await slackModule.create(deps, settings);
+    h.gantry.startWorkers(undefined, { notifiers: [slackModule.notifier(deps, settings)!] });
     server = createHttpServer(slack.routes, silentLogger);
     events = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/slack/events`;
     await h.release('v1.2.3');
@@ -159,7 +160,17 @@ describe('Slack face', () => {
     });
     expect((await postSlack(events, body, 'json')).status).toBe(200);
     const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.thread_ts === '1700000000.000100', 'mention reply');
-    expect(reply.body.text).toMatch(/^web in prod, newest first:\n[0-9a-f]{7} \S+ promote v1\.2\.3 \(from v1\.0\.0\) by carol, approved by alice$/);
+    expect(reply.body.text).toMatch(/^web in prod, newest first:\n[0-9a-f]{7} \w{3} \d{1,2}, \d{4}, \d\d:\d\d UTC promote v1\.2\.3 \(from v1\.0\.0\) by carol, approved by alice$/);
+  });
+
+  it('answers a user whose config says locale zh-CN in Chinese, times in their zone', async () => {
+    await slash(WANG, '/gantry', 'history prod 1');
+    const root = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && (c.body.text ?? '').startsWith(`<@${WANG}>`), 'thread root');
+    expect(root.body.text).toBe(`<@${WANG}> 执行了 \`/history prod 1\``);
+    const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /^web 在 prod/.test(c.body.text ?? ''), 'reply');
+    expect(reply.body.thread_ts).toBeDefined();
+    expect(reply.body.text).toMatch(/^web 在 prod 的部署记录（最新在前）：\n[0-9a-f]{7} \d{4}年\d{1,2}月\d{1,2}日 GMT\+8 \d\d:\d\d 发布 v1\.2\.3（原为 v1\.0\.0），操作人 carol，批准人 alice$/);
+    expect(blocksText(reply)).toContain('发布 v1.2.3（原为 v1.0.0），操作人 carol，批准人 alice');
   });
 });
 
@@ -175,8 +186,7 @@ describe('Slack users matched by e-mail', () => {
       },
     });
     try {
-      const messages = new SlackMessageStore(h.gantry.redis, new Keys(h.prefix));
-      const slack = await createSlack(h.gantry.core, messages, { botToken: 'xoxb-t', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: true }, silentLogger);
+      const slack = await slackModule.create(faceDeps(h.gantry, silentLogger), { botToken: 'xoxb-t', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: true });
       const s = createHttpServer(slack.routes, silentLogger);
       const url = `http://127.0.0.1:${await listen(s, 0, '127.0.0.1')}/slack/events`;
       await postSlack(url, slashBody({ command: '/gantry', text: 'lock prod maintenance', user: 'UERIN0001', responseUrl: `${recorder.url}/response/e` }), 'form');

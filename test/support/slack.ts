@@ -1,4 +1,11 @@
 import { createHmac } from 'node:crypto';
+import type { FaceDeps } from '../../src/chat/face.js';
+import { execute } from '../../src/commands/execute.js';
+import { voiceFor } from '../../src/i18n/reader.js';
+import { approvalView } from '../../src/queries/approvals.js';
+import type { Gantry } from '../../src/runtime/gantry.js';
+import { Keys } from '../../src/store/redis.js';
+import type { Logger } from '../../src/util/logger.js';
 import type { Recorded } from './recorder.js';
 
 export const SIGNING_SECRET = 'test-slack-signing-secret-8f3a';
@@ -74,4 +81,28 @@ export function slackApi(r: Recorded): { body: unknown } | undefined {
     default:
       return r.path.startsWith('/response/') ? { body: { ok: true } } : undefined;
   }
+}
+
+/**
+ * What the Slack face gets in production (src/chat/face.ts), built over a test's gantry as the
+ * wiring builds it over the real one.
+ */
+export function faceDeps(gantry: Gantry, log: Logger): FaceDeps {
+  const { core } = gantry;
+  return {
+    config: core.config,
+    execute: (line, ctx) => execute(core, line, ctx),
+    async approval(id) {
+      const a = await core.approvals.get(id);
+      return a && approvalView(core, a);
+    },
+    async approversOf(app, env, version) {
+      const dep = await core.history.findDeployment(app, env, version);
+      return (dep?.approvedBy ?? []).map((a) => a.id);
+    },
+    voice: (reader) => voiceFor(core.config, reader),
+    redis: gantry.redis,
+    keys: new Keys(gantry.prefix),
+    log,
+  };
 }
