@@ -12,6 +12,7 @@ const CAROL = 'UCAROL01'; // devs: may promote to prod, may not approve
 const BOB = 'U0G9QF9C6'; // oncall
 const ALICE = 'U024BE7LH'; // lead: approver
 const WANG = 'UWANG0001'; // reads Chinese, in Shanghai
+const CHINA = 'C0CHINA01'; // a channel that reads Chinese
 
 describe('Slack face', () => {
   let h: Harness;
@@ -28,6 +29,8 @@ describe('Slack face', () => {
       edit: (d) => {
         d.users.carol.ids.push(`slack:${CAROL}`);
         d.users.wang = { ids: [`slack:${WANG}`], locale: 'zh-CN', timeZone: 'Asia/Shanghai' };
+        d.users.alice.locale = 'en'; // reads English wherever she is
+        d.i18n = { ...d.i18n, channels: { [`slack:${CHINA}`]: { locale: 'zh-CN' } } };
         d.deployRepo.webUrl = 'https://github.com/acme/deploy';
         d.notify = [
           { events: ['deployed', 'rolled-back'], environments: ['prod'], to: ['slack:#deploys'] },
@@ -171,6 +174,42 @@ describe('Slack face', () => {
     expect(reply.body.thread_ts).toBeDefined();
     expect(reply.body.text).toMatch(/^web 在 prod 的部署记录（最新在前）：\n[0-9a-f]{7} \d{4}年\d{1,2}月\d{1,2}日 GMT\+8 \d\d:\d\d 发布 v1\.2\.3（原为 v1\.0\.0），操作人 carol，批准人 alice$/);
     expect(blocksText(reply)).toContain('发布 v1.2.3（原为 v1.0.0），操作人 carol，批准人 alice');
+  });
+
+  it("an approval card speaks its channel's language; Deny answers the clicker in theirs and updates the card", async () => {
+    await h.release('v1.2.4');
+    for (const env of ['qa', 'staging']) expect((await h.run('carol', `/promote v1.2.4 ${env}`)).ok).toBe(true);
+    const head = await h.head();
+    await postSlack(events, slashBody({ command: '/promote', text: 'v1.2.4 prod', user: CAROL, channel: CHINA, responseUrl: `${recorder.url}/response/cn` }), 'form');
+    // carol's config names no language: she is answered in the channel's
+    const root = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.channel === CHINA, 'thread root');
+    expect(root.body.text).toBe(`<@${CAROL}> 执行了 \`/promote v1.2.4 prod\``);
+    const card = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /^审批 \d+：发布 web v1\.2\.3 → v1\.2\.4（prod）/.test(c.body.text ?? ''), 'card');
+    expect(card.body.reply_broadcast).toBe('true');
+    expect(blocksText(card)).toContain('*申请人* carol');
+    expect(blocksText(card)).toContain('"text":"批准"');
+    expect(blocksText(card)).toContain('"text":"拒绝"');
+    const id = /^审批 (\d+)/.exec(card.body.text)![1]!;
+
+    // alice reads English: the answer to her click is hers, the card stays the channel's
+    await postSlack(events, clickBody({ user: ALICE, actionId: 'gantry_deny', value: id, channel: CHINA, messageTs: '2.0', responseUrl: `${recorder.url}/response/click` }), 'form');
+    const denied = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && (c.body.text ?? '').startsWith(`approval ${id} denied by alice: denied in Slack.`), 'denial');
+    expect(denied.body.thread_ts).toBe('2.0');
+    const update = await recorder.waitFor((c) => c.path === '/api/chat.update' && /已被 alice 拒绝：denied in Slack/.test(blocksText(c)), 'card updated');
+    expect(update.body.channel).toBe(CHINA);
+    expect(blocksText(update)).toContain(':no_entry:');
+    expect(blocksText(update)).not.toContain('gantry_deny'); // buttons gone
+    expect(await h.head()).toBe(head);
+  });
+
+  it('a rollback tells whoever approved the release it left, in a direct message', async () => {
+    await slash(BOB, '/rollback', 'prod');
+    const report = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.channel === '#deploys' && /rolled back/.test(c.body.text ?? ''), 'rollback report');
+    expect(report.body.text).toMatch(/^⏪ rolled back web v1\.0\.0 to prod \(was v1\.2\.3\) by bob: commit [0-9a-f]{7}$/);
+    // alice approved v1.2.3 (the first test); her Slack id is the DM channel
+    const dm = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.channel === ALICE, 'DM to alice');
+    expect(dm.body.text).toBe(`${report.body.text} (you approved v1.2.3)`);
+    expect(blocksText(dm)).toContain('<https://github.com/acme/deploy/commit/');
   });
 });
 
