@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Face } from '../../src/chat/face.js';
 import { slackModule } from '../../src/chat/slack/module.js';
+import { replyMessage } from '../../src/chat/slack/render.js';
+import { Voice } from '../../src/i18n/voice.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -210,6 +212,30 @@ describe('Slack face', () => {
     const dm = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.channel === ALICE, 'DM to alice');
     expect(dm.body.text).toBe(`${report.body.text} (you approved v1.2.3)`);
     expect(blocksText(dm)).toContain('<https://github.com/acme/deploy/commit/');
+  });
+});
+
+describe('Slack rendering', () => {
+  it('splits a long /history into sections Slack accepts (3,000 characters each), every line kept', () => {
+    const entries = Array.from({ length: 100 }, (_, i) => ({
+      sha: `${String(i).padStart(7, '0')}${'a'.repeat(33)}`,
+      date: '2026-12-01T09:26:00Z',
+      action: 'promote' as const,
+      version: `v1.2.${i}`,
+      from: `v1.2.${i - 1}`,
+      by: 'carol',
+      approvedBy: ['alice', 'dave'],
+      override: 'the weekend freeze, agreed with the on-call lead',
+    }));
+    const m = replyMessage({ ok: true, kind: 'history', app: 'web', env: 'prod', entries }, new Voice('en', 'UTC'));
+    const sections = m.blocks.map((b) => (b.type === 'section' ? b.text?.text ?? '' : ''));
+    expect(sections.length).toBeGreaterThan(1);
+    for (const t of sections) {
+      expect(t.length).toBeLessThanOrEqual(3000);
+      expect(t).toMatch(/^```[\s\S]*```$/);
+    }
+    expect(sections.map((t) => t.slice(3, -3)).join('\n')).toBe(m.text);
+    expect(m.text.split('\n')).toHaveLength(101);
   });
 });
 

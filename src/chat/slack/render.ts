@@ -67,7 +67,22 @@ export function replyMessage(reply: Reply, voice: Voice): SlackMessage {
   const text = replyPlain(reply, voice);
   if (!reply.ok) return { text: `:x: ${text}`, blocks: [section(`:x: ${replyText(reply, voice, MRKDWN).lines.join('\n')}`)] };
   const { lines, table } = replyText(reply, voice, MRKDWN);
-  return { text, blocks: [section(table ? fenced(text.split('\n')) : lines.join('\n'))] };
+  return { text, blocks: table ? chunks(text.split('\n')).map((c) => section(fenced(c))) : chunks(lines).map((c) => section(c.join('\n'))) };
+}
+
+/** Slack refuses a section over 3,000 characters (a long /history): split between lines. */
+function chunks(lines: string[], max = 2900): string[][] {
+  const out: string[][] = [[]];
+  let size = 0;
+  for (const line of lines) {
+    if (size + line.length + 1 > max && out.at(-1)!.length) {
+      out.push([]);
+      size = 0;
+    }
+    out.at(-1)!.push(line);
+    size += line.length + 1;
+  }
+  return out;
 }
 
 /** A reply as escaped text without formatting: the fallback, and a private answer to a click. */
