@@ -2,16 +2,14 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { RequestListener } from 'node:http';
-import { createSlack } from '../src/chat/slack/app.js';
-import { SlackMessageStore } from '../src/chat/slack/messages.js';
+import { slackModule } from '../src/chat/slack/module.js';
 import { ConfigSchema } from '../src/config/schema.js';
 import { createHttpServer, listen } from '../src/http/server.js';
 import { createGantry } from '../src/runtime/gantry.js';
 import { ensureLocalDeployRepo } from '../src/runtime/local.js';
-import { Keys } from '../src/store/redis.js';
 import { silentLogger } from '../src/util/logger.js';
 import { startRecorder } from '../test/support/recorder.js';
-import { SIGNING_SECRET, slackApi, slackHeaders, slashBody } from '../test/support/slack.js';
+import { faceDeps, SIGNING_SECRET, slackApi, slackHeaders, slashBody } from '../test/support/slack.js';
 import { parse } from 'yaml';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -39,7 +37,7 @@ export const slackAckBench: Benchmark = {
     const gantry = createGantry({ config: ConfigSchema.parse(data), redisUrl: await ctx.redisUrl(), prefix, log: silentLogger });
     gantry.startWorkers();
     try {
-      const slack = await createSlack(gantry.core, new SlackMessageStore(gantry.redis, new Keys(prefix)), { botToken: 'xoxb-bench', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/` }, silentLogger);
+      const slack = await slackModule.create(faceDeps(gantry, silentLogger), { botToken: 'xoxb-bench', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: false });
       const bareReceiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, endpoints: '/slack/events' });
       const bare = new App({ token: 'xoxb-bench', receiver: bareReceiver, clientOptions: { slackApiUrl: `${recorder.url}/api/` }, deferInitialization: true });
       await bare.init();

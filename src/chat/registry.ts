@@ -1,5 +1,5 @@
 import type { Env } from '../config/env.js';
-import { slackSettings } from '../config/env.js';
+import { slackSettings } from './slack/settings.js';
 import type { Route } from '../http/server.js';
 import type { Notifier } from '../notify/delivery.js';
 import type { Face, FaceDeps, FaceModule } from './face.js';

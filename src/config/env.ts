@@ -81,18 +81,3 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
 export function isLocalMode(env: Env): boolean {
   return !env.GITHUB_APP_ID && !env.SLACK_BOT_TOKEN && !env.DINGTALK_APP_SECRET;
 }
-
-/** Slack settings, when a bot token and a way in (signing secret or app token) are set. */
-export function slackSettings(env: Env): { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string; resolveByEmail: boolean } | undefined {
-  if (!env.SLACK_BOT_TOKEN) return undefined;
-  if (!env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
-    throw new GantryError('CONFIG_INVALID', 'SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN (Socket Mode) is');
-  }
-  return {
-    botToken: env.SLACK_BOT_TOKEN,
-    ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
-    ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
-    ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
-    resolveByEmail: env.SLACK_RESOLVE_BY_EMAIL === 'true',
-  };
-}

@@ -153,6 +153,10 @@ export const en = {
   'chat.reason': 'reason',
   'chat.check-run': 'Check run',
 
+  // ── Slack ──────────────────────────────────────────────────────────────────────
+  /** the reason a click on an approval card's Deny button records */
+  'slack.deny-reason': 'denied in Slack',
+
   // ── e-mail ─────────────────────────────────────────────────────────────────────
   'mail.subject': '[gantry] {subject}',
   'mail.row': '{label}: {value}',

@@ -134,6 +134,8 @@ export const zhCN: Record<MessageKey, string> = {
   'chat.reason': '原因',
   'chat.check-run': '检查结果',
 
+  'slack.deny-reason': '在 Slack 中拒绝',
+
   'mail.subject': '[gantry] {subject}',
   'mail.row': '{label}：{value}',
   'mail.lines': '将要修改的清单行：',

@@ -19,13 +19,18 @@ export interface ApprovalText {
   status: string;
 }
 
-export function approvalText(v: ApprovalView, voice: Voice, m: Markup): ApprovalText {
+/** How a face may show the deadline its own way (Slack's `<!date^…|fallback>`, local to each viewer). */
+export interface ApprovalTextOptions {
+  time?: (iso: string) => string;
+}
+
+export function approvalText(v: ApprovalView, voice: Voice, m: Markup, o: ApprovalTextOptions = {}): ApprovalText {
   const range = v.from ? `${v.from} → ${v.to ?? voice.t('approval.previous-release')}` : (v.to ?? voice.t('approval.previous-release'));
   const title = voice.say(msg('card.title', { id: v.id, action: v.action, app: v.app, range, env: v.env }), PLAIN.esc);
   const fields = [
     { label: voice.t('card.requested-by'), value: m.esc(v.requestedBy) },
     { label: voice.t('card.approvers'), value: voice.say(msg('card.approvers.value', { approvers: { list: v.approvers }, required: v.required }), m.esc) },
-    { label: voice.t('card.deadline'), value: m.esc(voice.time(v.deadline)) },
+    { label: voice.t('card.deadline'), value: o.time ? o.time(v.deadline) : m.esc(voice.time(v.deadline)) },
   ];
   if (v.compareUrl) fields.push({ label: voice.t('card.code-changes'), value: m.link(v.compareUrl, `${v.from ?? ''} → ${v.to ?? ''}`) });
   if (v.checkUrl) fields.push({ label: voice.t('card.build'), value: m.link(v.checkUrl, voice.t('card.check-run')) });

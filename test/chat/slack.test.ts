@@ -1,22 +1,24 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlack, type SlackFace } from '../../src/chat/slack/app.js';
-import { SlackMessageStore } from '../../src/chat/slack/messages.js';
-import { SlackNotifier } from '../../src/chat/slack/notifier.js';
+import type { Face } from '../../src/chat/face.js';
+import { slackModule } from '../../src/chat/slack/module.js';
+import { replyMessage } from '../../src/chat/slack/render.js';
+import { Voice } from '../../src/i18n/voice.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
-import { Keys } from '../../src/store/redis.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
-import { clickBody, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
+import { clickBody, faceDeps, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
 
 const CAROL = 'UCAROL01'; // devs: may promote to prod, may not approve
 const BOB = 'U0G9QF9C6'; // oncall
 const ALICE = 'U024BE7LH'; // lead: approver
+const WANG = 'UWANG0001'; // reads Chinese, in Shanghai
+const CHINA = 'C0CHINA01'; // a channel that reads Chinese
 
 describe('Slack face', () => {
   let h: Harness;
-  let slack: SlackFace;
+  let slack: Face;
   let server: Server;
   let events: string;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
@@ -28,6 +30,9 @@ describe('Slack face', () => {
       workers: false,
       edit: (d) => {
         d.users.carol.ids.push(`slack:${CAROL}`);
+        d.users.wang = { ids: [`slack:${WANG}`], locale: 'zh-CN', timeZone: 'Asia/Shanghai' };
+        d.users.alice.locale = 'en'; // reads English wherever she is
+        d.i18n = { ...d.i18n, channels: { [`slack:${CHINA}`]: { locale: 'zh-CN' } } };
         d.deployRepo.webUrl = 'https://github.com/acme/deploy';
         d.notify = [
           { events: ['deployed', 'rolled-back'], environments: ['prod'], to: ['slack:#deploys'] },
@@ -35,9 +40,10 @@ describe('Slack face', () => {
         ];
       },
     });
-    const messages = new SlackMessageStore(h.gantry.redis, new Keys(h.prefix));
-    slack = await createSlack(h.gantry.core, messages, { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/` }, silentLogger);
-    h.gantry.startWorkers(undefined, { notifiers: [new SlackNotifier(h.gantry.core, slack.client, messages)] });
+    const deps = faceDeps(h.gantry, silentLogger);
+    const settings = { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: false };
+    slack = await slackModule.create(deps, settings);
+    h.gantry.startWorkers(undefined, { notifiers: [slackModule.notifier(deps, settings)!] });
     server = createHttpServer(slack.routes, silentLogger);
     events = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/slack/events`;
     await h.release('v1.2.3');
@@ -159,7 +165,77 @@ describe('Slack face', () => {
     });
     expect((await postSlack(events, body, 'json')).status).toBe(200);
     const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.thread_ts === '1700000000.000100', 'mention reply');
-    expect(reply.body.text).toMatch(/^web in prod, newest first:\n[0-9a-f]{7} \S+ promote v1\.2\.3 \(from v1\.0\.0\) by carol, approved by alice$/);
+    expect(reply.body.text).toMatch(/^web in prod, newest first:\n[0-9a-f]{7} \w{3} \d{1,2}, \d{4}, \d\d:\d\d UTC promote v1\.2\.3 \(from v1\.0\.0\) by carol, approved by alice$/);
+  });
+
+  it('answers a user whose config says locale zh-CN in Chinese, times in their zone', async () => {
+    await slash(WANG, '/gantry', 'history prod 1');
+    const root = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && (c.body.text ?? '').startsWith(`<@${WANG}>`), 'thread root');
+    expect(root.body.text).toBe(`<@${WANG}> 执行了 \`/history prod 1\``);
+    const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /^web 在 prod/.test(c.body.text ?? ''), 'reply');
+    expect(reply.body.thread_ts).toBeDefined();
+    expect(reply.body.text).toMatch(/^web 在 prod 的部署记录（最新在前）：\n[0-9a-f]{7} \d{4}年\d{1,2}月\d{1,2}日 GMT\+8 \d\d:\d\d 发布 v1\.2\.3（原为 v1\.0\.0），操作人 carol，批准人 alice$/);
+    expect(blocksText(reply)).toContain('发布 v1.2.3（原为 v1.0.0），操作人 carol，批准人 alice');
+  });
+
+  it("an approval card speaks its channel's language; Deny answers the clicker in theirs and updates the card", async () => {
+    await h.release('v1.2.4');
+    for (const env of ['qa', 'staging']) expect((await h.run('carol', `/promote v1.2.4 ${env}`)).ok).toBe(true);
+    const head = await h.head();
+    await postSlack(events, slashBody({ command: '/promote', text: 'v1.2.4 prod', user: CAROL, channel: CHINA, responseUrl: `${recorder.url}/response/cn` }), 'form');
+    // carol's config names no language: she is answered in the channel's
+    const root = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.channel === CHINA, 'thread root');
+    expect(root.body.text).toBe(`<@${CAROL}> 执行了 \`/promote v1.2.4 prod\``);
+    const card = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /^审批 \d+：发布 web v1\.2\.3 → v1\.2\.4（prod）/.test(c.body.text ?? ''), 'card');
+    expect(card.body.reply_broadcast).toBe('true');
+    expect(blocksText(card)).toContain('*申请人* carol');
+    expect(blocksText(card)).toContain('"text":"批准"');
+    expect(blocksText(card)).toContain('"text":"拒绝"');
+    const id = /^审批 (\d+)/.exec(card.body.text)![1]!;
+
+    // alice reads English: the answer to her click is hers, the card stays the channel's
+    await postSlack(events, clickBody({ user: ALICE, actionId: 'gantry_deny', value: id, channel: CHINA, messageTs: '2.0', responseUrl: `${recorder.url}/response/click` }), 'form');
+    const denied = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && (c.body.text ?? '').startsWith(`approval ${id} denied by alice: denied in Slack.`), 'denial');
+    expect(denied.body.thread_ts).toBe('2.0');
+    const update = await recorder.waitFor((c) => c.path === '/api/chat.update' && /已被 alice 拒绝：denied in Slack/.test(blocksText(c)), 'card updated');
+    expect(update.body.channel).toBe(CHINA);
+    expect(blocksText(update)).toContain(':no_entry:');
+    expect(blocksText(update)).not.toContain('gantry_deny'); // buttons gone
+    expect(await h.head()).toBe(head);
+  });
+
+  it('a rollback tells whoever approved the release it left, in a direct message', async () => {
+    await slash(BOB, '/rollback', 'prod');
+    const report = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.channel === '#deploys' && /rolled back/.test(c.body.text ?? ''), 'rollback report');
+    expect(report.body.text).toMatch(/^⏪ rolled back web v1\.0\.0 to prod \(was v1\.2\.3\) by bob: commit [0-9a-f]{7}$/);
+    // alice approved v1.2.3 (the first test); her Slack id is the DM channel
+    const dm = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && c.body.channel === ALICE, 'DM to alice');
+    expect(dm.body.text).toBe(`${report.body.text} (you approved v1.2.3)`);
+    expect(blocksText(dm)).toContain('<https://github.com/acme/deploy/commit/');
+  });
+});
+
+describe('Slack rendering', () => {
+  it('splits a long /history into sections Slack accepts (3,000 characters each), every line kept', () => {
+    const entries = Array.from({ length: 100 }, (_, i) => ({
+      sha: `${String(i).padStart(7, '0')}${'a'.repeat(33)}`,
+      date: '2026-12-01T09:26:00Z',
+      action: 'promote' as const,
+      version: `v1.2.${i}`,
+      from: `v1.2.${i - 1}`,
+      by: 'carol',
+      approvedBy: ['alice', 'dave'],
+      override: 'the weekend freeze, agreed with the on-call lead',
+    }));
+    const m = replyMessage({ ok: true, kind: 'history', app: 'web', env: 'prod', entries }, new Voice('en', 'UTC'));
+    const sections = m.blocks.map((b) => (b.type === 'section' ? b.text?.text ?? '' : ''));
+    expect(sections.length).toBeGreaterThan(1);
+    for (const t of sections) {
+      expect(t.length).toBeLessThanOrEqual(3000);
+      expect(t).toMatch(/^```[\s\S]*```$/);
+    }
+    expect(sections.map((t) => t.slice(3, -3)).join('\n')).toBe(m.text);
+    expect(m.text.split('\n')).toHaveLength(101);
   });
 });
 
@@ -175,8 +251,7 @@ describe('Slack users matched by e-mail', () => {
       },
     });
     try {
-      const messages = new SlackMessageStore(h.gantry.redis, new Keys(h.prefix));
-      const slack = await createSlack(h.gantry.core, messages, { botToken: 'xoxb-t', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: true }, silentLogger);
+      const slack = await slackModule.create(faceDeps(h.gantry, silentLogger), { botToken: 'xoxb-t', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: true });
       const s = createHttpServer(slack.routes, silentLogger);
       const url = `http://127.0.0.1:${await listen(s, 0, '127.0.0.1')}/slack/events`;
       await postSlack(url, slashBody({ command: '/gantry', text: 'lock prod maintenance', user: 'UERIN0001', responseUrl: `${recorder.url}/response/e` }), 'form');

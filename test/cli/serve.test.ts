@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SLASH_COMMANDS } from '../../src/chat/slack/app.js';
+import { slackModule } from '../../src/chat/slack/module.js';
 import { spawnServer, writeTestConfig } from '../support/cli.js';
 import { redisUrl, tempDir, uniquePrefix, wipePrefix } from '../support/env.js';
 import { ROOT } from '../support/harness.js';
@@ -74,7 +74,7 @@ describe('gantry start with Slack credentials', () => {
   it('the Slack app manifest declares commands gantry answers, at the route it serves', () => {
     const manifest = parse(readFileSync(path.join(ROOT, 'slack', 'manifest.yml'), 'utf8')) as any;
     for (const c of manifest.features.slash_commands) {
-      expect(SLASH_COMMANDS).toContain(c.command.slice(1));
+      expect(slackModule.commands()).toContain(c.command.slice(1));
       expect(new URL(c.url).pathname).toBe('/slack/events');
     }
     expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe('/slack/events');

@@ -2,12 +2,9 @@ import type { Server } from 'node:http';
 import { dingtalkModule } from '../../src/chat/dingtalk/module.js';
 import type { FaceDeps } from '../../src/chat/face.js';
 import { dingtalkSign } from '../../src/chat/dingtalk/sign.js';
-import { execute } from '../../src/commands/execute.js';
-import { displayName } from '../../src/domain/identity.js';
-import { voiceFor } from '../../src/i18n/reader.js';
-import { approvalView } from '../../src/queries/approvals.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import type { Notifier } from '../../src/notify/delivery.js';
+import { faceDepsOf as productionFaceDeps } from '../../src/runtime/services.js';
 import type { Gantry } from '../../src/runtime/gantry.js';
 import { Keys } from '../../src/store/redis.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -54,28 +51,9 @@ export async function postCallback(url: string, p: { staffId: string; nick: stri
   return res.status;
 }
 
-/**
- * What a face gets, assembled from a test's gantry until the face registry wires it in
- * production (src/chat/registry.ts, src/cli/serve.ts): then the tests take it from there.
- */
+/** What a face gets: the production wiring over a test's gantry (src/runtime/services.ts). */
 export function faceDepsOf(g: Gantry): FaceDeps {
-  const { core } = g;
-  return {
-    config: core.config,
-    execute: (line, ctx) => execute(core, line, ctx),
-    async approval(id) {
-      const a = await core.approvals.get(id);
-      return a && approvalView(core, a);
-    },
-    async approversOf(app, env, version) {
-      const d = await core.history.findDeployment(app, env, version);
-      return (d?.approvedBy ?? []).map((a) => displayName(core.config, a.id));
-    },
-    voice: (reader) => voiceFor(core.config, reader),
-    redis: g.redis,
-    keys: new Keys(g.prefix),
-    log: core.log,
-  };
+  return productionFaceDeps(g.services, g.redis, new Keys(g.prefix), g.core.log);
 }
 
 export interface DingtalkGantry {

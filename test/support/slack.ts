@@ -1,4 +1,9 @@
 import { createHmac } from 'node:crypto';
+import type { FaceDeps } from '../../src/chat/face.js';
+import { faceDepsOf } from '../../src/runtime/services.js';
+import type { Gantry } from '../../src/runtime/gantry.js';
+import { Keys } from '../../src/store/redis.js';
+import type { Logger } from '../../src/util/logger.js';
 import type { Recorded } from './recorder.js';
 
 export const SIGNING_SECRET = 'test-slack-signing-secret-8f3a';
@@ -74,4 +79,9 @@ export function slackApi(r: Recorded): { body: unknown } | undefined {
     default:
       return r.path.startsWith('/response/') ? { body: { ok: true } } : undefined;
   }
+}
+
+/** What the Slack face gets: the production wiring over a test's gantry (src/runtime/services.ts). */
+export function faceDeps(gantry: Gantry, log: Logger): FaceDeps {
+  return faceDepsOf(gantry.services, gantry.redis, new Keys(gantry.prefix), log);
 }

@@ -1,47 +1,36 @@
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { AllMiddlewareArgs, BlockButtonAction, SlackCommandMiddlewareArgs, SlackEventMiddlewareArgs, webApi } from '@slack/bolt';
-import type { CommandContext, Core, Reply } from '../../commands/context.js';
-import { execute } from '../../commands/execute.js';
-import { approvalView, commitUrl } from '../../commands/presentation.js';
-import type { Route } from '../../http/server.js';
+import type { CommandContext } from '../../commands/context.js';
+import type { Reply } from '../../commands/replies.js';
+import type { ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { ACTION, approvalMessage, commandMessage, esc, progressMessage, replyMessage, type SlackMessage } from './blocks.js';
+import type { Face, FaceDeps } from '../face.js';
 import { SlackIdentities } from './identity.js';
-import type { SlackMessageStore } from './messages.js';
+import { SlackMessageStore } from './messages.js';
+import { ACTION, commandMessage, progressMessage, replyMessage, replyPlain, type SlackMessage } from './render.js';
+import type { SlackSettings } from './settings.js';
 
 type WebClient = webApi.WebClient;
 
-export interface SlackOptions {
-  botToken: string;
-  /** HTTP mode: requests are verified with it */
-  signingSecret?: string;
-  /** Socket Mode (no public URL): an app-level token `xapp-…` */
-  appToken?: string;
-  /** another Web API base URL (tests, proxies) */
-  apiUrl?: string;
-  /** match Slack users to config users by profile e-mail (needs users:read.email) */
-  resolveByEmail?: boolean;
-}
-
-export interface SlackFace {
-  app: App;
+/** Where an answer goes: a thread of a channel, or the command's response_url when gantry cannot post there. */
+interface Conversation {
   client: WebClient;
-  /** HTTP mode: mount these on gantry's server */
-  routes: Route[];
-  /** Socket Mode: connect; HTTP mode: nothing to do */
-  start(): Promise<void>;
-  stop(): Promise<void>;
+  channel: string;
+  user: string;
+  thread?: string;
+  respond?: (m: SlackMessage) => Promise<unknown>;
 }
 
-/** Slash commands gantry answers; `/gantry <anything>` is the umbrella. */
-export const SLASH_COMMANDS = ['promote', 'rollback', 'approve', 'deny', 'status', 'history', 'releases', 'diff', 'lock', 'unlock', 'block', 'unblock', 'gantry'];
+/** Refusals of a click that only the clicker learns about: nothing changed, the channel needs no news. */
+const PRIVATE_REFUSALS = new Set<ErrorCode>(['NOT_ALLOWED', 'SELF_APPROVAL', 'APPROVAL_CLOSED', 'APPROVAL_UNKNOWN']);
 
 /**
  * The Slack face: every listener acks first (Slack drops what is not acked within 3 s), then runs
  * the command in the background and answers in a thread of the channel, so the channel reads as
- * a log of who did what.
+ * a log of who did what. `commands`: the slash commands it answers (`/gantry <anything>` is the umbrella).
  */
-export async function createSlack(core: Core, messages: SlackMessageStore, o: SlackOptions, log: Logger): Promise<SlackFace> {
+export async function createSlack(deps: FaceDeps, o: SlackSettings, commands: readonly string[]): Promise<Face> {
+  const log = deps.log;
   const logger = boltLogger(log);
   const clientOptions = o.apiUrl ? { slackApiUrl: o.apiUrl } : {};
   const socket = !o.signingSecret && !!o.appToken;
@@ -50,76 +39,85 @@ export async function createSlack(core: Core, messages: SlackMessageStore, o: Sl
     ? new App({ token: o.botToken, appToken: o.appToken!, socketMode: true, logger, clientOptions, deferInitialization: true })
     : new App({ token: o.botToken, receiver: receiver!, logger, clientOptions, deferInitialization: true });
   await app.init();
-  const ids = new SlackIdentities(core.config, o.resolveByEmail ?? false);
+  const ids = new SlackIdentities(deps.config, o.resolveByEmail);
+  const cards = new SlackMessageStore(deps.redis, deps.keys);
+  // the person who ran the command reads the answer; an approval card is the channel's (others vote on it)
+  const reader = (c: Conversation) => deps.voice({ platform: 'slack', channel: `slack:${c.channel}`, identity: `slack:${c.user}` });
+  const channelVoice = (channel: string) => deps.voice({ platform: 'slack', channel: `slack:${channel}` });
   const post = (client: WebClient, channel: string, m: SlackMessage, thread?: string, broadcast = false) =>
     thread
       ? client.chat.postMessage({ channel, text: m.text, blocks: m.blocks, thread_ts: thread, reply_broadcast: broadcast })
       : client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
+  const say = (c: Conversation, m: SlackMessage, broadcast = false): Promise<unknown> =>
+    c.thread || !c.respond ? post(c.client, c.channel, m, c.thread, broadcast) : c.respond(m);
 
-  /** Runs one command line and answers in the thread (or by response_url when gantry cannot post there). */
-  async function answer(client: WebClient, line: string, who: { user: string; name?: string; channel: string; thread?: string; respond?: (m: SlackMessage) => Promise<unknown> }) {
-    let thread = who.thread;
-    try {
-      if (!thread) thread = (await post(client, who.channel, commandMessage(who.user, line))).ts;
-    } catch (err) {
-      log.info({ channel: who.channel, err: String(err) }, 'cannot post in the channel; answering by response_url');
-    }
-    const say = async (m: SlackMessage, broadcast = false) => {
-      if (thread) return post(client, who.channel, m, thread, broadcast);
-      return who.respond?.(m);
-    };
+  async function run(c: Conversation, line: string): Promise<Reply> {
+    const voice = reader(c);
     const ctx: CommandContext = {
-      actor: await ids.actor(client, who.user),
-      channel: `slack:${who.channel}`,
-      progress: (t) => void say(progressMessage(t)).catch(() => undefined),
-      origin: { platform: 'slack', channel: who.channel },
+      actor: await ids.actor(c.client, c.user),
+      channel: `slack:${c.channel}`,
+      origin: { platform: 'slack', channel: c.channel },
+      progress: (m) => void say(c, progressMessage(m, voice)).catch(() => undefined),
     };
-    const reply = await execute(core, line, ctx);
-    await deliver(client, reply, say);
+    return deps.execute(line, ctx);
   }
 
-  async function deliver(client: WebClient, reply: Reply, say: (m: SlackMessage, broadcast?: boolean) => Promise<unknown>) {
-    if (reply.approval && reply.command !== 'approve' && reply.command !== 'deny') {
-      const sent = (await say(approvalMessage(await approvalView(core, reply.approval)), true)) as { ts?: string; channel?: string } | undefined;
-      if (sent?.ts && sent.channel) await messages.setApproval(reply.approval.id, { channel: sent.channel, ts: sent.ts });
+  /**
+   * The one place that knows what a reply does to approval cards: a request is posted as its card,
+   * broadcast to the channel, and remembered; a reply about an approval (a vote, a denial, the
+   * deploy it let through) answers in the thread and updates the card in place.
+   */
+  async function deliver(c: Conversation, reply: Reply): Promise<void> {
+    if (reply.ok && reply.kind === 'approval-requested') {
+      const sent = (await say(c, replyMessage(reply, channelVoice(c.channel)), true)) as { ts?: string; channel?: string } | undefined;
+      if (sent?.ts && sent.channel) await cards.setApproval(reply.approval.id, { channel: sent.channel, ts: sent.ts });
       return;
     }
-    await say(replyMessage(reply, reply.result ? commitUrl(core.config, reply.result.commit) : undefined));
-    if (reply.approval) await refreshApproval(client, reply.approval.id);
+    await say(c, replyMessage(reply, reader(c)));
+    const approval = reply.ok && 'approval' in reply ? reply.approval : undefined;
+    if (approval) await refreshCard(c.client, approval.id);
   }
 
-  async function refreshApproval(client: WebClient, id: string) {
-    const where = await messages.approval(id);
-    const approval = await core.approvals.get(id);
-    if (!where || !approval) return;
-    const m = approvalMessage(await approvalView(core, approval));
+  async function refreshCard(client: WebClient, id: string): Promise<void> {
+    const where = await cards.approval(id);
+    const view = where && (await deps.approval(id));
+    if (!where || !view) return;
+    const m = replyMessage({ ok: true, kind: 'approval-requested', approval: view }, channelVoice(where.channel));
     await client.chat.update({ channel: where.channel, ts: where.ts, text: m.text, blocks: m.blocks });
   }
 
-  app.command(new RegExp(`^/(${SLASH_COMMANDS.join('|')})$`), async ({ command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
+  /** A command typed by someone: its thread root, then the answer in that thread. */
+  async function answer(c: Conversation, line: string): Promise<void> {
+    try {
+      if (!c.thread) c.thread = (await post(c.client, c.channel, commandMessage(c.user, line, reader(c)))).ts;
+    } catch (err) {
+      log.info({ channel: c.channel, err: String(err) }, 'cannot post in the channel; answering by response_url');
+    }
+    await deliver(c, await run(c, line));
+  }
+
+  app.command(new RegExp(`^/(${commands.join('|')})$`), async ({ command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     await ack();
     const text = command.text.trim();
     const line = command.command === '/gantry' ? (text.startsWith('/') ? text : `/${text}`) : `${command.command} ${text}`;
-    void answer(client, line, {
-      user: command.user_id,
-      name: command.user_name,
-      channel: command.channel_id,
-      respond: (m) => respond({ response_type: 'in_channel', text: m.text, blocks: m.blocks }),
-    }).catch((err: unknown) => log.error({ err: String(err) }, 'slack command failed'));
+    const respondWith = (m: SlackMessage) => respond({ response_type: 'in_channel', text: m.text, blocks: m.blocks });
+    void answer({ client, channel: command.channel_id, user: command.user_id, respond: respondWith }, line).catch((err: unknown) =>
+      log.error({ err: String(err) }, 'slack command failed'),
+    );
   });
 
   app.event('app_mention', async ({ event, client }: SlackEventMiddlewareArgs<'app_mention'> & AllMiddlewareArgs) => {
     if (!event.user) return;
     const text = event.text.replace(/<@[A-Z0-9]+>/g, '').trim();
     const line = text.startsWith('/') ? text : `/${text}`;
-    await answer(client, line, { user: event.user, channel: event.channel, thread: event.thread_ts ?? event.ts }).catch((err: unknown) =>
+    await answer({ client, channel: event.channel, user: event.user, thread: event.thread_ts ?? event.ts }, line).catch((err: unknown) =>
       log.error({ err: String(err) }, 'slack mention failed'),
     );
   });
 
   for (const [actionId, toLine] of [
     [ACTION.approve, (v: string) => `/approve ${v}`],
-    [ACTION.deny, (v: string) => `/deny ${v} denied in Slack`],
+    [ACTION.deny, (v: string, c: Conversation) => `/deny ${v} ${reader(c).t('slack.deny-reason')}`],
     [ACTION.promote, (v: string) => {
       const p = JSON.parse(v) as { app: string; version: string; env: string };
       return `/promote ${p.app} ${p.version} ${p.env}`;
@@ -129,32 +127,26 @@ export async function createSlack(core: Core, messages: SlackMessageStore, o: Sl
       await ack();
       const channel = body.channel?.id;
       if (!channel) return;
+      const c: Conversation = { client, channel, user: body.user.id };
       const thread = body.message?.thread_ts ?? body.message?.ts;
-      const ctx: CommandContext = {
-        actor: await ids.actor(client, body.user.id),
-        channel: `slack:${channel}`,
-        origin: { platform: 'slack', channel },
-        progress: (t) => void post(client, channel, progressMessage(t), thread).catch(() => undefined),
-      };
+      if (thread) c.thread = thread;
       let line: string;
       try {
-        line = toLine(action.value ?? '');
+        line = toLine(action.value ?? '', c);
       } catch {
         return;
       }
-      const reply = await execute(core, line, ctx);
-      if (!reply.ok && ['NOT_ALLOWED', 'SELF_APPROVAL', 'APPROVAL_CLOSED', 'APPROVAL_UNKNOWN'].includes(reply.code ?? '')) {
+      const reply = await run(c, line);
+      if (!reply.ok && PRIVATE_REFUSALS.has(reply.code)) {
         // only the clicker learns why; nothing changed
-        await client.chat.postEphemeral({ channel, user: body.user.id, text: esc(reply.text) });
+        await client.chat.postEphemeral({ channel, user: body.user.id, text: replyPlain(reply, reader(c)) });
         return;
       }
-      await deliver(client, reply, (m, broadcast) => post(client, channel, m, thread, broadcast ?? false));
+      await deliver(c, reply);
     });
   }
 
   return {
-    app,
-    client: app.client,
     routes: receiver ? [{ method: 'POST', path: '/slack/events', handler: receiver.requestListener }] : [],
     async start() {
       if (socket) await app.start();

@@ -1,63 +1,83 @@
 import type { webApi } from '@slack/bolt';
-import type { Core } from '../../commands/context.js';
-import { approvalView, commitUrl } from '../../commands/presentation.js';
-import type { Notifier } from '../../notify/delivery.js';
-import type { StoredEvent } from '../../notify/events.js';
 import type { Approval } from '../../approvals/store.js';
-import { approvalMessage, esc, eventMessage } from './blocks.js';
+import type { Notifier } from '../../notify/delivery.js';
+import type { GantryEvent, StoredEvent } from '../../notify/events.js';
+import { eventScope } from '../../notify/router.js';
+import { commitUrl } from '../../queries/links.js';
+import type { FaceDeps } from '../face.js';
 import type { SlackMessageStore } from './messages.js';
+import { eventMessage, replyMessage, testMessage, youApprovedMessage, type SlackMessage } from './render.js';
+import type { EventLinks } from '../../render/event-text.js';
 
 type WebClient = webApi.WebClient;
 
 /**
- * Reports in Slack channels (`slack:#deploys`, `slack:C0123`), and the in-place update of an
- * approval request's message wherever it was asked. A Slack API error throws, so the delivery is
- * retried by the notification queue.
+ * Reports in Slack channels (`slack:#deploys`, `slack:C0123`), each in its channel's voice, and
+ * the in-place update of an approval request's card wherever it was asked. A Slack API error
+ * throws, so the delivery is retried by the notification queue.
  */
 export class SlackNotifier implements Notifier {
   readonly platform = 'slack' as const;
 
   constructor(
-    private readonly core: Core,
+    private readonly deps: FaceDeps,
     private readonly client: WebClient,
-    private readonly messages: SlackMessageStore,
+    private readonly cards: SlackMessageStore,
   ) {}
 
   async send(target: string, e: StoredEvent): Promise<void> {
-    const commit = e.type === 'deployed' || e.type === 'rolled-back' ? commitUrl(this.core.config, e.result.commit) : undefined;
-    const m = eventMessage(e, { ...(commit ? { commitUrl: commit } : {}), ...promoteHint(this.core, e) });
+    const voice = this.deps.voice({ platform: 'slack', channel: `slack:${target}`, ...envOf(e) });
+    const m = eventMessage(e, voice, { links: this.links(e), ...promoteHint(this.deps, e) });
     if (!m) return;
-    await this.client.chat.postMessage({ channel: target, text: m.text, blocks: m.blocks });
-    if (e.type === 'rolled-back') await this.tellApprovers(e, m.text);
+    await this.post(target, m);
+    if (e.type === 'rolled-back') await this.tellApprovers(e);
   }
 
-  /** A rollback is news for whoever approved the release it rolled back from. */
-  private async tellApprovers(e: Extract<StoredEvent, { type: 'deployed' | 'rolled-back' }>, text: string): Promise<void> {
+  /** A rollback is news for whoever approved the release it rolled back from: a direct message, in their voice. */
+  private async tellApprovers(e: Extract<GantryEvent, { type: 'deployed' | 'rolled-back' }>): Promise<void> {
     const from = e.result.previousVersion;
     if (!from) return;
-    const dep = await this.core.history.findDeployment(e.result.app, e.result.env, from);
-    for (const a of dep?.approvedBy ?? []) {
-      if (a.id.startsWith('slack:')) await this.client.chat.postMessage({ channel: a.id.slice('slack:'.length), text: `${text} (you approved ${esc(from)})` });
+    const approvers = await this.deps.approversOf(e.result.app, e.result.env, from);
+    for (const id of approvers) {
+      if (!id.startsWith('slack:')) continue;
+      const m = youApprovedMessage(e, from, this.deps.voice({ platform: 'slack', identity: id, env: e.result.env }), this.links(e));
+      if (m) await this.post(id.slice('slack:'.length), m);
     }
   }
 
   async updateApproval(approval: Approval): Promise<void> {
-    const where = await this.messages.approval(approval.id);
-    if (!where) return;
-    const m = approvalMessage(await approvalView(this.core, approval));
+    const where = await this.cards.approval(approval.id);
+    const view = where && (await this.deps.approval(approval.id));
+    if (!where || !view) return;
+    const m = replyMessage({ ok: true, kind: 'approval-requested', approval: view }, this.deps.voice({ platform: 'slack', channel: `slack:${where.channel}` }));
     await this.client.chat.update({ channel: where.channel, ts: where.ts, text: m.text, blocks: m.blocks });
   }
 
   async test(target: string): Promise<void> {
-    await this.client.chat.postMessage({ channel: target, text: 'gantry doctor: test message' });
+    await this.post(target, testMessage(this.deps.voice({ platform: 'slack', channel: `slack:${target}` })));
+  }
+
+  private async post(channel: string, m: SlackMessage): Promise<void> {
+    await this.client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
+  }
+
+  private links(e: GantryEvent): EventLinks {
+    const commit = e.type === 'deployed' || e.type === 'rolled-back' ? commitUrl(this.deps.config, e.result.commit) : undefined;
+    return commit ? { commit } : {};
   }
 }
 
+/** The environment an event concerns: its time zone applies when the channel has none. */
+function envOf(e: GantryEvent): { env?: string } {
+  const { env } = eventScope(e);
+  return env ? { env } : {};
+}
+
 /** A release is ready: offer the first environment it has not been sent to automatically. */
-function promoteHint(core: Core, e: StoredEvent): { promoteTo?: string } {
+function promoteHint(deps: FaceDeps, e: GantryEvent): { promoteTo?: string } {
   if (e.type !== 'release-built' && e.type !== 'release-added') return {};
   const app = e.type === 'release-built' ? e.release.app : e.app;
   const auto = e.type === 'release-built' ? e.autoDeploy.filter((a) => a.queued).map((a) => a.env) : [];
-  const env = Object.keys(core.config.environments).find((name) => core.config.apps[app]?.deploy[name] && !auto.includes(name));
+  const env = Object.keys(deps.config.environments).find((name) => deps.config.apps[app]?.deploy[name] && !auto.includes(name));
   return env ? { promoteTo: env } : {};
 }
