@@ -56,7 +56,8 @@ function promoteArgs(core: Core, args: string[]): [string | undefined, string, s
   const last = args.length - 1;
   if (args.length === 0) throw usage('promote', msg('error.promote.missing'));
   if (args.length === 1) {
-    throw usage('promote', envAt === 0 ? msg('error.promote.no-version', { env: args[0]! }) : msg('error.promote.no-env', { version: sanitize(args[0]!), envs: { list: envs } }));
+    const only = args[0]!;
+    throw usage('promote', envAt === 0 ? msg('error.promote.no-version', { env: only }) : msg('error.promote.no-env', { version: sanitize(only), envs: { list: envs } }));
   }
   if (envAt >= 0 && envAt < last) {
     if (envAt === 0) throw usage('promote', msg('error.promote.version-first', { suggestion: `/promote ${sanitize(args.slice(1).join(' '))} ${args[0]}` }));
