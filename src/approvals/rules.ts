@@ -2,6 +2,7 @@ import { DEFAULT_APPROVAL_DEADLINE, type Config } from '../config/schema.js';
 import type { DeployRequest } from '../domain/deploy.js';
 import { parseDuration } from '../domain/duration.js';
 import { GantryError } from '../domain/errors.js';
+import { msg } from '../i18n/voice.js';
 import { matchesAny, personOf, userOf, type Actor } from '../domain/identity.js';
 import { envOf } from '../domain/policy.js';
 import { assertCanMove, moveTo } from './state.js';
@@ -44,7 +45,7 @@ export function voterOf(v: Vote, persons: PersonOf): string {
 /** Refuses (NOT_ALLOWED) someone the request does not name as an approver. */
 export function requireApprover(config: Config, a: Approval, actor: Actor, persons: PersonOf): void {
   if (!matchesAny(config, a.approvers, actor.id, userOfPerson(config, persons(actor.id)))) {
-    throw new GantryError('NOT_ALLOWED', `you are not an approver for ${a.request.env} (approvers: ${a.approvers.join(', ')})`);
+    throw new GantryError('NOT_ALLOWED', msg('error.approval.not-approver', { env: a.request.env, approvers: { list: a.approvers } }));
   }
 }
 
@@ -62,7 +63,7 @@ export function castVote(a: Approval, actor: Actor, now: Date, persons: PersonOf
   assertCanMove(a, 'approved', now);
   const person = persons(actor.id);
   if (persons(a.request.requestedBy.id) === person) {
-    throw new GantryError('SELF_APPROVAL', `you asked for approval ${a.id} yourself (as ${a.request.requestedBy.id}); someone else has to approve it`);
+    throw new GantryError('SELF_APPROVAL', msg('error.approval.self', { id: a.id, as: a.request.requestedBy.id }));
   }
   if (a.votes.some((v) => voterOf(v, persons) === person)) return 'duplicate';
   a.votes.push({ actor, person, at: now.toISOString() });

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { DeployChange, DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
+import { msg } from '../i18n/voice.js';
 import type { Actor } from '../domain/identity.js';
 import type { EventBus } from '../notify/events.js';
 import { approvedRequest, approversFor, castVote, configPersons, deadlineFor, requireApprover, requireMayDeny, type PersonOf } from './rules.js';
@@ -70,7 +71,7 @@ export class Approvals {
     requireApprover(this.d.config, await this.load(id), actor, persons);
     const { approval, value } = await this.d.store.update(id, (a) => castVote(a, actor, this.d.now(), persons));
     if (value === 'duplicate') {
-      throw new GantryError('APPROVAL_CLOSED', `you already approved ${id}; waiting for ${approval.required - approval.votes.length} more`);
+      throw new GantryError('APPROVAL_CLOSED', msg('error.approval.duplicate', { id, remaining: String(approval.required - approval.votes.length) }));
     }
     if (approval.status !== 'approved') return { kind: 'recorded', approval, remaining: approval.required - approval.votes.length };
     await this.d.bus.publish({ type: 'approval-approved', approval });
@@ -121,7 +122,7 @@ export class Approvals {
 
   private async load(id: string): Promise<Approval> {
     const a = await this.d.store.get(id);
-    if (!a) throw new GantryError('APPROVAL_UNKNOWN', `there is no approval request ${id}`);
+    if (!a) throw new GantryError('APPROVAL_UNKNOWN', msg('error.approval.unknown', { id }));
     return a;
   }
 }

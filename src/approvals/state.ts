@@ -1,4 +1,5 @@
 import { GantryError } from '../domain/errors.js';
+import { msg, type Message } from '../i18n/voice.js';
 import type { Approval, ApprovalStatus } from './store.js';
 
 /**
@@ -21,14 +22,16 @@ const NEXT: Readonly<Record<ApprovalStatus, readonly ApprovalStatus[]>> = {
  */
 export function refusal(a: Approval, to: ApprovalStatus, now: Date): GantryError | undefined {
   if (!NEXT[a.status].includes(to)) {
-    if (a.status === 'pending') return closed(`approval ${a.id} is pending, not approved`);
-    const by = a.status === 'denied' && a.denied ? ` by ${a.denied.actor.name ?? a.denied.actor.id}` : '';
-    return closed(`approval ${a.id} is already ${a.status}${by}`);
+    if (a.status === 'pending') return closed(msg('error.approval.not-yet-approved', { id: a.id }));
+    if (a.status === 'denied' && a.denied) {
+      return closed(msg('error.approval.already-denied', { id: a.id, by: a.denied.actor.name ?? a.denied.actor.id }));
+    }
+    return closed(msg('error.approval.already', { id: a.id, status: a.status }));
   }
   if (a.status !== 'pending') return undefined;
   const due = Date.parse(a.deadline) <= now.getTime();
-  if (to === 'expired' && !due) return closed(`approval ${a.id} is open until ${a.deadline}`);
-  if (to !== 'expired' && due) return closed(`approval ${a.id} expired at ${a.deadline}; ask for the promotion again`);
+  if (to === 'expired' && !due) return closed(msg('error.approval.open-until', { id: a.id, deadline: { time: a.deadline } }));
+  if (to !== 'expired' && due) return closed(msg('error.approval.expired', { id: a.id, deadline: { time: a.deadline } }));
   return undefined;
 }
 
@@ -44,4 +47,4 @@ export function moveTo(a: Approval, to: ApprovalStatus, now: Date): void {
   a.status = to;
 }
 
-const closed = (message: string) => new GantryError('APPROVAL_CLOSED', message);
+const closed = (message: Message) => new GantryError('APPROVAL_CLOSED', message);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DeployChange, DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
+import { msg } from '../i18n/voice.js';
 import type { Actor } from '../domain/identity.js';
 import type { Keys } from '../store/redis.js';
 
@@ -63,7 +64,7 @@ export class ApprovalStore {
       const holder = await this.redis.get(claim);
       const open = holder !== null ? await this.get(holder) : undefined;
       if (open?.status === 'pending' || open?.status === 'approved') {
-        throw new GantryError('APPROVAL_PENDING', `approval ${open.id} already asks for this; /approve ${open.id} or /deny ${open.id}`);
+        throw new GantryError('APPROVAL_PENDING', msg('error.approval.pending', { id: open.id }));
       }
       await this.redis.set(claim, id, 'EX', claimTtl); // the earlier request is closed
     }
@@ -94,14 +95,14 @@ export class ApprovalStore {
    * it is in Redis at that moment.
    */
   async update<T>(id: string, change: (a: Approval) => T): Promise<{ approval: Approval; value: T }> {
-    if (!APPROVAL_ID.test(id)) throw new GantryError('APPROVAL_UNKNOWN', `there is no approval request ${id}`);
+    if (!APPROVAL_ID.test(id)) throw new GantryError('APPROVAL_UNKNOWN', msg('error.approval.unknown', { id }));
     const key = this.key(id);
     for (let i = 0; i < 50; i++) {
       await this.redis.watch(key);
       const raw = await this.redis.get(key);
       if (!raw) {
         await this.redis.unwatch();
-        throw new GantryError('APPROVAL_UNKNOWN', `there is no approval request ${id}`);
+        throw new GantryError('APPROVAL_UNKNOWN', msg('error.approval.unknown', { id }));
       }
       const approval = JSON.parse(raw) as Approval;
       let value: T;
@@ -120,6 +121,6 @@ export class ApprovalStore {
       if (approval.status !== 'pending') multi.zrem(this.keys.k('approvals', 'pending'), id);
       if (await multi.exec()) return { approval, value };
     }
-    throw new GantryError('INTERNAL', `approval ${id} is changing too often; try again`);
+    throw new GantryError('INTERNAL', msg('error.approval.busy', { id }));
   }
 }

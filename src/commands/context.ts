@@ -8,7 +8,7 @@ import type { History } from '../gitops/history.js';
 import type { EventBus } from '../notify/events.js';
 import type { DeployQueue } from '../queue/deploy-queue.js';
 import type { Approvals } from '../approvals/service.js';
-import type { Message } from '../i18n/voice.js';
+import { msg, type Message } from '../i18n/voice.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { Logger } from '../util/logger.js';
@@ -66,7 +66,7 @@ export function isApp(core: Core, s: string | undefined): boolean {
 }
 
 export function resolveEnv(core: Core, name: string): string {
-  if (!NAME.test(name)) throw new GantryError('INPUT_INVALID', `"${sanitize(name)}" is not a valid environment name`);
+  if (!NAME.test(name)) throw new GantryError('INPUT_INVALID', msg('error.input.env-name', { name: sanitize(name) }));
   envOf(core.config, name);
   return name;
 }
@@ -75,8 +75,8 @@ export function resolveEnv(core: Core, name: string): string {
 export function resolveApp(core: Core, cmd: CommandName, name: string | undefined, ctx: CommandContext): string {
   const apps = Object.keys(core.config.apps);
   if (name !== undefined) {
-    if (!NAME.test(name)) throw new GantryError('INPUT_INVALID', `"${sanitize(name)}" is not a valid app name`);
-    if (!apps.includes(name)) throw new GantryError('APP_UNKNOWN', `unknown app "${name}" (known: ${apps.join(', ')})`);
+    if (!NAME.test(name)) throw new GantryError('INPUT_INVALID', msg('error.input.app-name', { name: sanitize(name) }));
+    if (!apps.includes(name)) throw new GantryError('APP_UNKNOWN', msg('error.app.unknown', { app: name, known: { list: apps } }));
     return name;
   }
   if (ctx.channel) {
@@ -84,7 +84,7 @@ export function resolveApp(core: Core, cmd: CommandName, name: string | undefine
     if (bound.length === 1) return bound[0]!;
   }
   if (apps.length === 1) return apps[0]!;
-  throw usage(cmd, `which app? name it (apps: ${apps.join(', ')})`);
+  throw usage(cmd, msg('error.app.which', { apps: { list: apps } }));
 }
 
 /**

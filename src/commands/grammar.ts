@@ -1,5 +1,5 @@
 import { GantryError } from '../domain/errors.js';
-import type { Message } from '../i18n/voice.js';
+import { msg, type Message } from '../i18n/voice.js';
 
 /** One grammar for every chat platform and the shell (DESIGN.md "Commands"). */
 export const USAGE = {
@@ -52,7 +52,7 @@ export function tokenize(line: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new GantryError('COMMAND_USAGE', 'unclosed quote');
+  if (quote) throw new GantryError('COMMAND_USAGE', msg('error.grammar.unclosed-quote'));
   if (inWord) out.push(cur);
   return out;
 }
@@ -62,27 +62,30 @@ export function tokenize(line: string): string[] {
  * are resolved against the config by the handlers.
  */
 export function parseCommand(line: string): ParsedCommand {
-  if (line.length > MAX_INPUT) throw new GantryError('INPUT_INVALID', `command too long (${line.length} characters; at most ${MAX_INPUT})`);
+  if (line.length > MAX_INPUT) {
+    throw new GantryError('INPUT_INVALID', msg('error.grammar.too-long', { length: String(line.length), max: String(MAX_INPUT) }));
+  }
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line)) throw new GantryError('INPUT_INVALID', 'the command contains control characters');
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line)) throw new GantryError('INPUT_INVALID', msg('error.grammar.control-characters'));
   const words = tokenize(line.trim());
   const first = words.shift();
-  if (!first) throw new GantryError('COMMAND_USAGE', `type a command, e.g. ${USAGE.promote}; /help lists them all`);
+  if (!first) throw new GantryError('COMMAND_USAGE', msg('error.grammar.empty', { example: USAGE.promote }));
   const name = first.replace(/^\//, '').toLowerCase();
   if (!isCommandName(name)) {
-    throw new GantryError('COMMAND_UNKNOWN', `unknown command "${sanitize(first)}"; known: ${Object.keys(USAGE).map((c) => `/${c}`).join(' ')}`);
+    const known = Object.keys(USAGE).map((c) => `/${c}`).join(' ');
+    throw new GantryError('COMMAND_UNKNOWN', msg('error.grammar.unknown-command', { command: sanitize(first), known }));
   }
   const args: string[] = [];
   let force: string | undefined;
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (w === '--force' || w.startsWith('--force=')) {
-      if (name !== 'promote' && name !== 'rollback') throw usage(name, '--force goes with /promote and /rollback only');
+      if (name !== 'promote' && name !== 'rollback') throw usage(name, msg('error.grammar.force-elsewhere'));
       const value = w.startsWith('--force=') ? w.slice('--force='.length) : words[++i];
-      if (!value || value.startsWith('--')) throw usage(name, '--force needs a reason in quotes');
+      if (!value || value.startsWith('--')) throw usage(name, msg('error.grammar.force-reason'));
       force = value;
     } else if (w.startsWith('--')) {
-      throw usage(name, `unknown option ${sanitize(w)}`);
+      throw usage(name, msg('error.grammar.unknown-option', { option: sanitize(w) }));
     } else {
       args.push(w);
     }

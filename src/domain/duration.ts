@@ -1,3 +1,4 @@
+import { msg } from '../i18n/voice.js';
 import { GantryError } from './errors.js';
 import { quoteInput } from './version.js';
 
@@ -14,17 +15,17 @@ const MAX_MS = 3650 * UNIT_MS.d;
  * (`"2d 12h"`) parses back. Throws INPUT_INVALID for anything else.
  */
 export function parseDuration(text: string): number {
-  const bad = (why: string): never => {
-    throw new GantryError('INPUT_INVALID', `duration ${quoteInput(text)} ${why}`);
+  const bad = (why: 'error.duration.invalid' | 'error.duration.too-long'): never => {
+    throw new GantryError('INPUT_INVALID', msg(why, { text: quoteInput(text) }));
   };
   const s = text.trim();
   // `ms` before `m` and `s`, so "500ms" is not read as 500 minutes followed by garbage.
   if (!/^(\d+(ms|s|m|h|d) ?)+$/.test(s) || s.endsWith(' ')) {
-    bad('is not a duration: use numbers with units ms, s, m, h or d, e.g. 30m, 1h or 2d12h');
+    bad('error.duration.invalid');
   }
   let ms = 0;
   for (const [, n, unit] of s.matchAll(/(\d+)(ms|s|m|h|d)/g)) ms += Number(n) * UNIT_MS[unit as Unit];
-  if (!(ms <= MAX_MS)) bad('is too long (at most 3650d)');
+  if (!(ms <= MAX_MS)) bad('error.duration.too-long');
   return ms;
 }
 

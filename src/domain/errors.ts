@@ -53,7 +53,7 @@ export class GantryError extends Error {
   }
 }
 
-/** A manifest that cannot be edited safely; `file` and `line` say where. */
+/** A manifest that cannot be edited safely; `file` and `line` say where (`detail`: English text or a message). */
 export class ManifestError extends GantryError {
   readonly file: string;
   readonly line: number | undefined;
@@ -61,9 +61,10 @@ export class ManifestError extends GantryError {
     code: Extract<ErrorCode, 'MANIFEST_INVALID' | 'MANIFEST_IMAGE_NOT_FOUND' | 'MANIFEST_UNSUPPORTED'>,
     file: string,
     line: number | undefined,
-    detail: string,
+    detail: string | Message,
   ) {
-    super(code, `${file}${line ? ` line ${line}` : ''}: ${detail}`);
+    const what = typeof detail === 'string' ? msg('error.text', { text: detail }) : detail;
+    super(code, line ? msg('error.manifest.at', { file, line: String(line), detail: what }) : msg('error.manifest.in', { file, detail: what }));
     this.file = file;
     this.line = line;
     this.name = 'ManifestError';

@@ -1,7 +1,8 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import type { Freeze } from '../config/schema.js';
 import { parseDuration } from './duration.js';
-import { GantryError } from './errors.js';
+import { msg, type Message } from '../i18n/voice.js';
+import { GantryError, isGantryError } from './errors.js';
 import { quoteInput } from './version.js';
 
 /**
@@ -25,19 +26,17 @@ export interface FreezeWindow {
 export function validateCron(expr: string): void {
   const fields = expr.trim().split(/\s+/).filter((f) => f !== '');
   if (fields.length !== 5) {
-    throw new GantryError(
-      'CONFIG_INVALID',
-      `cron expression ${quoteInput(expr)} has ${fields.length} field(s); expected 5: minute hour day-of-month month day-of-week`,
-    );
+    throw new GantryError('CONFIG_INVALID', msg('error.freeze.cron-fields', { expr: quoteInput(expr), count: String(fields.length) }));
   }
   // `H` alone or as `H(…)`/`H/…`; the H inside a day name such as THU is fine.
   if (fields.some((f) => /(?<![a-z])h(?![a-z])/i.test(f))) {
-    throw new GantryError('CONFIG_INVALID', `cron expression ${quoteInput(expr)} uses H; freeze windows need fixed times`);
+    throw new GantryError('CONFIG_INVALID', msg('error.freeze.cron-h', { expr: quoteInput(expr) }));
   }
   try {
     CronExpressionParser.parse(expr, { tz: 'UTC' });
   } catch (e) {
-    throw new GantryError('CONFIG_INVALID', `cron expression ${quoteInput(expr)} is invalid: ${(e as Error).message}`, { cause: e });
+    const error = (e as Error).message;
+    throw new GantryError('CONFIG_INVALID', msg('error.freeze.cron-invalid', { expr: quoteInput(expr), error }), { cause: e });
   }
 }
 
@@ -70,14 +69,16 @@ function schedule(f: Freeze): Schedule {
   try {
     ms = parseDuration(f.duration);
   } catch (e) {
-    throw new GantryError('CONFIG_INVALID', `freeze "${f.reason}": ${(e as Error).message}`, { cause: e });
+    const detail = isGantryError(e) ? e.detail : msg('error.text', { text: (e as Error).message });
+    throw new GantryError('CONFIG_INVALID', msg('error.freeze.in', { reason: f.reason, detail }), { cause: e });
   }
   let offsets: Intl.DateTimeFormat;
   try {
     // cron-parser only notices a bad zone when it first computes a date; Intl checks it up front.
     offsets = new Intl.DateTimeFormat('en-US', { timeZone: f.timezone, timeZoneName: 'longOffset' });
   } catch (e) {
-    throw new GantryError('CONFIG_INVALID', `freeze "${f.reason}": unknown time zone "${f.timezone}"`, { cause: e });
+    const detail = msg('error.freeze.time-zone', { zone: f.timezone });
+    throw new GantryError('CONFIG_INVALID', msg('error.freeze.in', { reason: f.reason, detail }), { cause: e });
   }
   const offset = (t: number): string | undefined =>
     offsets.formatToParts(t).find((p) => p.type === 'timeZoneName')?.value;
@@ -88,12 +89,10 @@ function schedule(f: Freeze): Schedule {
     after(t) {
       const from = offset(t.getTime() - DST_LOOKBACK) === offset(t.getTime()) ? t.getTime() : t.getTime() - DST_LOOKBACK;
       const cron = at(from);
-      const fail = (why: string, cause?: unknown): never => {
-        throw new GantryError(
-          'CONFIG_INVALID',
-          `freeze "${f.reason}": cannot compute when "${f.cron}" fires in ${f.timezone} after ${t.toISOString()}: ${why}`,
-          { cause },
-        );
+      const fail = (why: string | Message, cause?: unknown): never => {
+        const error = typeof why === 'string' ? msg('error.text', { text: why }) : why;
+        const detail = msg('error.freeze.no-fire-time', { cron: f.cron, zone: f.timezone, after: { time: t.toISOString() }, error });
+        throw new GantryError('CONFIG_INVALID', msg('error.freeze.in', { reason: f.reason, detail }), { cause });
       };
       for (let i = 0; i < MAX_WALK; i++) {
         let d: Date;
@@ -107,7 +106,7 @@ function schedule(f: Freeze): Schedule {
         }
         if (d > t) return d;
       }
-      return fail(`no fire time within ${MAX_WALK} steps`);
+      return fail(msg('error.freeze.walk', { steps: String(MAX_WALK) }));
     },
     *before(t) {
       const cron = at(t.getTime());

@@ -1,3 +1,4 @@
+import { msg, type Message } from '../i18n/voice.js';
 import { GantryError } from './errors.js';
 
 /**
@@ -26,23 +27,25 @@ const FORBIDDEN_RE = /[\s\u0000-\u001f\u007f-\u009f]/;
 /** Throws GantryError(INPUT_INVALID) saying what is wrong with `ref`. */
 export function parseImageRef(ref: string): ImageRef {
   const problem = checkRef(ref);
-  if (typeof problem === 'string') throw new GantryError('INPUT_INVALID', `"${printable(ref)}" is not an image reference: ${problem}`);
+  if (isProblem(problem)) throw new GantryError('INPUT_INVALID', msg('error.image.not-ref', { ref: printable(ref), problem }));
   return problem;
 }
 
 /** Like parseImageRef, but undefined instead of an error (for scanning manifests). */
 export function tryParseImageRef(ref: string): ImageRef | undefined {
   const result = checkRef(ref);
-  return typeof result === 'string' ? undefined : result;
+  return isProblem(result) ? undefined : result;
 }
 
 /** `repository[:tag][@digest]`; validates every part so nothing malformed reaches a manifest. */
 export function formatImageRef(ref: ImageRef): string {
   const repoProblem = checkRepository(ref.repository);
-  if (repoProblem) throw new GantryError('INPUT_INVALID', `"${printable(ref.repository)}" is not an image repository: ${repoProblem}`);
-  if (ref.tag !== undefined && !isValidTag(ref.tag)) throw new GantryError('INPUT_INVALID', `"${printable(ref.tag)}" is not an image tag`);
+  if (repoProblem) {
+    throw new GantryError('INPUT_INVALID', msg('error.image.not-repository', { repository: printable(ref.repository), problem: repoProblem }));
+  }
+  if (ref.tag !== undefined && !isValidTag(ref.tag)) throw new GantryError('INPUT_INVALID', msg('error.image.not-tag', { tag: printable(ref.tag) }));
   if (ref.digest !== undefined && !isValidDigest(ref.digest)) {
-    throw new GantryError('INPUT_INVALID', `"${printable(ref.digest)}" is not an image digest (expected sha256:<64 hex>)`);
+    throw new GantryError('INPUT_INVALID', msg('error.image.not-digest', { digest: printable(ref.digest) }));
   }
   return `${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
 }
@@ -59,36 +62,41 @@ export function isValidRepository(repository: string): boolean {
   return checkRepository(repository) === undefined;
 }
 
-function checkRef(ref: string): ImageRef | string {
-  if (ref.length === 0) return 'it is empty';
-  if (ref.length > 1024) return 'it is longer than 1024 characters';
-  if (FORBIDDEN_RE.test(ref)) return 'it contains whitespace or control characters';
+/** What is wrong with a reference, as opposed to the reference itself. */
+function isProblem(r: ImageRef | Message): r is Message {
+  return 'key' in r;
+}
+
+function checkRef(ref: string): ImageRef | Message {
+  if (ref.length === 0) return msg('error.image.empty');
+  if (ref.length > 1024) return msg('error.image.too-long');
+  if (FORBIDDEN_RE.test(ref)) return msg('error.image.whitespace');
   const at = ref.indexOf('@');
   const name = at === -1 ? ref : ref.slice(0, at);
   const digest = at === -1 ? undefined : ref.slice(at + 1);
-  if (digest !== undefined && !isValidDigest(digest)) return `"${digest}" is not a valid digest`;
+  if (digest !== undefined && !isValidDigest(digest)) return msg('error.image.bad-digest', { digest });
   // A colon after the last slash separates the tag; one before it belongs to a registry port.
   const colon = name.lastIndexOf(':');
   const hasTag = colon > name.lastIndexOf('/');
   const repository = hasTag ? name.slice(0, colon) : name;
   const tag = hasTag ? name.slice(colon + 1) : undefined;
-  if (tag !== undefined && !isValidTag(tag)) return `"${tag}" is not a valid tag`;
+  if (tag !== undefined && !isValidTag(tag)) return msg('error.image.bad-tag', { tag });
   const repoProblem = checkRepository(repository);
   if (repoProblem) return repoProblem;
   return { repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 
-function checkRepository(repository: string): string | undefined {
-  if (repository.length === 0) return 'the repository is empty';
-  if (FORBIDDEN_RE.test(repository)) return 'it contains whitespace or control characters';
+function checkRepository(repository: string): Message | undefined {
+  if (repository.length === 0) return msg('error.image.empty-repository');
+  if (FORBIDDEN_RE.test(repository)) return msg('error.image.whitespace');
   const parts = repository.split('/');
   const first = parts[0] ?? '';
   // Like the docker reference grammar: the first component is a registry when it looks like a
   // host (has a dot or a port, or is localhost) and more components follow.
   const firstIsHost = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || /[A-Z[]/.test(first));
-  if (firstIsHost && !DOMAIN_RE.test(first)) return `"${first}" is not a valid registry host`;
+  if (firstIsHost && !DOMAIN_RE.test(first)) return msg('error.image.bad-host', { host: first });
   for (const part of firstIsHost ? parts.slice(1) : parts) {
-    if (!PATH_COMPONENT_RE.test(part)) return `"${part}" is not a valid repository path component (lower-case letters, digits, . _ -)`;
+    if (!PATH_COMPONENT_RE.test(part)) return msg('error.image.bad-part', { part });
   }
   return undefined;
 }

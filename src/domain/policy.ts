@@ -1,4 +1,5 @@
 import type { Config, Environment } from '../config/schema.js';
+import { msg } from '../i18n/voice.js';
 import { GantryError } from './errors.js';
 import { activeFreeze } from './freeze.js';
 import { matchesAny } from './identity.js';
@@ -39,28 +40,17 @@ export function isAllowed(config: Config, perm: Permission, envName: string | un
   return matchesAny(config, principalsFor(config, envName, perm), actorId);
 }
 
-const VERB: Record<Permission, string> = {
-  promote: 'promote to',
-  rollback: 'roll back',
-  lock: 'lock or unlock',
-  breakGlass: 'use --force (break-glass) in',
-  block: 'block or unblock releases',
-};
-
 export function requireAllowed(config: Config, perm: Permission, envName: string | undefined, actorId: string): void {
   if (isAllowed(config, perm, envName, actorId)) return;
   const who = principalsFor(config, envName, perm);
-  const target = perm === 'block' ? '' : ` ${envName}`;
-  throw new GantryError(
-    'NOT_ALLOWED',
-    `${actorId} may not ${VERB[perm]}${target}${who.length ? ` (allowed: ${who.join(', ')})` : ' (nobody is allowed)'}`,
-  );
+  const allowed = who.length ? msg('error.policy.allowed', { list: { list: who } }) : msg('error.policy.nobody');
+  throw new GantryError('NOT_ALLOWED', msg('error.policy.not-allowed', { who: actorId, perm, env: envName ?? '', allowed }));
 }
 
 export function envOf(config: Config, name: string): Environment {
   const env = own(config.environments, name);
   if (!env) {
-    throw new GantryError('ENV_UNKNOWN', `unknown environment "${name}" (known: ${Object.keys(config.environments).join(', ')})`);
+    throw new GantryError('ENV_UNKNOWN', msg('error.env.unknown', { env: name, known: { list: Object.keys(config.environments) } }));
   }
   return env;
 }
@@ -96,20 +86,16 @@ export function gate(config: Config, input: GateInput): GateResult {
   if (input.blocked) {
     // a blocked release is never promoted; going back to one is break-glass (it may be the least bad)
     if (input.action !== 'rollback' || input.force === undefined) {
-      const force = input.action === 'rollback' ? ', or --force "reason" with break-glass rights' : '';
-      throw new GantryError(
-        'RELEASE_BLOCKED',
-        `${input.version} is blocked by ${input.blocked.by} (${input.blocked.reason}); /unblock it first or pick another version${force}`,
-      );
+      const { by, reason } = input.blocked;
+      const rollback = input.action === 'rollback' ? 'yes' : 'no';
+      throw new GantryError('RELEASE_BLOCKED', msg('error.policy.blocked', { version: input.version, by, reason, rollback }));
     }
     overridden.push(`block by ${input.blocked.by}: ${input.blocked.reason}`);
   }
   if (input.lock) {
     if (input.force === undefined || input.action === 'auto') {
-      throw new GantryError(
-        'ENV_LOCKED',
-        `${input.env} is locked by ${input.lock.by} since ${input.lock.at}: ${input.lock.reason}. /unlock ${input.env} first, or --force "reason" with break-glass rights`,
-      );
+      const { by, at, reason } = input.lock;
+      throw new GantryError('ENV_LOCKED', msg('error.policy.locked', { env: input.env, by, since: { time: at }, reason }));
     }
     overridden.push(`lock by ${input.lock.by}: ${input.lock.reason}`);
   }
@@ -118,10 +104,8 @@ export function gate(config: Config, input: GateInput): GateResult {
     const freeze = activeFreeze(env.freeze, input.now);
     if (freeze) {
       if (input.force === undefined || input.action === 'auto') {
-        throw new GantryError(
-          'ENV_FROZEN',
-          `${input.env} is frozen (${freeze.reason}) until ${freeze.until.toISOString()}; --force "reason" needs break-glass rights`,
-        );
+        const until = { time: freeze.until.toISOString() };
+        throw new GantryError('ENV_FROZEN', msg('error.policy.frozen', { env: input.env, reason: freeze.reason, until }));
       }
       overridden.push(`freeze: ${freeze.reason}`);
     }

@@ -1,3 +1,4 @@
+import { msg, type Message } from '../i18n/voice.js';
 import { GantryError } from './errors.js';
 
 /**
@@ -27,15 +28,16 @@ export function quoteInput(input: string): string {
 
 /** Throws INPUT_INVALID unless `v` is safe to put into an image tag, a path or a commit. */
 export function validateVersion(v: string): void {
-  const bad = (why: string): never => {
-    throw new GantryError('INPUT_INVALID', `version ${quoteInput(v)} ${why}`);
+  const version = quoteInput(v);
+  const bad = (why: Message): never => {
+    throw new GantryError('INPUT_INVALID', why);
   };
-  if (v.length === 0) throw new GantryError('INPUT_INVALID', 'version must not be empty');
-  if (v.length > MAX_LENGTH) bad(`is too long (${v.length} characters, at most ${MAX_LENGTH})`);
+  if (v.length === 0) bad(msg('error.version.empty'));
+  if (v.length > MAX_LENGTH) bad(msg('error.version.too-long', { version, length: String(v.length), max: String(MAX_LENGTH) }));
   const odd = /[^A-Za-z0-9._+-]/u.exec(v);
-  if (odd) bad(`contains ${quoteInput(odd[0])}: only letters, digits and . _ + - are allowed`);
-  if (!/^[A-Za-z0-9]/.test(v)) bad('must start with a letter or a digit');
-  if (v.includes('..')) bad('must not contain ".."');
+  if (odd) bad(msg('error.version.bad-char', { version, char: quoteInput(odd[0]) }));
+  if (!/^[A-Za-z0-9]/.test(v)) bad(msg('error.version.start', { version }));
+  if (v.includes('..')) bad(msg('error.version.dots', { version }));
 }
 
 /**
@@ -190,9 +192,9 @@ export function resolveVersion(query: string, available: AvailableVersion[]): { 
   throw new GantryError('VERSION_UNKNOWN', unknownMessage(query, q, available));
 }
 
-function unknownMessage(query: string, q: SemVer | null, available: AvailableVersion[]): string {
-  const head = `no built release matches ${quoteInput(query)}`;
-  if (available.length === 0) return `${head} (no release has been built yet)`;
+function unknownMessage(query: string, q: SemVer | null, available: AvailableVersion[]): Message {
+  const quoted = quoteInput(query);
+  if (available.length === 0) return msg('error.version.none-built', { query: quoted });
   // "Nearest": the same major line if the query is semver and that line exists, else everything.
   const sameMajor = q
     ? available.filter((r) => {
@@ -201,13 +203,11 @@ function unknownMessage(query: string, q: SemVer | null, available: AvailableVer
       })
     : [];
   const pool = newestFirst(sameMajor.length > 0 ? sameMajor : available);
-  const list = pool.slice(0, HINTS).join(', ') + (pool.length > HINTS ? ', …' : '');
+  const newest = { list: [...pool.slice(0, HINTS), ...(pool.length > HINTS ? ['…'] : [])] };
   const onlyPre =
     isLineQuery(q) && available.some((r) => {
       const s = parseVersion(r.version);
       return s !== null && s.prerelease !== undefined && inLine(q, s);
     });
-  return onlyPre
-    ? `no stable release matches ${quoteInput(query)}; pre-releases must be named exactly (newest: ${list})`
-    : `${head} (newest: ${list})`;
+  return msg(onlyPre ? 'error.version.only-pre' : 'error.version.no-match', { query: quoted, newest });
 }

@@ -2,6 +2,7 @@ import type { Config, DeployFile } from '../config/schema.js';
 import type { DeployChange, DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import { envOf, gate } from '../domain/policy.js';
+import { msg } from '../i18n/voice.js';
 import type { BranchLock, HeadHint } from '../store/branch-lock.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
@@ -102,7 +103,7 @@ export class Deployer {
         });
         if ((envOf(this.d.config, req.env).mode ?? this.d.config.deployRepo.mode) === 'pull-request') {
           if (!this.d.pullRequests) {
-            throw new GantryError('CONFIG_INVALID', `${req.env} deploys by pull request, but gantry has no GitHub access to open one: set GANTRY_DEPLOY_TOKEN and deployRepo.github`);
+            throw new GantryError('CONFIG_INVALID', msg('error.deploy.pr-no-access', { env: req.env }));
           }
           const opened = await openDeployPullRequest({ repo: this.d.repo, opener: this.d.pullRequests, base: this.d.config.deployRepo.branch }, { req, plan, message });
           return { ...this.result(req, plan, opened.sha, 0), pullRequest: opened.pullRequest };
@@ -113,7 +114,7 @@ export class Deployer {
           return this.result(req, plan, pushed.sha, attempt);
         }
         if (attempt >= retries) {
-          throw new GantryError('DEPLOY_CONFLICT', `the deploy repo kept moving: gave up after ${attempt + 1} pushes; nothing was changed`);
+          throw new GantryError('DEPLOY_CONFLICT', msg('error.deploy.repo-moving', { pushes: attempt + 1 }));
         }
         this.d.log.info({ request: req.id, attempt }, 'deploy repo moved; rebasing');
         await sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random()));
@@ -158,7 +159,8 @@ export class Deployer {
       current = timeline.current.version;
       const state = req.version !== undefined ? this.versionState(timeline, req) : timeline.rollbackTarget();
       if (!state?.version) {
-        throw new GantryError('NO_ROLLBACK_TARGET', `nothing to roll back to: the history of ${req.app} in ${req.env} has nothing before ${current ?? 'what runs now'}`);
+        const before = current ?? msg('error.rollback.what-runs-now');
+        throw new GantryError('NO_ROLLBACK_TARGET', msg('error.rollback.nothing-before', { app: req.app, env: req.env, current: before }));
       }
       version = state.version;
       targetsOf = (reader) => targetsFromState(state, reader);
@@ -166,21 +168,22 @@ export class Deployer {
       current = versionIn(readers[0]!, await read(readers[0]!.file.file));
       version = req.version!;
       const release = await this.d.releases.get(req.app, version);
-      if (!release) throw new GantryError('VERSION_UNKNOWN', `${req.app} ${version} is not a built release`);
+      if (!release) throw new GantryError('VERSION_UNKNOWN', msg('error.release.not-built', { app: req.app, version }));
       if (envCfg.from && !(await this.hasRunIn(req.app, envCfg.from, version, at))) {
-        throw new GantryError('ORDER_VIOLATION', `${req.app} ${version} has not run in ${envCfg.from} yet; promote it to ${envCfg.from} first`);
+        throw new GantryError('ORDER_VIOLATION', msg('error.deploy.order', { app: req.app, version, from: envCfg.from }));
       }
       if (req.action === 'auto') {
         const held = (await this.timeline(req.app, req.env, 5, at)).held;
         if (held) {
           const who = held.trailers!.requestedBy;
-          throw new GantryError('ENV_HELD', `${req.env} is on hold since ${who.name ?? who.id} rolled ${req.app} back to ${held.after.version}; automatic deploys resume after a promotion by hand`);
+          const params = { env: req.env, who: who.name ?? who.id, app: req.app, version: held.after.version ?? '?' };
+          throw new GantryError('ENV_HELD', msg('error.deploy.held', params));
         }
       }
       targetsOf = (reader) => reader.specs.map((s) => releaseTarget(req, release, s, pin));
     }
     if (current === version) {
-      throw new GantryError('ALREADY_DEPLOYED', `${req.app} ${version} already runs in ${req.env}`);
+      throw new GantryError('ALREADY_DEPLOYED', msg('error.deploy.already', { app: req.app, version, env: req.env }));
     }
     // policy at execution time too: a lock, freeze or block may have appeared while waiting
     const { overridden } = gate(config, {
@@ -205,7 +208,7 @@ export class Deployer {
       }
     }
     if (out.files.length === 0) {
-      throw new GantryError('ALREADY_DEPLOYED', `${req.app} ${version} already runs in ${req.env}: no manifest changes`);
+      throw new GantryError('ALREADY_DEPLOYED', msg('error.deploy.no-changes', { app: req.app, version, env: req.env }));
     }
     return out;
   }
@@ -213,13 +216,12 @@ export class Deployer {
   /** `/rollback <env> <version>`: the newest state in which that version ran in this environment. */
   private versionState(timeline: EnvTimeline, req: DeployRequest): EnvState {
     const version = req.version!;
-    if (timeline.current.version === version) throw new GantryError('ALREADY_DEPLOYED', `${req.app} ${version} already runs in ${req.env}`);
+    if (timeline.current.version === version) {
+      throw new GantryError('ALREADY_DEPLOYED', msg('error.deploy.already', { app: req.app, version, env: req.env }));
+    }
     const state = timeline.lastStateOf(version);
     if (!state) {
-      throw new GantryError(
-        'NO_ROLLBACK_TARGET',
-        `${req.app} ${version} never ran in ${req.env} (by the history of its files), so there is nothing to roll back to; a release that has not run there goes through /promote ${req.app} ${version} ${req.env}`,
-      );
+      throw new GantryError('NO_ROLLBACK_TARGET', msg('error.rollback.never-ran', { app: req.app, version, env: req.env }));
     }
     return state;
   }
@@ -252,17 +254,19 @@ export class Deployer {
     const files = await this.d.repo.objects.contents(at, readers.map((r) => r.file.file));
     return async (rel) => {
       const text = files.get(rel);
-      if (text === undefined) throw new GantryError('MANIFEST_INVALID', `${rel}: no such file in the deploy repo (branch ${this.d.config.deployRepo.branch})`);
+      if (text === undefined) {
+        throw new GantryError('MANIFEST_INVALID', msg('error.manifest.no-file', { file: rel, branch: this.d.config.deployRepo.branch }));
+      }
       return text;
     };
   }
 
   filesOf(app: string, env: string): DeployFile[] {
     const appCfg = own(this.d.config.apps, app);
-    if (!appCfg) throw new GantryError('APP_UNKNOWN', `unknown app "${app}" (known: ${Object.keys(this.d.config.apps).join(', ')})`);
+    if (!appCfg) throw new GantryError('APP_UNKNOWN', msg('error.app.unknown', { app, known: { list: Object.keys(this.d.config.apps) } }));
     envOf(this.d.config, env);
     const files = own(appCfg.deploy, env);
-    if (!files) throw new GantryError('ENV_UNKNOWN', `${app} is not deployed to ${env} (no apps.${app}.deploy.${env} in the config)`);
+    if (!files) throw new GantryError('ENV_UNKNOWN', msg('error.env.not-deployed', { app, env }));
     return files;
   }
 

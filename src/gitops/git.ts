@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GantryError } from '../domain/errors.js';
+import { msg } from '../i18n/voice.js';
 import { run, runBytes, type ExecResult } from '../util/exec.js';
 import { GitObjects } from './objects.js';
 
@@ -213,7 +214,7 @@ export class GitRepo {
       return await readFile(path.join(this.dir, rel), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new GantryError('MANIFEST_INVALID', `${rel}: no such file in the deploy repo (branch ${this.opts.branch})`);
+        throw new GantryError('MANIFEST_INVALID', msg('error.manifest.no-file', { file: rel, branch: this.opts.branch }));
       }
       throw e;
     }

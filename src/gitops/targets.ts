@@ -1,6 +1,7 @@
 import type { DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import type { Release } from '../domain/release.js';
+import { msg } from '../i18n/voice.js';
 import type { EnvState, FileReader } from './env-history.js';
 import type { ImageSpec, ImageTarget } from './updaters/types.js';
 import { getUpdater } from './updaters/index.js';
@@ -15,9 +16,10 @@ export function versionIn({ file, specs }: FileReader, content: string): string 
 /** What one image becomes when a release is promoted. */
 export function releaseTarget(req: DeployRequest, release: Release, spec: ImageSpec, pin: boolean): ImageTarget {
   const img = Object.hasOwn(release.images, spec.name) ? release.images[spec.name] : undefined;
-  if (!img) throw new GantryError('VERSION_UNKNOWN', `${req.app} ${release.version} has no image "${spec.name}"`);
+  if (!img) throw new GantryError('VERSION_UNKNOWN', msg('error.release.no-image', { app: req.app, version: release.version, image: spec.name }));
   if (pin && !img.digest) {
-    throw new GantryError('INPUT_INVALID', `${req.env} pins digests, but ${req.app} ${release.version} has no digest for image ${spec.name}`);
+    const params = { env: req.env, app: req.app, version: release.version, image: spec.name };
+    throw new GantryError('INPUT_INVALID', msg('error.release.no-digest', params));
   }
   return { ...spec, tag: img.tag, ...(img.digest ? { digest: img.digest } : {}), pin };
 }
@@ -33,7 +35,8 @@ export function targetsFromState(state: EnvState, { file, specs }: FileReader): 
   return specs.map((spec) => {
     const found = own?.find((i) => i.name === spec.name && i.tag) ?? anywhere.find((i) => i.name === spec.name && i.tag);
     if (!found?.tag) {
-      throw new GantryError('NO_ROLLBACK_TARGET', `cannot roll back ${file.file}: image ${spec.name} had no tagged reference when ${state.version ?? 'that version'} ran`);
+      const version = state.version ?? msg('error.rollback.that-version');
+      throw new GantryError('NO_ROLLBACK_TARGET', msg('error.rollback.untagged', { file: file.file, image: spec.name, version }));
     }
     return { ...spec, tag: found.tag, ...(found.digest ? { digest: found.digest } : {}), pin: found.digest !== undefined };
   });

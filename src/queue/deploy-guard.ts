@@ -5,6 +5,7 @@ import { GantryError } from '../domain/errors.js';
 import { actorFor, type Actor } from '../domain/identity.js';
 import { gate } from '../domain/policy.js';
 import { validateVersion } from '../domain/version.js';
+import { msg, type Message } from '../i18n/voice.js';
 import { countedVotes } from '../approvals/rules.js';
 import type { Approval, ApprovalStore } from '../approvals/store.js';
 import type { EnvLockStore } from '../store/env-locks.js';
@@ -40,7 +41,7 @@ export interface DeployGuardDeps {
   now: () => Date;
 }
 
-const refuse = (jobId: string, why: string) => new GantryError('DEPLOY_REFUSED', `deploy job ${jobId} refused: ${why}`);
+const refuse = (jobId: string, why: Message) => new GantryError('DEPLOY_REFUSED', msg('error.guard.refused', { job: jobId, why }));
 
 /**
  * The deploy worker's check of every job before it writes: the queue is not the source of truth.
@@ -57,16 +58,16 @@ export class DeployGuard {
     const parsed = JobData.safeParse(data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw refuse(jobId, `${issue.path.join('.') || 'its data'}: ${issue.message}`);
+      throw refuse(jobId, msg('error.text', { text: `${issue.path.join('.') || 'its data'}: ${issue.message}` }));
     }
     const job = parsed.data;
-    if (job.id !== jobId) throw refuse(jobId, `its request id ${job.id} is not its job id`);
+    if (job.id !== jobId) throw refuse(jobId, msg('error.guard.id-mismatch', { id: job.id }));
     const approval = job.approval === undefined ? undefined : await this.approvalOf(jobId, job);
     // an approved request is deployed exactly as it was approved, whatever else the job says
     const source = approval?.request ?? job;
     this.knownTarget(jobId, source.app, source.env);
     if (source.version !== undefined) validateVersion(source.version);
-    else if (source.action !== 'rollback') throw refuse(jobId, `a${source.action === 'auto' ? 'n auto-deploy' : ' promotion'} names the version to deploy`);
+    else if (source.action !== 'rollback') throw refuse(jobId, msg('error.guard.no-version', { action: source.action }));
     const { config } = this.d;
     if (job.action === 'auto') await this.checkAuto(jobId, job);
     const { approvalsRequired, overridden } = gate(config, {
@@ -82,9 +83,9 @@ export class DeployGuard {
     let approvedBy: Actor[] = [];
     if (approval) approvedBy = this.votesOf(jobId, approval, approvalsRequired, retried);
     else if (approvalsRequired > 0) {
-      throw refuse(jobId, `${source.action} to ${source.env} needs ${approvalsRequired} approval${approvalsRequired === 1 ? '' : 's'}, and the job names no approval gantry recorded`);
+      throw refuse(jobId, msg('error.guard.needs-approval', { action: source.action, env: source.env, required: approvalsRequired }));
     } else if (job.approvedBy.length > 0) {
-      throw refuse(jobId, 'it names approvers, but no approval was recorded for it');
+      throw refuse(jobId, msg('error.guard.approvers-unrecorded'));
     }
     return {
       id: job.id,
@@ -120,30 +121,31 @@ export class DeployGuard {
 
   private knownTarget(jobId: string, app: string, env: string): void {
     const { config } = this.d;
-    if (!Object.hasOwn(config.apps, app)) throw refuse(jobId, `unknown app "${app}"`);
-    if (!Object.hasOwn(config.environments, env)) throw refuse(jobId, `unknown environment "${env}"`);
-    if (!Object.hasOwn(config.apps[app]!.deploy, env)) throw refuse(jobId, `${app} is not deployed to ${env}`);
+    if (!Object.hasOwn(config.apps, app)) throw refuse(jobId, msg('error.guard.unknown-app', { app }));
+    if (!Object.hasOwn(config.environments, env)) throw refuse(jobId, msg('error.guard.unknown-env', { env }));
+    if (!Object.hasOwn(config.apps[app]!.deploy, env)) throw refuse(jobId, msg('error.guard.not-deployed', { app, env }));
   }
 
   /** Automatic deploys: gantry's own identity, no approvals anywhere, and only a release in the catalog. */
   private async checkAuto(jobId: string, job: JobData): Promise<void> {
-    if (job.requestedBy.id !== AUTO_REQUESTER) throw refuse(jobId, `automatic deploys are requested by ${AUTO_REQUESTER}, not ${job.requestedBy.id}`);
-    if (job.approval !== undefined || job.approvedBy.length > 0) throw refuse(jobId, 'an automatic deploy has no approvers');
-    if (job.force !== undefined) throw refuse(jobId, 'an automatic deploy cannot use --force');
+    if (job.requestedBy.id !== AUTO_REQUESTER) throw refuse(jobId, msg('error.guard.auto-requester', { expected: AUTO_REQUESTER, got: job.requestedBy.id }));
+    if (job.approval !== undefined || job.approvedBy.length > 0) throw refuse(jobId, msg('error.guard.auto-approvers'));
+    if (job.force !== undefined) throw refuse(jobId, msg('error.guard.auto-force'));
     const required = this.d.config.environments[job.env]!.approvals?.required ?? 0;
-    if (required > 0) throw refuse(jobId, `${job.env} needs approvals, so nothing deploys there automatically`);
+    if (required > 0) throw refuse(jobId, msg('error.guard.auto-approvals', { env: job.env }));
     if (job.version === undefined || !(await this.d.releases.get(job.app, job.version))) {
-      throw new GantryError('VERSION_UNKNOWN', `deploy job ${jobId} refused: ${job.app} ${job.version ?? '(no version)'} is not a release gantry built or registered`);
+      const version = job.version ?? msg('error.guard.version-missing');
+      throw new GantryError('VERSION_UNKNOWN', msg('error.guard.not-a-release', { job: jobId, app: job.app, version }));
     }
   }
 
   /** The approval the job names, which must be this very request and approved. */
   private async approvalOf(jobId: string, job: JobData): Promise<Approval> {
     const a = await this.d.approvals.get(job.approval!);
-    if (!a) throw refuse(jobId, `there is no approval ${job.approval}`);
+    if (!a) throw refuse(jobId, msg('error.guard.no-approval', { id: job.approval! }));
     const r = a.request;
     const same = r.id === job.id && r.action === job.action && r.app === job.app && r.env === job.env && r.version === job.version && r.requestedBy.id === job.requestedBy.id;
-    if (!same) throw refuse(jobId, `it is not the request approval ${a.id} was asked for`);
+    if (!same) throw refuse(jobId, msg('error.guard.other-request', { id: a.id }));
     return a;
   }
 
@@ -154,12 +156,12 @@ export class DeployGuard {
    */
   private votesOf(jobId: string, a: Approval, required: number, retried: boolean): Actor[] {
     if (a.status !== 'approved' && !(a.status === 'executed' && retried)) {
-      throw new GantryError('APPROVAL_CLOSED', `deploy job ${jobId} refused: approval ${a.id} is ${a.status}, not approved`);
+      throw new GantryError('APPROVAL_CLOSED', msg('error.guard.not-approved', { job: jobId, id: a.id, status: a.status }));
     }
     const counted = countedVotes(this.d.config, a);
     const need = Math.max(required, a.required);
     if (counted.length < need) {
-      throw refuse(jobId, `approval ${a.id} has ${counted.length} valid approval${counted.length === 1 ? '' : 's'}; ${need} needed`);
+      throw refuse(jobId, msg('error.guard.too-few-votes', { id: a.id, count: counted.length, need: String(need) }));
     }
     return counted;
   }

@@ -1,7 +1,8 @@
-import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError, type ErrorCode } from '../domain/errors.js';
 import type { Deployer } from '../gitops/deployer.js';
+import { CATALOGS, type Message } from '../i18n/voice.js';
 import type { EventBus } from '../notify/events.js';
 import type { Approvals } from '../approvals/service.js';
 import type { DeployGuard } from './deploy-guard.js';
@@ -24,6 +25,8 @@ const DEPLOY_JOB_OPTIONS = {
 
 interface Progress {
   queuedBehind?: number;
+  /** why the job failed, as a catalog message, so the asker reads it in their own language */
+  refusal?: Message;
 }
 
 /**
@@ -66,7 +69,8 @@ export class DeployQueue {
       try {
         return (await job.waitUntilFinished(events, timeoutMs)) as DeployResult;
       } catch (e) {
-        throw toGantryError(e);
+        const progress = (await Job.fromId(this.queue, req.id).catch(() => undefined))?.progress as Progress | undefined;
+        throw toGantryError(e, progress?.refusal);
       }
     } finally {
       events.off('progress', onProgress);
@@ -83,12 +87,25 @@ export class DeployQueue {
   }
 }
 
-/** Failed jobs carry `CODE: message`; turn that back into the error the user should read. */
-export function toGantryError(e: unknown): GantryError {
+/**
+ * Failed jobs carry `CODE: message`, and the message as catalog data in their progress (`refusal`);
+ * turn that back into the error the user should read. Job data is anyone's with Redis access: a
+ * refusal that is no message of the catalog, or does not render, falls back to the English text.
+ */
+export function toGantryError(e: unknown, refusal?: unknown): GantryError {
   const msg = e instanceof Error ? e.message : String(e);
   const m = /^([A-Z][A-Z_]+): ([\s\S]*)$/.exec(msg);
-  if (m) return new GantryError(m[1] as ErrorCode, m[2]!);
-  return new GantryError('INTERNAL', msg);
+  if (!m) return new GantryError('INTERNAL', msg);
+  const code = m[1] as ErrorCode;
+  const r = refusal as Partial<Message> | undefined;
+  if (typeof r?.key === 'string' && Object.hasOwn(CATALOGS.en, r.key) && (r.params === undefined || typeof r.params === 'object')) {
+    try {
+      return new GantryError(code, r as Message);
+    } catch {
+      // a forged or stale message that does not render: the text is what the worker said
+    }
+  }
+  return new GantryError(code, m[2]!);
 }
 
 export interface WorkerDeps {
@@ -162,6 +179,7 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
           if (approval) await d.approvals.finish(approval, { error: err.message }).catch(() => undefined);
           await d.bus.publish({ type: 'deploy-failed', request: shown, code: err.code, message: err.message });
         }
+        await job.updateProgress({ refusal: err.detail } satisfies Progress).catch(() => undefined);
         const text = `${err.code}: ${err.message}`;
         throw RETRYABLE.has(err.code) ? new Error(text) : new UnrecoverableError(text);
       }

@@ -86,7 +86,7 @@ describe('/rollback in a freeze window', () => {
       await h.release('v1');
       const frozen = await h.run('alice', '/promote v1 prod');
       expect(frozen).toMatchObject({ ok: false, code: 'ENV_FROZEN' });
-      expect(frozen.text).toContain('prod is frozen (release train) until 2026-11-18T11:00:00.000Z');
+      expect(frozen.text).toContain('prod is frozen (release train) until Nov 18, 2026, 11:00 UTC');
       const forced = await h.run('alice', '/promote v1 prod --force "customer outage"');
       expect(forced.ok, forced.text).toBe(true);
       expect(await h.git('log', '-1', '--format=%B', 'main')).toContain('Gantry-Override: customer outage (passed freeze: release train)');

@@ -19,8 +19,10 @@ export function cleanReason(s: string | undefined): string | undefined {
   // bidi overrides and isolates go too: in a reply or the git log they would make the text read otherwise
   // eslint-disable-next-line no-control-regex
   const t = s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').replace(/[\u202a-\u202e\u2066-\u2069]/g, '').trim();
-  if (t.length === 0) throw new GantryError('INPUT_INVALID', 'the reason is empty');
-  if (t.length > MAX_REASON) throw new GantryError('INPUT_INVALID', `the reason is too long (${t.length} characters; at most ${MAX_REASON})`);
+  if (t.length === 0) throw new GantryError('INPUT_INVALID', msg('error.reason.empty'));
+  if (t.length > MAX_REASON) {
+    throw new GantryError('INPUT_INVALID', msg('error.reason.too-long', { length: String(t.length), max: String(MAX_REASON) }));
+  };
   return t;
 }
 
@@ -49,18 +51,19 @@ export async function promote(core: Core, cmd: ParsedCommand, ctx: CommandContex
 
 /** `[app] <version> <env>`; a mistake is named as typed ("extra words", "the version comes first"). */
 function promoteArgs(core: Core, args: string[]): [string | undefined, string, string] {
-  const envs = Object.keys(core.config.environments).join(', ');
+  const envs = Object.keys(core.config.environments);
   const envAt = args.findIndex((a) => isEnv(core, a));
   const last = args.length - 1;
-  if (args.length === 0) throw usage('promote', 'name a version and an environment');
+  if (args.length === 0) throw usage('promote', msg('error.promote.missing'));
   if (args.length === 1) {
-    throw usage('promote', envAt === 0 ? `name the version to promote to ${args[0]}` : `name the environment to promote ${sanitize(args[0]!)} to (environments: ${envs})`);
+    const only = args[0]!;
+    throw usage('promote', envAt === 0 ? msg('error.promote.no-version', { env: only }) : msg('error.promote.no-env', { version: sanitize(only), envs: { list: envs } }));
   }
   if (envAt >= 0 && envAt < last) {
-    if (envAt === 0) throw usage('promote', `the version comes before the environment: /promote ${sanitize(args.slice(1).join(' '))} ${args[0]}`);
-    throw usage('promote', `unexpected "${sanitize(args.slice(envAt + 1).join(' '))}" after the environment ${args[envAt]} (a reason goes in --force "…")`);
+    if (envAt === 0) throw usage('promote', msg('error.promote.version-first', { suggestion: `/promote ${sanitize(args.slice(1).join(' '))} ${args[0]}` }));
+    throw usage('promote', msg('error.promote.after-env', { words: sanitize(args.slice(envAt + 1).join(' ')), env: args[envAt]! }));
   }
-  if (args.length > 3) throw usage('promote', `too many words: "${sanitize(args.join(' '))}" is more than [app] <version> <env>`);
+  if (args.length > 3) throw usage('promote', msg('error.promote.too-many', { words: sanitize(args.join(' ')) }));
   // the last word is the environment; resolveEnv says what is wrong with it if it is not one
   return args.length === 3 ? [args[0], args[1]!, args[2]!] : [undefined, args[0]!, args[1]!];
 }
@@ -77,7 +80,7 @@ export async function rollback(core: Core, cmd: ParsedCommand, ctx: CommandConte
     if (isEnv(core, a[0]) && !isEnv(core, a[1])) [envArg, version] = a;
     else [appArg, envArg] = a;
   } else if (a.length === 3) [appArg, envArg, version] = a;
-  else throw usage('rollback', 'name the environment to roll back');
+  else throw usage('rollback', msg('error.rollback.no-env'));
   const app = resolveApp(core, 'rollback', appArg, ctx);
   const env = resolveEnv(core, envArg!);
   if (version !== undefined) validateVersion(version);
@@ -163,9 +166,9 @@ export async function deny(core: Core, cmd: ParsedCommand, ctx: CommandContext):
 
 function approvalId(cmd: ParsedCommand, name: 'approve' | 'deny'): string {
   const id = cmd.args[0];
-  if (id === undefined) throw usage(name, 'name the approval request');
+  if (id === undefined) throw usage(name, msg('error.approval.no-id'));
   const clean = id.replace(/^#/, '');
-  if (!/^\d{1,12}$/.test(clean)) throw usage(name, `"${sanitize(id)}" is not an approval id (a number)`);
-  if (name === 'approve' && cmd.args.length > 1) throw usage(name, 'too many arguments');
+  if (!/^\d{1,12}$/.test(clean)) throw usage(name, msg('error.approval.bad-id', { id: sanitize(id) }));
+  if (name === 'approve' && cmd.args.length > 1) throw usage(name, msg('error.usage.too-many-arguments'));
   return clean;
 }

@@ -5,12 +5,13 @@ import { statusOf } from '../../queries/status.js';
 import { isApp, isEnv, resolveApp, resolveEnv, type CommandContext, type Core } from '../context.js';
 import { isCommandName, sanitize, usage, type CommandName, type ParsedCommand } from '../grammar.js';
 import type { DiffRow, Reply } from '../replies.js';
+import { msg, type Message } from '../../i18n/voice.js';
 
 /** `/status [app] [env]`: what runs where, read from the deploy repo's files. */
 export async function status(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
-  if (cmd.args.length > 2) throw usage('status', `too many arguments: unexpected ${quote(cmd.args[2]!)}`);
+  if (cmd.args.length > 2) throw usage('status', msg('error.usage.unexpected', { word: quote(cmd.args[2]!) }));
   const [first, second] = cmd.args;
-  if (second !== undefined) checkAppFirst(core, 'status', cmd.args, `unexpected ${quote(second)} after the environment ${quote(first!)}`);
+  if (second !== undefined) checkAppFirst(core, 'status', cmd.args, msg('error.usage.after-env', { word: quote(second), env: quote(first!) }));
   // one word is an environment when one has that name, else an app
   const [appArg, envArg] = second !== undefined ? [first, second] : isEnv(core, first) ? [undefined, first] : [first, undefined];
   const apps = appArg ? [resolveApp(core, 'status', appArg, ctx)] : Object.keys(core.config.apps);
@@ -23,14 +24,14 @@ export async function history(core: Core, cmd: ParsedCommand, ctx: CommandContex
   const args = [...cmd.args];
   let n = 10;
   const last = args.at(-1);
-  const notCount = () => `${quote(last!)} is not a number of entries (n must be between 1 and 100)`;
+  const notCount = () => msg('error.history.not-count', { word: quote(last!) });
   const counted = last !== undefined && /^\d+$/.test(last);
   if (counted) {
     n = Number(args.pop());
-    if (n < 1 || n > 100) throw usage('history', 'n must be between 1 and 100');
+    if (n < 1 || n > 100) throw usage('history', msg('error.history.count-range'));
   } else if (args.length === 3) throw usage('history', notCount());
-  if (args.length === 2) checkAppFirst(core, 'history', args, counted ? `unexpected ${quote(args[1]!)} after the environment ${quote(args[0]!)}` : notCount(), counted ? [last!] : []);
-  if (args.length < 1 || args.length > 2) throw usage('history', 'name the environment');
+  if (args.length === 2) checkAppFirst(core, 'history', args, counted ? msg('error.usage.after-env', { word: quote(args[1]!), env: quote(args[0]!) }) : notCount(), counted ? [last!] : []);
+  if (args.length < 1 || args.length > 2) throw usage('history', msg('error.usage.no-env'));
   const [appArg, envArg] = args.length === 2 ? args : [undefined, args[0]];
   const app = resolveApp(core, 'history', appArg, ctx);
   const env = resolveEnv(core, envArg!);
@@ -39,8 +40,11 @@ export async function history(core: Core, cmd: ParsedCommand, ctx: CommandContex
 
 /** `/releases [app]`: the catalog, newest first. */
 export async function releases(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
-  if (cmd.args.length > 1) throw usage('releases', `too many arguments: unexpected ${quote(cmd.args[1]!)}`);
-  if (cmd.args.length === 1) checkAppFirst(core, 'releases', cmd.args, `${quote(cmd.args[0]!)} is an environment; /releases lists the releases of an app (apps: ${Object.keys(core.config.apps).join(', ')})`);
+  if (cmd.args.length > 1) throw usage('releases', msg('error.usage.unexpected', { word: quote(cmd.args[1]!) }));
+  if (cmd.args.length === 1) {
+    const apps = { list: Object.keys(core.config.apps) };
+    checkAppFirst(core, 'releases', cmd.args, msg('error.releases.env-given', { word: quote(cmd.args[0]!), apps }));
+  }
   const app = resolveApp(core, 'releases', cmd.args[0], ctx);
   return { ok: true, kind: 'releases', app, releases: await releasesOf(core, app, 20) };
 }
@@ -48,8 +52,8 @@ export async function releases(core: Core, cmd: ParsedCommand, ctx: CommandConte
 /** `/diff [app] <envA> <envB>` */
 export async function diff(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
   const a = cmd.args;
-  if (a.length < 2 || a.length > 3) throw usage('diff', a.length > 3 ? `too many arguments: unexpected ${quote(a[3]!)}` : 'name two environments');
-  if (a.length === 3) checkAppFirst(core, 'diff', a, `unexpected ${quote(a[2]!)} after the environments ${quote(a[0]!)} and ${quote(a[1]!)}`);
+  if (a.length < 2 || a.length > 3) throw usage('diff', a.length > 3 ? msg('error.usage.unexpected', { word: quote(a[3]!) }) : msg('error.diff.two-envs'));
+  if (a.length === 3) checkAppFirst(core, 'diff', a, msg('error.diff.after-envs', { word: quote(a[2]!), envA: quote(a[0]!), envB: quote(a[1]!) }));
   const [appArg, envA, envB] = a.length === 3 ? a : [undefined, a[0], a[1]];
   const app = resolveApp(core, 'diff', appArg, ctx);
   const ea = resolveEnv(core, envA!);
@@ -78,19 +82,20 @@ const quote = (word: string): string => `"${sanitize(word)}"`;
  * an app given after the environment (then the line as it should read: args, then `tail`), or
  * `problem` (the word that does not fit).
  */
-function checkAppFirst(core: Core, name: CommandName, args: string[], problem: string, tail: string[] = []): void {
+function checkAppFirst(core: Core, name: CommandName, args: string[], problem: Message, tail: string[] = []): void {
   const [first, ...others] = args;
   if (!isEnv(core, first) || isApp(core, first)) return;
   const app = others.find((a) => isApp(core, a));
   if (app === undefined) throw usage(name, problem);
-  throw usage(name, `the app comes before the environment: /${name} ${[app, ...args.filter((a) => a !== app), ...tail].map((w) => sanitize(w)).join(' ')}`);
+  const line = [app, ...args.filter((a) => a !== app), ...tail].map((w) => sanitize(w)).join(' ');
+  throw usage(name, msg('error.usage.app-first', { suggestion: `/${name} ${line}` }));
 }
 
 /** `/help [command]` */
 export async function help(_core: Core, cmd: ParsedCommand): Promise<Reply> {
   const which = cmd.args[0]?.replace(/^\//, '');
   if (which !== undefined) {
-    if (!isCommandName(which)) throw new GantryError('COMMAND_UNKNOWN', `unknown command "${sanitize(which)}"`);
+    if (!isCommandName(which)) throw new GantryError('COMMAND_UNKNOWN', msg('error.help.unknown-command', { command: sanitize(which) }));
     return { ok: true, kind: 'help', topic: which };
   }
   return { ok: true, kind: 'help' };

@@ -1,6 +1,7 @@
 import type { DeployFile, Format } from '../../config/schema.js';
 import { GantryError, ManifestError } from '../../domain/errors.js';
 import { formatImageRef, isValidDigest, isValidRepository, isValidTag, tryParseImageRef } from '../../domain/image-ref.js';
+import { msg, type Message } from '../../i18n/voice.js';
 import { applyEdits, type Edit } from './text-edits.js';
 import type { Change, FoundImage, ImageSpec, ImageTarget, UpdateResult, Updater } from './types.js';
 
@@ -108,7 +109,7 @@ export function namedImage(file: DeployFile, images: readonly ImageSpec[], what:
       'MANIFEST_UNSUPPORTED',
       file.file,
       undefined,
-      `container: ${file.container} names one ${what}, but images ${candidates.map((i) => i.name).join(', ')} are meant for this file; list one image under images:`,
+      msg('error.manifest.one-container', { container: file.container, what, images: { list: candidates.map((i) => i.name) } }),
     );
   }
   return candidates[0];
@@ -123,7 +124,8 @@ function update(scan: Scanner, content: string, file: DeployFile, targets: Image
   for (const target of targets) {
     const mine = sites.filter((site) => site.found.name === target.name);
     if (mine.length === 0) {
-      throw new ManifestError('MANIFEST_IMAGE_NOT_FOUND', file.file, undefined, `image ${target.name} (${target.repository}) not found in ${file.file}`);
+      const params = { image: target.name, repository: target.repository, file: file.file };
+      throw new ManifestError('MANIFEST_IMAGE_NOT_FOUND', file.file, undefined, msg('error.manifest.image-not-found', params));
     }
     for (const site of mine) {
       const blocked = site.blocked ?? invalidReference(site.found);
@@ -133,7 +135,8 @@ function update(scan: Scanner, content: string, file: DeployFile, targets: Image
           expectations.push({ name: target.name, expected: site.found, line: site.found.line });
           continue;
         }
-        throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, site.found.line, `cannot set ${target.name}: ${blocked}`);
+        const why = typeof blocked === 'string' ? msg('error.text', { text: blocked }) : blocked;
+        throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, site.found.line, msg('error.manifest.cannot-set', { image: target.name, why }));
       }
       const plan = site.plan(target);
       expectations.push({ name: target.name, expected: plan.expected, line: site.found.line });
@@ -147,7 +150,8 @@ function update(scan: Scanner, content: string, file: DeployFile, targets: Image
   try {
     output = applyEdits(content, edits);
   } catch (e) {
-    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, changes[0]?.line, `two edits would touch the same text (${(e as Error).message})`);
+    const error = (e as Error).message;
+    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, changes[0]?.line, msg('error.manifest.overlap', { error }));
   }
   verify(scan, output, file, targets, expectations);
   return { content: output, changes };
@@ -166,7 +170,7 @@ function verify(
     after = scan(output, file, targets);
   } catch (e) {
     const line = expectations[0]?.line;
-    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, line, `the edited file would not parse (${(e as Error).message}); nothing was written`);
+    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, line, msg('error.manifest.would-not-parse', { error: (e as Error).message }));
   }
   for (const target of targets) {
     const want = expectations.filter((x) => x.name === target.name);
@@ -176,7 +180,7 @@ function verify(
         'MANIFEST_UNSUPPORTED',
         file.file,
         want[0]?.line,
-        `after editing, ${target.name} occurs ${got.length} times instead of ${want.length}; nothing was written`,
+        msg('error.manifest.count-changed', { image: target.name, got: String(got.length), want: String(want.length) }),
       );
     }
     want.forEach((w, i) => {
@@ -186,7 +190,7 @@ function verify(
           'MANIFEST_UNSUPPORTED',
           file.file,
           site.found.line,
-          `after editing, ${target.name} reads "${site.found.ref}" instead of "${composeRef(w.expected)}"; nothing was written`,
+          msg('error.manifest.reads-otherwise', { image: target.name, got: site.found.ref, want: composeRef(w.expected) }),
         );
       }
     });
@@ -194,10 +198,10 @@ function verify(
 }
 
 /** A tag or digest field (helm, kustomize, flux) holding what no registry accepts: refused, never overwritten. */
-function invalidReference(found: FoundImage): string | undefined {
+function invalidReference(found: FoundImage): Message | undefined {
   const badTag = found.tag !== undefined && !isValidTag(found.tag);
   const badDigest = found.digest !== undefined && !isValidDigest(found.digest);
-  return badTag || badDigest ? `"${found.ref}" is not a valid image reference` : undefined;
+  return badTag || badDigest ? msg('error.manifest.invalid-ref', { ref: found.ref }) : undefined;
 }
 
 function sameFields(a: Partial<ImageFields>, b: Partial<ImageFields>): boolean {
@@ -205,13 +209,15 @@ function sameFields(a: Partial<ImageFields>, b: Partial<ImageFields>): boolean {
 }
 
 function checkTarget(target: ImageTarget): void {
-  const what = `target ${target.name}`;
-  if (!isValidRepository(target.repository)) throw new GantryError('INPUT_INVALID', `${what}: "${target.repository}" is not an image repository`);
-  if (!isValidTag(target.tag)) throw new GantryError('INPUT_INVALID', `${what}: "${target.tag}" is not an image tag`);
-  if (target.digest !== undefined && !isValidDigest(target.digest)) {
-    throw new GantryError('INPUT_INVALID', `${what}: "${target.digest}" is not an image digest`);
+  const image = target.name;
+  if (!isValidRepository(target.repository)) {
+    throw new GantryError('INPUT_INVALID', msg('error.target.bad-repository', { image, repository: target.repository }));
   }
-  if (target.pin && target.digest === undefined) throw new GantryError('INPUT_INVALID', `${what}: pinning needs a digest`);
+  if (!isValidTag(target.tag)) throw new GantryError('INPUT_INVALID', msg('error.target.bad-tag', { image, tag: target.tag }));
+  if (target.digest !== undefined && !isValidDigest(target.digest)) {
+    throw new GantryError('INPUT_INVALID', msg('error.target.bad-digest', { image, digest: target.digest }));
+  }
+  if (target.pin && target.digest === undefined) throw new GantryError('INPUT_INVALID', msg('error.target.pin-needs-digest', { image }));
   formatImageRef(targetFields(target));
 }
 
