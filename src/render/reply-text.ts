@@ -89,8 +89,9 @@ function deployedLines(r: BodyOf<'deployed'>, v: Voice, m: Markup): string[] {
   } else {
     const was = res.previousVersion ? msg('deploy.was', { version: res.previousVersion }) : '';
     lines.push(withCommit(v.say(msg('deploy.done', { ...change, was, commit: COMMIT }), m.esc), commit));
+    // a pull request changes nothing yet: what it will change is in the pull request
+    lines.push(...deployDetails(res, v, m));
   }
-  lines.push(...deployDetails(res, v, m));
   if (r.approvedBy?.length) lines.push(IND + v.say(msg('approval.approved-by', { names: { list: r.approvedBy } }), m.esc));
   return lines;
 }
@@ -111,7 +112,7 @@ function deployDetails(res: DeployResult, v: Voice, m: Markup): string[] {
   if (files.length) lines.push(IND + v.say(msg('deploy.changed', { files: { list: files } }), m.esc));
   if (res.override) lines.push(IND + v.say(msg('deploy.override', { reason: res.override.reason, passed: res.override.passed.join('; ') }), m.esc));
   if (res.replayed) lines.push(IND + v.t('deploy.replayed'));
-  if (res.action === 'rollback' && !res.pullRequest) lines.push(IND + v.say(msg('deploy.held', { env: res.env, app: res.app }), m.esc));
+  if (res.action === 'rollback') lines.push(IND + v.say(msg('deploy.held', { env: res.env, app: res.app }), m.esc));
   return lines;
 }
 

@@ -49,7 +49,7 @@ describe('gantry command, local mode', () => {
     expect(shell.stdout).toMatch(/^promoted web v1\.2\.0 to qa \(was v1\.2\.1\): commit [0-9a-f]{7}$/m);
     expect(shell.stdout).toContain('now acting as shell:bob (bob)');
     expect(shell.stdout).toMatch(/^rolled back web in qa to v1\.2\.1 \(was v1\.2\.0\): commit [0-9a-f]{7}$/m);
-    expect(shell.stdout).toMatch(/^[0-9a-f]{7} \S+ rollback v1\.2\.1 \(from v1\.2\.0\) by bob$/m);
+    expect(shell.stdout).toMatch(/^[0-9a-f]{7} \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC rollback v1\.2\.1 \(from v1\.2\.0\) by bob$/m);
     expect(shell.stdout).toContain('error [VERSION_UNKNOWN]: no built release matches "v9"');
     expect(shell.stdout).toContain('error [COMMAND_UNKNOWN]: unknown command "/nope"');
     // read from a script, the shell tells by its exit code that commands were refused

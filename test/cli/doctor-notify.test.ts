@@ -34,7 +34,8 @@ describe('gantry doctor --notify', () => {
       expect(r.stdout).toMatch(/^FAIL +notify webhook:pager: webhook pager answered HTTP 503$/m);
       expect(r.code).toBe(1);
       expect(smtp.mails.map((m) => m.subject)).toEqual(['[gantry] doctor: test message']);
-      expect(recorder.calls.filter((c) => c.path === '/robot/send')[0]?.body).toEqual({ msgtype: 'text', text: { content: 'gantry doctor: test message' } });
+      // a DingTalk robot speaks Chinese unless the config says otherwise
+      expect(recorder.calls.filter((c) => c.path === '/robot/send')[0]?.body).toEqual({ msgtype: 'text', text: { content: 'gantry doctor：测试消息' } });
     } finally {
       await smtp.close();
       await recorder.close();

@@ -103,8 +103,8 @@ describe('the README tour, verbatim', () => {
       expect(stdout).toContain('  approved by alice');
       // the last step that used to fail: the first rollback of prod goes back to what the files said before
       expect(stdout).toMatch(/^rolled back web in prod to v1\.0\.0 \(was v1\.2\.0\): commit [0-9a-f]{7}$/m);
-      expect(stdout).toMatch(/^[0-9a-f]{7} \S+ rollback v1\.0\.0 \(from v1\.2\.0\) by bob$/m);
-      expect(stdout).toMatch(/^[0-9a-f]{7} \S+ promote v1\.2\.0 \(from v1\.0\.0\) by carol, approved by alice$/m);
+      expect(stdout).toMatch(/^[0-9a-f]{7} \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC rollback v1\.0\.0 \(from v1\.2\.0\) by bob$/m);
+      expect(stdout).toMatch(/^[0-9a-f]{7} \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC promote v1\.2\.0 \(from v1\.0\.0\) by carol, approved by alice$/m);
       expect(stdout).toMatch(/^ {2}web v1\.0\.0 \[on hold after rollback\]/m);
       expect(stderr).toBe('');
       expect(code).toBe(0);

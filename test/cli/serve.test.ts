@@ -41,7 +41,7 @@ describe('gantry start with Slack credentials', () => {
       expect(ack.status).toBe(200);
       const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /^prod/.test(c.body.text ?? ''), 'status reply');
       // the seed commit was not made through gantry: its git author is shown (escaped for Slack)
-      expect(reply.body.text).toMatch(/^prod\n {2}web v1\.0\.0 {2}registry\.example\.com\/acme\/web:v1\.0\.0, manual change by gantry &lt;gantry@localhost&gt; \S+$/);
+      expect(reply.body.text).toMatch(/^prod\n {2}web v1\.0\.0 {2}registry\.example\.com\/acme\/web:v1\.0\.0, manual change by gantry &lt;gantry@localhost&gt; \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC$/);
       const ready = await fetch(`${server.base}/readyz`);
       expect(ready.status).toBe(200);
       const metrics = await (await fetch(`${server.base}/metrics`)).text();
