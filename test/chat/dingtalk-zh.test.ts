@@ -126,9 +126,7 @@ describe('DingTalk in Chinese', () => {
     expect(await say('bob02', 'bob', `@gantry /approve ${id}`)).toBe(200);
     const refused = (await toSession('bob', 0)).body;
     expect(refused.msgtype).toBe('text');
-    // refusals from the approvals module are still English text on this branch; with the refusals
-    // catalog (errors-zh-cn.ts, error.approval.not-approver) this reads: ❌ 你不是 prod 的审批人（审批人：leads）
-    expect(refused.text.content).toBe('❌ you are not an approver for prod (approvers: leads)');
+    expect(refused.text.content).toBe('❌ 你不是 prod 的审批人（审批人：leads）');
     expect(refused.at).toEqual({ atUserIds: ['bob02'] });
     // a command without its argument: the usage line, in Chinese
     expect(await say('bob02', 'bob', '@gantry /approve')).toBe(200);

@@ -106,7 +106,8 @@ describe('secrets never reach a log line, a job payload, a message or the disk',
       await recorder.waitFor((c) => c.path === '/api/chat.update' && /deployed/.test(JSON.stringify(c.body.blocks ?? [])), 'approval completed');
       // DingTalk: a lock and an unlock by a lead, a status by a dev
       expect(await say('manager4220', 'alice', '@gantry /lock staging maintenance')).toBe(200);
-      await recorder.waitFor((c) => c.path === '/session/alice' && /locked/.test(JSON.stringify(c.body)), 'lock reply');
+      // DingTalk answers in Chinese by default
+      await recorder.waitFor((c) => c.path === '/session/alice' && /staging 已被 alice 锁定/.test(JSON.stringify(c.body)), 'lock reply');
       await say('manager4220', 'alice', '@gantry /unlock staging');
       await say('carol01', 'carol', '@gantry /status');
       await recorder.waitFor((c) => c.path === '/session/carol', 'status reply');

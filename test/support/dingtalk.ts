@@ -68,10 +68,10 @@ export interface DingtalkGantry {
  * its own, the deploy and notification workers running with `notifiers`, and web v1.2.3 deployed
  * to qa and staging, so prod is one approval away.
  */
-export async function startDingtalkGantry(o: HarnessOptions & { notifiers: (deps: FaceDeps) => Notifier[] }): Promise<DingtalkGantry> {
+export async function startDingtalkGantry(o: HarnessOptions & { notifiers: (deps: FaceDeps, gantry: Gantry) => Notifier[] }): Promise<DingtalkGantry> {
   const h = await startHarness({ ...o, workers: false });
   const deps = faceDepsOf(h.gantry);
-  h.gantry.startWorkers(undefined, { notifiers: o.notifiers(deps) });
+  h.gantry.startWorkers(undefined, { notifiers: o.notifiers(deps, h.gantry) });
   const settings = dingtalkModule.settings({ DINGTALK_APP_SECRET: APP_SECRET });
   if (!settings) throw new Error('dingtalkModule.settings ignored DINGTALK_APP_SECRET');
   const face = await dingtalkModule.create(deps, settings);
