@@ -55,22 +55,15 @@ export function english(m: Message): string {
  * through one of these, so times, lists and plurals read naturally in either language.
  */
 export class Voice {
-  private readonly timeFormat: Intl.DateTimeFormat;
+  private readonly dateFormat: Intl.DateTimeFormat;
+  private readonly clockFormat: Intl.DateTimeFormat;
 
   constructor(
     readonly locale: Locale,
     readonly timeZone: string,
   ) {
-    this.timeFormat = new Intl.DateTimeFormat(locale, {
-      year: 'numeric',
-      month: 'short',
-      day: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZone,
-      timeZoneName: 'short',
-    });
+    this.dateFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', timeZone });
+    this.clockFormat = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone, timeZoneName: 'short' });
   }
 
   /** `key` with `params`, which the caller has escaped already (or which are markup of its own). */
@@ -94,10 +87,18 @@ export class Voice {
     return esc(this.list(v.list));
   }
 
-  /** `Dec 1, 2026, 17:25 GMT+8` / `2026年12月1日 17:25 GMT+8`; text that is no time is shown as it is. */
+  /**
+   * `Dec 1, 2026, 17:25 GMT+8` / `2026年12月1日 17:25 GMT+8`: date, clock, zone, in that order in
+   * every language (zh-CN's own order puts the zone before the clock); text that is no time is
+   * shown as it is.
+   */
   time(iso: string): string {
     const at = Date.parse(iso);
-    return Number.isNaN(at) ? iso : this.timeFormat.format(at);
+    if (Number.isNaN(at)) return iso;
+    const parts = this.clockFormat.formatToParts(at);
+    const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+    const date = this.dateFormat.format(at);
+    return `${date}${this.locale === 'en' ? ',' : ''} ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
   }
 
   /** `2d 12h` / `2天12小时` */

@@ -64,7 +64,7 @@ describe('DingTalk in Chinese', () => {
     // the deadline in China time (UTC+8), written out by hand rather than by gantry's formatter
     const cst = new Date(Date.parse(approval.deadline) + 8 * 3600_000);
     const two = (n: number) => String(n).padStart(2, '0');
-    const deadline = `${cst.getUTCFullYear()}年${cst.getUTCMonth() + 1}月${cst.getUTCDate()}日 GMT+8 ${two(cst.getUTCHours())}:${two(cst.getUTCMinutes())}`;
+    const deadline = `${cst.getUTCFullYear()}年${cst.getUTCMonth() + 1}月${cst.getUTCDate()}日 ${two(cst.getUTCHours())}:${two(cst.getUTCMinutes())} GMT+8`;
     const text: string = card.actionCard.text;
     expect(text.split('\n\n')).toEqual([
       `### ${title}`,

@@ -174,7 +174,7 @@ describe('Slack face', () => {
     expect(root.body.text).toBe(`<@${WANG}> 执行了 \`/history prod 1\``);
     const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /^web 在 prod/.test(c.body.text ?? ''), 'reply');
     expect(reply.body.thread_ts).toBeDefined();
-    expect(reply.body.text).toMatch(/^web 在 prod 的部署记录（最新在前）：\n[0-9a-f]{7} \d{4}年\d{1,2}月\d{1,2}日 GMT\+8 \d\d:\d\d 发布 v1\.2\.3（原为 v1\.0\.0），操作人 carol，批准人 alice$/);
+    expect(reply.body.text).toMatch(/^web 在 prod 的部署记录（最新在前）：\n[0-9a-f]{7} \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d GMT\+8 发布 v1\.2\.3（原为 v1\.0\.0），操作人 carol，批准人 alice$/);
     expect(blocksText(reply)).toContain('发布 v1.2.3（原为 v1.0.0），操作人 carol，批准人 alice');
   });
 
