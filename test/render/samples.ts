@@ -147,7 +147,8 @@ export const SAMPLES: Record<ReplyKind, Reply[]> = {
     { ok: true, command: 'help', kind: 'help', topic: 'promote' },
   ],
   refused: [
-    { ok: false, command: 'promote', kind: 'refused', code: 'COMMAND_USAGE', message: msg('error.text', { text: 'name a version and an environment' }), usage: 'promote' },
+    { ok: false, command: 'promote', kind: 'refused', code: 'COMMAND_USAGE', message: msg('error.promote.missing'), usage: 'promote' },
+    { ok: false, command: 'promote', kind: 'refused', code: 'ENV_FROZEN', message: msg('error.text', { text: 'said as it is in every language' }) },
     { ok: false, kind: 'refused', code: 'RATE_LIMITED', message: msg('refused.rate-limited', { max: 20, window: msg('refused.window', { ms: '60000', text: '1 min' }), wait: 12 }) },
     { ok: false, command: 'status', kind: 'refused', code: 'INTERNAL', message: msg('refused.internal') },
   ],
