@@ -34,7 +34,7 @@ export async function shellCommand(flags: ShellFlags): Promise<number> {
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
   let refused = 0;
   try {
-    ({ refused } = await runShell(gantry.core, {
+    ({ refused } = await runShell(gantry.services, {
       as,
       input: process.stdin,
       output: process.stdout,

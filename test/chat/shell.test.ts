@@ -19,7 +19,7 @@ describe('shell adapter', () => {
     const output = new PassThrough();
     let text = '';
     output.on('data', (d: Buffer) => (text += d.toString()));
-    const done = runShell(h.gantry.core, {
+    const done = runShell(h.gantry.services, {
       as,
       input,
       output,

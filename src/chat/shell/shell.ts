@@ -1,12 +1,13 @@
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { CommandContext, Core } from '../../commands/context.js';
-import { execute } from '../../commands/execute.js';
+import type { CommandContext } from '../../commands/context.js';
+import type { Config } from '../../config/schema.js';
 import { actorFor, matchesAny, type Actor } from '../../domain/identity.js';
 import { voiceFor } from '../../i18n/reader.js';
 import { msg, type Message } from '../../i18n/voice.js';
 import type { GantryEvent } from '../../notify/events.js';
 import { shortSha } from '../../domain/sha.js';
+import type { FaceDeps } from '../face.js';
 import { shellProgress, shellText } from './render.js';
 
 /**
@@ -23,17 +24,19 @@ export interface ShellOptions {
   subscribe?: (onEvent: (e: GantryEvent) => void) => Promise<() => Promise<void>>;
 }
 
-export function shellActor(core: Core, name: string): Actor {
-  return actorFor(core.config, name.includes(':') ? name : `shell:${name}`);
+/** `--as alice` → `shell:alice`; a full identity (`slack:U1`) is taken as it is. */
+export function shellActor(where: { config: Config }, name: string): Actor {
+  return actorFor(where.config, name.includes(':') ? name : `shell:${name}`);
 }
 
 /** Replies are printed as they come; the summary tells a script whether any command was refused. */
-export async function runShell(core: Core, o: ShellOptions): Promise<{ commands: number; refused: number }> {
+export async function runShell(services: Pick<FaceDeps, 'config' | 'execute'>, o: ShellOptions): Promise<{ commands: number; refused: number }> {
   let commands = 0;
   let refused = 0;
-  let actor = shellActor(core, o.as);
+  const { config } = services;
+  let actor = shellActor(services, o.as);
   // each user their own language and time zone (config users.<name>.locale/timeZone)
-  const voice = () => voiceFor(core.config, { platform: 'shell', identity: actor.id });
+  const voice = () => voiceFor(config, { platform: 'shell', identity: actor.id });
   const write = (s: string) => o.output.write(s.endsWith('\n') ? s : `${s}\n`);
   const rl = readline.createInterface({ input: o.input, output: o.interactive ? o.output : undefined, terminal: o.interactive });
   // the iterator buffers from now on: lines that arrive while the subscription starts are kept
@@ -48,7 +51,7 @@ export async function runShell(core: Core, o: ShellOptions): Promise<{ commands:
     write(voice().t('shell.welcome', { id: actor.id }));
   }
   const unsubscribe = await o.subscribe?.((e) => {
-    const said = describeEvent(core, e, actor);
+    const said = describeEvent(config, e, actor);
     if (!said) return;
     const line = voice().say(said);
     write(`\n${line}`);
@@ -64,13 +67,13 @@ export async function runShell(core: Core, o: ShellOptions): Promise<{ commands:
     if (line === ':quit' || line === ':q' || line === 'exit') break;
     const as = /^:as\s+(\S+)$/.exec(line);
     if (as) {
-      actor = shellActor(core, as[1]!);
+      actor = shellActor(services, as[1]!);
       write(voice().t('shell.acting-as', { id: actor.id, name: actor.name ? ` (${actor.name})` : '' }));
       prompt();
       continue;
     }
     const ctx: CommandContext = { actor, progress: (m) => void write(shellProgress(m, voice())), origin: { platform: 'shell', user: actor.id } };
-    const reply = await execute(core, line, ctx);
+    const reply = await services.execute(line, ctx);
     commands++;
     if (!reply.ok) refused++;
     write(shellText(reply, voice()));
@@ -82,13 +85,13 @@ export async function runShell(core: Core, o: ShellOptions): Promise<{ commands:
 }
 
 /** One line about an event, for the people it concerns, or undefined when it concerns them not. */
-export function describeEvent(core: Core, e: GantryEvent, actor: Actor): Message | undefined {
+export function describeEvent(config: Config, e: GantryEvent, actor: Actor): Message | undefined {
   const who = (a: Actor) => a.name ?? a.id;
   switch (e.type) {
     case 'approval-requested': {
       const { approval: a } = e;
       const r = a.request;
-      if (!matchesAny(core.config, a.approvers, actor.id) || r.requestedBy.id === actor.id) return undefined;
+      if (!matchesAny(config, a.approvers, actor.id) || r.requestedBy.id === actor.id) return undefined;
       return msg('shell.approval-asked', { id: a.id, by: who(r.requestedBy), action: r.action, app: r.app, version: r.version ?? '', env: r.env });
     }
     case 'approval-expired': {
