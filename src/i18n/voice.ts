@@ -45,6 +45,23 @@ function translate(locale: Locale, key: MessageKey, params: Record<string, strin
   return String(compile(locale, key).format(params));
 }
 
+/**
+ * A message read back from somewhere anyone with Redis access can write (a job's progress, an
+ * event in a queue): kept only when its key is one of the catalog's and it renders in every
+ * language; otherwise undefined, and the caller shows the plain text it has.
+ */
+export function checkedMessage(x: unknown): Message | undefined {
+  const m = x as Partial<Message> | null | undefined;
+  if (typeof m?.key !== 'string' || !Object.hasOwn(CATALOGS.en, m.key)) return undefined;
+  if (m.params !== undefined && (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))) return undefined;
+  try {
+    for (const locale of LOCALES) new Voice(locale, 'UTC').say(m as Message);
+    return m as Message;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The English text of a message, times in UTC: for logs, errors' `message`, and what no person reads. */
 export function english(m: Message): string {
   return ENGLISH.say(m);

@@ -5,11 +5,13 @@ import type { Actor } from '../domain/identity.js';
 import type { Release } from '../domain/release.js';
 import type { Approval } from '../approvals/store.js';
 import type { Keys } from '../store/redis.js';
+import type { Message } from '../i18n/voice.js';
 
 /** What happened, for chat reports and notifications. Never carries a secret. */
 export type GantryEvent =
   | { type: 'deployed' | 'rolled-back'; result: DeployResult; request: DeployRequest }
-  | { type: 'deploy-failed'; request: DeployRequest; code: string; message: string }
+  /** `detail`: the message as catalog data, said in each reader's language (`message` is its English text) */
+  | { type: 'deploy-failed'; request: DeployRequest; code: string; message: string; detail?: Message }
   | { type: 'approval-requested' | 'approval-expired' | 'approval-denied' | 'approval-approved'; approval: Approval }
   | { type: 'locked' | 'unlocked'; env: string; by: Actor; reason: string }
   | { type: 'frozen' | 'unfrozen'; env: string; reason: string; until?: string }

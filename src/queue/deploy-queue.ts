@@ -2,7 +2,7 @@ import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError, type ErrorCode } from '../domain/errors.js';
 import type { Deployer } from '../gitops/deployer.js';
-import { CATALOGS, type Message } from '../i18n/voice.js';
+import { checkedMessage, type Message } from '../i18n/voice.js';
 import type { EventBus } from '../notify/events.js';
 import type { Approvals } from '../approvals/service.js';
 import type { DeployGuard } from './deploy-guard.js';
@@ -97,14 +97,8 @@ export function toGantryError(e: unknown, refusal?: unknown): GantryError {
   const m = /^([A-Z][A-Z_]+): ([\s\S]*)$/.exec(msg);
   if (!m) return new GantryError('INTERNAL', msg);
   const code = m[1] as ErrorCode;
-  const r = refusal as Partial<Message> | undefined;
-  if (typeof r?.key === 'string' && Object.hasOwn(CATALOGS.en, r.key) && (r.params === undefined || typeof r.params === 'object')) {
-    try {
-      return new GantryError(code, r as Message);
-    } catch {
-      // a forged or stale message that does not render: the text is what the worker said
-    }
-  }
+  const checked = checkedMessage(refusal);
+  if (checked) return new GantryError(code, checked);
   return new GantryError(code, m[2]!);
 }
 
@@ -177,7 +171,7 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
           // only the approval this job was made for (`approval-<id>`); the store fails only an approved one
           const approval = req?.approval ?? approvalOfJob(jobId);
           if (approval) await d.approvals.finish(approval, { error: err.message }).catch(() => undefined);
-          await d.bus.publish({ type: 'deploy-failed', request: shown, code: err.code, message: err.message });
+          await d.bus.publish({ type: 'deploy-failed', request: shown, code: err.code, message: err.message, detail: err.detail });
         }
         await job.updateProgress({ refusal: err.detail } satisfies Progress).catch(() => undefined);
         const text = `${err.code}: ${err.message}`;

@@ -1,6 +1,6 @@
 import { shortSha } from '../domain/sha.js';
 import type { Actor } from '../domain/identity.js';
-import { msg, type Message, type Voice } from '../i18n/voice.js';
+import { checkedMessage, msg, type Message, type Voice } from '../i18n/voice.js';
 import type { GantryEvent } from '../notify/events.js';
 import type { Markup } from './markup.js';
 
@@ -46,7 +46,9 @@ function eventMessage(e: GantryEvent): { message: Message; commit?: string; url?
     }
     case 'deploy-failed': {
       const r = e.request;
-      return { message: msg('event.deploy-failed', { action: r.action, app: r.app, version: r.version ?? '', env: r.env, message: e.message }) };
+      // events sit in a queue anyone with Redis access can write: a detail that is no catalog message is not said
+      const said = checkedMessage(e.detail) ?? e.message;
+      return { message: msg('event.deploy-failed', { action: r.action, app: r.app, version: r.version ?? '', env: r.env, message: said }) };
     }
     case 'approval-requested':
     case 'approval-approved':

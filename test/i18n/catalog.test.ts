@@ -1,7 +1,10 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/messages-en.js';
-import { CATALOGS, LOCALES, Voice, msg } from '../../src/i18n/voice.js';
+import { CATALOGS, checkedMessage, LOCALES, Voice, msg } from '../../src/i18n/voice.js';
+import type { GantryEvent } from '../../src/notify/events.js';
+import { eventLine } from '../../src/render/event-text.js';
+import { PLAIN } from '../../src/render/markup.js';
 
 /** The argument names a message uses, nested plural and select branches included. */
 function argumentsOf(text: string, locale: string): string[] {
@@ -60,5 +63,24 @@ describe('the message catalog', () => {
 
   it('refuses to say a message with a value missing, rather than half a sentence', () => {
     expect(() => new Voice('en', 'UTC').say(msg('deploy.queued', { env: 'prod' }))).toThrow();
+  });
+});
+
+describe('messages read back from Redis (job progress, queued events)', () => {
+  it('are said only when they are the catalog’s and render; else the plain text is shown', () => {
+    const zh = new Voice('zh-CN', 'Asia/Shanghai');
+    const event = (detail: unknown) =>
+      ({
+        type: 'deploy-failed',
+        request: { id: 'r', action: 'promote', app: 'web', env: 'prod', version: 'v1', requestedBy: { id: 'shell:carol' }, approvedBy: [] },
+        code: 'ENV_LOCKED',
+        message: 'prod is locked',
+        detail,
+      }) as GantryEvent;
+    expect(eventLine(event(msg('error.lock.already', { env: 'prod', by: 'dave', since: { time: '2026-12-04T10:00:00Z' }, reason: 'x' })), zh, PLAIN)).toContain('prod 已被 dave 锁定');
+    for (const forged of [{ key: 'constructor' }, { key: '__proto__' }, { key: 'error.lock.already' }, { key: 'error.lock.already', params: [1] }, 'text', null]) {
+      expect(checkedMessage(forged)).toBeUndefined();
+      expect(eventLine(event(forged), zh, PLAIN)).toBe('❌ web v1 到 prod 的发布失败：prod is locked');
+    }
   });
 });

@@ -173,7 +173,7 @@ const build = { app: 'web', image: 'web', repo: 'acme/web', sha: SHA, trigger: '
 export const EVENTS: Record<GantryEvent['type'], StoredEvent> = {
   deployed: { type: 'deployed', result, request, id: 'e1', at: AT },
   'rolled-back': { type: 'rolled-back', result: { ...result, action: 'rollback', version: 'v1.2.3', previousVersion: 'v1.2.10' }, request: { ...request, action: 'rollback', force: 'outage' }, id: 'e2', at: AT },
-  'deploy-failed': { type: 'deploy-failed', request, code: 'DEPLOY_CONFLICT', message: 'the deploy repo kept moving', id: 'e3', at: AT },
+  'deploy-failed': { type: 'deploy-failed', request, code: 'ENV_LOCKED', message: 'prod is locked', detail: msg('error.policy.locked', { env: 'prod', by: 'shell:dave (dave)', since: { time: AT }, reason: 'release day' }), id: 'e3', at: AT },
   'approval-requested': { type: 'approval-requested', approval: stored, id: 'e4', at: AT },
   'approval-approved': { type: 'approval-approved', approval: { ...stored, status: 'approved' }, id: 'e5', at: AT },
   'approval-denied': { type: 'approval-denied', approval: { ...stored, status: 'denied' }, id: 'e6', at: AT },
