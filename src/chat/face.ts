@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Env } from '../config/env.js';
 import type { Route } from '../http/server.js';
 import type { Voice } from '../i18n/voice.js';
-import type { Reader } from '../i18n/reader.js';
+import type { Reader } from '../config/reader.js';
 import type { Notifier } from '../notify/delivery.js';
 import type { ApprovalView } from '../queries/approvals.js';
 import type { Keys } from '../store/redis.js';

@@ -28,23 +28,3 @@ export function parseDuration(text: string): number {
   if (!(ms <= MAX_MS)) bad('error.duration.too-long');
   return ms;
 }
-
-/**
- * Short text for replies: the largest unit and the next smaller one, cut off rather than rounded
- * (`2d 12h`, `1h`, `45s`, `0s`); the next smaller unit is left out when it is 0.
- */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) throw new RangeError(`formatDuration: ${ms} is not a finite number`);
-  const sign = ms < 0 ? '-' : '';
-  let rest = Math.round(Math.abs(ms));
-  const units = Object.keys(UNIT_MS) as Unit[];
-  const first = units.findIndex((u) => rest >= UNIT_MS[u]);
-  if (first === -1) return '0s';
-  const parts: string[] = [];
-  for (const u of units.slice(first, first + 2)) {
-    const n = Math.floor(rest / UNIT_MS[u]);
-    rest -= n * UNIT_MS[u];
-    if (n > 0) parts.push(`${n}${u}`);
-  }
-  return sign + parts.join(' ');
-}

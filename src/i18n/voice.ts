@@ -1,5 +1,5 @@
 import { IntlMessageFormat } from 'intl-messageformat';
-import { formatDuration } from '../domain/duration.js';
+import { formatDuration } from './duration.js';
 import { en, type MessageKey } from './messages-en.js';
 import { zhCN } from './messages-zh-cn.js';
 

@@ -1,7 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config/schema.js';
 import { userByEmail } from '../domain/identity.js';
-import { voiceFor, type Reader } from '../i18n/reader.js';
+import { voiceFor, type Reader } from '../config/reader.js';
 import type { Voice } from '../i18n/voice.js';
 import type { ApprovalView } from '../queries/approvals.js';
 import { commitUrl } from '../queries/links.js';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../domain/duration.js';
 import type { Speech } from '../i18n/config.js';
-import { voiceFor } from '../i18n/reader.js';
+import { voiceFor } from '../config/reader.js';
 import { Voice } from '../i18n/voice.js';
 import { eventLine } from '../render/event-text.js';
 import { PLAIN } from '../render/markup.js';

@@ -6,7 +6,7 @@ import { registerRelease } from '../commands/register-release.js';
 import type { Reply } from '../commands/replies.js';
 import type { Config } from '../config/schema.js';
 import type { Release } from '../domain/release.js';
-import { voiceFor } from '../i18n/reader.js';
+import { voiceFor } from '../config/reader.js';
 import { approvalView, type ApprovalView } from '../queries/approvals.js';
 import type { QueryDeps } from '../queries/deps.js';
 import type { Keys } from '../store/redis.js';

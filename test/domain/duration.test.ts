@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/domain/duration.js';
+import { parseDuration } from '../../src/domain/duration.js';
+import { formatDuration } from '../../src/i18n/duration.js';
 import { GantryError } from '../../src/domain/errors.js';
 
 const S = 1000;

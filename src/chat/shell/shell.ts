@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { CommandContext } from '../../commands/context.js';
 import type { Config } from '../../config/schema.js';
 import { actorFor, matchesAny, type Actor } from '../../domain/identity.js';
-import { voiceFor } from '../../i18n/reader.js';
+import { voiceFor } from '../../config/reader.js';
 import { msg, type Message } from '../../i18n/voice.js';
 import type { GantryEvent } from '../../notify/events.js';
 import { shortSha } from '../../domain/sha.js';

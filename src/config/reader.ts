@@ -1,7 +1,7 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from './schema.js';
 import { userOf } from '../domain/identity.js';
-import { PLATFORM_SPEECH, type Speech } from './config.js';
-import { Voice } from './voice.js';
+import { PLATFORM_SPEECH, type Speech } from '../i18n/config.js';
+import { Voice } from '../i18n/voice.js';
 
 /** Who reads a reply or a notification, as far as the face knows. */
 export interface Reader {
