@@ -58,7 +58,8 @@ describe('approvals module', () => {
       const job = await handle.getJob(jobId);
       if (!job) return { state: 'removed' };
       const state = await job.getState();
-      if (state === 'completed' || state === 'failed') return { state, reason: job.failedReason };
+      // the job read before its state may predate its failure: read it again for the reason
+      if (state === 'completed' || state === 'failed') return { state, reason: (await handle.getJob(jobId))?.failedReason };
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`job ${jobId} did not finish`);
