@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { GantryError } from '../domain/errors.js';
 import { msg, type Message } from '../i18n/voice.js';
-import { boundedMessage, gitRevision, K8sName, K8sNamespace, parseOrRefuse, refuseProtoKey, rolloutEvent, type RolloutEvent, type RolloutPhase } from './events.js';
+import {
+  boundedMessage,
+  gitRevision,
+  K8sName,
+  K8sNamespace,
+  parseOrRefuse,
+  refuseProtoKey,
+  rolloutEvent,
+  type RolloutEvent,
+  type RolloutPhase,
+} from './events.js';
 
 /**
  * Argo CD, two ways: the webhook that Argo CD Notifications posts with gantry's template
@@ -86,13 +96,16 @@ export function argoWebhookEvent(json: unknown, now: Date): RolloutEvent {
  *   still coming up; `Missing`, `Unknown`) → syncing, until a later state or the timeout decides.
  */
 export function argoPhase(s: ArgoStatus): { phase: RolloutPhase; healthy?: boolean; message: string } {
-  const summary = `sync ${s.syncStatus}, health ${s.healthStatus}${s.operationPhase ? `, operation ${s.operationPhase}` : ''}`;
-  if (s.operationPhase === 'Failed' || s.operationPhase === 'Error') return { phase: 'failed', message: s.operationMessage || summary };
-  if (s.healthStatus === 'Degraded') return { phase: 'degraded', healthy: false, message: s.healthMessage || summary };
-  if (s.operationPhase === 'Running' || s.operationPhase === 'Terminating') return { phase: 'syncing', message: s.operationMessage || summary };
-  if (s.syncStatus === 'Synced' && s.healthStatus === 'Healthy') return { phase: 'live', healthy: true, message: s.operationMessage || summary };
-  if (s.syncStatus === 'Synced' && s.healthStatus === 'Suspended') return { phase: 'live', message: s.healthMessage || summary };
-  return { phase: 'syncing', message: s.healthMessage || summary };
+  const op = s.operationPhase;
+  const summary = `sync ${s.syncStatus}, health ${s.healthStatus}${op ? `, operation ${op}` : ''}`;
+  const opMessage = s.operationMessage || summary;
+  const healthMessage = s.healthMessage || summary;
+  if (op === 'Failed' || op === 'Error') return { phase: 'failed', message: opMessage };
+  if (s.healthStatus === 'Degraded') return { phase: 'degraded', healthy: false, message: healthMessage };
+  if (op === 'Running' || op === 'Terminating') return { phase: 'syncing', message: opMessage };
+  if (s.syncStatus === 'Synced' && s.healthStatus === 'Healthy') return { phase: 'live', healthy: true, message: opMessage };
+  if (s.syncStatus === 'Synced' && s.healthStatus === 'Suspended') return { phase: 'live', message: healthMessage };
+  return { phase: 'syncing', message: healthMessage };
 }
 
 /**
@@ -107,7 +120,7 @@ export function argoRolloutEvent(s: ArgoStatus, now: Date, what: Message): Rollo
   return rolloutEvent(
     {
       source: 'argocd',
-      object: s.namespace ? { kind: 'Application', namespace: s.namespace, name: s.name } : { kind: 'Application', name: s.name },
+      object: { kind: 'Application', namespace: s.namespace, name: s.name },
       revision,
       phase: p.phase,
       healthy: p.healthy,
@@ -135,7 +148,9 @@ export class ArgoCdPoller {
     parseOrRefuse(K8sName, name, msg('rollout.what.argocd-name'));
     // kept as given: an Argo CD served under a path (`--rootpath /argocd`) has its API below it
     const url = new URL(`${this.o.server.replace(/\/+$/, '')}/api/v1/applications/${encodeURIComponent(name)}`);
-    if (appNamespace) url.searchParams.set('appNamespace', parseOrRefuse(K8sNamespace, appNamespace, msg('rollout.what.argocd-namespace')));
+    if (appNamespace) {
+      url.searchParams.set('appNamespace', parseOrRefuse(K8sNamespace, appNamespace, msg('rollout.what.argocd-namespace')));
+    }
     const where = { server: url.origin, name };
     const answer = msg('rollout.what.argocd-answer', { name });
     let res: Response;
@@ -150,8 +165,13 @@ export class ArgoCdPoller {
       throw new GantryError('DEPENDENCY_MISSING', msg('rollout.argocd.unreachable', { ...where, reason }), { cause: err });
     }
     const text = await boundedText(res, APPLICATION_LIMIT);
-    if (text === undefined) throw new GantryError('INPUT_INVALID', msg('rollout.argocd.too-large', { ...where, limit: APPLICATION_LIMIT }));
-    if (!res.ok) throw new GantryError(res.status === 404 ? 'INPUT_INVALID' : 'DEPENDENCY_MISSING', msg('rollout.argocd.http', { ...where, status: res.status }));
+    if (text === undefined) {
+      throw new GantryError('INPUT_INVALID', msg('rollout.argocd.too-large', { ...where, limit: APPLICATION_LIMIT }));
+    }
+    if (!res.ok) {
+      const code = res.status === 404 ? 'INPUT_INVALID' : 'DEPENDENCY_MISSING';
+      throw new GantryError(code, msg('rollout.argocd.http', { ...where, status: res.status }));
+    }
     let json: unknown;
     try {
       json = JSON.parse(text, refuseProtoKey);

@@ -2,7 +2,16 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { GantryError } from '../domain/errors.js';
 import { msg, type Message } from '../i18n/voice.js';
-import { boundedMessage, gitRevision, K8sName, K8sNamespace, parseOrRefuse, rolloutEvent, type RolloutEvent, type RolloutPhase } from './events.js';
+import {
+  boundedMessage,
+  gitRevision,
+  K8sName,
+  K8sNamespace,
+  parseOrRefuse,
+  rolloutEvent,
+  type RolloutEvent,
+  type RolloutPhase,
+} from './events.js';
 
 /**
  * Flux's notification-controller, Provider `type: generic-hmac`: it POSTs each event as JSON
@@ -148,7 +157,7 @@ export function fluxRolloutEvent(e: FluxEvent): RolloutEvent | undefined {
   return rolloutEvent(
     {
       source: 'flux',
-      object: namespace ? { kind, namespace, name } : { kind, name },
+      object: { kind, namespace, name },
       revision: revisionOf(e.metadata),
       phase: mapped.phase,
       healthy: mapped.healthy,

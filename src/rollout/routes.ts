@@ -85,13 +85,21 @@ async function argocd(o: RolloutRoutesOptions, token: string, req: IncomingMessa
 type Outcome = RolloutEvent | undefined | { status: 401; why: Message };
 
 /** JSON, then the receiver's parse, then onEvent; every refusal says what and where. */
-async function deliver(o: RolloutRoutesOptions, res: ServerResponse, log: Logger, raw: Buffer, parse: (json: unknown) => Outcome): Promise<void> {
+async function deliver(
+  o: RolloutRoutesOptions,
+  res: ServerResponse,
+  log: Logger,
+  raw: Buffer,
+  parse: (json: unknown) => Outcome,
+): Promise<void> {
   let outcome: Outcome;
   try {
     outcome = parse(JSON.parse(raw.toString('utf8'), refuseProtoKey));
   } catch (err) {
     if (isGantryError(err)) return refuse(res, log, 400, err.detail, err.code);
-    if (err instanceof SyntaxError) return refuse(res, log, 400, msg('rollout.not-json', { what: msg('rollout.what.body') }), 'INPUT_INVALID');
+    if (err instanceof SyntaxError) {
+      return refuse(res, log, 400, msg('rollout.not-json', { what: msg('rollout.what.body') }), 'INPUT_INVALID');
+    }
     throw err;
   }
   if (outcome === undefined) {
@@ -100,7 +108,8 @@ async function deliver(o: RolloutRoutesOptions, res: ServerResponse, log: Logger
   }
   if ('why' in outcome) return refuse(res, log, outcome.status, outcome.why);
   await o.onEvent(outcome);
-  log.info({ kind: outcome.object.kind, name: outcome.object.name, revision: outcome.revision, phase: outcome.phase }, 'rollout event accepted');
+  const { object, revision, phase } = outcome;
+  log.info({ kind: object.kind, name: object.name, revision, phase }, 'rollout event accepted');
   sendJson(res, 200, { accepted: true, phase: outcome.phase });
 }
 
