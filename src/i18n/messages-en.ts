@@ -169,6 +169,29 @@ export const en = {
   'mail.test.text': 'gantry can send you mail.',
   'mail.at': 'at {at}',
 
+  // ── rollout: what the Argo CD and Flux receivers and the poller refuse ──────────
+  'rollout.what.flux': 'the Flux event',
+  'rollout.what.argocd': 'the Argo CD notification',
+  'rollout.what.argocd-name': 'the Argo CD application name',
+  'rollout.what.argocd-namespace': 'the Argo CD application namespace',
+  'rollout.what.argocd-answer': 'Argo CD\'s answer for application {name}',
+  'rollout.what.body': 'the body',
+  'rollout.field': '{what}: {where}: {problem}',
+  'rollout.not-json': '{what} is not valid JSON',
+  'rollout.proto-key': 'the body has a "__proto__" key: no field of a rollout event has that name',
+  'rollout.flux.unsigned':
+    'unsigned: send X-Signature: sha256=<hex HMAC of the body> (a Flux Provider of type generic-hmac)',
+  'rollout.flux.hash': 'X-Signature must be <hash>=<hex HMAC of the body>, the hash one of {accepted}',
+  'rollout.flux.forged':
+    'X-Signature does not match the body: the token of the Provider\'s secret is not gantry\'s, or the body was changed',
+  'rollout.flux.stale':
+    'the event of {timestamp} is older than {minutes} minutes or ahead of gantry\'s clock: refused as a replay',
+  'rollout.flux.kind':
+    'involvedObject.kind: {kind} is not a kind gantry follows ({kinds}); leave it out of the Alert\'s eventSources',
+  'rollout.argocd.unreachable': 'cannot reach Argo CD at {server} for application {name}: {reason}',
+  'rollout.argocd.http': 'Argo CD at {server} answered HTTP {status} for application {name}',
+  'rollout.argocd.too-large': 'Argo CD at {server} sent more than {limit} bytes for application {name}',
+
   ...errorsEn,
 } as const satisfies Record<string, string>;
 

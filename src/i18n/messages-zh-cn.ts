@@ -147,5 +147,23 @@ export const zhCN: Record<MessageKey, string> = {
   'mail.test.text': 'gantry 可以给你发邮件。',
   'mail.at': '时间：{at}',
 
+  'rollout.what.flux': 'Flux 事件',
+  'rollout.what.argocd': 'Argo CD 通知',
+  'rollout.what.argocd-name': 'Argo CD 应用名',
+  'rollout.what.argocd-namespace': 'Argo CD 应用的命名空间',
+  'rollout.what.argocd-answer': 'Argo CD 对应用 {name} 的回答',
+  'rollout.what.body': '请求体',
+  'rollout.field': '{what}：{where}：{problem}',
+  'rollout.not-json': '{what} 不是有效的 JSON',
+  'rollout.proto-key': '请求体含有 "__proto__" 键：部署事件没有这个字段',
+  'rollout.flux.unsigned': '没有签名：请发送 X-Signature: sha256=<请求体的 HMAC 十六进制值>（Flux 的 generic-hmac 类型 Provider）',
+  'rollout.flux.hash': 'X-Signature 的格式必须是 <哈希>=<请求体的 HMAC 十六进制值>，哈希为 {accepted} 之一',
+  'rollout.flux.forged': 'X-Signature 与请求体不符：Provider 的 secret 中的 token 与 gantry 的不同，或请求体被改动过',
+  'rollout.flux.stale': '时间为 {timestamp} 的事件早于 {minutes} 分钟前，或晚于 gantry 的时钟：按重放拒绝',
+  'rollout.flux.kind': 'involvedObject.kind：gantry 不跟踪 {kind}（只跟踪 {kinds}）；请把它从 Alert 的 eventSources 中去掉',
+  'rollout.argocd.unreachable': '无法连接 {server} 上的 Argo CD（应用 {name}）：{reason}',
+  'rollout.argocd.http': '{server} 上的 Argo CD 对应用 {name} 返回了 HTTP {status}',
+  'rollout.argocd.too-large': '{server} 上的 Argo CD 为应用 {name} 返回的内容超过 {limit} 字节',
+
   ...errorsZhCN,
 };
