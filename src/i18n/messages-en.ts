@@ -169,6 +169,10 @@ export const en = {
   'mail.test.text': 'gantry can send you mail.',
   'mail.at': 'at {at}',
 
+  // ── rollout: a deploy's life after the commit (src/rollout/) ──────────────────
+  'error.rollout.busy': 'the rollout of {id} is changing too often; try again',
+  'error.rollout.bad-deploy': 'cannot follow the deploy of {app} to {env}: {commit} is not a full commit SHA, or the names are not valid',
+
   ...errorsEn,
 } as const satisfies Record<string, string>;
 

@@ -147,5 +147,9 @@ export const zhCN: Record<MessageKey, string> = {
   'mail.test.text': 'gantry 可以给你发邮件。',
   'mail.at': '时间：{at}',
 
+  // ── rollout：提交之后的部署（src/rollout/） ──────────────────────────────────────
+  'error.rollout.busy': '{id} 的发布状态变动太频繁；请稍后重试',
+  'error.rollout.bad-deploy': '无法跟踪 {app} 部署到 {env}：{commit} 不是完整的提交 SHA，或名称无效',
+
   ...errorsZhCN,
 };
