@@ -162,7 +162,7 @@ export class RolloutStore {
     const pairKey = (app: string, env: string) => `${app}\u0000${env}`;
     const wanted = new Set(pairs.map((p) => pairKey(p.app, p.env)));
     const latest = await Promise.all(pairs.map((p) => this.redis.get(this.latestKey(p.app, p.env))));
-    const open = await this.redis.zrange(this.openKey, 0, -1);
+    const open = await this.redis.zrange(this.openKey, '0', '-1');
     const candidates = (await this.load([...new Set([...latest.filter((id): id is string => id !== null), ...open])])).filter((d) =>
       wanted.has(pairKey(d.app, d.env)),
     );
