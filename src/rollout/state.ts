@@ -66,6 +66,16 @@ export interface RolloutFacts {
 
 export const NO_FACTS: RolloutFacts = { inTime: false, expired: false };
 
+/** Facts with their keys always in one order, so equal facts are equal JSON (the store compares records as text). */
+function facts(f: RolloutFacts): RolloutFacts {
+  return {
+    ...(f.syncingAt !== undefined ? { syncingAt: f.syncingAt } : {}),
+    ...(f.best !== undefined ? { best: f.best } : {}),
+    inTime: f.inTime,
+    expired: f.expired,
+  };
+}
+
 /** How an event's revision stands to the deploy commit. */
 export type Relation = 'carries' | 'older' | 'unknown' | 'none';
 
@@ -112,7 +122,7 @@ export function foldEvent(f: RolloutFacts, deadline: string, event: RolloutEvent
   const to = phaseOf(event);
   if (to === 'syncing') {
     if (f.syncingAt !== undefined && f.syncingAt <= at) return { facts: f, ignored: 'no-news' };
-    return { facts: { ...f, syncingAt: at } };
+    return { facts: facts({ ...f, syncingAt: at }) };
   }
   const settled: Settled = {
     state: to,
@@ -123,15 +133,22 @@ export function foldEvent(f: RolloutFacts, deadline: string, event: RolloutEvent
     message: event.message.slice(0, 500),
   };
   const inTime = f.inTime || Date.parse(at) <= Date.parse(deadline);
-  const newer = !f.best || at > f.best.at || (at === f.best.at && TIE[to] > TIE[f.best.state]);
+  const newer = !f.best || outranks(settled, f.best);
   if (!newer && inTime === f.inTime) return { facts: f, ignored: 'no-news' };
-  return { facts: { ...f, inTime, ...(newer ? { best: settled } : {}) } };
+  return { facts: facts({ ...f, inTime, ...(newer ? { best: settled } : {}) }) };
+}
+
+/** Newer first, then worse news, then (same instant, same news) any fixed order, so arrival order never decides. */
+function outranks(a: Settled, b: Settled): boolean {
+  if (a.at !== b.at) return a.at > b.at;
+  if (a.state !== b.state) return TIE[a.state] > TIE[b.state];
+  return `${a.revision}\u0000${a.message}` > `${b.revision}\u0000${b.message}`;
 }
 
 /** The facts at `now`: past the deadline the deploy has timed out unless it settled in time. */
 export function foldDeadline(f: RolloutFacts, deadline: string, now: Date): RolloutFacts {
   if (f.expired || now.getTime() < Date.parse(deadline)) return f;
-  return { ...f, expired: true };
+  return facts({ ...f, expired: true });
 }
 
 /**
