@@ -87,8 +87,10 @@ export type RolloutTarget = ({ source: 'argocd'; argocd: z.infer<typeof ArgoCdWa
  * the deploy is not followed. Names from outside never reach Object.prototype.
  */
 export function watchFor(cfg: RolloutConfig, app: string, env: string): RolloutTarget | undefined {
+  const appConfig = own(cfg.apps, app);
+  if (!appConfig) return undefined; // an app the config does not know is followed nowhere
   const envWatch = own(cfg.environments, env)?.rollout;
-  const appRollout = own(cfg.apps, app)?.rollout;
+  const appRollout = appConfig.rollout;
   const appWatch = appRollout ? own(appRollout, env) : undefined;
   const w = appWatch ?? envWatch;
   if (!w) return undefined;
