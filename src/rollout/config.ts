@@ -77,9 +77,10 @@ export function rolloutIssues(cfg: RolloutConfig): { path: (string | number)[]; 
 }
 
 /** What shows one app's rollout in one environment. */
-export type RolloutTarget = ({ source: 'argocd'; argocd: z.infer<typeof ArgoCdWatchSchema> } | { source: 'flux'; flux: z.infer<typeof FluxWatchSchema> }) & {
-  timeoutMs: number;
-};
+export type RolloutTarget = (
+  | { source: 'argocd'; argocd: z.infer<typeof ArgoCdWatchSchema> }
+  | { source: 'flux'; flux: z.infer<typeof FluxWatchSchema> }
+) & { timeoutMs: number };
 
 /**
  * The mapping for `app` in `env`: the app's own when it has one, else the environment's; the

@@ -112,7 +112,13 @@ export type Ignored = 'older-revision' | 'unknown-revision' | 'no-revision' | 'b
  * clamped to `now`: a clock running ahead cannot date an event into the future and so outrank
  * the real ones that follow.
  */
-export function foldEvent(f: RolloutFacts, deadline: string, event: RolloutEvent, relation: Relation, now: Date): { facts: RolloutFacts; ignored?: Ignored } {
+export function foldEvent(
+  f: RolloutFacts,
+  deadline: string,
+  event: RolloutEvent,
+  relation: Relation,
+  now: Date,
+): { facts: RolloutFacts; ignored?: Ignored } {
   if (relation === 'older') return { facts: f, ignored: 'older-revision' };
   if (relation === 'unknown') return { facts: f, ignored: 'unknown-revision' };
   if (relation === 'none') return { facts: f, ignored: 'no-revision' };
@@ -193,7 +199,11 @@ export function settle(r: Rollout, next: RolloutFacts, now: Date): Transition | 
   if (!TRANSITIONS[r.state].includes(to)) throw new Error(`rollout of ${r.commit}: ${r.state} → ${to} is not a move`);
   const best = next.best;
   const cause =
-    to === 'syncing' ? { eventAt: next.syncingAt } : to === 'timedOut' || !best ? { eventAt: r.deadline } : { eventAt: best.at, revision: best.revision, message: best.message };
+    to === 'syncing'
+      ? { eventAt: next.syncingAt }
+      : to === 'timedOut' || !best
+        ? { eventAt: r.deadline }
+        : { eventAt: best.at, revision: best.revision, message: best.message };
   const t: Transition = { from: r.state, to, at: now.toISOString(), ...cause };
   r.state = to;
   r.since = t.at;

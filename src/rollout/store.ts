@@ -3,7 +3,8 @@ import { GantryError } from '../domain/errors.js';
 import { msg } from '../i18n/voice.js';
 import type { Keys } from '../store/redis.js';
 import { watchersOf, watchFor, type RolloutConfig } from './config.js';
-import { applyDeadline, applyEvent, NO_FACTS, relate, type Ignored, type Relation, type Rollout, type RolloutEvent, type RolloutState, type Transition } from './state.js';
+import { applyDeadline, applyEvent, NO_FACTS, relate } from './state.js';
+import type { Ignored, Relation, Rollout, RolloutEvent, RolloutState, Transition } from './state.js';
 import type { IsAncestor } from './revision.js';
 
 /** A deploy gantry follows until Argo CD or Flux says how it went. */
@@ -100,7 +101,9 @@ export class RolloutStore {
     const target = watchFor(this.config, input.app, input.env);
     if (!target) return undefined;
     const id = `${input.app}:${input.env}:${input.commit.toLowerCase()}`;
-    if (!DEPLOY_ID.test(id)) throw new GantryError('INPUT_INVALID', msg('error.rollout.bad-deploy', { app: input.app, env: input.env, commit: input.commit }));
+    if (!DEPLOY_ID.test(id)) {
+      throw new GantryError('INPUT_INVALID', msg('error.rollout.bad-deploy', { app: input.app, env: input.env, commit: input.commit }));
+    }
     const committed = Date.parse(input.committedAt);
     const now = this.now();
     const d: FollowedDeploy = {
