@@ -191,6 +191,9 @@ export const en = {
   'rollout.argocd.unreachable': 'cannot reach Argo CD at {server} for application {name}: {reason}',
   'rollout.argocd.http': 'Argo CD at {server} answered HTTP {status} for application {name}',
   'rollout.argocd.too-large': 'Argo CD at {server} sent more than {limit} bytes for application {name}',
+  // ── rollout: a deploy's life after the commit (src/rollout/) ──────────────────
+  'error.rollout.busy': 'the rollout of {id} is changing too often; try again',
+  'error.rollout.bad-deploy': 'cannot follow the deploy of {app} to {env}: {commit} is not a full commit SHA, or the names are not valid',
 
   ...errorsEn,
 } as const satisfies Record<string, string>;

@@ -164,6 +164,9 @@ export const zhCN: Record<MessageKey, string> = {
   'rollout.argocd.unreachable': '无法连接 {server} 上的 Argo CD（应用 {name}）：{reason}',
   'rollout.argocd.http': '{server} 上的 Argo CD 对应用 {name} 返回了 HTTP {status}',
   'rollout.argocd.too-large': '{server} 上的 Argo CD 为应用 {name} 返回的内容超过 {limit} 字节',
+  // ── rollout：提交之后的部署（src/rollout/） ──────────────────────────────────────
+  'error.rollout.busy': '{id} 的发布状态变动太频繁；请稍后重试',
+  'error.rollout.bad-deploy': '无法跟踪 {app} 部署到 {env}：{commit} 不是完整的提交 SHA，或名称无效',
 
   ...errorsZhCN,
 };
