@@ -96,6 +96,10 @@ export class ApprovalStore {
    */
   async update<T>(id: string, change: (a: Approval) => T): Promise<{ approval: Approval; value: T }> {
     if (!APPROVAL_ID.test(id)) throw new GantryError('APPROVAL_UNKNOWN', msg('error.approval.unknown', { id }));
+    return oneAtATime(this.redis, () => this.transact(id, change));
+  }
+
+  private async transact<T>(id: string, change: (a: Approval) => T): Promise<{ approval: Approval; value: T }> {
     const key = this.key(id);
     for (let i = 0; i < 50; i++) {
       await this.redis.watch(key);
@@ -123,4 +127,17 @@ export class ApprovalStore {
     }
     throw new GantryError('INTERNAL', msg('error.approval.busy', { id }));
   }
+}
+
+/**
+ * WATCH belongs to the connection, and every update of this process shares one: two updates
+ * interleaved on it (two approvers clicking at once) would have the first EXEC drop the
+ * second's WATCH, and the second would then write over the first's vote. So a connection runs
+ * one transaction at a time; WATCH still guards against other processes.
+ */
+const chains = new WeakMap<Redis, Promise<unknown>>();
+function oneAtATime<T>(redis: Redis, run: () => Promise<T>): Promise<T> {
+  const done = (chains.get(redis) ?? Promise.resolve()).then(run, run);
+  chains.set(redis, done.catch(() => undefined));
+  return done;
 }

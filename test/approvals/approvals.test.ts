@@ -182,6 +182,14 @@ describe('approvals module', () => {
     expect(await code(approvals.vote(open.id, as('shell:alice')))).toBe('APPROVAL_CLOSED');
   });
 
+  it('concurrent updates in one process on one connection all count: no vote is written over', async () => {
+    const a = await ask('shell:carol');
+    const store = new ApprovalStore(redis, keys);
+    const voters = Array.from({ length: 12 }, (_, i) => `shell:voter${i}`);
+    await Promise.all(voters.map((id) => store.update(a.id, (x) => void x.votes.push({ actor: { id }, person: id, at: new Date().toISOString() }))));
+    expect((await store.get(a.id))!.votes.map((v) => v.actor.id).sort()).toEqual([...voters].sort());
+  });
+
   it('an expiry job that names no approval fails at once, touching nothing', async () => {
     for (const [jobId, payload, reason] of [
       ['forged-seq', { id: 'seq' }, /^INPUT_INVALID: /],
