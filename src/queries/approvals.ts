@@ -66,3 +66,9 @@ function withCommitUrl(config: Config, result: NonNullable<Approval['result']>):
   if (url) out.commitUrl = url;
   return out;
 }
+
+/** Every approval request still waiting for votes, the nearest deadline first, as every face shows them (a dashboard, App Home). */
+export async function pendingApprovals(d: Pick<QueryDeps, 'config' | 'releases' | 'approvals'>): Promise<ApprovalView[]> {
+  const open = await d.approvals.pending();
+  return Promise.all(open.map((a) => approvalView(d, a)));
+}

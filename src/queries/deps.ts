@@ -1,16 +1,18 @@
+import type { Approvals } from '../approvals/service.js';
 import type { Config } from '../config/schema.js';
 import type { Deployer } from '../gitops/deployer.js';
 import type { GitRepo } from '../gitops/git.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 
-/** What the read models read: the deploy repo (through the deployer), locks and releases. */
+/** What the read models read: the deploy repo (through the deployer), locks, releases, open approvals. */
 export interface QueryDeps {
   config: Config;
   repo: Pick<GitRepo, 'refreshIfOlder'>;
   deployer: Pick<Deployer, 'currentImages' | 'timeline'>;
   envLocks: Pick<EnvLockStore, 'get'>;
   releases: Pick<ReleaseStore, 'get' | 'list' | 'allBlocked'>;
+  approvals: Pick<Approvals, 'pending'>;
   now(): Date;
   /** how stale the warm clone may be for reads (ms) */
   readFreshnessMs: number;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pendingApprovals } from '../../src/queries/approvals.js';
 import { parseDeployTrailers } from '../../src/gitops/trailers.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -52,6 +53,8 @@ describe('/promote through the shell adapter', () => {
     expect(asked.text).toContain(`approval ${id} requested: promote web v1.2.3 to prod (now v1.0.0) needs 1 approval from leads`);
     expect(asked.text).toContain('apps/web/prod/values.yaml:6');
     expect(await h.head()).toBe(head); // nothing written while waiting
+    // the pending-approvals read model shows it as chat does
+    expect((await pendingApprovals(h.gantry.services.queries)).filter((v) => v.id === id)).toMatchObject([{ status: 'pending', env: 'prod', to: 'v1.2.3', from: 'v1.0.0', requestedBy: 'carol' }]);
 
     expect(await h.run('carol', `/approve ${id}`)).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
     expect(await h.run('bob', `/approve ${id}`)).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
@@ -60,6 +63,7 @@ describe('/promote through the shell adapter', () => {
     const approved = await h.run('alice', `/approve ${id}`);
     expect(approved.ok, approved.text).toBe(true);
     expect(approved.text).toContain('approved by alice');
+    expect((await pendingApprovals(h.gantry.services.queries)).map((v) => v.id)).not.toContain(id);
     const values = await h.file('apps/web/prod/values.yaml');
     expect(values).toContain('tag: "v1.2.3"'); // quoting kept
     expect(await h.file('apps/web/marathon/prod-deploy.json')).toContain('"image": "registry.example.com/acme/web:v1.2.3"');
