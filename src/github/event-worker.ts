@@ -272,11 +272,14 @@ export class EventHandler {
         await this.d.redis.set(checkKey, check, 'EX', 86_400);
       }
       const [id, url] = check.split(' ');
+      await this.d.builds.add({ ...plan, checkRunId: Number(id), ...(url ? { checkRunUrl: url } : {}) }, { rerun: !!o.rerun });
+      // recorded only once it is queued: a newer head's event that read the record earlier would
+      // have found no job, dropped the record, and left this build to run (the supersede test
+      // caught that under load); read after the add, the head check below sees the newer head
       if (trigger.kind === 'pr') {
         const prKey = this.k.prBuilds(ctx.ev.owner, ctx.ev.repo, trigger.number);
         await this.d.redis.multi().sadd(prKey, jobId).expire(prKey, 30 * 86_400).exec();
       }
-      await this.d.builds.add({ ...plan, checkRunId: Number(id), ...(url ? { checkRunUrl: url } : {}) }, { rerun: !!o.rerun });
       queued++;
       ctx.log.info({ build: jobId, checkRun: Number(id) }, 'build queued');
     }
