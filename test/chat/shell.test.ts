@@ -38,7 +38,8 @@ describe('shell adapter', () => {
     const alice = shell('alice');
     await new Promise((r) => setTimeout(r, 200)); // both subscribed
     carol.input.write('/promote v1.4.0 prod\n');
-    await until(() => alice.text().includes('[approval'));
+    // the request is published before carol's reply is printed: another process may hear it first
+    await until(() => alice.text().includes('[approval') && /approval \d+ requested/.test(carol.text()));
     expect(alice.text()).toMatch(/\[approval (\d+)\] carol asks to promote web v1\.4\.0 in prod: \/approve \1/);
     const id = /approval (\d+) requested/.exec(carol.text())![1];
     alice.input.write(`/approve ${id}\n`);
