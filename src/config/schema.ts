@@ -4,6 +4,7 @@ import { record } from '../domain/record.js';
 import { formatFields, schemaFragments } from '../gitops/updaters/schemas.js';
 import { DingtalkSchema, EmailSchema, NotifyRuleSchema, WebhookSchema } from './notify-schema.js';
 import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema, RepoPathSchema } from './primitives.js';
+import { appRolloutFields, environmentRolloutFields, rolloutIssues } from '../rollout/config.js';
 
 /**
  * The schema of gantry's central config (config/*.yml). Every key is documented in
@@ -41,8 +42,22 @@ export const DEFAULT_APPROVAL_DEADLINE = '1h';
 
 export const EnvironmentSchema = z
   .object({
-    /** A release must have been deployed to this environment before it may come here. */
-    from: NameSchema.optional(),
+    /**
+     * A release must have been deployed to this environment before it may come here: `from: qa`,
+     * or `from: { env: qa, verified: true }` when it must also have passed qa's `verify` checks.
+     */
+    from: z.union([NameSchema, z.object({ env: NameSchema, verified: z.boolean().default(false) }).strict()]).optional(),
+    /** the environment's base URL: GitHub Deployments' environment_url, and GANTRY_URL for `verify` checks */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** which Argo CD application or Flux object shows this environment, and `timeout` (rolloutTimeout, default 10m) */
+    ...environmentRolloutFields,
+    /**
+     * What gantry does when a deploy here fails to roll out, turns degraded within `failureWindow`
+     * of going live, or fails its `verify` checks: `rollback` (as /rollback would, then tell people)
+     * or `notify` (only tell them).
+     */
+    onFailure: z.enum(['rollback', 'notify']).default('notify'),
+    failureWindow: DurationSchema.default('30m'),
     /** push the deploy commit, or open a pull request in the deploy repo. */
     mode: z.enum(['push', 'pull-request']).optional(),
     approvals: z
@@ -75,6 +90,12 @@ export const EnvironmentSchema = z
   .strict();
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
+/** The environment a release must have run in before it comes to `env`, and whether it must have passed verification there. */
+export function fromOf(env: Pick<Environment, 'from'>): { env: string; verified: boolean } | undefined {
+  if (env.from === undefined) return undefined;
+  return typeof env.from === 'string' ? { env: env.from, verified: false } : env.from;
+}
+
 export const ImageSchema = z
   .object({
     repository: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._\-/][a-z0-9]+)*)*$/, {
@@ -94,6 +115,8 @@ export const AppSchema = z
     deploy: record(NameSchema, z.array(DeployFileSchema).min(1)),
     /** chat channels bound to this app, e.g. slack:C0123 or dingtalk:cid...: commands there may omit the app. */
     channels: z.array(z.string()).default([]),
+    /** per environment, the Argo CD application or Flux object that shows this app there (overrides the environment's) */
+    ...appRolloutFields,
   })
   .strict();
 export type App = z.infer<typeof AppSchema>;
@@ -213,10 +236,11 @@ export const ConfigSchema = z
       });
     };
     for (const [name, env] of Object.entries(cfg.environments)) {
-      if (env.from !== undefined && !envs.includes(env.from)) {
-        ctx.addIssue({ code: 'custom', path: ['environments', name, 'from'], message: `environment "${env.from}" is not defined` });
+      const from = fromOf(env);
+      if (from !== undefined && !envs.includes(from.env)) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name, 'from'], message: `environment "${from.env}" is not defined` });
       }
-      if (env.from === name) {
+      if (from?.env === name) {
         ctx.addIssue({ code: 'custom', path: ['environments', name, 'from'], message: 'an environment cannot come from itself' });
       }
       for (const key of ['promote', 'rollback', 'lock', 'breakGlass'] as const) {
@@ -244,6 +268,7 @@ export const ConfigSchema = z
         if (!envs.includes(e)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'environments', j], message: `environment "${e}" is not defined` });
       });
     });
+    for (const issue of rolloutIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     checkPrincipals(cfg.block, ['block']);
     checkPrincipals(cfg.limits.commands.exempt, ['limits', 'commands', 'exempt']);
     for (const [appName, app] of Object.entries(cfg.apps)) {

@@ -1,4 +1,4 @@
-import type { Config, DeployFile } from '../config/schema.js';
+import { fromOf, type Config, type DeployFile } from '../config/schema.js';
 import type { DeployChange, DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import { envOf, gate } from '../domain/policy.js';
@@ -169,8 +169,9 @@ export class Deployer {
       version = req.version!;
       const release = await this.d.releases.get(req.app, version);
       if (!release) throw new GantryError('VERSION_UNKNOWN', msg('error.release.not-built', { app: req.app, version }));
-      if (envCfg.from && !(await this.hasRunIn(req.app, envCfg.from, version, at))) {
-        throw new GantryError('ORDER_VIOLATION', msg('error.deploy.order', { app: req.app, version, from: envCfg.from }));
+      const from = fromOf(envCfg);
+      if (from && !(await this.hasRunIn(req.app, from.env, version, at))) {
+        throw new GantryError('ORDER_VIOLATION', msg('error.deploy.order', { app: req.app, version, from: from.env }));
       }
       if (req.action === 'auto') {
         const held = (await this.timeline(req.app, req.env, 5, at)).held;

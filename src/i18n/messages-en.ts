@@ -135,6 +135,11 @@ export const en = {
   'event.build-succeeded': '📦 built {ref} ({trigger})',
   'event.release-built': '🏷️ {app} {version} is built and ready',
   'event.release-added': '🏷️ {app} {version} is registered and ready',
+  'event.rollout':
+    '{state, select, live {✅ {what} is live in {env}, healthy, {after} after the commit ({commit})} degraded {🔥 {what} is degraded in {env} ({commit}): {message}} failed {❌ {what} failed to sync in {env} ({commit}): {message}} other {⏱️ {what} is still not live in {env} {after} after the commit ({commit}): the rollout timed out}}',
+  'event.verification':
+    '{ok, select, yes {🧪 {what} passed verification in {env}} other {🧪 {what} failed verification in {env}: {message}}}{log, select, none {} other { ({log})}}',
+  'event.log': 'log',
   'event.you-approved': '{text} (you approved {version})',
   'event.test': 'gantry doctor: test message',
 

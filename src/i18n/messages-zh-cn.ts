@@ -118,6 +118,11 @@ export const zhCN: Record<MessageKey, string> = {
   'event.build-succeeded': '📦 已构建 {ref}（{trigger}）',
   'event.release-built': '🏷️ {app} {version} 已构建完成，可以发布',
   'event.release-added': '🏷️ {app} {version} 已登记，可以发布',
+  'event.rollout':
+    '{state, select, live {✅ {what} 已在 {env} 上线且健康，提交后 {after}（{commit}）} degraded {🔥 {what} 在 {env} 状态降级（{commit}）：{message}} failed {❌ {what} 在 {env} 同步失败（{commit}）：{message}} other {⏱️ {what} 提交 {after} 后仍未在 {env} 上线（{commit}）：发布超时}}',
+  'event.verification':
+    '{ok, select, yes {🧪 {what} 在 {env} 通过验证} other {🧪 {what} 在 {env} 验证失败：{message}}}{log, select, none {} other {（{log}）}}',
+  'event.log': '日志',
   'event.you-approved': '{text}（你曾批准 {version}）',
   'event.test': 'gantry doctor：测试消息',
 

@@ -19,6 +19,10 @@ export type GantryEvent =
   | { type: 'release-added'; app: string; version: string; by: string }
   | { type: 'build-succeeded'; build: BuildReport & { ref: string; digest: string } }
   | { type: 'build-failed'; build: BuildReport; stage: string; message: string }
+  /** a followed deploy settled: live and healthy, or degraded, failed or timed out (src/rollout/) */
+  | { type: 'rolled-out' | 'rollout-failed'; rollout: RolloutReport }
+  /** the environment's `verify` checks ran after a rollout (src/rollout/verify*.ts) */
+  | { type: 'verified' | 'verify-failed'; verification: VerificationReport }
   | {
       type: 'release-built';
       release: Release;
@@ -26,6 +30,47 @@ export type GantryEvent =
       /** what the auto-deploy rules did: queued, or why not */
       autoDeploy: { env: string; queued: boolean; reason?: string }[];
     };
+
+/** How a followed deploy ended up (src/rollout/store.ts keeps the whole record). */
+export interface RolloutReport {
+  /** the followed deploy's id: `<app>:<env>:<deploy commit>` */
+  deploy: string;
+  app: string;
+  env: string;
+  version?: string;
+  /** the deploy commit */
+  commit: string;
+  state: 'live' | 'degraded' | 'failed' | 'timedOut';
+  /** what Argo CD or Flux said (empty for a timeout) */
+  message: string;
+  /** when the state was entered, and when the deploy was committed */
+  since: string;
+  committedAt: string;
+  /** the request behind the deploy (its thread, its requester, its approval) */
+  requestId?: string;
+  action?: DeployRequest['action'];
+  requestedBy?: Actor;
+  approval?: string;
+}
+
+/** One run of an environment's `verify` checks for one release. */
+export interface VerificationReport {
+  /** the run's id (random, also the key of its kept log) */
+  id: string;
+  app: string;
+  env: string;
+  version: string;
+  /** the deploy commit the checks ran against */
+  commit?: string;
+  ok: boolean;
+  /** the first failing check and why, or empty */
+  message: string;
+  at: string;
+  /** where the kept log is read (GET, an unguessable URL) */
+  logUrl?: string;
+  requestId?: string;
+  requestedBy?: Actor;
+}
 
 /** One image build of a commit (GitHub App), as chat reports show it. */
 export interface BuildReport {

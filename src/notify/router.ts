@@ -10,6 +10,12 @@ export function eventScope(e: GantryEvent): { app?: string; env?: string } {
       return { app: e.result.app, env: e.result.env };
     case 'deploy-failed':
       return { app: e.request.app, env: e.request.env };
+    case 'rolled-out':
+    case 'rollout-failed':
+      return { app: e.rollout.app, env: e.rollout.env };
+    case 'verified':
+    case 'verify-failed':
+      return { app: e.verification.app, env: e.verification.env };
     case 'approval-requested':
     case 'approval-approved':
     case 'approval-denied':

@@ -9,6 +9,10 @@ export interface EventLinks {
   commit?: string;
 }
 
+/** The commit and the log are put in after escaping: they may be links (markup). */
+const COMMIT = '\u0000commit\u0000';
+const LOG = '\u0000log\u0000';
+
 const who = (a: Actor) => a.name ?? a.id;
 
 /**
@@ -18,15 +22,17 @@ const who = (a: Actor) => a.name ?? a.id;
 export function eventLine(e: GantryEvent, v: Voice, m: Markup, links: EventLinks = {}): string | undefined {
   const said = eventMessage(e);
   if (!said) return undefined;
-  const text = v.say(said.message, m.esc);
-  return said.commit ? text.replace(COMMIT, m.link(said.url ?? links.commit, shortSha(said.commit))) : text;
+  let text = v.say(said.message, m.esc);
+  if (said.commit) text = text.replace(COMMIT, m.link(said.url ?? links.commit, shortSha(said.commit)));
+  if (said.log) text = text.replace(LOG, m.link(said.log, m.esc(v.t('event.log'))));
+  return text;
 }
 
-/** The commit is put in after escaping: it may be a link (markup). */
-const COMMIT = '\u0000commit\u0000';
+/** `web v1.2.10`, or `web` when the version is not known. */
+const named = (app: string, version: string | undefined) => (version ? `${app} ${version}` : app);
 
-/** What the line says; `commit` goes in as a link to `url`, or to the deploy commit's page. */
-function eventMessage(e: GantryEvent): { message: Message; commit?: string; url?: string } | undefined {
+/** What the line says; `commit` goes in as a link to `url`, or to the deploy commit's page; `log` as a link to the log. */
+function eventMessage(e: GantryEvent): { message: Message; commit?: string; url?: string; log?: string } | undefined {
   switch (e.type) {
     case 'deployed':
     case 'rolled-back': {
@@ -49,6 +55,19 @@ function eventMessage(e: GantryEvent): { message: Message; commit?: string; url?
       // events sit in a queue anyone with Redis access can write: a detail that is no catalog message is not said
       const said = checkedMessage(e.detail) ?? e.message;
       return { message: msg('event.deploy-failed', { action: r.action, app: r.app, version: r.version ?? '', env: r.env, message: said }) };
+    }
+    case 'rolled-out':
+    case 'rollout-failed': {
+      const r = e.rollout;
+      const after = { duration: Math.max(0, Date.parse(r.since) - Date.parse(r.committedAt)) };
+      const params = { what: named(r.app, r.version), env: r.env, state: r.state, after, message: r.message, commit: COMMIT };
+      return { message: msg('event.rollout', params), commit: r.commit };
+    }
+    case 'verified':
+    case 'verify-failed': {
+      const r = e.verification;
+      const params = { what: named(r.app, r.version), env: r.env, ok: r.ok ? 'yes' : 'no', message: r.message, log: r.logUrl ? LOG : 'none' };
+      return { message: msg('event.verification', params), ...(r.logUrl ? { log: r.logUrl } : {}) };
     }
     case 'approval-requested':
     case 'approval-approved':

@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { DeployRequest } from '../domain/deploy.js';
+import type { Actor } from '../domain/identity.js';
 import { GantryError } from '../domain/errors.js';
 import { msg } from '../i18n/voice.js';
 import type { Keys } from '../store/redis.js';
@@ -7,8 +9,16 @@ import { applyDeadline, applyEvent, NO_FACTS, relate } from './state.js';
 import type { Ignored, Relation, Rollout, RolloutEvent, RolloutState, Transition } from './state.js';
 import type { IsAncestor } from './revision.js';
 
+/** Who asked for a deploy and through what: its thread, its requester, its approval. */
+export interface DeployOrigin {
+  requestId?: string;
+  action?: DeployRequest['action'];
+  requestedBy?: Actor;
+  approval?: string;
+}
+
 /** A deploy gantry follows until Argo CD or Flux says how it went. */
-export interface FollowedDeploy extends Rollout {
+export interface FollowedDeploy extends Rollout, DeployOrigin {
   id: string;
   app: string;
   env: string;
@@ -17,7 +27,7 @@ export interface FollowedDeploy extends Rollout {
   committedAt: string;
 }
 
-export interface FollowInput {
+export interface FollowInput extends DeployOrigin {
   app: string;
   env: string;
   /** the deploy commit (full SHA) */
@@ -112,6 +122,10 @@ export class RolloutStore {
       env: input.env,
       commit: input.commit.toLowerCase(),
       ...(input.version !== undefined ? { version: input.version } : {}),
+      ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
+      ...(input.action !== undefined ? { action: input.action } : {}),
+      ...(input.requestedBy !== undefined ? { requestedBy: input.requestedBy } : {}),
+      ...(input.approval !== undefined ? { approval: input.approval } : {}),
       requestedAt: input.requestedAt,
       committedAt: input.committedAt,
       deadline: new Date(committed + target.timeoutMs).toISOString(),

@@ -187,6 +187,30 @@ export const EVENTS: Record<GantryEvent['type'], StoredEvent> = {
   'release-added': { type: 'release-added', app: 'web', version: 'v1.2.10', by: 'api', id: 'e14', at: AT },
   'build-succeeded': { type: 'build-succeeded', build: { ...build, ref: 'reg.example/web:pr-42-1a2b3c4', digest: `sha256:${'cd'.repeat(32)}` }, id: 'e15', at: AT },
   'build-failed': { type: 'build-failed', build, stage: 'build', message: 'Dockerfile line 4: RUN make failed', id: 'e16', at: AT },
+  'rolled-out': {
+    type: 'rolled-out',
+    rollout: { deploy: `web:prod:${SHA}`, app: 'web', env: 'prod', version: 'v1.2.10', commit: SHA, state: 'live', message: 'healthy', since: '2026-12-04T09:32:14.000Z', committedAt: '2026-12-04T09:30:00.000Z', requestId: 'promote-1', action: 'promote', requestedBy: carol },
+    id: 'e18',
+    at: AT,
+  },
+  'rollout-failed': {
+    type: 'rollout-failed',
+    rollout: { deploy: `web:prod:${SHA}`, app: 'web', env: 'prod', version: 'v1.2.10', commit: SHA, state: 'degraded', message: 'Deployment web: <Progressing> exceeded its progress deadline', since: AT, committedAt: AT, requestId: 'promote-1', action: 'promote', requestedBy: carol },
+    id: 'e19',
+    at: AT,
+  },
+  verified: {
+    type: 'verified',
+    verification: { id: 'v1', app: 'web', env: 'qa', version: 'v1.2.10', commit: SHA, ok: true, message: '', at: AT, logUrl: 'https://gantry.example/verifications/v1/log' },
+    id: 'e20',
+    at: AT,
+  },
+  'verify-failed': {
+    type: 'verify-failed',
+    verification: { id: 'v2', app: 'web', env: 'qa', version: 'v1.2.10', commit: SHA, ok: false, message: 'smoke: exit code 1 <after 3s>', at: AT, logUrl: 'https://gantry.example/verifications/v2/log' },
+    id: 'e21',
+    at: AT,
+  },
   'release-built': {
     type: 'release-built',
     release: { app: 'web', version: 'v1.2.10', builtAt: AT, images: { web: { repository: 'reg.example/web', tag: 'v1.2.10' } } },
