@@ -11,6 +11,7 @@ import type { Approvals } from '../approvals/service.js';
 import { msg, type Message } from '../i18n/voice.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
+import type { RolloutStore } from '../rollout/store.js';
 import type { Logger } from '../util/logger.js';
 import type { CommandLimiter } from './rate-limit.js';
 import { sanitize, usage, type CommandName } from './grammar.js';
@@ -26,6 +27,8 @@ export interface Core {
   deployer: Deployer;
   queue: DeployQueue;
   bus: EventBus;
+  /** deploys followed after the commit, until Argo CD or Flux says how they went */
+  rollouts: RolloutStore;
   log: Logger;
   now(): Date;
   /** how stale the warm clone may be for reads (ms) */

@@ -4,6 +4,7 @@ import type { Deployer } from '../gitops/deployer.js';
 import type { GitRepo } from '../gitops/git.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
+import type { RolloutStore } from '../rollout/store.js';
 
 /** What the read models read: the deploy repo (through the deployer), locks, releases, open approvals. */
 export interface QueryDeps {
@@ -13,6 +14,7 @@ export interface QueryDeps {
   envLocks: Pick<EnvLockStore, 'get'>;
   releases: Pick<ReleaseStore, 'get' | 'list' | 'allBlocked'>;
   approvals: Pick<Approvals, 'pending'>;
+  rollouts: Pick<RolloutStore, 'latest' | 'history'>;
   now(): Date;
   /** how stale the warm clone may be for reads (ms) */
   readFreshnessMs: number;

@@ -23,6 +23,8 @@ import { ApprovalStore } from '../approvals/store.js';
 import { EnvLockStore } from '../store/env-locks.js';
 import { connect, keyPrefix, Keys } from '../store/redis.js';
 import { ReleaseStore } from '../store/releases.js';
+import { gitAncestry } from '../rollout/revision.js';
+import { RolloutStore } from '../rollout/store.js';
 import type { Logger } from '../util/logger.js';
 import { servicesOf, type Services } from './services.js';
 import { queuesOf, type QueueName } from './queues.js';
@@ -86,6 +88,9 @@ export function createGantry(o: GantryOptions): Gantry {
   const history = new History(repo);
   const releases = new ReleaseStore(redis, keys, config.releases.keep);
   const envLocks = new EnvLockStore(redis, keys);
+  // an event may name a commit pushed after the clone's last fetch: fetch, at most once in 5 s
+  const ancestry = gitAncestry({ dir: repo.dir, fetch: () => repo.fetchIfOlder(5000) });
+  const rollouts = new RolloutStore(redis, keys, config, ancestry, o.now);
   const approvalStore = new ApprovalStore(redis, keys);
   const bus = new EventBus(redis, keys, (err, e) => o.log.error({ err: err instanceof Error ? err.message : String(err), event: e.type, id: e.id }, 'event not published'));
   const lockKey = keys.k('branch-lock', url, config.deployRepo.branch);
@@ -129,6 +134,7 @@ export function createGantry(o: GantryOptions): Gantry {
     deployer,
     queue,
     bus,
+    rollouts,
     log: o.log,
     now,
     readFreshnessMs: parseDuration(config.deployRepo.refreshInterval),
