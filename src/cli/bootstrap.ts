@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { isLocalMode, readEnv, type Env } from '../config/env.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { parseDuration } from '../domain/duration.js';
 import { GitHubPullRequests, githubRepoOf } from '../gitops/pull-request.js';
 import { createGantry, resolveRepoUrl, type Gantry } from '../runtime/gantry.js';
 import { ensureLocalDeployRepo, ensureLocalRedis, isLocalPath } from '../runtime/local.js';
@@ -64,6 +65,10 @@ export async function boot(opts: { config?: string; log: Logger }): Promise<Boot
     log: opts.log,
     ...(env.GANTRY_REDIS_PREFIX ? { prefix: env.GANTRY_REDIS_PREFIX } : {}),
     ...(env.GANTRY_DEPLOY_TOKEN ? { deployToken: env.GANTRY_DEPLOY_TOKEN } : {}),
+    rolloutWatch: {
+      ...(env.GANTRY_ROLLOUT_WATCH ? { everyMs: parseDuration(env.GANTRY_ROLLOUT_WATCH) } : {}),
+      ...(env.GANTRY_ARGOCD_URL && env.GANTRY_ARGOCD_TOKEN ? { argocd: { server: env.GANTRY_ARGOCD_URL, token: env.GANTRY_ARGOCD_TOKEN } } : {}),
+    },
     ...(env.GANTRY_DEPLOY_TOKEN && githubRepoOf(loaded.config)
       ? { pullRequests: new GitHubPullRequests(githubRepoOf(loaded.config)!, env.GANTRY_DEPLOY_TOKEN, env.GANTRY_GITHUB_API_URL) }
       : {}),

@@ -5,6 +5,7 @@ import { apiRoutes } from '../http/api.js';
 import { healthRoutes, Readiness } from '../http/health.js';
 import { metricsRoute } from '../http/metrics.js';
 import { createHttpServer, listen, type Route } from '../http/server.js';
+import { rolloutRoutes } from '../rollout/routes.js';
 import { dockerClient } from '../images/docker.js';
 import { queueJob, queuesOf } from '../runtime/queues.js';
 import { Keys } from '../store/redis.js';
@@ -59,6 +60,15 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
     const faces = await startFaces(faceDepsOf(gantry.services, gantry.redis, new Keys(gantry.prefix), log), env);
     routes.push(...faces.routes);
     closers.push(() => faces.stop());
+    // Argo CD and Flux tell how a deploy rolls out; each receiver is served only with its secret
+    routes.push(
+      ...rolloutRoutes({
+        ...(env.GANTRY_FLUX_WEBHOOK_SECRET ? { flux: { secret: env.GANTRY_FLUX_WEBHOOK_SECRET } } : {}),
+        ...(env.GANTRY_ARGOCD_WEBHOOK_TOKEN ? { argocd: { token: env.GANTRY_ARGOCD_WEBHOOK_TOKEN } } : {}),
+        onEvent: async (e) => void (await gantry.rollout.onEvent(e)),
+        log,
+      }),
+    );
     if (faces.platforms.length) log.info({ platforms: faces.platforms }, 'chat faces on');
     if (gh) {
       const face = await gh.face.githubRoutes(gh.deps);

@@ -62,6 +62,17 @@ export const EnvSchema = z.object({
   GANTRY_ADMIN_TOKEN: TokenSchema.optional(),
   /** when set, /metrics asks scrapers for it (Bearer); unset: /metrics is open like /healthz */
   GANTRY_METRICS_TOKEN: TokenSchema.optional(),
+  /** the `token` of the Flux Provider's secret (type generic-hmac): POST /rollout/flux is served only with it */
+  GANTRY_FLUX_WEBHOOK_SECRET: TokenSchema.optional(),
+  /** the bearer token Argo CD Notifications' webhook service sends: POST /rollout/argocd is served only with it */
+  GANTRY_ARGOCD_WEBHOOK_TOKEN: TokenSchema.optional(),
+  /** Argo CD's API (https://argocd.example.com) and a token of an account with `applications, get`: gantry polls it for deploys it follows */
+  GANTRY_ARGOCD_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GANTRY_ARGOCD_TOKEN: z.string().min(1).optional(),
+  /** how often open rollouts are checked for their timeout (and Argo CD polled); default 15s */
+  GANTRY_ROLLOUT_WATCH: z.string().regex(/^(\d+(ms|s|m|h) ?)+$/, 'must be a duration such as 15s or 1m').optional(),
+  /** the URL people reach gantry web at (https://gantry.example.com): links to verification logs, GitHub Deployments' log_url */
+  GANTRY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** HTTP server address for `gantry web`/`start` (overrides server.host/port of the config) */
   PORT: z.string().regex(/^\d{1,5}$/).optional(),
   /** how long a worker's job lock lasts (default 30s): a dead worker's jobs move on after about twice this (src/store/job-lock.ts) */

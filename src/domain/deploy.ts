@@ -16,6 +16,12 @@ export interface DeployRequest {
   reason?: string;
   /** approval id, when this request went through approval */
   approval?: string;
+  /**
+   * An automatic rollback (`onFailure: rollback`): the followed deploy whose failure it answers
+   * (`<app>:<env>:<commit>`), the version that deploy put there (the rollback happens only while
+   * it still runs), and the request that started it (its thread hears the outcome).
+   */
+  failure?: { deploy: string; version: string; requestId?: string };
 }
 
 export interface DeployChange {

@@ -157,6 +157,10 @@ export class Deployer {
       // what ran here before, as the files said: never a release that did not run in this environment
       const timeline = await this.timeline(req.app, req.env, HISTORY_DEPTH, at);
       current = timeline.current.version;
+      if (req.failure && current !== req.failure.version) {
+        const params = { app: req.app, version: req.failure.version, env: req.env, current: current ?? '?' };
+        throw new GantryError('DEPLOY_REFUSED', msg('error.deploy.rollback-obsolete', params));
+      }
       const state = req.version !== undefined ? this.versionState(timeline, req) : timeline.rollbackTarget();
       if (!state?.version) {
         const before = current ?? msg('error.rollback.what-runs-now');

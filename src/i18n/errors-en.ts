@@ -153,6 +153,13 @@ export const errorsEn = {
   'error.guard.auto-approvals': '{env} needs approvals, so nothing deploys there automatically',
   'error.guard.not-a-release': 'deploy job {job} refused: {app} {version} is not a release gantry built or registered',
   'error.guard.version-missing': '(no version)',
+  'error.guard.failure-not-auto': 'only gantry\'s automatic rollbacks answer a failure',
+  'error.guard.no-auto-rollback': '{env} does not roll back by itself (its onFailure is not rollback)',
+  'error.guard.auto-rollback-why': 'an automatic rollback names the failed deploy and the reason',
+  'error.guard.other-deploy': 'the failed deploy {deploy} is of another app or environment',
+  'error.guard.not-failed':
+    'deploy job {job} refused: the deploy of {app} {version} to {env} has not failed, or a newer deploy replaced it; nothing to roll back',
+  'error.deploy.rollback-obsolete': '{app} no longer runs {version} in {env} (it runs {current}): the automatic rollback is not needed',
   'error.guard.no-approval': 'there is no approval {id}',
   'error.guard.other-request': 'it is not the request approval {id} was asked for',
   'error.guard.not-approved': 'deploy job {job} refused: approval {id} is {status}, not approved',

@@ -145,6 +145,12 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'error.guard.auto-approvals': '{env} 需要审批，因此不会自动部署',
   'error.guard.not-a-release': '部署任务 {job} 被拒绝：{app} {version} 不是 gantry 构建或登记过的版本',
   'error.guard.version-missing': '（未指定版本）',
+  'error.guard.failure-not-auto': '只有 gantry 的自动回滚才针对部署失败',
+  'error.guard.no-auto-rollback': '{env} 不会自动回滚（其 onFailure 不是 rollback）',
+  'error.guard.auto-rollback-why': '自动回滚必须写明失败的部署和原因',
+  'error.guard.other-deploy': '失败的部署 {deploy} 属于其他应用或环境',
+  'error.guard.not-failed': '部署任务 {job} 被拒绝：{app} {version} 到 {env} 的部署没有失败，或已被更新的部署取代；无需回滚',
+  'error.deploy.rollback-obsolete': '{app} 在 {env} 上运行的已不是 {version}（现在是 {current}）：无需自动回滚',
   'error.guard.no-approval': '没有审批单 {id}',
   'error.guard.other-request': '它不是审批单 {id} 所审批的那个请求',
   'error.guard.not-approved':

@@ -30,6 +30,13 @@ const JobData = z.object({
   force: Line(200).optional(),
   reason: Line(200).optional(),
   approval: z.string().regex(/^\d{1,12}$/).optional(),
+  failure: z
+    .object({
+      deploy: z.string().regex(/^[a-z][a-z0-9-]{0,62}:[a-z][a-z0-9-]{0,62}:[0-9a-f]{40}([0-9a-f]{24})?$/, 'must be <app>:<env>:<commit>'),
+      version: Line(128),
+      requestId: Line(200).optional(),
+    })
+    .optional(),
 });
 type JobData = z.infer<typeof JobData>;
 
@@ -39,6 +46,11 @@ export interface DeployGuardDeps {
   releases: ReleaseStore;
   envLocks: EnvLockStore;
   now: () => Date;
+  /**
+   * Whether a followed deploy (`<app>:<env>:<commit>`) has failed and is still the newest of its
+   * app and environment: an automatic rollback runs only then (src/rollout/).
+   */
+  failed?: (deploy: string) => Promise<boolean>;
 }
 
 const refuse = (jobId: string, why: Message) => new GantryError('DEPLOY_REFUSED', msg('error.guard.refused', { job: jobId, why }));
@@ -70,6 +82,9 @@ export class DeployGuard {
     else if (source.action !== 'rollback') throw refuse(jobId, msg('error.guard.no-version', { action: source.action }));
     const { config } = this.d;
     if (job.action === 'auto') await this.checkAuto(jobId, job);
+    const automatic = job.action === 'rollback' && job.requestedBy.id === AUTO_REQUESTER;
+    if (automatic) await this.checkAutoRollback(jobId, job);
+    else if (job.failure !== undefined) throw refuse(jobId, msg('error.guard.failure-not-auto'));
     const { approvalsRequired, overridden } = gate(config, {
       action: source.action,
       env: source.env,
@@ -79,6 +94,7 @@ export class DeployGuard {
       lock: await this.d.envLocks.get(source.env),
       blocked: source.version === undefined ? null : await this.d.releases.blocked(source.app, source.version),
       version: source.version ?? '(previous release)',
+      ...(automatic ? { automatic } : {}),
     });
     let approvedBy: Actor[] = [];
     if (approval) approvedBy = this.votesOf(jobId, approval, approvalsRequired, retried);
@@ -93,12 +109,13 @@ export class DeployGuard {
       app: source.app,
       env: source.env,
       ...(source.version !== undefined ? { version: source.version } : {}),
-      requestedBy: job.action === 'auto' ? autoActor(job.requestedBy) : actorFor(config, source.requestedBy.id),
+      requestedBy: job.action === 'auto' ? autoActor(job.requestedBy) : automatic ? { id: AUTO_REQUESTER, name: 'gantry' } : actorFor(config, source.requestedBy.id),
       approvedBy,
       ...(source.force !== undefined ? { force: source.force } : {}),
       ...(overridden.length ? { overridden } : {}),
       ...(source.reason !== undefined ? { reason: source.reason } : {}),
       ...(approval ? { approval: approval.id } : {}),
+      ...(automatic ? { failure: job.failure! } : {}),
     };
   }
 
@@ -136,6 +153,23 @@ export class DeployGuard {
     if (job.version === undefined || !(await this.d.releases.get(job.app, job.version))) {
       const version = job.version ?? msg('error.guard.version-missing');
       throw new GantryError('VERSION_UNKNOWN', msg('error.guard.not-a-release', { job: jobId, app: job.app, version }));
+    }
+  }
+
+  /**
+   * Automatic rollbacks: only where the environment says `onFailure: rollback` now, with the
+   * failure as the reason, for a followed deploy of this app and environment that the rollout
+   * store says failed and is still the newest there. Anyone may write a job; only a real failure
+   * rolls back.
+   */
+  private async checkAutoRollback(jobId: string, job: JobData): Promise<void> {
+    const env = this.d.config.environments[job.env]!;
+    if (env.onFailure !== 'rollback') throw refuse(jobId, msg('error.guard.no-auto-rollback', { env: job.env }));
+    if (job.failure === undefined || job.reason === undefined) throw refuse(jobId, msg('error.guard.auto-rollback-why'));
+    if (job.approval !== undefined || job.approvedBy.length > 0 || job.force !== undefined) throw refuse(jobId, msg('error.guard.auto-approvers'));
+    if (!job.failure.deploy.startsWith(`${job.app}:${job.env}:`)) throw refuse(jobId, msg('error.guard.other-deploy', { deploy: job.failure.deploy }));
+    if (!(await this.d.failed?.(job.failure.deploy))) {
+      throw new GantryError('DEPLOY_REFUSED', msg('error.guard.not-failed', { job: jobId, app: job.app, version: job.failure.version, env: job.env }));
     }
   }
 

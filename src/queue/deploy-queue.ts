@@ -120,6 +120,8 @@ export interface WorkerDeps {
   afterDeploy?: (result: DeployResult, request: DeployRequest) => Promise<void>;
   /** counters and timings (src/http/metrics.ts implements them); absent: nothing is measured */
   metrics?: DeployWorkerMetrics;
+  /** starts following each deploy after its commit (src/rollout/follower.ts); a failure is logged, the deploy stands */
+  follow?: (result: DeployResult, request: DeployRequest) => Promise<unknown>;
 }
 
 /** What the deploy worker reports. Calls are cheap and never throw. */
@@ -152,6 +154,8 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
         const result = await d.deployer.deploy(req, { onWait: (ahead) => job.updateProgress({ queuedBehind: ahead }), maybeDone: retried });
         log.info({ app: req.app, env: req.env, commit: result.commit, version: result.version, retries: result.retries }, 'deployed');
         if (req.approval) await d.approvals.finish(req.approval, { commit: result.commit });
+        // before the report: whoever hears "deployed" may ask how the rollout goes
+        await d.follow?.(result, req).catch((err: unknown) => log.error({ err: String(err) }, 'cannot follow the rollout'));
         // a pull request is not a deployment yet: the environment changes when it is merged
         if (!result.pullRequest) await d.bus.publish({ type: req.action === 'rollback' ? 'rolled-back' : 'deployed', result, request: req });
         if (d.afterDeploy) {

@@ -24,6 +24,9 @@ export interface RolloutEvent {
 export type RolloutState = 'committed' | 'syncing' | 'live' | 'degraded' | 'failed' | 'timedOut';
 export type SettledState = 'live' | 'degraded' | 'failed';
 
+/** The states in which a deploy counts as failed (an automatic rollback may answer them). */
+export const FAILED_STATES: ReadonlySet<RolloutState> = new Set(['degraded', 'failed', 'timedOut']);
+
 /** The order of a deploy's life: a move never goes to a lower rank. */
 export const RANK: Readonly<Record<RolloutState, number>> = { committed: 0, syncing: 1, live: 2, degraded: 2, failed: 2, timedOut: 2 };
 

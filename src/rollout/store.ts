@@ -155,6 +155,11 @@ export class RolloutStore {
     return id ? this.get(id) : undefined;
   }
 
+  /** The deploys still waiting for Argo CD or Flux (committed or syncing), nearest deadline first. */
+  async open(): Promise<FollowedDeploy[]> {
+    return this.load(await this.redis.zrange(this.openKey, '0', '-1'));
+  }
+
   /** The followed deploys of `env` still kept, newest first. */
   async history(env: string): Promise<FollowedDeploy[]> {
     return this.load(await this.redis.zrevrange(this.envKey(env), 0, -1));

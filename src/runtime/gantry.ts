@@ -25,6 +25,10 @@ import { connect, keyPrefix, Keys } from '../store/redis.js';
 import { ReleaseStore } from '../store/releases.js';
 import { gitAncestry } from '../rollout/revision.js';
 import { RolloutStore } from '../rollout/store.js';
+import { RolloutFollower } from '../rollout/follower.js';
+import { ArgoCdPoller } from '../rollout/argocd.js';
+import { startRolloutWatch } from '../rollout/watch.js';
+import { FAILED_STATES } from '../rollout/state.js';
 import type { Logger } from '../util/logger.js';
 import { servicesOf, type Services } from './services.js';
 import { queuesOf, type QueueName } from './queues.js';
@@ -46,6 +50,8 @@ export interface GantryOptions {
   notifyBackoffMs?: number;
   /** opens pull requests for environments in pull-request mode */
   pullRequests?: PullRequestOpener;
+  /** how often the rollout watch looks (default 15 s), and Argo CD's API to poll (GANTRY_ARGOCD_URL/TOKEN) */
+  rolloutWatch?: { everyMs?: number; argocd?: { server: string; token: string } };
 }
 
 export interface Gantry {
@@ -59,6 +65,8 @@ export interface Gantry {
   notify: NotifyQueue;
   /** this instance's Prometheus metrics (its own registry); the workers started here feed it */
   metrics: GantryMetrics;
+  /** follows deploys after their commit: the rollout receivers and watch feed it */
+  rollout: RolloutFollower;
   /** a BullMQ handle on queue `name` over the shared connection (dashboard, counts), closed with gantry */
   queueHandle(name: QueueName): Queue;
   /** runs the jobs of the deploy role's queues (src/runtime/queues.ts) in this process */
@@ -124,6 +132,13 @@ export function createGantry(o: GantryOptions): Gantry {
     log: o.log,
   });
   const limiter = limiterFromConfig(redis, keys, config, o.log);
+  const rollout = new RolloutFollower({ config, store: rollouts, bus, enqueue: (req) => queue.enqueue(req), log: o.log, now });
+  /** an automatic rollback runs only for a followed deploy that failed and is still the newest of its app and environment */
+  const failed = async (id: string): Promise<boolean> => {
+    const d = await rollouts.get(id);
+    if (!d || (await rollouts.latest(d.app, d.env))?.id !== id) return false;
+    return FAILED_STATES.has(d.state);
+  };
   const core: Core = {
     config,
     releases,
@@ -150,6 +165,7 @@ export function createGantry(o: GantryOptions): Gantry {
     prefix,
     notify,
     metrics,
+    rollout,
     queueHandle,
     startWorkers(concurrency, hooks) {
       workers.push(
@@ -158,7 +174,8 @@ export function createGantry(o: GantryOptions): Gantry {
           prefix,
           deployer,
           approvals,
-          guard: new DeployGuard({ config, approvals: approvalStore, releases, envLocks, now: core.now }),
+          guard: new DeployGuard({ config, approvals: approvalStore, releases, envLocks, now: core.now, failed }),
+          follow: (result, req) => rollout.follow(result, req),
           bus,
           log: o.log,
           metrics,
@@ -168,6 +185,16 @@ export function createGantry(o: GantryOptions): Gantry {
         startExpiryWorker({ url: o.redisUrl, prefix, approvals, log: o.log, metrics }),
         startNotifyWorker({ url: o.redisUrl, prefix, notifiers: hooks?.notifiers ?? [], approvals: approvalStore, log: o.log, metrics }),
         startFreezeWatch({ url: o.redisUrl, prefix, config, redis, keys, bus, now: core.now, log: o.log }),
+        startRolloutWatch({
+          url: o.redisUrl,
+          prefix,
+          config,
+          store: rollouts,
+          follower: rollout,
+          log: o.log,
+          ...(o.rolloutWatch?.everyMs ? { everyMs: o.rolloutWatch.everyMs } : {}),
+          ...(o.rolloutWatch?.argocd ? { poller: new ArgoCdPoller({ ...o.rolloutWatch.argocd, now }) } : {}),
+        }),
       );
     },
     async close() {

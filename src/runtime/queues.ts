@@ -5,6 +5,7 @@ import type { NOTIFY_QUEUE } from '../notify/delivery.js';
 import type { APPROVAL_QUEUE } from '../approvals/expiry.js';
 import type { DEPLOY_QUEUE } from '../queue/deploy-queue.js';
 import type { FREEZE_QUEUE } from '../queue/freeze-watch.js';
+import type { ROLLOUT_WATCH_QUEUE } from '../rollout/watch.js';
 
 /**
  * Every BullMQ queue gantry uses, listed once. Each name is declared beside its worker (the
@@ -17,6 +18,7 @@ export type QueueName =
   | typeof APPROVAL_QUEUE
   | typeof NOTIFY_QUEUE
   | typeof FREEZE_QUEUE
+  | typeof ROLLOUT_WATCH_QUEUE
   | typeof BUILD_QUEUE
   | typeof EVENT_QUEUE
   | typeof REDELIVER_QUEUE;
@@ -37,6 +39,7 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
   'approval-expiry': { role: 'deploy', job: "an approval request's deadline" },
   notify: { role: 'deploy', job: 'one notification to one target' },
   'freeze-watch': { role: 'deploy', job: 'the repeating check for freeze windows that open or close' },
+  'rollout-watch': { role: 'deploy', job: 'the repeating look at open rollouts: timeouts, and Argo CD polled when configured' },
   build: { role: 'github', job: 'one image of one commit: build, push, smoke test' },
   'github-events': { role: 'github', job: 'one webhook delivery, turned into check runs and builds' },
   'github-redeliver': { role: 'github', job: 'the repeating sweep that asks GitHub to redeliver failed webhooks' },
