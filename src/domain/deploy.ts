@@ -21,7 +21,7 @@ export interface DeployRequest {
    * (`<app>:<env>:<commit>`), the version that deploy put there (the rollback happens only while
    * it still runs), and the request that started it (its thread hears the outcome).
    */
-  failure?: { deploy: string; version: string; requestId?: string };
+  failure?: { deploy: string; version: string; requestId?: string; requestedBy?: string };
 }
 
 export interface DeployChange {

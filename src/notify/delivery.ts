@@ -4,7 +4,7 @@ import type { Approval, ApprovalStore } from '../approvals/store.js';
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { StoredEvent } from './events.js';
-import { approvalOf, routeEvent } from './router.js';
+import { approvalOf, followUpOf, routeEvent, type FollowUp } from './router.js';
 import { jobLock } from '../store/job-lock.js';
 
 export const NOTIFY_QUEUE = 'notify';
@@ -20,11 +20,20 @@ export interface Notifier {
   send(target: string, event: StoredEvent): Promise<void>;
   /** updates the message that asked for an approval, where it was asked (if this platform asked) */
   updateApproval?(approval: Approval, event: StoredEvent): Promise<void>;
+  /**
+   * tells how a deploy went where it was started (the command's thread, the approval's card, the
+   * GitHub Deployment), if this platform started it; nothing otherwise
+   */
+  followUp?(where: FollowUp, event: StoredEvent): Promise<void>;
   /** a test message for `gantry doctor --notify` */
   test?(target: string): Promise<void>;
 }
 
-type DeliveryJob = { kind: 'send'; target: string; event: StoredEvent } | { kind: 'approval'; approval: string; event: StoredEvent };
+type DeliveryJob =
+  | { kind: 'send'; target: string; event: StoredEvent }
+  | { kind: 'approval'; approval: string; event: StoredEvent }
+  /** `done`: the platforms that already followed up, so a retry tells no one twice */
+  | { kind: 'follow-up'; where: FollowUp; event: StoredEvent; done?: string[] };
 
 /**
  * Each delivery is its own job (id: event id + target), retried with backoff for about an hour,
@@ -51,6 +60,8 @@ export class NotifyQueue {
     }));
     const approval = approvalOf(event);
     if (approval) jobs.push({ name: 'approval', data: { kind: 'approval', approval, event }, opts: { jobId: jobId(event.id, 'approval'), ...this.options } });
+    const where = followUpOf(event);
+    if (where) jobs.push({ name: 'follow-up', data: { kind: 'follow-up', where, event }, opts: { jobId: jobId(event.id, 'follow-up'), ...this.options } });
     if (jobs.length) await this.queue.addBulk(jobs);
     return jobs.length;
   }
@@ -98,6 +109,7 @@ export function startNotifyWorker(d: NotifyWorkerDeps): { close(): Promise<void>
       const data = job.data;
       const log = d.log.child({ job: job.id, event: data.event.type });
       d.metrics?.jobStarted(NOTIFY_QUEUE, job);
+      if (data.kind === 'follow-up') return followUp(job as Job<typeof data>, d.notifiers, d.metrics);
       if (data.kind === 'approval') {
         const approval = await d.approvals.get(data.approval);
         const platform = approval?.origin?.platform;
@@ -124,4 +136,20 @@ export function startNotifyWorker(d: NotifyWorkerDeps): { close(): Promise<void>
   );
   worker.on('error', (err) => d.log.warn({ queue: NOTIFY_QUEUE, err: err.message }, 'worker connection error'));
   return { close: () => worker.close() };
+}
+
+/** Each platform that can follow up does, once: a retry skips those done before it. */
+async function followUp(job: Job<Extract<DeliveryJob, { kind: 'follow-up' }>>, notifiers: Notifier[], metrics?: NotifyWorkerMetrics): Promise<void> {
+  const done = new Set(job.data.done ?? []);
+  for (const n of notifiers) {
+    if (!n.followUp || done.has(n.platform)) continue;
+    try {
+      await n.followUp(job.data.where, job.data.event);
+    } catch (err) {
+      metrics?.notificationFailed(n.platform);
+      throw err;
+    }
+    done.add(n.platform);
+    await job.updateData({ ...job.data, done: [...done] });
+  }
 }

@@ -5,6 +5,7 @@ import { voiceFor, type Reader } from '../config/reader.js';
 import type { Voice } from '../i18n/voice.js';
 import type { ApprovalView } from '../queries/approvals.js';
 import { commitUrl } from '../queries/links.js';
+import { deployCommitOf } from './router.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { Notifier } from './delivery.js';
 import { approvalMail, eventMail, type Mail } from './email-templates.js';
@@ -56,7 +57,8 @@ export class EmailNotifier implements Notifier {
       return eventMail(e, voice, { commit: commitUrl(this.deps.config, e.result.commit), check: release?.url });
     }
     if (e.type === 'build-failed' || e.type === 'build-succeeded') return eventMail(e, voice, { check: e.build.url });
-    return eventMail(e, voice, {});
+    const commit = deployCommitOf(e);
+    return eventMail(e, voice, commit ? { commit: commitUrl(this.deps.config, commit) } : {});
   }
 
   async test(to: string): Promise<void> {

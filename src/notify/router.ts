@@ -83,3 +83,38 @@ export function approvalOf(e: GantryEvent): string | undefined {
       return undefined;
   }
 }
+
+/** The deploy commit an event is about, whose page its line links to. */
+export function deployCommitOf(e: GantryEvent): string | undefined {
+  if (e.type === 'deployed' || e.type === 'rolled-back') return e.result.commit;
+  if (e.type === 'rolled-out' || e.type === 'rollout-failed') return e.rollout.commit;
+  return undefined;
+}
+
+/** Where the people who started a deploy hear how it went: its request's thread, or its approval's card. */
+export interface FollowUp {
+  requestId?: string;
+  approval?: string;
+}
+
+/**
+ * The deploy an event follows up on: how its rollout and its verification went, and the
+ * automatic rollback that answered its failure; undefined for every other event.
+ */
+export function followUpOf(e: GantryEvent): FollowUp | undefined {
+  const pick = (requestId: string | undefined, approval: string | undefined): FollowUp | undefined =>
+    requestId === undefined && approval === undefined ? undefined : { ...(requestId !== undefined ? { requestId } : {}), ...(approval !== undefined ? { approval } : {}) };
+  switch (e.type) {
+    case 'rolled-out':
+    case 'rollout-failed':
+      return pick(e.rollout.requestId, e.rollout.approval);
+    case 'verified':
+    case 'verify-failed':
+      return pick(e.verification.requestId, undefined);
+    case 'rolled-back':
+    case 'deploy-failed':
+      return e.request.failure ? pick(e.request.failure.requestId, undefined) : undefined;
+    default:
+      return undefined;
+  }
+}

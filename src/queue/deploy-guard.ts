@@ -35,6 +35,7 @@ const JobData = z.object({
       deploy: z.string().regex(/^[a-z][a-z0-9-]{0,62}:[a-z][a-z0-9-]{0,62}:[0-9a-f]{40}([0-9a-f]{24})?$/, 'must be <app>:<env>:<commit>'),
       version: Line(128),
       requestId: Line(200).optional(),
+      requestedBy: Line(200).optional(),
     })
     .optional(),
 });

@@ -120,7 +120,12 @@ export class RolloutFollower {
       requestedBy: { id: AUTO_REQUESTER, name: 'gantry' },
       approvedBy: [],
       reason,
-      failure: { deploy: deploy.id, version: deploy.version, ...(deploy.requestId !== undefined ? { requestId: deploy.requestId } : {}) },
+      failure: {
+        deploy: deploy.id,
+        version: deploy.version,
+        ...(deploy.requestId !== undefined ? { requestId: deploy.requestId } : {}),
+        ...(deploy.requestedBy !== undefined ? { requestedBy: deploy.requestedBy.id } : {}),
+      },
     });
     this.d.log.warn({ deploy: deploy.id, reason }, 'automatic rollback queued');
     return true;

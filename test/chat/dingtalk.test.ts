@@ -34,7 +34,7 @@ describe('DingTalk, e-mail and webhooks', () => {
       notifyBackoffMs: 100,
       notifiers: (deps, gantry) => {
         email = new EmailNotifier({ config: deps.config, releases: gantry.services.queries.releases, approval: deps.approval }, smtp.url);
-        return [new DingtalkNotifier(deps, env), email, new WebhookNotifier(deps.config, env)];
+        return [new DingtalkNotifier(deps, undefined, env), email, new WebhookNotifier(deps.config, env)];
       },
       edit: (d) => {
         d.users.carol.ids.push('dingtalk:carol01');

@@ -81,7 +81,7 @@ describe('secrets never reach a log line, a job payload, a message or the disk',
     const dingtalk = await dingtalkModule.create(deps, { appSecret: SECRETS.DINGTALK_APP_SECRET });
     const env = notifierEnv(recorder.url);
     const email = new EmailNotifier({ config, releases: gantry.core.releases, approval: deps.approval }, smtp.url);
-    gantry.startWorkers(undefined, { notifiers: [slackModule.notifier(deps, slackSettings)!, new DingtalkNotifier(deps, env), email, new WebhookNotifier(config, env)] });
+    gantry.startWorkers(undefined, { notifiers: [slackModule.notifier(deps, slackSettings)!, new DingtalkNotifier(deps, undefined, env), email, new WebhookNotifier(config, env)] });
     const server = createHttpServer([...slack.routes, ...dingtalk.routes], log);
     const base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
     const slash = (user: string, text: string, secret?: string) =>

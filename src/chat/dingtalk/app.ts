@@ -5,6 +5,7 @@ import { actorFor } from '../../domain/identity.js';
 import { readLimited, refuseBody } from '../../http/auth.js';
 import { sendJson, type Route } from '../../http/server.js';
 import type { FaceDeps } from '../face.js';
+import type { DingtalkSessions } from './sessions.js';
 import { approvalCard, progressMessage, replyMessage, textOnlyMessage, type DingtalkMessage } from './render.js';
 import type { SignatureReplayGuard } from './replay.js';
 import { verifyCallback } from './sign.js';
@@ -39,6 +40,7 @@ export class DingtalkFace {
     private readonly deps: FaceDeps,
     private readonly appSecret: string,
     private readonly replays: SignatureReplayGuard,
+    private readonly sessions: DingtalkSessions,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -107,6 +109,12 @@ export class DingtalkFace {
     };
     const reply = await this.deps.execute(line, ctx);
     await this.reply(msg, reply.ok && reply.kind === 'approval-requested' ? approvalCard(reply.approval, voice) : replyMessage(reply, voice, staffId));
+    // how the deploy rolls out is told in this conversation (notifier.ts followUp), while its webhook lives
+    const asked = reply.ok ? (reply.kind === 'deployed' ? { requestId: reply.result.requestId } : reply.kind === 'approval-requested' ? { approval: reply.approval.id } : undefined) : undefined;
+    if (asked) {
+      const session = { sessionWebhook: msg.sessionWebhook, expires: msg.sessionWebhookExpiredTime ?? 0, conversation: msg.conversationId };
+      await this.sessions.set(asked, session);
+    }
   }
 
   private sessionAllowed(url: string): boolean {

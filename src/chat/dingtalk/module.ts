@@ -3,6 +3,7 @@ import type { Face, FaceModule } from '../face.js';
 import { DingtalkFace } from './app.js';
 import { DingtalkNotifier } from './notifier.js';
 import { SignatureReplayGuard } from './replay.js';
+import { DingtalkSessions } from './sessions.js';
 
 /** The enterprise robot's credentials: the secret verifies callbacks; with the app key, Stream mode. */
 export interface DingtalkSettings {
@@ -25,7 +26,7 @@ export const dingtalkModule: FaceModule<DingtalkSettings> = {
   },
   commands: () => Object.keys(USAGE),
   async create(deps, s): Promise<Face> {
-    const face = new DingtalkFace(deps, s.appSecret, new SignatureReplayGuard(deps.redis, deps.keys));
+    const face = new DingtalkFace(deps, s.appSecret, new SignatureReplayGuard(deps.redis, deps.keys), new DingtalkSessions(deps.redis, deps.keys));
     const appKey = s.appKey;
     if (appKey === undefined) return { routes: face.routes(), start: async () => undefined, stop: async () => undefined };
     let stream: { close(): Promise<void> } | undefined;
@@ -41,5 +42,5 @@ export const dingtalkModule: FaceModule<DingtalkSettings> = {
       },
     };
   },
-  notifier: (deps) => new DingtalkNotifier(deps),
+  notifier: (deps) => new DingtalkNotifier(deps, new DingtalkSessions(deps.redis, deps.keys)),
 };

@@ -1,6 +1,8 @@
 import type { Approval } from '../../approvals/store.js';
 import type { Notifier } from '../../notify/delivery.js';
 import type { StoredEvent } from '../../notify/events.js';
+import { deployCommitOf, type FollowUp } from '../../notify/router.js';
+import type { DingtalkSessions } from './sessions.js';
 import { commitUrl } from '../../queries/links.js';
 import type { FaceDeps } from '../face.js';
 import { postDingtalk } from './app.js';
@@ -19,6 +21,7 @@ export class DingtalkNotifier implements Notifier {
 
   constructor(
     private readonly deps: Pick<FaceDeps, 'config' | 'approval' | 'voice'>,
+    private readonly sessions?: DingtalkSessions,
     private readonly env: NodeJS.ProcessEnv = process.env,
     private readonly now: () => number = Date.now,
   ) {}
@@ -43,8 +46,20 @@ export class DingtalkNotifier implements Notifier {
       const view = await this.deps.approval(e.approval.id);
       if (view) return approvalCard(view, voice);
     }
-    const url = e.type === 'deployed' || e.type === 'rolled-back' ? commitUrl(this.deps.config, e.result.commit) : undefined;
-    return eventMessage(e, voice, url);
+    return eventMessage(e, voice, this.commitUrl(e));
+  }
+
+  private commitUrl(e: StoredEvent): string | undefined {
+    const commit = deployCommitOf(e);
+    return commit ? commitUrl(this.deps.config, commit) : undefined;
+  }
+
+  /** How a deploy went, in the conversation that asked for it, while its session webhook lives. */
+  async followUp(where: FollowUp, e: StoredEvent): Promise<void> {
+    const s = await this.sessions?.get(where);
+    if (!s || (s.expires && s.expires < this.now())) return;
+    const m = eventMessage(e, this.deps.voice({ platform: 'dingtalk', channel: `dingtalk:${s.conversation}` }), this.commitUrl(e));
+    if (m) await postDingtalk(s.sessionWebhook, m);
   }
 
   async updateApproval(approval: Approval, e: StoredEvent): Promise<void> {

@@ -9,6 +9,8 @@ import type { GantryEvent } from '../../notify/events.js';
 import { shortSha } from '../../domain/sha.js';
 import type { FaceDeps } from '../face.js';
 import { shellProgress, shellText } from './render.js';
+import { eventLine } from '../../render/event-text.js';
+import { PLAIN } from '../../render/markup.js';
 
 /**
  * The local shell adapter: one chat command a line, each reply printed. It trusts the terminal
@@ -52,8 +54,9 @@ export async function runShell(services: Pick<FaceDeps, 'config' | 'execute'>, o
   }
   const unsubscribe = await o.subscribe?.((e) => {
     const said = describeEvent(config, e, actor);
-    if (!said) return;
-    const line = voice().say(said);
+    // how a deploy rolls out is news for everyone at the terminal, said as every face says it
+    const line = said ? voice().say(said) : FOLLOW_UPS.has(e.type) ? eventLine(e, voice(), PLAIN) : undefined;
+    if (!line) return;
     write(`\n${line}`);
     if (o.interactive) rl.prompt(true);
   });
@@ -83,6 +86,8 @@ export async function runShell(services: Pick<FaceDeps, 'config' | 'execute'>, o
   await unsubscribe?.();
   return { commands, refused };
 }
+
+const FOLLOW_UPS: ReadonlySet<GantryEvent['type']> = new Set(['rolled-out', 'rollout-failed', 'verified', 'verify-failed']);
 
 /** One line about an event, for the people it concerns, or undefined when it concerns them not. */
 export function describeEvent(config: Config, e: GantryEvent, actor: Actor): Message | undefined {

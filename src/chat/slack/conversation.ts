@@ -72,6 +72,8 @@ export class SlackConversations {
       return;
     }
     await this.say(c, replyMessage(reply, this.reader(c)));
+    // the rollout of this deploy is told in this thread (src/chat/slack/notifier.ts followUp)
+    if (reply.ok && reply.kind === 'deployed' && c.thread) await this.cards.setThread(reply.result.requestId, { channel: c.channel, ts: c.thread });
     const approval = reply.ok && 'approval' in reply ? reply.approval : undefined;
     if (approval) await this.refreshCard(c.client, approval.id);
   }

@@ -1,7 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../store/redis.js';
 
-/** Where gantry posted each approval request in Slack, so the message can be updated in place. */
+/** A message's place in Slack: the channel, and the message (a thread's root) by its ts. */
+export interface SlackPlace {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * Where gantry posted each approval request in Slack, so the message can be updated in place,
+ * and the thread of each command that deployed, so its rollout is told there.
+ */
 export class SlackMessageStore {
   constructor(
     private readonly redis: Redis,
@@ -12,8 +21,23 @@ export class SlackMessageStore {
     await this.redis.set(this.keys.k('slack', 'approval-msg', id), JSON.stringify(where), 'EX', 30 * 86400);
   }
 
-  async approval(id: string): Promise<{ channel: string; ts: string } | undefined> {
-    const raw = await this.redis.get(this.keys.k('slack', 'approval-msg', id));
-    return raw ? (JSON.parse(raw) as { channel: string; ts: string }) : undefined;
+  async approval(id: string): Promise<SlackPlace | undefined> {
+    return this.read(this.keys.k('slack', 'approval-msg', id));
+  }
+
+  async setThread(requestId: string, where: SlackPlace): Promise<void> {
+    await this.redis.set(this.keys.k('slack', 'request-thread', requestId), JSON.stringify(where), 'EX', 30 * 86400);
+  }
+
+  async thread(requestId: string): Promise<SlackPlace | undefined> {
+    return this.read(this.keys.k('slack', 'request-thread', requestId));
+  }
+
+  private async read(key: string): Promise<SlackPlace | undefined> {
+    const raw = await this.redis.get(key);
+    if (!raw) return undefined;
+    // written by gantry, but in a Redis others can write: only a channel and a ts go to Slack
+    const v = JSON.parse(raw) as Partial<SlackPlace>;
+    return typeof v.channel === 'string' && typeof v.ts === 'string' && /^\d+\.\d+$/.test(v.ts) ? { channel: v.channel, ts: v.ts } : undefined;
   }
 }

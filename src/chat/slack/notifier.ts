@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { Approval } from '../../approvals/store.js';
 import type { Notifier } from '../../notify/delivery.js';
 import type { GantryEvent, StoredEvent } from '../../notify/events.js';
-import { eventScope } from '../../notify/router.js';
+import { deployCommitOf, eventScope, type FollowUp } from '../../notify/router.js';
 import { commitUrl } from '../../queries/links.js';
 import type { FaceDeps } from '../face.js';
 import type { SlackMessageStore } from './messages.js';
@@ -30,7 +30,8 @@ export class SlackNotifier implements Notifier {
     const m = eventMessage(e, voice, { links: this.links(e), ...promoteHint(this.deps, e) });
     if (!m) return;
     await this.post(target, m);
-    if (e.type === 'rolled-back') await this.tellApprovers(e);
+    // an automatic rollback tells them in followUp, which every such rollback gets
+    if (e.type === 'rolled-back' && !e.request.failure) await this.tellApprovers(e);
   }
 
   /** A rollback is news for whoever approved the release it rolled back from: a direct message, in their voice. */
@@ -42,6 +43,28 @@ export class SlackNotifier implements Notifier {
       if (!id.startsWith('slack:')) continue;
       const m = youApprovedMessage(e, from, this.deps.voice({ platform: 'slack', identity: id, env: e.result.env }), this.links(e));
       if (m) await this.post(id.slice('slack:'.length), m);
+    }
+  }
+
+  /**
+   * How a deploy went, in the thread of the command that started it (or of its approval's card),
+   * in the channel's voice; an automatic rollback also tells whoever approved the failed release
+   * and whoever asked for it, directly.
+   */
+  async followUp(where: FollowUp, e: StoredEvent): Promise<void> {
+    const place = (where.requestId ? await this.cards.thread(where.requestId) : undefined) ?? (where.approval ? await this.cards.approval(where.approval) : undefined);
+    if (place) {
+      const voice = this.deps.voice({ platform: 'slack', channel: `slack:${place.channel}`, ...envOf(e) });
+      const m = eventMessage(e, voice, { links: this.links(e) });
+      if (m) await this.client.chat.postMessage({ channel: place.channel, text: m.text, blocks: m.blocks, thread_ts: place.ts });
+    }
+    if (e.type === 'rolled-back' && e.request.failure) {
+      await this.tellApprovers(e);
+      const asker = e.request.failure.requestedBy;
+      if (asker?.startsWith('slack:')) {
+        const m = eventMessage(e, this.deps.voice({ platform: 'slack', identity: asker, env: e.result.env }), { links: this.links(e) });
+        if (m) await this.post(asker.slice('slack:'.length), m);
+      }
     }
   }
 
@@ -62,8 +85,9 @@ export class SlackNotifier implements Notifier {
   }
 
   private links(e: GantryEvent): EventLinks {
-    const commit = e.type === 'deployed' || e.type === 'rolled-back' ? commitUrl(this.deps.config, e.result.commit) : undefined;
-    return commit ? { commit } : {};
+    const commit = deployCommitOf(e);
+    const url = commit ? commitUrl(this.deps.config, commit) : undefined;
+    return url ? { commit: url } : {};
   }
 }
 
