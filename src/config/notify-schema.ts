@@ -31,12 +31,19 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Where a notification goes: `slack:#deploys` or `slack:C0123`, `dingtalk:<robot>`, `email:<address>`, `webhook:<name>`. */
+/** Where a notification goes: `slack:#deploys` or `slack:C0123`, `dingtalk:<robot>`, `email:<address>`, `webhook:<name>`, `pagerduty:<service>`. */
 export const TargetSchema = z
   .string()
-  .regex(/^(slack:(#[a-z0-9._-]{1,80}|[CGD][A-Z0-9]{2,30})|dingtalk:[A-Za-z0-9_-]{1,64}|email:[^\s@]+@[^\s@]+|webhook:[A-Za-z0-9_-]{1,64})$/, {
-    message: 'must be slack:#channel, slack:<channel id>, dingtalk:<robot>, email:<address> or webhook:<name>',
+  .regex(/^(slack:(#[a-z0-9._-]{1,80}|[CGD][A-Z0-9]{2,30})|dingtalk:[A-Za-z0-9_-]{1,64}|email:[^\s@]+@[^\s@]+|(webhook|pagerduty):[A-Za-z0-9_-]{1,64})$/, {
+    message: 'must be slack:#channel, slack:<channel id>, dingtalk:<robot>, email:<address>, webhook:<name> or pagerduty:<service>',
   });
+
+/**
+ * The events a `pagerduty:` target takes: failures open an incident, the next healthy rollout or
+ * passed verification resolves it. Other events page no one (a failed deploy commit changed
+ * nothing that runs, and its requester is told in chat).
+ */
+export const PAGERDUTY_EVENTS = ['rollout-failed', 'verify-failed', 'rolled-out', 'verified'] as const satisfies readonly EventType[];
 
 export const NotifyRuleSchema = z
   .object({
@@ -83,3 +90,30 @@ export const WebhookSchema = z
   })
   .strict()
   .refine((w) => (w.url === undefined) !== (w.urlEnv === undefined), 'needs exactly one of url and urlEnv');
+
+/** PagerDuty's Events API v2 in the US service region; `url` names another (EU) or a proxy. */
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com';
+
+export const PagerDutyServiceSchema = z
+  .object({
+    /** the environment variable holding the service's Events API v2 integration (routing) key */
+    routingKeyEnv: EnvNameSchema,
+    /** the severity of the incidents gantry opens */
+    severity: z.enum(['critical', 'error', 'warning', 'info']).default('critical'),
+    /**
+     * the Events API's base URL (…/v2/enqueue is appended): https://events.eu.pagerduty.com for the
+     * EU service region, or a proxy; plain http only to a proxy on this host
+     */
+    url: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => u.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(u), 'must be https (plain http only to 127.0.0.1 or localhost)')
+      .optional(),
+  })
+  .strict();
+
+export const PagerDutySchema = z
+  .object({
+    /** PagerDuty services, named by `pagerduty:<name>` targets */
+    services: record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), PagerDutyServiceSchema).prefault({}),
+  })
+  .strict();

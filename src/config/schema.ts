@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { I18nSchema, SpeechSchema, TimeZoneSchema } from '../i18n/config.js';
 import { record } from '../domain/record.js';
 import { formatFields, schemaFragments } from '../gitops/updaters/schemas.js';
-import { DingtalkSchema, EmailSchema, NotifyRuleSchema, WebhookSchema } from './notify-schema.js';
+import { DingtalkSchema, EmailSchema, NotifyRuleSchema, PAGERDUTY_EVENTS, PagerDutySchema, WebhookSchema } from './notify-schema.js';
 import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema, RepoPathSchema } from './primitives.js';
 import { appRolloutFields, environmentRolloutFields, rolloutIssues } from '../rollout/config.js';
 
@@ -219,6 +219,8 @@ export const ConfigSchema = z
     dingtalk: DingtalkSchema.prefault({}),
     email: EmailSchema.optional(),
     webhooks: record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), WebhookSchema).prefault({}),
+    /** PagerDuty services that rollout and verification failures page (Events API v2) */
+    pagerduty: PagerDutySchema.prefault({}),
     /** per-user limits on chat commands */
     limits: LimitsSchema.default(() => ({ commands: commandLimitDefaults() })),
     /** languages and time zones (src/i18n/config.ts) */
@@ -260,6 +262,13 @@ export const ConfigSchema = z
         if (kind === 'dingtalk' && !(name in cfg.dingtalk.robots)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'to', j], message: `no dingtalk.robots.${name} is defined` });
         if (kind === 'webhook' && !(name in cfg.webhooks)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'to', j], message: `no webhooks.${name} is defined` });
         if (kind === 'email' && !cfg.email) ctx.addIssue({ code: 'custom', path: ['notify', i, 'to', j], message: 'e-mail targets need email.from (and SMTP_URL in the environment)' });
+        if (kind === 'pagerduty' && !Object.hasOwn(cfg.pagerduty.services, name)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'to', j], message: `no pagerduty.services.${name} is defined` });
+      });
+      const pager = rule.to.find((t) => t.startsWith('pagerduty:'));
+      rule.events.forEach((ev, k) => {
+        if (pager && !(PAGERDUTY_EVENTS as readonly string[]).includes(ev)) {
+          ctx.addIssue({ code: 'custom', path: ['notify', i, 'events', k], message: `${pager} takes only ${PAGERDUTY_EVENTS.join(', ')}, not ${ev}` });
+        }
       });
       rule.apps?.forEach((a, j) => {
         if (!(a in cfg.apps)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'apps', j], message: `app "${a}" is not defined` });

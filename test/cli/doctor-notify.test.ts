@@ -16,22 +16,29 @@ describe('gantry doctor --notify', () => {
 
   it('sends a test message to every notify target and names the one that fails', async () => {
     const smtp = await startSmtp();
-    const recorder = await startRecorder((r) => (r.path === '/robot/send' ? { body: { errcode: 0 } } : r.path === '/hook' ? { status: 503, body: {} } : undefined));
+    const recorder = await startRecorder((r) => (r.path === '/robot/send' ? { body: { errcode: 0 } } : r.path === '/hook' ? { status: 503, body: {} } : r.path === '/v2/change/enqueue' ? { status: 202, body: { status: 'success' } } : undefined));
     try {
       const conf = await writeTestConfig(tmp.dir, 'doctor', (data) => {
         data.dingtalk = { robots: { ops: { urlEnv: 'OPS_ROBOT_URL', secretEnv: 'OPS_ROBOT_SECRET' } } };
         data.email = { from: 'gantry@acme.example' };
         data.webhooks = { pager: { url: `${recorder.url}/hook` } };
-        data.notify = [{ events: ['deployed'], to: ['dingtalk:ops', 'email:ops@acme.example', 'webhook:pager'] }];
+        data.pagerduty = { services: { oncall: { routingKeyEnv: 'PD_ONCALL_KEY', url: recorder.url } } };
+        data.notify = [
+          { events: ['deployed'], to: ['dingtalk:ops', 'email:ops@acme.example', 'webhook:pager'] },
+          { events: ['rollout-failed', 'rolled-out'], to: ['pagerduty:oncall'] },
+        ];
       });
       const r = await run('node', [MAIN, 'doctor', '--notify'], {
         cwd: tmp.dir,
-        env: { ...process.env, GANTRY_CONFIG: conf, REDIS_URL: redisUrl(), GANTRY_REDIS_PREFIX: prefix, SMTP_URL: smtp.url, OPS_ROBOT_URL: `${recorder.url}/robot/send?access_token=t`, OPS_ROBOT_SECRET: 'SECx' },
+        env: { ...process.env, GANTRY_CONFIG: conf, REDIS_URL: redisUrl(), GANTRY_REDIS_PREFIX: prefix, SMTP_URL: smtp.url, OPS_ROBOT_URL: `${recorder.url}/robot/send?access_token=t`, OPS_ROBOT_SECRET: 'SECx', PD_ONCALL_KEY: 'pd-key-1' },
         timeoutMs: 60_000,
       });
       expect(r.stdout).toMatch(/^ok +notify dingtalk:ops: test message sent$/m);
       expect(r.stdout).toMatch(/^ok +notify email:ops@acme\.example: test message sent$/m);
       expect(r.stdout).toMatch(/^FAIL +notify webhook:pager: webhook pager answered HTTP 503$/m);
+      // PagerDuty gets a change event (on the service's timeline; it pages no one)
+      expect(r.stdout).toMatch(/^ok +notify pagerduty:oncall: test message sent$/m);
+      expect(recorder.calls.find((c) => c.path === '/v2/change/enqueue')?.body).toMatchObject({ routing_key: 'pd-key-1', payload: { source: 'gantry' } });
       expect(r.code).toBe(1);
       expect(smtp.mails.map((m) => m.subject)).toEqual(['[gantry] doctor: test message']);
       // a DingTalk robot speaks Chinese unless the config says otherwise

@@ -43,8 +43,8 @@ describe('notification routing', () => {
     const r = ConfigSchema.safeParse(bad);
     expect(r.success).toBe(false);
     const msgs = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    expect(msgs).toContain('notify.0.to.0: must be slack:#channel, slack:<channel id>, dingtalk:<robot>, email:<address> or webhook:<name>');
-    expect(msgs).toContain('notify.0.to.1: must be slack:#channel, slack:<channel id>, dingtalk:<robot>, email:<address> or webhook:<name>');
+    expect(msgs).toContain('notify.0.to.0: must be slack:#channel, slack:<channel id>, dingtalk:<robot>, email:<address>, webhook:<name> or pagerduty:<service>');
+    expect(msgs).toContain('notify.0.to.1: must be slack:#channel, slack:<channel id>, dingtalk:<robot>, email:<address>, webhook:<name> or pagerduty:<service>');
   });
 });
 
