@@ -28,8 +28,10 @@ export async function loadGithubFace(booted: Booted, log: Logger): Promise<Githu
 export async function startDeployRole(booted: Booted, o: { github?: GithubFace }, log: Logger): Promise<{ close(): Promise<void> }> {
   const { gantry } = booted;
   const built = await buildNotifiers(gantry, booted.env, log);
-  const afterDeploy = o.github ? o.github.face.githubAfterDeploy(o.github.deps) : undefined;
-  gantry.startWorkers(undefined, { notifiers: built.notifiers, ...(afterDeploy ? { afterDeploy } : {}) });
+  // with a GitHub App: a Deployment per deploy, its status following the rollout
+  const deployments = o.github ? o.github.face.githubDeploymentRole({ ...o.github.deps, redis: gantry.redis }) : undefined;
+  const notifiers = deployments ? [...built.notifiers, deployments.notifier] : built.notifiers;
+  gantry.startWorkers(undefined, { notifiers, ...(deployments ? { afterDeploy: deployments.afterDeploy } : {}) });
   return { close: async () => built.close() };
 }
 

@@ -1,6 +1,12 @@
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { DeployRequest, DeployResult } from '../domain/deploy.js';
+import type { Notifier } from '../notify/delivery.js';
+import type { StoredEvent } from '../notify/events.js';
+import { commitUrl } from '../queries/links.js';
+import { watchFor } from '../rollout/config.js';
 import type { ReleaseStore } from '../store/releases.js';
+import type { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import type { Octokit } from './check-run.js';
 
@@ -10,6 +16,9 @@ export interface DeploymentHookDeps {
   /** an Octokit authenticated as the app itself (JWT), to find installations */
   appOctokit(): Promise<Octokit>;
   installationOctokit(installationId: number): Promise<Octokit>;
+  /** where each Deployment is remembered, so its status can follow the rollout */
+  redis: Redis;
+  keys: Keys;
   log: Logger;
 }
 
@@ -19,12 +28,27 @@ export function deploymentDescription(result: DeployResult): string {
   return `${verb} ${result.app} ${result.version} to ${result.env} (deploy commit ${result.commit.slice(0, 7)})`.slice(0, 140);
 }
 
+/** A GitHub Deployment gantry made, as kept in Redis by the deploy it records. */
+interface DeploymentRef {
+  owner: string;
+  repo: string;
+  id: number;
+  installation: number;
+}
+
+type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
+
+const REF_TTL_S = 30 * 86_400;
+
 /**
- * The deploy queue's `afterDeploy` hook: a GitHub Deployment (ref = the release's commit) and a
- * `success` status in the app's source repo, so GitHub shows what runs where. The deploy itself
- * is already in git; a failure here is logged by the deploy worker and changes nothing.
+ * GitHub Deployments in each app's source repo, so GitHub shows what runs where. The deploy
+ * workers' `afterDeploy` hook creates one per promotion and rollback (ref = the release's commit);
+ * its status is `success` at once when nothing follows the environment's rollout, else
+ * `in_progress` until the follow-up (`notifier`) hears how it went: `success` when live and
+ * healthy, `failure` when degraded, failed or failing its verification, `error` when it timed
+ * out. The deploy itself is already in git: a failure here is logged and changes nothing.
  */
-export function githubDeploymentHook(d: DeploymentHookDeps): (result: DeployResult, request: DeployRequest) => Promise<void> {
+export function githubDeployments(d: DeploymentHookDeps): { afterDeploy: (result: DeployResult, request: DeployRequest) => Promise<void>; notifier: Notifier } {
   const installations = new Map<string, number>();
   const installationFor = async (owner: string, repo: string): Promise<number> => {
     const key = `${owner}/${repo}`.toLowerCase();
@@ -35,15 +59,21 @@ export function githubDeploymentHook(d: DeploymentHookDeps): (result: DeployResu
     installations.set(key, data.id);
     return data.id;
   };
+  const refKey = (deploy: string) => d.keys.k('github', 'deployment', deploy);
+  const urls = (env: string, log: string | undefined) => {
+    const environmentUrl = d.config.environments[env]?.url;
+    return { ...(environmentUrl ? { environment_url: environmentUrl } : {}), ...(log ? { log_url: log } : {}) };
+  };
 
-  return async (result, request) => {
+  const afterDeploy = async (result: DeployResult, request: DeployRequest): Promise<void> => {
     const source = d.config.apps[result.app]?.source;
     if (!source) return;
     const [owner, repo] = source.split('/') as [string, string];
     const release = await d.releases.get(result.app, result.version);
     // a release registered by hand may lack its commit; the version is then the ref (a tag)
     const ref = release?.commit ?? result.version;
-    const octokit = await d.installationOctokit(await installationFor(owner, repo));
+    const installation = await installationFor(owner, repo);
+    const octokit = await d.installationOctokit(installation);
     const { data: deployment } = await octokit.rest.repos.createDeployment({
       owner,
       repo,
@@ -57,14 +87,62 @@ export function githubDeploymentHook(d: DeploymentHookDeps): (result: DeployResu
       production_environment: result.env === 'prod' || result.env === 'production',
     });
     if (!('id' in deployment)) throw new Error(`GitHub did not create the deployment: ${deployment.message ?? 'no id'}`);
+    const followed = !result.pullRequest && watchFor(d.config, result.app, result.env) !== undefined;
+    if (followed) {
+      const deploy = `${result.app}:${result.env}:${result.commit}`;
+      const kept: DeploymentRef = { owner, repo, id: deployment.id, installation };
+      await d.redis.set(refKey(deploy), JSON.stringify(kept), 'EX', REF_TTL_S);
+    }
     await octokit.rest.repos.createDeploymentStatus({
       owner,
       repo,
       deployment_id: deployment.id,
-      state: 'success',
+      state: followed ? 'in_progress' : 'success',
       description: deploymentDescription(result),
+      ...urls(result.env, commitUrl(d.config, result.commit)),
       auto_inactive: true,
     });
-    d.log.info({ app: result.app, env: result.env, version: result.version, deployment: deployment.id }, 'GitHub deployment recorded');
+    d.log.info({ app: result.app, env: result.env, version: result.version, deployment: deployment.id, followed }, 'GitHub deployment recorded');
   };
+
+  const notifier: Notifier = {
+    platform: 'github',
+    // routed targets never name github; this notifier only follows up on deploys it recorded
+    async send() {},
+    async followUp(_where, e: StoredEvent) {
+      const s = statusOf(e);
+      if (!s) return;
+      const raw = await d.redis.get(refKey(s.deploy));
+      if (!raw) return;
+      const ref = JSON.parse(raw) as DeploymentRef;
+      const octokit = await d.installationOctokit(ref.installation);
+      await octokit.rest.repos.createDeploymentStatus({
+        owner: ref.owner,
+        repo: ref.repo,
+        deployment_id: ref.id,
+        state: s.state,
+        description: s.description.slice(0, 140),
+        ...urls(s.env, s.log ?? commitUrl(d.config, s.commit)),
+        auto_inactive: s.state === 'success',
+      });
+      d.log.info({ deploy: s.deploy, deployment: ref.id, state: s.state }, 'GitHub deployment status follows the rollout');
+    },
+  };
+  return { afterDeploy, notifier };
+}
+
+/** The Deployment status an event means, for the deploy it is about. */
+function statusOf(e: StoredEvent): { deploy: string; env: string; commit: string; state: DeploymentState; description: string; log?: string } | undefined {
+  if (e.type === 'rolled-out' || e.type === 'rollout-failed') {
+    const r = e.rollout;
+    const state: DeploymentState = r.state === 'live' ? 'success' : r.state === 'timedOut' ? 'error' : 'failure';
+    const said = r.state === 'live' ? 'live and healthy' : r.state === 'timedOut' ? 'not live before the rollout timeout' : `${r.state}${r.message ? `: ${r.message}` : ''}`;
+    return { deploy: r.deploy, env: r.env, commit: r.commit, state, description: `${r.app} ${r.version ?? ''} ${said}`.replace(/\s+/g, ' ') };
+  }
+  if (e.type === 'verify-failed' && e.verification.commit) {
+    const v = e.verification;
+    const description = `${v.app} ${v.version} failed verification: ${v.message}`;
+    return { deploy: `${v.app}:${v.env}:${v.commit}`, env: v.env, commit: v.commit!, state: 'failure', description, ...(v.logUrl ? { log: v.logUrl } : {}) };
+  }
+  return undefined;
 }

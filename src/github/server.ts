@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type Docker from 'dockerode';
+import type { Redis } from 'ioredis';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { buildImage } from '../images/builder.js';
 import { runSmokeTest } from '../images/smoke-test.js';
@@ -16,7 +17,7 @@ import type { Logger } from '../util/logger.js';
 import { gantryApp } from './app.js';
 import { GithubBuildReporter } from './build-reporter.js';
 import type { Octokit } from './check-run.js';
-import { githubDeploymentHook } from './deployments.js';
+import { githubDeployments } from './deployments.js';
 import type { GithubSettings } from './env.js';
 import { startEventWorker, type GithubAuth } from './event-worker.js';
 import type { EventJob } from './events.js';
@@ -193,14 +194,19 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
   };
 }
 
-/** The deploy workers' `afterDeploy` hook: a GitHub Deployment + status per promotion and rollback. */
-export function githubAfterDeploy(d: Pick<GithubFaceDeps, 'core' | 'settings' | 'log'>): (result: DeployResult, request: DeployRequest) => Promise<void> {
+/**
+ * The deploy workers' `afterDeploy` hook (a GitHub Deployment per promotion and rollback) and the
+ * notifier whose follow-ups move its status with the rollout.
+ */
+export function githubDeploymentRole(d: Pick<GithubFaceDeps, 'core' | 'settings' | 'log' | 'redisUrl' | 'prefix'> & { redis: Redis }): ReturnType<typeof githubDeployments> {
   const github = githubAuth(createGithubProbot(d.settings, d.log));
-  return githubDeploymentHook({
+  return githubDeployments({
     config: d.core.config,
     releases: d.core.releases,
     appOctokit: github.app,
     installationOctokit: github.installation,
+    redis: d.redis,
+    keys: new Keys(d.prefix),
     log: d.log.child({ face: 'github-deployments' }),
   });
 }

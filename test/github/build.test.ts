@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { said } from '../support/said.js';
 import { shellActor } from '../../src/chat/shell/shell.js';
 import { execute } from '../../src/commands/execute.js';
-import { githubAfterDeploy } from '../../src/github/server.js';
+import { githubDeploymentRole } from '../../src/github/server.js';
 import type { GantryEvent } from '../../src/notify/events.js';
 import { busyboxContext, dockerClient, dockerServices, fetchManifest, type TestDockerServices } from '../support/docker.js';
 import { prPayload, pushPayload } from './fake-github.js';
@@ -134,7 +134,8 @@ describe('builds on the real engine, reported as check runs', () => {
     const events: GantryEvent[] = [];
     const { Redis } = await import('ioredis');
     const unsubscribe = await env.h.gantry.core.bus.subscribe(new Redis(env.h.gantry.redisUrl), (e) => events.push(e));
-    env.h.gantry.startWorkers(undefined, { afterDeploy: githubAfterDeploy({ core: env.h.gantry.core, settings: env.settings, log: testLog() }) });
+    const deployments = githubDeploymentRole({ core: env.h.gantry.core, settings: env.settings, log: testLog(), redisUrl: env.h.gantry.redisUrl, prefix: env.h.gantry.prefix, redis: env.h.gantry.redis });
+    env.h.gantry.startWorkers(undefined, { afterDeploy: deployments.afterDeploy, notifiers: [deployments.notifier] });
     env.gh.installationToken().repoConfig(SHA3, undefined).checks().tarball(SHA3, await busyboxContext('hello'));
     await env.send('push', pushPayload(env.gh, { ref: 'refs/tags/v1.2.3', sha: SHA3 }));
     const release = await eventually(() => env.h.gantry.core.releases.get('web', 'v1.2.3'), 90_000, 'release');
