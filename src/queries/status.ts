@@ -3,6 +3,7 @@ import { activeFreeze } from '../domain/freeze.js';
 import type { EnvLock } from '../domain/policy.js';
 import { deployEntry, type DeployEntry } from './entry.js';
 import type { QueryDeps } from './deps.js';
+import type { RolloutState } from '../rollout/state.js';
 
 /** One environment: its lock and freeze, and what each app runs there. */
 export interface EnvStatus {
@@ -23,6 +24,18 @@ export interface AppRunning {
   held: boolean;
   /** the newest change of its images, whoever made it */
   last?: DeployEntry;
+  /** how the deploy of this version rolls out, when gantry follows the environment (src/rollout/) */
+  rollout?: RolloutStatus;
+}
+
+export interface RolloutStatus {
+  state: RolloutState;
+  /** when the state was entered */
+  since: string;
+  /** how long ago that was, when asked */
+  forMs: number;
+  /** what Argo CD or Flux said about a degraded or failed rollout */
+  message?: string;
 }
 
 /** What runs where, read from the deploy repo's files; `apps`/`envs` narrow it (both already checked). */
@@ -60,8 +73,19 @@ async function appStatus(d: QueryDeps, app: string, env: string): Promise<AppSta
     const version = found[0]?.images.find((i) => i.tag)?.tag;
     if (version !== undefined) running.version = version;
     if (timeline.last) running.last = deployEntry(d.config, timeline.last);
+    const rollout = await rolloutOf(d, app, env, version);
+    if (rollout) running.rollout = rollout;
     return running;
   } catch (e) {
     return { app, error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** The newest followed deploy of the app here, when it deployed the version the files show. */
+async function rolloutOf(d: QueryDeps, app: string, env: string, version: string | undefined): Promise<RolloutStatus | undefined> {
+  const f = await d.rollouts.latest(app, env);
+  if (!f || f.version !== version) return undefined;
+  const since = f.state === 'live' || f.state === 'degraded' || f.state === 'failed' ? (f.facts.best?.at ?? f.since) : f.state === 'syncing' ? (f.facts.syncingAt ?? f.since) : f.since;
+  const message = f.state === 'degraded' || f.state === 'failed' ? f.facts.best?.message : undefined;
+  return { state: f.state, since, forMs: Math.max(0, d.now().getTime() - Date.parse(since)), ...(message ? { message } : {}) };
 }

@@ -150,6 +150,10 @@ function statusLines(e: EnvStatus, v: Voice, m: Markup): string[] {
     const hold = a.held ? v.t('status.held') : '';
     const last = a.last ? v.say(msg('status.last', { action: a.last.action, by: a.last.by, date: { time: a.last.date } }), m.esc) : '';
     lines.push(`${IND}${m.esc(a.app)} ${m.esc(a.version ?? v.t('status.no-image'))}${hold}  ${refs}${last}`);
+    if (a.rollout) {
+      const r = a.rollout;
+      lines.push(IND + IND + v.say(msg('status.rollout', { state: r.state, since: { time: r.since }, for: { duration: r.forMs }, message: r.message ?? '' }), m.esc));
+    }
   }
   return lines;
 }
