@@ -17,6 +17,7 @@ export async function status(core: Core, cmd: ParsedCommand, ctx: CommandContext
 /** `/stats [app] [env] [period]`: delivery metrics from the deploys gantry followed to the end. */
 export async function stats(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
   const args = [...cmd.args];
+  if (args.length > 3) throw usage('stats', msg('error.usage.unexpected', { word: quote(args[3]!) }));
   let period = DEFAULT_PERIOD_MS;
   const at = args.findIndex(looksLikePeriod);
   if (at !== -1 && at !== args.length - 1) throw usage('stats', msg('error.stats.period-last', { word: quote(args[at]!) }));
