@@ -207,7 +207,7 @@ export const en = {
   'stats.total': 'all together',
   'stats.deploys': 'deploys: {deploys} live, {perDay, number} a day{unsettled}',
   'stats.unsettled': ' ({n} still rolling out)',
-  'stats.lead': 'lead time, release built to live: median {p50}, p90 {p90} ({n, plural, one {# deploy} other {# deploys}})',
+  'stats.lead': 'lead time, change to live: median {p50}, p90 {p90} ({n, plural, one {# deploy} other {# deploys}})',
   'stats.lead.none': 'lead time: no deploy of a known release went live',
   'stats.failure': 'change failure rate: {ratio, number, percent} ({failed} of {ended} ended deploys failed or were rolled back)',
   'stats.failure.none': 'change failure rate: no deploy ended',

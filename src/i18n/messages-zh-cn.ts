@@ -180,7 +180,7 @@ export const zhCN: Record<MessageKey, string> = {
   'stats.total': '合计',
   'stats.deploys': '部署：{deploys} 次上线，每天 {perDay, number} 次{unsettled}',
   'stats.unsettled': '（{n} 次仍在发布中）',
-  'stats.lead': '变更前置时间（版本构建到上线）：中位数 {p50}，p90 {p90}（{n, plural, other {# 次部署}}）',
+  'stats.lead': '变更前置时间（从变更到上线）：中位数 {p50}，p90 {p90}（{n, plural, other {# 次部署}}）',
   'stats.lead.none': '变更前置时间：没有已知版本的部署上线',
   'stats.failure': '变更失败率：{ratio, number, percent}（{ended} 次已结束的部署中有 {failed} 次失败或被回滚）',
   'stats.failure.none': '变更失败率：没有已结束的部署',

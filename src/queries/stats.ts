@@ -8,7 +8,7 @@ import type { QueryDeps } from './deps.js';
  * happened after each deploy commit, not what gantry asked for. Pure computation plus one reader.
  *
  * - deploys: deploys that went live (first `live` transition) in the window, rollbacks included;
- * - lead time: from the release's change time (`changeTime`: its build, see there) to live, for
+ * - lead time: from the release's change time (`changeTime`: its commit, else its build) to live, for
  *   the deploys that went live in the window, rollbacks left out (they ship no change);
  * - change failure rate: of the deploys committed in the window whose rollout ended (settled or
  *   replaced by a rollback), those that went degraded, failed or timed out, or that the next
@@ -62,15 +62,16 @@ export interface StatsWindow {
   env?: string;
 }
 
-export type ReleaseLookup = (app: string, version: string) => Pick<Release, 'builtAt'> | undefined;
+export type ReleaseLookup = (app: string, version: string) => Pick<Release, 'builtAt' | 'changedAt'> | undefined;
 
 /**
- * When the change a release carries was made. The build time: the push time of the tag or
- * branch is not recorded with a release yet, so lead time starts when the release was built
- * (it leaves out the CI queue and the time between the commit and its tag).
+ * When the change a release carries was made: its commit's time as the push said it (releases
+ * built from a tag or branch push); else, for releases registered by hand or by API or built by a
+ * re-run, the build time, which leaves out the time between the commit and its build.
  */
-export function changeTime(r: Pick<Release, 'builtAt'>): number {
-  return Date.parse(r.builtAt);
+export function changeTime(r: Pick<Release, 'builtAt' | 'changedAt'>): number {
+  const changed = r.changedAt === undefined ? NaN : Date.parse(r.changedAt);
+  return Number.isFinite(changed) ? changed : Date.parse(r.builtAt);
 }
 
 const BAD: ReadonlySet<RolloutState> = new Set(['degraded', 'failed', 'timedOut']);

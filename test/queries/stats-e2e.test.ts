@@ -86,7 +86,7 @@ describe('/stats and the delivery gauges over followed deploys (real redis-serve
         'Delivery of web in prod, last 30d (Oct 23, 2026, 01:30 UTC to Nov 22, 2026, 01:30 UTC):',
         'web in prod',
         '  deploys: 3 live, 0.1 a day (1 still rolling out)',
-        '  lead time, release built to live: median 1h 45m, p90 1h 57m (2 deploys)',
+        '  lead time, change to live: median 1h 45m, p90 1h 57m (2 deploys)',
         '  change failure rate: 33% (1 of 3 ended deploys failed or were rolled back)',
         '  time to restore: median 2h, p90 2h (1 failure restored)',
       ].join('\n'),
@@ -99,7 +99,7 @@ describe('/stats and the delivery gauges over followed deploys (real redis-serve
       'web in prod',
       // v1.1.0 live at 26 h and the rollback at 32 h; v1.0.0 went live before the period
       '  deploys: 2 live, 2 a day (1 still rolling out)',
-      '  lead time, release built to live: median 2h, p90 2h (1 deploy)',
+      '  lead time, change to live: median 2h, p90 2h (1 deploy)',
       // committed in it: the rollback (live) and v1.2.0 (still syncing); v1.1.0 was committed before
       '  change failure rate: 0% (0 of 1 ended deploys failed or were rolled back)',
       '  time to restore: median 2h, p90 2h (1 failure restored)',

@@ -37,9 +37,12 @@ function deploy(o: { app?: string; env?: string; version?: string; action?: Foll
 }
 
 const BUILT: Record<string, number> = { 'web v1': 0, 'web v2': 23, 'web v3': 47, 'api v10': 99 };
+/** api v10's commit was made 10 h before its build: its lead time starts there */
+const CHANGED: Record<string, number> = { 'api v10': 89 };
 const releases: ReleaseLookup = (app, version) => {
   const h = BUILT[`${app} ${version}`];
-  return h === undefined ? undefined : { builtAt: at(h) };
+  const c = CHANGED[`${app} ${version}`];
+  return h === undefined ? undefined : { builtAt: at(h), ...(c !== undefined ? { changedAt: at(c) } : {}) };
 };
 
 /**
@@ -88,7 +91,8 @@ describe('delivery stats from followed deploys', () => {
       env: 'prod',
       deploys: 1,
       perDay: 0.1,
-      leadTime: { n: 1, p50: 4 * H, p90: 4 * H },
+      // from v10's commit (89 h), not its build (99 h), to live at 103 h
+      leadTime: { n: 1, p50: 14 * H, p90: 14 * H },
       changeFailure: { failed: 1, ended: 2, ratio: 0.5 },
       // e1 failed at 101h and was live again at 103h by itself, before e2 went live
       restore: { n: 1, p50: 2 * H, p90: 2 * H, open: 0 },
@@ -99,16 +103,16 @@ describe('delivery stats from followed deploys', () => {
       env: 'staging',
       deploys: 1,
       perDay: 0.1,
-      leadTime: { n: 1, p50: 102 * H, p90: 102 * H },
+      leadTime: { n: 1, p50: 112 * H, p90: 112 * H },
       changeFailure: { failed: 1, ended: 1, ratio: 1 },
       restore: { n: 0, open: 1 },
       unsettled: 0,
     });
-    // totals pool the samples: leads 1.5, 1.5, 2, 4, 102 h; restores 1, 2, 2 h
+    // totals pool the samples: leads 1.5, 1.5, 2, 14, 112 h; restores 1, 2, 2 h
     expect(s.total).toEqual({
       deploys: 6,
       perDay: 0.6,
-      leadTime: { n: 5, p50: 2 * H, p90: 62.8 * H },
+      leadTime: { n: 5, p50: 2 * H, p90: 72.8 * H },
       changeFailure: { failed: 3, ended: 7, ratio: 3 / 7 },
       restore: { n: 3, p50: 2 * H, p90: 2 * H, open: 1 },
       unsettled: 1,
