@@ -128,7 +128,9 @@ function samplesOf(group: FollowedDeploy[], releases: ReleaseLookup, from: numbe
     if (inWindow(live)) {
       s.deploys++;
       const release = d.action !== 'rollback' && d.version !== undefined ? releases(d.app, d.version) : undefined;
-      if (release) s.leads.push(Math.max(0, live - changeTime(release)));
+      const lead = release ? live - changeTime(release) : NaN;
+      // a record with an unreadable time is left out, never a NaN that would spoil every figure
+      if (Number.isFinite(lead)) s.leads.push(Math.max(0, lead));
     }
     const eps = episodes(d);
     const rolledBack = group[i + 1]?.action === 'rollback';
@@ -143,7 +145,7 @@ function samplesOf(group: FollowedDeploy[], releases: ReleaseLookup, from: numbe
       if (!inWindow(e.start)) continue;
       // the app is back when this deploy recovers or any later one goes live, whichever comes first
       const later = group.slice(i + 1).flatMap((n) => n.history.filter((t) => t.to === 'live').map(timeOf));
-      const ends = [...(e.end !== undefined ? [e.end] : []), ...later.filter((t) => t >= e.start)];
+      const ends = [...(e.end !== undefined ? [e.end] : []), ...later].filter((t) => t >= e.start);
       if (ends.length === 0) s.open++;
       else s.restores.push(Math.min(...ends) - e.start);
     }

@@ -158,3 +158,13 @@ describe('delivery stats from followed deploys', () => {
     expect(quantile([], 0.5)).toBeUndefined();
   });
 });
+
+describe('delivery stats from records with unreadable times', () => {
+  it('leaves such a time out of the figures instead of spoiling them', () => {
+    const bad = deploy({ version: 'v2', committed: 1, moves: [['live', 2], ['degraded', 3]] });
+    bad.history[1]!.eventAt = 'not a time';
+    bad.history[1]!.at = 'not a time';
+    const s = deliveryStats([bad], () => ({ builtAt: 'garbage' }), WINDOW);
+    expect(s.total).toEqual({ deploys: 1, perDay: 0.1, leadTime: { n: 0 }, changeFailure: { failed: 1, ended: 1, ratio: 1 }, restore: { n: 0, open: 0 }, unsettled: 0 });
+  });
+});
