@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { DeliveryRow, DeliveryStats } from '../queries/stats.js';
+import type { DeliveryRow, DeliveryStats, Spread } from '../queries/stats.js';
 
 /** Scrapes within this long of a computation reuse it: every scrape would otherwise read 30 days of deploys. */
 export const DELIVERY_CACHE_MS = 30_000;
@@ -13,7 +13,12 @@ type Labels = 'app' | 'env';
  * there is nothing to measure (no lead time sample, no deploy ended): Prometheus then shows no
  * data rather than a made-up 0. A failed read is reported once and the gauges are left empty.
  */
-export function registerDeliveryGauges(registry: Registry, read: () => Promise<DeliveryStats>, failed: (err: unknown) => void, now: () => number = Date.now): void {
+export function registerDeliveryGauges(
+  registry: Registry,
+  read: () => Promise<DeliveryStats>,
+  failed: (err: unknown) => void,
+  now: () => number = Date.now,
+): void {
   let cached: { at: number; stats: Promise<DeliveryStats | undefined> } | undefined;
   const current = (): Promise<DeliveryStats | undefined> => {
     const t = now();
@@ -44,17 +49,30 @@ export function registerDeliveryGauges(registry: Registry, read: () => Promise<D
       },
     });
   const where = (row: DeliveryRow) => ({ app: row.app, env: row.env });
-  gauge<Labels>('gantry_deployments_30d', 'Followed deploys that went live in the last 30 days (rollbacks included)', ['app', 'env'], (g, row) => g.set(where(row), row.deploys));
-  gauge<Labels | 'quantile'>('gantry_lead_time_seconds', 'Lead time for changes over the last 30 days: release built to live, median and 90th percentile', ['app', 'env', 'quantile'], (g, row) => {
-    if (row.leadTime.p50 !== undefined) g.set({ ...where(row), quantile: '0.5' }, row.leadTime.p50 / 1000);
-    if (row.leadTime.p90 !== undefined) g.set({ ...where(row), quantile: '0.9' }, row.leadTime.p90 / 1000);
+  const quantiles = (g: Gauge<Labels | 'quantile'>, row: DeliveryRow, spread: Spread) => {
+    if (spread.p50 !== undefined) g.set({ ...where(row), quantile: '0.5' }, spread.p50 / 1000);
+    if (spread.p90 !== undefined) g.set({ ...where(row), quantile: '0.9' }, spread.p90 / 1000);
+  };
+  const labels: Labels[] = ['app', 'env'];
+  const withQuantile: (Labels | 'quantile')[] = ['app', 'env', 'quantile'];
+  gauge('gantry_deployments_30d', 'Followed deploys that went live in the last 30 days (rollbacks included)', labels, (g, row) => {
+    g.set(where(row), row.deploys);
   });
-  gauge<Labels>('gantry_change_failure_ratio', 'Deploys of the last 30 days that went degraded, failed or timed out, or were rolled back, over those that ended', ['app', 'env'], (g, row) => {
-    if (row.changeFailure.ratio !== undefined) g.set(where(row), row.changeFailure.ratio);
+  gauge('gantry_lead_time_seconds', 'Lead time for changes, last 30 days: change to live, median and 90th percentile', withQuantile, (g, row) => {
+    quantiles(g, row, row.leadTime);
   });
-  gauge<Labels | 'quantile'>('gantry_time_to_restore_seconds', 'Failures of the last 30 days: time until the app was live again, median and 90th percentile', ['app', 'env', 'quantile'], (g, row) => {
-    if (row.restore.p50 !== undefined) g.set({ ...where(row), quantile: '0.5' }, row.restore.p50 / 1000);
-    if (row.restore.p90 !== undefined) g.set({ ...where(row), quantile: '0.9' }, row.restore.p90 / 1000);
+  gauge(
+    'gantry_change_failure_ratio',
+    'Deploys of the last 30 days that went degraded, failed or timed out, or were rolled back, over those that ended',
+    labels,
+    (g, row) => {
+      if (row.changeFailure.ratio !== undefined) g.set(where(row), row.changeFailure.ratio);
+    },
+  );
+  gauge('gantry_time_to_restore_seconds', 'Failures of the last 30 days: time until live again, median and 90th percentile', withQuantile, (g, row) => {
+    quantiles(g, row, row.restore);
   });
-  gauge<Labels>('gantry_failures_unrestored', 'Failures of the last 30 days after which the app is not live again yet', ['app', 'env'], (g, row) => g.set(where(row), row.restore.open));
+  gauge('gantry_failures_unrestored', 'Failures of the last 30 days after which the app is not live again yet', labels, (g, row) => {
+    g.set(where(row), row.restore.open);
+  });
 }

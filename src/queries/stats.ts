@@ -217,13 +217,20 @@ export function deliveryStats(deploys: readonly FollowedDeploy[], releases: Rele
  * The measures over the `periodMs` before now for `apps` in `envs`, from the followed deploys
  * the rollout store keeps (90 days) and the releases' catalog.
  */
-export async function statsOf(d: Pick<QueryDeps, 'rollouts' | 'releases' | 'now'>, apps: readonly string[], envs: readonly string[], periodMs: number): Promise<DeliveryStats> {
+export async function statsOf(
+  d: Pick<QueryDeps, 'rollouts' | 'releases' | 'now'>,
+  apps: readonly string[],
+  envs: readonly string[],
+  periodMs: number,
+): Promise<DeliveryStats> {
   const to = d.now();
   const from = new Date(to.getTime() - periodMs);
   const wanted = new Set(apps);
   const deploys = (await Promise.all(envs.map((env) => d.rollouts.history(env)))).flat().filter((x) => wanted.has(x.app));
   const pairs = new Map<string, { app: string; version: string }>();
-  for (const x of deploys) if (x.version !== undefined && x.action !== 'rollback') pairs.set(`${x.app}\u0000${x.version}`, { app: x.app, version: x.version });
+  for (const x of deploys) {
+    if (x.version !== undefined && x.action !== 'rollback') pairs.set(`${x.app}\u0000${x.version}`, { app: x.app, version: x.version });
+  }
   const found = new Map<string, Release>();
   await Promise.all(
     [...pairs].map(async ([key, p]) => {
