@@ -4,7 +4,7 @@ import type { CommandContext, Core } from './context.js';
 import { isCommandName, parseCommand, type CommandName, type ParsedCommand } from './grammar.js';
 import { block, lock, unlock } from './handlers/admin.js';
 import { approve, deny, promote, rollback } from './handlers/deploy.js';
-import { diff, help, history, releases, status } from './handlers/read.js';
+import { diff, help, history, releases, stats, status } from './handlers/read.js';
 import { limitedMessage } from './rate-limit.js';
 import type { Refusal, Reply } from './replies.js';
 
@@ -20,6 +20,7 @@ const HANDLERS: Record<CommandName, Handler> = {
   history,
   releases,
   diff,
+  stats,
   lock,
   unlock,
   block,

@@ -11,6 +11,7 @@ export const USAGE = {
   history: '/history [app] <env> [n]',
   releases: '/releases [app]',
   diff: '/diff [app] <envA> <envB>',
+  stats: '/stats [app] [env] [period]',
   lock: '/lock <env> [reason]',
   unlock: '/unlock <env>',
   block: '/block [app] <version> [reason]',
@@ -101,6 +102,22 @@ export function isCommandName(s: string): s is CommandName {
 /** A malformed command: what is wrong with it; its usage line goes with every rendering. */
 export function usage(name: CommandName, problem: string | Message): GantryError {
   return new GantryError('COMMAND_USAGE', problem, { usage: name, usageLine: USAGE[name] });
+}
+
+const HOUR_MS = 3_600_000;
+/** The longest /stats period: the rollout store keeps followed deploys 90 days. */
+export const MAX_PERIOD_MS = 90 * 24 * HOUR_MS;
+export const DEFAULT_PERIOD_MS = 30 * 24 * HOUR_MS;
+
+/** Names (apps, environments) start with a letter: a word starting with a digit means a period. */
+export const looksLikePeriod = (word: string): boolean => /^\d/.test(word);
+
+/** `24h`, `7d`, `30d`: hours or days, from 1h to 90d; anything else is a usage error of `name`. */
+export function parsePeriod(name: CommandName, word: string): number {
+  const m = /^(\d{1,4})([hd])$/.exec(word);
+  const ms = m ? Number(m[1]) * (m[2] === 'd' ? 24 : 1) * HOUR_MS : NaN;
+  if (!(ms >= HOUR_MS && ms <= MAX_PERIOD_MS)) throw usage(name, msg('error.stats.period', { word: `"${sanitize(word)}"` }));
+  return ms;
 }
 
 /** Quotes user input in a reply without letting it break the reply (or a terminal). */

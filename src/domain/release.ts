@@ -14,6 +14,8 @@ export const ReleaseSchema = z.object({
   /** source commit SHA, when known */
   commit: z.string().regex(/^[0-9a-f]{7,40}$/).optional(),
   builtAt: z.string(),
+  /** when the change it carries was made: its commit's time as the push said it, when known (lead time starts here) */
+  changedAt: z.string().optional(),
   images: z.record(z.string(), ReleaseImageSchema),
   /** link to the check run / CI build that produced it */
   url: z.string().optional(),

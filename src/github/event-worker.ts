@@ -2,7 +2,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Core } from '../commands/context.js';
 import { isGantryError } from '../domain/errors.js';
-import { buildJobId, type BuildQueue, type BuildTrigger } from '../images/build-queue.js';
+import { buildJobId, type BuildJobData, type BuildQueue, type BuildTrigger } from '../images/build-queue.js';
 import { bullConnection, type Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { cancelledOutput, checkName, configErrorOutput, createCheckRun, externalId, parseExternalId, queuedOutput, tagsRefusedOutput, updateCheckRun, type Octokit } from './check-run.js';
@@ -218,8 +218,11 @@ export class EventHandler {
     }
   }
 
-  private source(ctx: Ctx, sha: string) {
-    return { owner: ctx.ev.owner, repo: ctx.ev.repo, installationId: ctx.ev.installationId, sha };
+  private source(ctx: Ctx, sha: string): BuildJobData['source'] {
+    const source: BuildJobData['source'] = { owner: ctx.ev.owner, repo: ctx.ev.repo, installationId: ctx.ev.installationId, sha };
+    // only a push says when its commit was made; a re-run's release falls back to its build time
+    if (ctx.ev.type === 'push' && ctx.ev.sha === sha && ctx.ev.changedAt) source.changedAt = ctx.ev.changedAt;
+    return source;
   }
 
   /** Check runs first (queued, at once), then the build jobs. Idempotent per job id. */

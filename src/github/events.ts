@@ -18,7 +18,8 @@ interface Base {
 
 export type RepoEvent =
   | (Base & { type: 'pr'; action: 'build' | 'close'; number: number; sha: string; headRef: string; baseRef: string; fork: boolean })
-  | (Base & { type: 'push'; kind: 'branch' | 'tag'; name: string; sha: string })
+  /** `changedAt`: the pushed commit's own time (GitHub's head_commit.timestamp), when it has a valid one */
+  | (Base & { type: 'push'; kind: 'branch' | 'tag'; name: string; sha: string; changedAt?: string })
   | (Base & { type: 'rerun-check'; sha: string; externalId: string })
   | (Base & { type: 'rerun-suite'; suiteId: number; sha: string })
   | (Base & { type: 'build-command'; number: number; login: string });
@@ -54,7 +55,11 @@ export function fromPush(p: Payload<'push'>): RepoEvent | undefined {
   if (!m) return undefined;
   // an annotated tag's `after` is the tag object; head_commit is the commit it points at
   const sha = p.head_commit?.id ?? p.after;
-  return { ...b, type: 'push', kind: m[1] === 'tags' ? 'tag' : 'branch', name: m[2]!, sha };
+  const ev: RepoEvent = { ...b, type: 'push', kind: m[1] === 'tags' ? 'tag' : 'branch', name: m[2]!, sha };
+  // the start of a release's lead time (src/queries/stats.ts); a payload's text is checked, never trusted
+  const changed = Date.parse(p.head_commit?.timestamp ?? '');
+  if (Number.isFinite(changed)) ev.changedAt = new Date(changed).toISOString();
+  return ev;
 }
 
 /** Only gantry's own check runs (app id) are rebuilt. */

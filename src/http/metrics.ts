@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Job, Worker } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ErrorCode } from '../domain/errors.js';
+import type { DeliveryStats } from '../queries/stats.js';
 import type { Logger } from '../util/logger.js';
 import { bearerOrBasic, refuseBody, unauthorized } from './auth.js';
+import { registerDeliveryGauges } from './delivery-metrics.js';
 import type { Route } from './server.js';
 
 /** Job states counted per queue at scrape time (BullMQ `getJobCounts`). */
@@ -37,6 +39,8 @@ export interface MetricsSources {
   queues: string[];
   /** how many approvals are pending now */
   pendingApprovals(): Promise<number>;
+  /** the delivery measures of the last 30 days (src/queries/stats.ts); without it, no delivery gauges */
+  deliveryStats?: () => Promise<DeliveryStats>;
   log: Logger;
 }
 
@@ -116,6 +120,7 @@ export class GantryMetrics {
         }
       },
     });
+    if (s.deliveryStats) registerDeliveryGauges(this.registry, s.deliveryStats, (err) => this.scrapeFailed('delivery', err));
   }
 
   private scrapeFailed(source: string, err: unknown): void {

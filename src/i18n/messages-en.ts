@@ -202,6 +202,25 @@ export const en = {
   'error.rollout.busy': 'the rollout of {id} is changing too often; try again',
   'error.rollout.bad-deploy': 'cannot follow the deploy of {app} to {env}: {commit} is not a full commit SHA, or the names are not valid',
 
+  // ── delivery stats (/stats, src/queries/stats.ts) ────────────────────────────
+  'help.stats': 'delivery metrics of followed deploys: deploys a day, lead time, change failure rate, time to restore',
+  'stats.title': 'Delivery of {apps} in {envs}, last {period} ({from} to {to}):',
+  'stats.row': '{app} in {env}',
+  'stats.total': 'all together',
+  'stats.deploys': 'deploys: {deploys} live, {perDay, number} a day{unsettled}',
+  'stats.unsettled': ' ({n} still rolling out)',
+  'stats.lead': 'lead time, change to live: median {p50}, p90 {p90} ({n, plural, one {# deploy} other {# deploys}})',
+  'stats.lead.none': 'lead time: no deploy of a known release went live',
+  'stats.failure': 'change failure rate: {ratio, number, percent} ({failed} of {ended} ended deploys failed or were rolled back)',
+  'stats.failure.none': 'change failure rate: no deploy ended',
+  'stats.restore': 'time to restore: median {p50}, p90 {p90} ({n, plural, one {# failure} other {# failures}} restored){open}',
+  'stats.restore.open': '; {n, plural, one {# failure} other {# failures}} not restored yet',
+  'stats.restore.none': 'time to restore: {open, plural, =0 {no failures} one {# failure, not restored yet} other {# failures, not restored yet}}',
+  'stats.empty':
+    'No followed deploys of {apps} in {envs} in the last {period}. These figures come only from deploys gantry follows until Argo CD or Flux says how they went: map each environment to its Argo CD application or Flux object (the environment’s rollout key in the config; README, "Rollout status").',
+  'error.stats.period': '{word} is not a period: give hours or days, from 1h to 90d (24h, 7d, 30d)',
+  'error.stats.period-last': 'the period {word} comes last: /stats [app] [env] [period]',
+
   ...errorsEn,
 } as const satisfies Record<string, string>;
 

@@ -175,5 +175,24 @@ export const zhCN: Record<MessageKey, string> = {
   'error.rollout.busy': '{id} 的发布状态变动太频繁；请稍后重试',
   'error.rollout.bad-deploy': '无法跟踪 {app} 部署到 {env}：{commit} 不是完整的提交 SHA，或名称无效',
 
+  // ── 交付指标（/stats，src/queries/stats.ts） ────────────────────────────────────
+  'help.stats': '已跟踪部署的交付指标：每天部署次数、变更前置时间、变更失败率、恢复时间',
+  'stats.title': '{apps} 在 {envs} 的交付指标，最近 {period}（{from} 至 {to}）：',
+  'stats.row': '{app} 在 {env}',
+  'stats.total': '合计',
+  'stats.deploys': '部署：{deploys} 次上线，每天 {perDay, number} 次{unsettled}',
+  'stats.unsettled': '（{n} 次仍在发布中）',
+  'stats.lead': '变更前置时间（从变更到上线）：中位数 {p50}，p90 {p90}（{n, plural, other {# 次部署}}）',
+  'stats.lead.none': '变更前置时间：没有已知版本的部署上线',
+  'stats.failure': '变更失败率：{ratio, number, percent}（{ended} 次已结束的部署中有 {failed} 次失败或被回滚）',
+  'stats.failure.none': '变更失败率：没有已结束的部署',
+  'stats.restore': '恢复时间：中位数 {p50}，p90 {p90}（已恢复 {n, plural, other {# 次故障}}）{open}',
+  'stats.restore.open': '；{n, plural, other {# 次故障}}尚未恢复',
+  'stats.restore.none': '恢复时间：{open, plural, =0 {没有故障} other {# 次故障，尚未恢复}}',
+  'stats.empty':
+    '最近 {period} 内没有 {apps} 在 {envs} 的已跟踪部署。这些指标只来自 gantry 一直跟踪到 Argo CD 或 Flux 报告结果的部署：请把每个环境对应到它的 Argo CD 应用或 Flux 对象（配置中该环境的 rollout 键；见 README 的“Rollout status”）。',
+  'error.stats.period': '{word} 不是时间段：请给出小时或天数，范围 1h 到 90d（如 24h、7d、30d）',
+  'error.stats.period-last': '时间段 {word} 要放在最后：/stats [app] [env] [period]',
+
   ...errorsZhCN,
 };

@@ -22,7 +22,8 @@ export interface BuildJobData {
   image: string;
   /** every image built for this commit and trigger (a release needs all of them) */
   images: string[];
-  source: { owner: string; repo: string; installationId: number; sha: string };
+  /** `changedAt`: the commit's own time, when the push that asked for the build said it */
+  source: { owner: string; repo: string; installationId: number; sha: string; changedAt?: string };
   trigger: BuildTrigger;
   /** what the release is called: the tag, `<branch>-<sha7>`, or `pr-<n>-<sha7>` */
   version: string;

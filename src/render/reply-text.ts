@@ -6,10 +6,11 @@ import { msg, type Message, type Voice } from '../i18n/voice.js';
 import type { DeployEntry } from '../queries/entry.js';
 import type { EnvStatus } from '../queries/status.js';
 import type { Markup } from './markup.js';
+import { statsLines } from './stats-text.js';
 
 /**
  * A reply as lines of text in one language and one markup. `table`: the lines line up in
- * columns (status, history, releases, diff, help), so a face shows them in monospace.
+ * columns (status, history, releases, diff, stats, help), so a face shows them in monospace.
  * Detail lines start with two spaces, as the shell prints them.
  */
 export interface ReplyText {
@@ -26,7 +27,7 @@ export function replyText(r: Reply, v: Voice, m: Markup): ReplyText {
   return { lines: answerLines(r, v, m), table };
 }
 
-const TABLES = new Set<AnswerBody['kind']>(['status', 'history', 'releases', 'diff', 'help']);
+const TABLES = new Set<AnswerBody['kind']>(['status', 'history', 'releases', 'diff', 'stats', 'help']);
 
 function answerLines(r: AnswerBody, v: Voice, m: Markup): string[] {
   switch (r.kind) {
@@ -51,6 +52,8 @@ function answerLines(r: AnswerBody, v: Voice, m: Markup): string[] {
       return [v.say(msg('releases.title', { app: r.app }), m.esc), ...releaseLines(r, v, m)];
     case 'diff':
       return diffLines(r, v, m);
+    case 'stats':
+      return statsLines(r, v, m);
     case 'locked':
       return [v.say(msg('lock.locked', { env: r.env, by: r.by, reason: r.reason }), m.esc)];
     case 'unlocked':

@@ -44,8 +44,8 @@ export interface RolloutMove {
   ignored?: Ignored;
 }
 
-/** Superseded deploys stay this long for history; the newest per app and environment stays. */
-const HISTORY_TTL_S = 30 * 86_400;
+/** Superseded deploys stay this long for history (and /stats' 90 days); the newest per app and environment stays. */
+const HISTORY_TTL_S = 90 * 86_400;
 const DEPLOY_ID = /^[a-z][a-z0-9-]{0,62}:[a-z][a-z0-9-]{0,62}:[0-9a-f]{40}([0-9a-f]{24})?$/;
 const OPEN: ReadonlySet<RolloutState> = new Set(['committed', 'syncing']);
 

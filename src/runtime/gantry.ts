@@ -11,6 +11,7 @@ import { History } from '../gitops/history.js';
 import { claimWorkdir } from '../gitops/workdir.js';
 import type { PullRequestOpener } from '../gitops/pull-request.js';
 import { GantryMetrics } from '../http/metrics.js';
+import { METRICS_WINDOW_MS, statsOf } from '../queries/stats.js';
 import { NOTIFY_QUEUE, NotifyQueue, startNotifyWorker, type Notifier } from '../notify/delivery.js';
 import { EventBus } from '../notify/events.js';
 import { BranchLock, HeadHint } from '../store/branch-lock.js';
@@ -129,6 +130,7 @@ export function createGantry(o: GantryOptions): Gantry {
     queue: queueHandle,
     queues: queuesOf('deploy'),
     pendingApprovals: async () => (await approvals.pending()).length,
+    deliveryStats: () => statsOf({ rollouts, releases, now }, Object.keys(config.apps), Object.keys(config.environments), METRICS_WINDOW_MS),
     log: o.log,
   });
   const limiter = limiterFromConfig(redis, keys, config, o.log);

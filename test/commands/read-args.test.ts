@@ -27,6 +27,13 @@ describe('read commands: what is wrong with the input as typed', () => {
     ['/diff web qa prod extra', 'too many arguments: unexpected "extra"'],
     ['/releases prod', '"prod" is an environment; /releases lists the releases of an app (apps: web)\nusage: /releases'],
     ['/releases web extra', 'too many arguments: unexpected "extra"'],
+    ['/stats prod 100d', '"100d" is not a period: give hours or days, from 1h to 90d (24h, 7d, 30d)\nusage: /stats [app] [env] [period]'],
+    ['/stats 0h', '"0h" is not a period'],
+    ['/stats web 2w', '"2w" is not a period'],
+    ['/stats 7', '"7" is not a period'],
+    ['/stats 7d prod', 'the period "7d" comes last: /stats [app] [env] [period]\nusage: /stats'],
+    ['/stats prod web', 'the app comes before the environment: /stats web prod'],
+    ['/stats web prod 7d extra', 'too many arguments: unexpected "extra"'],
   ];
   for (const [line, text] of cases) {
     it(`${line} → ${text.split('\n')[0]}`, async () => {
@@ -37,7 +44,7 @@ describe('read commands: what is wrong with the input as typed', () => {
   }
 
   it('the shapes of the usage still answer', async () => {
-    for (const line of ['/history prod', '/history web prod 3', '/history prod 3', '/status prod', '/status web', '/status web prod', '/diff qa prod', '/diff web qa prod', '/releases', '/releases web']) {
+    for (const line of ['/history prod', '/history web prod 3', '/history prod 3', '/status prod', '/status web', '/status web prod', '/diff qa prod', '/diff web qa prod', '/releases', '/releases web', '/stats', '/stats prod', '/stats web', '/stats web prod 24h', '/stats 90d']) {
       const reply = await h.run('carol', line);
       expect(reply.ok, `${line}: ${reply.text}`).toBe(true);
     }

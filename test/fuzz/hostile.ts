@@ -97,7 +97,7 @@ export function asArg(s: string): string {
 // eslint-disable-next-line no-control-regex
 export const UNSAFE_IN_REPLY = /[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/u;
 
-const COMMANDS = ['promote', 'rollback', 'approve', 'deny', 'status', 'history', 'releases', 'diff', 'lock', 'unlock', 'block', 'unblock', 'help'];
+const COMMANDS = ['promote', 'rollback', 'approve', 'deny', 'status', 'history', 'releases', 'diff', 'stats', 'lock', 'unlock', 'block', 'unblock', 'help'];
 
 /** One word of a near-valid command: real names, real versions, hostile strings and noise. */
 export const wordArb = fc.oneof(
@@ -157,4 +157,5 @@ export const shapedArb = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(app, env, fc.option(slot('1', '5', '0', '-1', '99999999999'), { nil: undefined })).map(([a, e, n]) => line('/history', a, e, n)) },
   { weight: 1, arbitrary: fc.tuple(app, env, env).map(([a, x, y]) => line('/diff', a, x, y)) },
   { weight: 1, arbitrary: app.map((a) => line('/releases', a)) },
+  { weight: 1, arbitrary: fc.tuple(app, fc.option(env, { nil: undefined }), fc.option(slot('7d', '30d', '24h', '90d', '91d', '0h', '2w', '7'), { nil: undefined })).map(([a, e, p]) => line('/stats', a, e, p)) },
 );

@@ -26,6 +26,8 @@ describe('Object.prototype names as app, environment, user and help topic', () =
     `/history ${k}`,
     `/history web ${k}`,
     `/releases ${k}`,
+    `/stats ${k}`,
+    `/stats web ${k} 7d`,
     `/diff ${k} qa staging`,
     `/diff web ${k} staging`,
     `/lock ${k} maintenance`,

@@ -137,8 +137,12 @@ describe('builds on the real engine, reported as check runs', () => {
     const deployments = githubDeploymentRole({ core: env.h.gantry.core, settings: env.settings, log: testLog(), redisUrl: env.h.gantry.redisUrl, prefix: env.h.gantry.prefix, redis: env.h.gantry.redis });
     env.h.gantry.startWorkers(undefined, { afterDeploy: deployments.afterDeploy, notifiers: [deployments.notifier] });
     env.gh.installationToken().repoConfig(SHA3, undefined).checks().tarball(SHA3, await busyboxContext('hello'));
-    await env.send('push', pushPayload(env.gh, { ref: 'refs/tags/v1.2.3', sha: SHA3 }));
+    const push = pushPayload(env.gh, { ref: 'refs/tags/v1.2.3', sha: SHA3 });
+    push.head_commit.timestamp = '2026-11-30T16:00:00+08:00';
+    await env.send('push', push);
     const release = await eventually(() => env.h.gantry.core.releases.get('web', 'v1.2.3'), 90_000, 'release');
+    // the tagged commit's time, from the push: where /stats' lead time starts
+    expect(release.changedAt).toBe('2026-11-30T08:00:00.000Z');
     const run = env.gh.run(NAME, SHA3)!;
     expect(run).toMatchObject({ status: 'completed', conclusion: 'success', external_id: 'web|tag|v1.2.3' });
     expect(release).toMatchObject({ app: 'web', version: 'v1.2.3', commit: SHA3, url: `https://github.com/acme/web/runs/${run.id}`, registeredBy: 'github:gantry' });

@@ -17,7 +17,7 @@ function job(image: string): BuildJobData {
     app: 'web',
     image,
     images: ['web', 'worker'],
-    source: { owner: 'acme', repo: 'web', installationId: 42, sha: SHA },
+    source: { owner: 'acme', repo: 'web', installationId: 42, sha: SHA, changedAt: '2026-11-30T08:00:00.000Z' },
     trigger: { kind: 'tag', name: 'v3.0.0' },
     version: 'v3.0.0',
     checkRunId: image === 'web' ? 1 : 2,
@@ -55,6 +55,8 @@ describe('releases from builds', () => {
       app: 'web',
       version: 'v3.0.0',
       commit: SHA,
+      // the pushed commit's time, where lead time starts
+      changedAt: '2026-11-30T08:00:00.000Z',
       url: 'https://github.com/acme/web/runs/1',
       images: { web: { tag: 'v3.0.0', digest: digest('a') }, worker: { tag: 'v3.0.0', digest: digest('b') } },
     });

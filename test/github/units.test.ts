@@ -169,6 +169,10 @@ describe('webhook payloads (from @octokit/webhooks-examples)', () => {
     const tag = pushPayload(gh, { ref: 'refs/tags/v1.0.0', sha: SHA });
     tag.after = 'f'.repeat(40);
     expect(fromPush(tag)).toMatchObject({ type: 'push', kind: 'tag', name: 'v1.0.0', sha: SHA });
+    // the commit's own time, normalized; a payload without a readable one gives none
+    tag.head_commit.timestamp = '2026-11-30T16:00:00+08:00';
+    expect(fromPush(tag)).toMatchObject({ changedAt: '2026-11-30T08:00:00.000Z' });
+    expect(fromPush({ ...tag, head_commit: { ...tag.head_commit, timestamp: 'yesterday' } })).not.toHaveProperty('changedAt');
     expect(fromPush({ ...tag, deleted: true })).toBeUndefined();
     expect(fromIssueComment(commentPayload(gh, { number: 3, login: 'hubot', body: '/gantry build' }))).toMatchObject({ type: 'build-command', number: 3, login: 'hubot' });
     expect(fromIssueComment(commentPayload(gh, { number: 3, login: 'hubot', body: 'please /gantry build it' }))).toBeUndefined();

@@ -1,22 +1,41 @@
 import { GantryError } from '../../domain/errors.js';
 import { historyOf } from '../../queries/history.js';
 import { releasesOf } from '../../queries/releases.js';
+import { statsOf } from '../../queries/stats.js';
 import { statusOf } from '../../queries/status.js';
 import { isApp, isEnv, resolveApp, resolveEnv, type CommandContext, type Core } from '../context.js';
-import { isCommandName, sanitize, usage, type CommandName, type ParsedCommand } from '../grammar.js';
+import { DEFAULT_PERIOD_MS, isCommandName, looksLikePeriod, parsePeriod, sanitize, usage, type CommandName, type ParsedCommand } from '../grammar.js';
 import type { DiffRow, Reply } from '../replies.js';
 import { msg, type Message } from '../../i18n/voice.js';
 
 /** `/status [app] [env]`: what runs where, read from the deploy repo's files. */
 export async function status(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
-  if (cmd.args.length > 2) throw usage('status', msg('error.usage.unexpected', { word: quote(cmd.args[2]!) }));
-  const [first, second] = cmd.args;
-  if (second !== undefined) checkAppFirst(core, 'status', cmd.args, msg('error.usage.after-env', { word: quote(second), env: quote(first!) }));
-  // one word is an environment when one has that name, else an app
-  const [appArg, envArg] = second !== undefined ? [first, second] : isEnv(core, first) ? [undefined, first] : [first, undefined];
-  const apps = appArg ? [resolveApp(core, 'status', appArg, ctx)] : Object.keys(core.config.apps);
-  const envs = envArg ? [resolveEnv(core, envArg)] : Object.keys(core.config.environments);
+  const { apps, envs } = appsAndEnvs(core, 'status', cmd.args, ctx);
   return { ok: true, kind: 'status', envs: await statusOf(core, apps, envs) };
+}
+
+/** `/stats [app] [env] [period]`: delivery metrics from the deploys gantry followed to the end. */
+export async function stats(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  const args = [...cmd.args];
+  if (args.length > 3) throw usage('stats', msg('error.usage.unexpected', { word: quote(args[3]!) }));
+  let period = DEFAULT_PERIOD_MS;
+  const at = args.findIndex(looksLikePeriod);
+  if (at !== -1 && at !== args.length - 1) throw usage('stats', msg('error.stats.period-last', { word: quote(args[at]!) }));
+  if (at !== -1) period = parsePeriod('stats', args.pop()!);
+  const { apps, envs } = appsAndEnvs(core, 'stats', args, ctx);
+  return { ok: true, kind: 'stats', apps, envs, period, stats: await statsOf(core, apps, envs, period) };
+}
+
+/** `[app] [env]`, both optional: one word is an environment when one has that name, else an app. */
+function appsAndEnvs(core: Core, name: CommandName, args: string[], ctx: CommandContext): { apps: string[]; envs: string[] } {
+  if (args.length > 2) throw usage(name, msg('error.usage.unexpected', { word: quote(args[2]!) }));
+  const [first, second] = args;
+  if (second !== undefined) checkAppFirst(core, name, args, msg('error.usage.after-env', { word: quote(second), env: quote(first!) }));
+  const [appArg, envArg] = second !== undefined ? [first, second] : isEnv(core, first) ? [undefined, first] : [first, undefined];
+  return {
+    apps: appArg ? [resolveApp(core, name, appArg, ctx)] : Object.keys(core.config.apps),
+    envs: envArg ? [resolveEnv(core, envArg)] : Object.keys(core.config.environments),
+  };
 }
 
 /** `/history [app] <env> [n]`: what the environment's files said, change by change, newest first. */
