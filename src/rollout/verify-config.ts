@@ -35,9 +35,10 @@ const ContainerCheckSchema = z
     /** the command (default: the image's own); `$GANTRY_URL` etc. reach it as environment variables */
     command: z.array(z.string().max(4096)).min(1).max(100).optional(),
     env: z
-      .record(z.string().regex(ENV_NAME, 'must be an environment variable name (letters, digits, _)'), placeholders(z.string().max(4096)))
+      .record(z.string(), placeholders(z.string().max(4096)))
       .superRefine((env, ctx) => {
         for (const name of Object.keys(env)) {
+          if (!ENV_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an environment variable name (letters, digits and _, not starting with a digit)' });
           if ((VERIFY_VARS as readonly string[]).includes(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by gantry` });
         }
       })
@@ -52,7 +53,7 @@ const HttpCheckSchema = z
   .object({
     /** an http(s) URL, e.g. `${GANTRY_URL}/healthz`; redirects are not followed */
     url: placeholders(z.string().min(1).max(2048)).refine((u) => unknownPlaceholders(u).length > 0 || isHttpUrl(fill(u, SAMPLE)), {
-      message: 'must be an http or https URL (after the placeholders are filled)',
+      message: 'must be an http or https URL without user or password (after the placeholders are filled)',
     }),
     status: z.number().int().min(100).max(599).default(200),
     retries: z.number().int().min(0).max(20).default(3),
@@ -137,7 +138,9 @@ const SAMPLE = verifyVars({ url: 'https://env.example', env: 'qa', app: 'web', v
 
 function isHttpUrl(u: string): boolean {
   try {
-    return ['http:', 'https:'].includes(new URL(u).protocol);
+    const url = new URL(u);
+    // fetch refuses a URL with credentials; a secret would not belong in the config anyway
+    return ['http:', 'https:'].includes(url.protocol) && url.username === '' && url.password === '';
   } catch {
     return false;
   }

@@ -70,7 +70,8 @@ export async function runHttpCheck(c: HttpCheck, o: HttpCheckOptions): Promise<C
 export function printableUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
+    if (!u.password) return url;
+    u.password = '***';
     return u.toString();
   } catch {
     return url;
