@@ -37,7 +37,8 @@ export async function runOneShot(docker: Docker, create: Docker.ContainerCreateO
   });
   if (o.signal?.aborted) return result(null, 'cancelled', '');
 
-  const container = await docker.createContainer({ ...create, HostConfig: { ...create.HostConfig, AutoRemove: false } }); // removed below, after its logs are read
+  // removed below, after its logs are read
+  const container = await docker.createContainer({ ...create, HostConfig: { ...create.HostConfig, AutoRemove: false } });
   try {
     // attached before start, so a fast exit is not missed; `next-exit` because the container is not running yet
     const waited = container.wait({ condition: 'next-exit' });

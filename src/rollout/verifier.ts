@@ -48,6 +48,9 @@ const PULL_ALLOWANCE_MS = 10 * 60_000;
  */
 export class Verifier {
   private readonly now: () => Date;
+  private dockerClient: Docker | undefined;
+  /** one client for every container check, made at the first one */
+  private readonly docker = (): Docker => (this.dockerClient ??= this.o.docker());
 
   constructor(private readonly o: VerifierOptions) {
     this.now = o.now ?? (() => new Date());
@@ -69,7 +72,8 @@ export class Verifier {
     const vars = verifyVars({ url: envConfig?.url, env: input.env, app: input.app, version: input.version, commit: input.commit });
     let result: VerifyResult;
     try {
-      result = await runChecks(checks, { vars, docker: this.o.docker, now: this.now, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) });
+      const fetchImpl = this.o.fetch ? { fetch: this.o.fetch } : {};
+      result = await runChecks(checks, { vars, docker: this.docker, now: this.now, ...fetchImpl });
     } catch (err) {
       // runChecks turns every check's failure into a result; this is a bug, still recorded as a failed run
       const why = err instanceof Error ? err.message : String(err);
@@ -117,7 +121,8 @@ export class Verifier {
     let ms = GRACE_MS;
     for (const c of this.checksOf(env)) {
       if (c.container) ms += parseDuration(c.container.timeout) + PULL_ALLOWANCE_MS;
-      if (c.http) ms += (c.http.retries + 1) * parseDuration(c.http.timeout) + c.http.retries * parseDuration(c.http.interval);
+      const h = c.http;
+      if (h) ms += (h.retries + 1) * parseDuration(h.timeout) + h.retries * parseDuration(h.interval);
     }
     return ms;
   }

@@ -16,30 +16,39 @@ export type VerifyVars = Record<VerifyVar, string>;
 const PLACEHOLDER = /\$\{([^}]*)\}?/g;
 // `__proto__` matches the grammar but would reach Object.prototype when the record is built
 const ENV_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const BAD_ENV_NAME = 'must be an environment variable name (letters, digits and _, not starting with a digit)';
 
 /** The placeholders of `text` that are not one of VERIFY_VARS (or not closed), as they are written. */
 function unknownPlaceholders(text: string): string[] {
-  return [...text.matchAll(PLACEHOLDER)].filter((m) => !m[0].endsWith('}') || !(VERIFY_VARS as readonly string[]).includes(m[1]!)).map((m) => m[0]);
+  return [...text.matchAll(PLACEHOLDER)].filter((m) => !m[0].endsWith('}') || !isVerifyVar(m[1]!)).map((m) => m[0]);
 }
 
+function isVerifyVar(name: string): name is VerifyVar {
+  return (VERIFY_VARS as readonly string[]).includes(name);
+}
+
+const KNOWN = VERIFY_VARS.map((v) => `\${${v}}`).join(', ');
 const placeholders = (s: z.ZodString) =>
   s.superRefine((text, ctx) => {
     for (const p of unknownPlaceholders(text)) {
-      ctx.addIssue({ code: 'custom', message: `"${p}" is not a placeholder gantry fills: use one of ${VERIFY_VARS.map((v) => `\${${v}}`).join(', ')}` });
+      ctx.addIssue({ code: 'custom', message: `"${p}" is not a placeholder gantry fills: use one of ${KNOWN}` });
     }
   });
 
 const ContainerCheckSchema = z
   .object({
-    image: z.string().max(1024).refine((r) => tryParseImageRef(r) !== undefined, 'must be an image reference such as registry.example.com/acme/smoke:1.2'),
+    image: z
+      .string()
+      .max(1024)
+      .refine((r) => tryParseImageRef(r) !== undefined, 'must be an image reference such as registry.example.com/acme/smoke:1.2'),
     /** the command (default: the image's own); `$GANTRY_URL` etc. reach it as environment variables */
     command: z.array(z.string().max(4096)).min(1).max(100).optional(),
     env: z
       .record(z.string(), placeholders(z.string().max(4096)))
       .superRefine((env, ctx) => {
         for (const name of Object.keys(env)) {
-          if (!ENV_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an environment variable name (letters, digits and _, not starting with a digit)' });
-          if ((VERIFY_VARS as readonly string[]).includes(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by gantry` });
+          if (!ENV_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: BAD_ENV_NAME });
+          if (isVerifyVar(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by gantry` });
         }
       })
       .optional(),
@@ -52,9 +61,10 @@ const ContainerCheckSchema = z
 const HttpCheckSchema = z
   .object({
     /** an http(s) URL, e.g. `${GANTRY_URL}/healthz`; redirects are not followed */
-    url: placeholders(z.string().min(1).max(2048)).refine((u) => unknownPlaceholders(u).length > 0 || isHttpUrl(fill(u, SAMPLE)), {
-      message: 'must be an http or https URL without user or password (after the placeholders are filled)',
-    }),
+    url: placeholders(z.string().min(1).max(2048)).refine(
+      (u) => unknownPlaceholders(u).length > 0 || isHttpUrl(fill(u, SAMPLE)), // a bad placeholder is said once, above
+      'must be an http or https URL without user or password (after the placeholders are filled)',
+    ),
     status: z.number().int().min(100).max(599).default(200),
     retries: z.number().int().min(0).max(20).default(3),
     interval: DurationSchema.default('5s'),
@@ -70,7 +80,9 @@ export const VerifyCheckSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if ((c.container === undefined) === (c.http === undefined)) ctx.addIssue({ code: 'custom', message: 'needs exactly one of container or http' });
+    if ((c.container === undefined) === (c.http === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'needs exactly one of container or http' });
+    }
   });
 export type VerifyCheck = z.infer<typeof VerifyCheckSchema>;
 export type ContainerCheck = z.infer<typeof ContainerCheckSchema>;
@@ -79,14 +91,21 @@ export type HttpCheck = z.infer<typeof HttpCheckSchema>;
 export const VerifyListSchema = z.array(VerifyCheckSchema).max(50).superRefine((list, ctx) => {
   const seen = new Set<string>();
   list.forEach((c, i) => {
-    if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `another check of this environment is named "${c.name}"` });
+    if (seen.has(c.name)) {
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `another check of this environment is named "${c.name}"` });
+    }
     seen.add(c.name);
   });
 });
 
 /** The part of the config verifyIssues reads. */
 export interface VerifyConfig {
-  environments: Readonly<Record<string, { url?: string | undefined; verify: readonly VerifyCheck[]; from?: string | { env: string; verified: boolean } | undefined }>>;
+  environments: Readonly<Record<string, VerifyEnvironment>>;
+}
+interface VerifyEnvironment {
+  url?: string | undefined;
+  verify: readonly VerifyCheck[];
+  from?: string | { env: string; verified: boolean } | undefined;
 }
 
 /**
@@ -97,9 +116,10 @@ export interface VerifyConfig {
 export function verifyIssues(cfg: VerifyConfig): { path: (string | number)[]; message: string }[] {
   const issues: { path: (string | number)[]; message: string }[] = [];
   for (const [envName, env] of Object.entries(cfg.environments)) {
-    const from = env.from;
-    if (typeof from === 'object' && from.verified && Object.hasOwn(cfg.environments, from.env) && cfg.environments[from.env]!.verify.length === 0) {
-      issues.push({ path: ['environments', envName, 'from', 'verified'], message: `environment "${from.env}" has no verify checks, so nothing is ever verified there` });
+    const from = typeof env.from === 'object' && env.from.verified ? env.from.env : undefined;
+    if (from !== undefined && Object.hasOwn(cfg.environments, from) && cfg.environments[from]!.verify.length === 0) {
+      const message = `environment "${from}" has no verify checks, so nothing is ever verified there`;
+      issues.push({ path: ['environments', envName, 'from', 'verified'], message });
     }
     if (env.url !== undefined) continue;
     env.verify.forEach((c, i) => {
@@ -109,7 +129,8 @@ export function verifyIssues(cfg: VerifyConfig): { path: (string | number)[]; me
       ];
       for (const [where, text] of uses) {
         if (text.includes('${GANTRY_URL}')) {
-          issues.push({ path: ['environments', envName, 'verify', i, ...where], message: `uses \${GANTRY_URL} but environments.${envName}.url is not set` });
+          const message = `uses \${GANTRY_URL} but environments.${envName}.url is not set`;
+          issues.push({ path: ['environments', envName, 'verify', i, ...where], message });
         }
       }
     });
@@ -119,7 +140,13 @@ export function verifyIssues(cfg: VerifyConfig): { path: (string | number)[]; me
 
 /** The variables of one run: GANTRY_URL is the environment's url without a trailing slash, so `${GANTRY_URL}/healthz` reads right. */
 export function verifyVars(o: { url?: string | undefined; env: string; app: string; version: string; commit?: string | undefined }): VerifyVars {
-  return { GANTRY_URL: (o.url ?? '').replace(/\/+$/, ''), GANTRY_ENV: o.env, GANTRY_APP: o.app, GANTRY_VERSION: o.version, GANTRY_COMMIT: o.commit ?? '' };
+  return {
+    GANTRY_URL: (o.url ?? '').replace(/\/+$/, ''),
+    GANTRY_ENV: o.env,
+    GANTRY_APP: o.app,
+    GANTRY_VERSION: o.version,
+    GANTRY_COMMIT: o.commit ?? '',
+  };
 }
 
 /**
@@ -128,8 +155,8 @@ export function verifyVars(o: { url?: string | undefined; env: string; app: stri
  */
 export function fill(text: string, vars: VerifyVars, encode = false): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => {
-    if (!whole.endsWith('}') || !Object.hasOwn(vars, name)) return whole; // the schema refuses these
-    const value = vars[name as VerifyVar];
+    if (!whole.endsWith('}') || !isVerifyVar(name)) return whole; // the schema refuses these
+    const value = vars[name];
     return encode && name !== 'GANTRY_URL' ? encodeURIComponent(value) : value;
   });
 }

@@ -25,7 +25,8 @@ async function serveLog(store: VerifyStore, days: number, req: IncomingMessage, 
   const log = await store.log(id);
   if (log === undefined) {
     // the id as given goes back only inside JSON, shortened: never as markup or a header
-    return sendJson(res, 404, { error: english(msg('verify.log-unknown', { id: JSON.stringify(id.slice(0, 64)), days })), code: 'NOT_FOUND' });
+    const error = english(msg('verify.log-unknown', { id: JSON.stringify(id.slice(0, 64)), days }));
+    return sendJson(res, 404, { error, code: 'NOT_FOUND' });
   }
   res.writeHead(200, {
     'content-type': 'text/plain; charset=utf-8',

@@ -72,7 +72,8 @@ export class VerifyStore {
   async start(input: VerifyStartInput): Promise<VerificationRun> {
     for (const part of [input.app, input.env, input.version]) {
       if (!KEY_PART.test(part)) {
-        throw new GantryError('INPUT_INVALID', msg('error.verify.bad-run', { app: printable(input.app), env: printable(input.env), version: printable(input.version) }));
+        const names = { app: printable(input.app), env: printable(input.env), version: printable(input.version) };
+        throw new GantryError('INPUT_INVALID', msg('error.verify.bad-run', names));
       }
     }
     const run: VerificationRun = {
@@ -98,7 +99,8 @@ export class VerifyStore {
   async finish(id: string, result: { ok: boolean; message: string; log: string }): Promise<VerificationRun | undefined> {
     const run = await this.get(id);
     if (!run) return undefined;
-    const done: VerificationRun = { ...run, state: result.ok ? 'verified' : 'failed', message: result.message, at: this.now().toISOString() };
+    const state = result.ok ? 'verified' : 'failed';
+    const done: VerificationRun = { ...run, state, message: result.message, at: this.now().toISOString() };
     await this.redis
       .multi()
       .set(this.runKey(id), JSON.stringify(done), 'PX', this.retentionMs)

@@ -40,7 +40,7 @@ export interface VerifyRunOptions {
 /** A container check's output kept in the log: its last 64 KiB. */
 export const CONTAINER_OUTPUT_BYTES = 64 * 1024;
 const CONTAINER_OUTPUT_LINES = 10_000;
-/** Containers gantry starts for checks carry this label (and the check's name), to find leftovers: `docker ps -a --filter label=…`. */
+/** Containers gantry starts for checks carry this label (and the check's name), to find leftovers with `docker ps -a --filter label=…`. */
 export const VERIFY_CONTAINER_LABEL = 'dev.gantry.role=verify';
 
 export async function runChecks(checks: readonly VerifyCheck[], o: VerifyRunOptions): Promise<VerifyResult> {
@@ -48,8 +48,10 @@ export async function runChecks(checks: readonly VerifyCheck[], o: VerifyRunOpti
   const lines: string[] = [];
   const line = (text: string) => void lines.push(text);
   const v = o.vars;
-  line(`gantry verification of ${v.GANTRY_APP} ${v.GANTRY_VERSION} in ${v.GANTRY_ENV}${v.GANTRY_COMMIT ? ` (deploy commit ${v.GANTRY_COMMIT})` : ''}`);
-  line(`started ${now().toISOString()}, ${checks.length} check${checks.length === 1 ? '' : 's'}${v.GANTRY_URL ? `, GANTRY_URL=${printableUrl(v.GANTRY_URL)}` : ''}`);
+  const commit = v.GANTRY_COMMIT ? ` (deploy commit ${v.GANTRY_COMMIT})` : '';
+  line(`gantry verification of ${v.GANTRY_APP} ${v.GANTRY_VERSION} in ${v.GANTRY_ENV}${commit}`);
+  const url = v.GANTRY_URL ? `, GANTRY_URL=${printableUrl(v.GANTRY_URL)}` : '';
+  line(`started ${now().toISOString()}, ${plural(checks.length, 'check')}${url}`);
   const steps: VerifyStep[] = [];
   for (const [i, c] of checks.entries()) {
     line('');
@@ -58,7 +60,9 @@ export async function runChecks(checks: readonly VerifyCheck[], o: VerifyRunOpti
     const t0 = performance.now();
     let outcome: CheckOutcome;
     try {
-      outcome = c.http ? await runHttpCheck(c.http, { vars: v, line, signal: o.signal, ...(o.fetch ? { fetch: o.fetch } : {}) }) : await runContainer(c.name, c.container!, o, line);
+      outcome = c.http
+        ? await runHttpCheck(c.http, { vars: v, line, signal: o.signal, ...(o.fetch ? { fetch: o.fetch } : {}) })
+        : await runContainer(c.name, c.container!, o, line);
     } catch (err) {
       // the engine unreachable, an image it refuses: the check failed, and the log says why
       outcome = { ok: false, message: `could not run: ${err instanceof Error ? err.message : String(err)}` };
@@ -75,13 +79,13 @@ export async function runChecks(checks: readonly VerifyCheck[], o: VerifyRunOpti
       return { ok: false, message, log: lines.join('\n') + '\n', steps };
     }
   }
-  const message = `${checks.length} check${checks.length === 1 ? '' : 's'} passed`;
+  const message = `${plural(checks.length, 'check')} passed`;
   line('');
   line(`result: passed, ${message}`);
   return { ok: true, message, log: lines.join('\n') + '\n', steps };
 }
 
-async function runContainer(name: string, c: ContainerCheck, o: VerifyRunOptions, line: (text: string) => void): Promise<CheckOutcome> {
+async function runContainer(name: string, c: ContainerCheck, o: VerifyRunOptions, line: (t: string) => void): Promise<CheckOutcome> {
   const docker = o.docker();
   const signal = o.signal ?? new AbortController().signal;
   const pullLog = new LogTail(50, 8 * 1024);
@@ -119,6 +123,10 @@ async function runContainer(name: string, c: ContainerCheck, o: VerifyRunOptions
 function describe(c: VerifyCheck, vars: VerifyVars): string {
   if (c.http) return `GET ${printableUrl(fill(c.http.url, vars, true))}, expecting ${c.http.status}`;
   return `container ${c.container!.image}`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function seconds(ms: number): string {

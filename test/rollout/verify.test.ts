@@ -160,10 +160,12 @@ describe('verifier and its store (real redis-server)', () => {
       qa: { url: base, verify: checks([{ name: 'health', http: { url: '${GANTRY_URL}/healthz' } }]) },
       staging: { url: base, verify: checks([{ name: 'health', http: { url: '${GANTRY_URL}/down', retries: 0 } }]) },
       prod: { verify: [] },
+      perf: { url: `${base}/`, verify: checks([{ name: 'env', container: { image: image.ref, command: ['env'], env: { SELF: '${GANTRY_APP}@${GANTRY_ENV}' } } }]) },
     },
   });
   const store = (conn = redis) => new VerifyStore(conn, new Keys(prefix), { now: () => clock });
-  const verifier = (s = store()) => new Verifier({ config: config(), store: s, docker: () => docker, publicUrl: 'https://gantry.acme.example/', log: silentLogger, now: () => clock });
+  const verifier = (s = store(), client = () => docker) =>
+    new Verifier({ config: config(), store: s, docker: client, publicUrl: 'https://gantry.acme.example/', log: silentLogger, now: () => clock });
 
   beforeAll(() => {
     redis = new Redis(redisUrl());
@@ -203,6 +205,20 @@ describe('verifier and its store (real redis-server)', () => {
     expect(await verifier().gate('web', 'qa', 'v1.2.4')).toEqual({ state: 'none' });
     expect(await verifier().verify({ app: 'web', env: 'prod', version: 'v1.2.3' })).toBeUndefined();
     expect(await verifier().verify({ app: 'web', env: 'constructor', version: 'v1.2.3' })).toBeUndefined();
+  });
+
+  it('makes the Docker client only for a container check, which gets the run\'s variables', async () => {
+    const noDocker = () => {
+      throw new Error('no Docker Engine here');
+    };
+    expect(await verifier(store(), noDocker).verify({ app: 'web', env: 'qa', version: 'v1.2.5' })).toMatchObject({ ok: true });
+    const broken = await verifier(store(), noDocker).verify({ app: 'web', env: 'perf', version: 'v1.2.5' });
+    expect(broken).toMatchObject({ ok: false, message: 'check "env" failed: could not run: no Docker Engine here' });
+    const commit = 'ab'.repeat(20);
+    const report = await verifier().verify({ app: 'web', env: 'perf', version: 'v1.2.5', commit });
+    expect(report).toMatchObject({ ok: true, commit });
+    const lines = (await store().log(report!.id))!.split('\n');
+    for (const l of [`GANTRY_URL=${base}`, 'GANTRY_ENV=perf', `GANTRY_COMMIT=${commit}`, 'SELF=web@perf']) expect(lines).toContain(l);
   });
 
   it('a failed run fails the gate with its log link; a newer run supersedes it', async () => {
