@@ -14,7 +14,7 @@ export type VerifyVar = (typeof VERIFY_VARS)[number];
 export type VerifyVars = Record<VerifyVar, string>;
 
 const PLACEHOLDER = /\$\{([^}]*)\}?/g;
-// `__proto__` matches the grammar but would reach Object.prototype when the record is built
+// `__proto__` is never a variable name (zod's record drops such a key silently before this runs)
 const ENV_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const BAD_ENV_NAME = 'must be an environment variable name (letters, digits and _, not starting with a digit)';
 
