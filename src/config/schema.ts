@@ -5,6 +5,7 @@ import { formatFields, schemaFragments } from '../gitops/updaters/schemas.js';
 import { DingtalkSchema, EmailSchema, NotifyRuleSchema, PAGERDUTY_EVENTS, PagerDutySchema, WebhookSchema } from './notify-schema.js';
 import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema, RepoPathSchema } from './primitives.js';
 import { appRolloutFields, environmentRolloutFields, rolloutIssues } from '../rollout/config.js';
+import { verifyIssues, VerifyListSchema } from '../rollout/verify-config.js';
 
 /**
  * The schema of gantry's central config (config/*.yml). Every key is documented in
@@ -58,6 +59,8 @@ export const EnvironmentSchema = z
      */
     onFailure: z.enum(['rollback', 'notify']).default('notify'),
     failureWindow: DurationSchema.default('30m'),
+    /** checks run once a deploy here is live (src/rollout/verify-config.ts); `from: { env, verified: true }` waits for them */
+    verify: VerifyListSchema.default([]),
     /** push the deploy commit, or open a pull request in the deploy repo. */
     mode: z.enum(['push', 'pull-request']).optional(),
     approvals: z
@@ -278,6 +281,7 @@ export const ConfigSchema = z
       });
     });
     for (const issue of rolloutIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of verifyIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     checkPrincipals(cfg.block, ['block']);
     checkPrincipals(cfg.limits.commands.exempt, ['limits', 'commands', 'exempt']);
     for (const [appName, app] of Object.entries(cfg.apps)) {

@@ -201,6 +201,9 @@ export const en = {
   // ── rollout: a deploy's life after the commit (src/rollout/) ──────────────────
   'error.rollout.busy': 'the rollout of {id} is changing too often; try again',
   'error.rollout.bad-deploy': 'cannot follow the deploy of {app} to {env}: {commit} is not a full commit SHA, or the names are not valid',
+  // ── verification after the rollout (src/rollout/verify*.ts) ──────────────────
+  'error.verify.bad-run': 'cannot verify {app} {version} in {env}: the app, environment or version is not a valid name',
+  'verify.log-unknown': 'no verification log {id}: the link is wrong, or the log has expired (logs are kept {days} days)',
 
   // ── delivery stats (/stats, src/queries/stats.ts) ────────────────────────────
   'help.stats': 'delivery metrics of followed deploys: deploys a day, lead time, change failure rate, time to restore',

@@ -174,6 +174,9 @@ export const zhCN: Record<MessageKey, string> = {
   // ── rollout：提交之后的部署（src/rollout/） ──────────────────────────────────────
   'error.rollout.busy': '{id} 的发布状态变动太频繁；请稍后重试',
   'error.rollout.bad-deploy': '无法跟踪 {app} 部署到 {env}：{commit} 不是完整的提交 SHA，或名称无效',
+  // ── 发布之后的验证（src/rollout/verify*.ts） ──────────────────────────────────
+  'error.verify.bad-run': '无法验证 {env} 中 {app} 的 {version}：应用、环境或版本名称无效',
+  'verify.log-unknown': '没有验证日志 {id}：链接有误，或日志已过期（日志保留 {days} 天）',
 
   // ── 交付指标（/stats，src/queries/stats.ts） ────────────────────────────────────
   'help.stats': '已跟踪部署的交付指标：每天部署次数、变更前置时间、变更失败率、恢复时间',

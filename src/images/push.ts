@@ -81,14 +81,26 @@ export async function pushTags(docker: Docker, spec: BuildSpec, tags: string[], 
  */
 export async function pullCacheImages(docker: Docker, spec: BuildSpec, o: { signal: AbortSignal; tail: LogTail }): Promise<void> {
   for (const ref of spec.cacheFrom ?? []) {
-    const present = await docker
-      .getImage(ref)
-      .inspect()
-      .then(() => true, () => false);
-    if (present || o.signal.aborted) continue;
-    const r = await follow(() => docker.pull(ref, { ...(spec.auth ? { authconfig: { ...spec.auth } } : {}), abortSignal: o.signal }), o);
-    o.tail.line(r.ok ? `cache image ${ref} pulled` : `cache image ${ref} not pulled (building without it): ${r.message}`);
+    if (o.signal.aborted) continue;
+    const r = await ensureImage(docker, ref, { ...o, ...(spec.auth ? { auth: spec.auth } : {}) });
+    if (r.ok && r.pulled) o.tail.line(`cache image ${ref} pulled`);
+    if (!r.ok) o.tail.line(`cache image ${ref} not pulled (building without it): ${r.message}`);
   }
+}
+
+/** Pulls `ref` unless the engine has it already; the pull's progress goes to `o.tail`. */
+export async function ensureImage(
+  docker: Docker,
+  ref: string,
+  o: { signal: AbortSignal; tail: LogTail; auth?: NonNullable<BuildSpec['auth']> },
+): Promise<{ ok: true; pulled: boolean } | { ok: false; message: string }> {
+  const present = await docker
+    .getImage(ref)
+    .inspect()
+    .then(() => true, () => false);
+  if (present) return { ok: true, pulled: false };
+  const r = await follow(() => docker.pull(ref, { ...(o.auth ? { authconfig: { ...o.auth } } : {}), abortSignal: o.signal }), o);
+  return r.ok ? { ok: true, pulled: true } : r;
 }
 
 /** Reads one push or pull stream to its end. */
