@@ -65,6 +65,7 @@ export async function boot(opts: { config?: string; log: Logger }): Promise<Boot
     log: opts.log,
     ...(env.GANTRY_REDIS_PREFIX ? { prefix: env.GANTRY_REDIS_PREFIX } : {}),
     ...(env.GANTRY_DEPLOY_TOKEN ? { deployToken: env.GANTRY_DEPLOY_TOKEN } : {}),
+    ...(env.GANTRY_PUBLIC_URL ? { publicUrl: env.GANTRY_PUBLIC_URL } : {}),
     rolloutWatch: {
       ...(env.GANTRY_ROLLOUT_WATCH ? { everyMs: parseDuration(env.GANTRY_ROLLOUT_WATCH) } : {}),
       ...(env.GANTRY_ARGOCD_URL && env.GANTRY_ARGOCD_TOKEN ? { argocd: { server: env.GANTRY_ARGOCD_URL, token: env.GANTRY_ARGOCD_TOKEN } } : {}),

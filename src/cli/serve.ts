@@ -6,6 +6,7 @@ import { healthRoutes, Readiness } from '../http/health.js';
 import { metricsRoute } from '../http/metrics.js';
 import { createHttpServer, listen, type Route } from '../http/server.js';
 import { rolloutRoutes } from '../rollout/routes.js';
+import { verificationRoutes } from '../rollout/verify-routes.js';
 import { dockerClient } from '../images/docker.js';
 import { queueJob, queuesOf } from '../runtime/queues.js';
 import { Keys } from '../store/redis.js';
@@ -68,6 +69,7 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
         onEvent: async (e) => void (await gantry.rollout.onEvent(e)),
         log,
       }),
+      ...verificationRoutes(gantry.verifyStore),
     );
     if (faces.platforms.length) log.info({ platforms: faces.platforms }, 'chat faces on');
     if (gh) {

@@ -12,6 +12,7 @@ import { msg, type Message } from '../i18n/voice.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { RolloutStore } from '../rollout/store.js';
+import type { VerifyQueue } from '../rollout/verify-queue.js';
 import type { Logger } from '../util/logger.js';
 import type { CommandLimiter } from './rate-limit.js';
 import { sanitize, usage, type CommandName } from './grammar.js';
@@ -29,6 +30,8 @@ export interface Core {
   bus: EventBus;
   /** deploys followed after the commit, until Argo CD or Flux says how they went */
   rollouts: RolloutStore;
+  /** queues verifications (/verify) */
+  verifications: Pick<VerifyQueue, 'add'>;
   log: Logger;
   now(): Date;
   /** how stale the warm clone may be for reads (ms) */

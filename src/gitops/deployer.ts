@@ -1,4 +1,5 @@
 import { fromOf, type Config, type DeployFile } from '../config/schema.js';
+import type { Verifier } from '../rollout/verifier.js';
 import type { DeployChange, DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import { envOf, gate } from '../domain/policy.js';
@@ -30,6 +31,8 @@ export interface DeployerDeps {
   now?: () => Date;
   /** for environments that deploy by pull request */
   pullRequests?: PullRequestOpener;
+  /** how a version's verification in an environment went, for `from: { env, verified: true }` (src/rollout/verifier.ts) */
+  verification?: Pick<Verifier, 'gate'>;
 }
 
 /** What a deployment will write: computed against the repo as it is, again after every rebase. */
@@ -177,6 +180,7 @@ export class Deployer {
       if (from && !(await this.hasRunIn(req.app, from.env, version, at))) {
         throw new GantryError('ORDER_VIOLATION', msg('error.deploy.order', { app: req.app, version, from: from.env }));
       }
+      if (from?.verified) await this.requireVerified(req.app, from.env, version);
       if (req.action === 'auto') {
         const held = (await this.timeline(req.app, req.env, 5, at)).held;
         if (held) {
@@ -297,6 +301,20 @@ export class Deployer {
   }
 
   /** Promotion order: whether `version` ran in `env`, by the history of its files. */
+  /** The verifications the `from: { env, verified: true }` gate reads (set once they exist: they are built after the deployer). */
+  setVerification(v: Pick<Verifier, 'gate'>): void {
+    this.d.verification = v;
+  }
+
+  /** `from: { env, verified: true }`: the version's newest verification in `env` passed. */
+  private async requireVerified(app: string, env: string, version: string): Promise<void> {
+    const gate = this.d.verification ? await this.d.verification.gate(app, env, version) : ({ state: 'none' } as const);
+    if (gate.state === 'verified') return;
+    const log = gate.state === 'failed' && gate.logUrl ? msg('error.deploy.verify-log', { url: gate.logUrl }) : '';
+    const message = gate.state === 'failed' ? gate.message : '';
+    throw new GantryError('ORDER_VIOLATION', msg('error.deploy.unverified', { state: gate.state, app, version, env, message, log }));
+  }
+
   private async hasRunIn(app: string, env: string, version: string, at: string | undefined): Promise<boolean> {
     const readers = this.readers(app, env);
     const read = await this.reader(readers, at);

@@ -159,6 +159,9 @@ export const errorsEn = {
   'error.guard.other-deploy': 'the failed deploy {deploy} is of another app or environment',
   'error.guard.not-failed':
     'deploy job {job} refused: the deploy of {app} {version} to {env} has not failed, or a newer deploy replaced it; nothing to roll back',
+  'error.deploy.unverified':
+    '{state, select, failed {{version} failed verification in {env}: {message}{log}} verifying {{version} is still verifying in {env}; try again when it is done} other {{version} has not been verified in {env} yet: it must roll out there and pass its checks (or run /verify {app} {env})}}',
+  'error.deploy.verify-log': ' (log: {url})',
   'error.deploy.rollback-obsolete': '{app} no longer runs {version} in {env} (it runs {current}): the automatic rollback is not needed',
   'error.guard.no-approval': 'there is no approval {id}',
   'error.guard.other-request': 'it is not the request approval {id} was asked for',

@@ -150,6 +150,9 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'error.guard.auto-rollback-why': '自动回滚必须写明失败的部署和原因',
   'error.guard.other-deploy': '失败的部署 {deploy} 属于其他应用或环境',
   'error.guard.not-failed': '部署任务 {job} 被拒绝：{app} {version} 到 {env} 的部署没有失败，或已被更新的部署取代；无需回滚',
+  'error.deploy.unverified':
+    '{state, select, failed {{version} 在 {env} 验证失败：{message}{log}} verifying {{version} 仍在 {env} 验证中；请在验证结束后重试} other {{version} 尚未在 {env} 通过验证：需先在那里上线并通过检查（或运行 /verify {app} {env}）}}',
+  'error.deploy.verify-log': '（日志：{url}）',
   'error.deploy.rollback-obsolete': '{app} 在 {env} 上运行的已不是 {version}（现在是 {current}）：无需自动回滚',
   'error.guard.no-approval': '没有审批单 {id}',
   'error.guard.other-request': '它不是审批单 {id} 所审批的那个请求',

@@ -29,6 +29,11 @@ import { RolloutStore } from '../rollout/store.js';
 import { RolloutFollower } from '../rollout/follower.js';
 import { ArgoCdPoller } from '../rollout/argocd.js';
 import { startRolloutWatch } from '../rollout/watch.js';
+import { Verifier } from '../rollout/verifier.js';
+import { VerifyStore } from '../rollout/verify-store.js';
+import { startVerifyWorker, verifyJobOf, VerifyQueue } from '../rollout/verify-queue.js';
+import { dockerClient } from '../images/docker.js';
+import type Docker from 'dockerode';
 import { FAILED_STATES } from '../rollout/state.js';
 import type { Logger } from '../util/logger.js';
 import { servicesOf, type Services } from './services.js';
@@ -53,6 +58,10 @@ export interface GantryOptions {
   pullRequests?: PullRequestOpener;
   /** how often the rollout watch looks (default 15 s), and Argo CD's API to poll (GANTRY_ARGOCD_URL/TOKEN) */
   rolloutWatch?: { everyMs?: number; argocd?: { server: string; token: string } };
+  /** GANTRY_PUBLIC_URL: links to verification logs */
+  publicUrl?: string;
+  /** the Docker Engine verification containers run on (default: DOCKER_HOST's) */
+  docker?: () => Docker;
 }
 
 export interface Gantry {
@@ -68,6 +77,8 @@ export interface Gantry {
   metrics: GantryMetrics;
   /** follows deploys after their commit: the rollout receivers and watch feed it */
   rollout: RolloutFollower;
+  /** verification runs and their logs (GET /verifications/<id>/log) */
+  verifyStore: VerifyStore;
   /** a BullMQ handle on queue `name` over the shared connection (dashboard, counts), closed with gantry */
   queueHandle(name: QueueName): Queue;
   /** runs the jobs of the deploy role's queues (src/runtime/queues.ts) in this process */
@@ -134,12 +145,29 @@ export function createGantry(o: GantryOptions): Gantry {
     log: o.log,
   });
   const limiter = limiterFromConfig(redis, keys, config, o.log);
-  const rollout = new RolloutFollower({ config, store: rollouts, bus, enqueue: (req) => queue.enqueue(req), log: o.log, now });
-  /** an automatic rollback runs only for a followed deploy that failed and is still the newest of its app and environment */
+  const verifyStore = new VerifyStore(redis, keys, { now });
+  const verifier = new Verifier({ config, store: verifyStore, docker: o.docker ?? (() => dockerClient()), publicUrl: o.publicUrl, log: o.log, now });
+  deployer.setVerification(verifier);
+  const verifyQueue = new VerifyQueue(o.redisUrl, prefix, queueError);
+  const rollout = new RolloutFollower({
+    config,
+    store: rollouts,
+    bus,
+    enqueue: (req) => queue.enqueue(req),
+    verifyLater: (d) => verifyQueue.add(verifyJobOf(d), `verify-${d.id.replace(/:/g, '-')}`),
+    log: o.log,
+    now,
+  });
+  /**
+   * An automatic rollback runs only for a followed deploy that failed (its rollout, or its
+   * verification) and is still the newest of its app and environment.
+   */
   const failed = async (id: string): Promise<boolean> => {
     const d = await rollouts.get(id);
     if (!d || (await rollouts.latest(d.app, d.env))?.id !== id) return false;
-    return FAILED_STATES.has(d.state);
+    if (FAILED_STATES.has(d.state)) return true;
+    const run = d.version === undefined ? undefined : await verifyStore.latest(d.app, d.env, d.version);
+    return run?.state === 'failed' && run.commit === d.commit;
   };
   const core: Core = {
     config,
@@ -152,6 +180,7 @@ export function createGantry(o: GantryOptions): Gantry {
     queue,
     bus,
     rollouts,
+    verifications: verifyQueue,
     log: o.log,
     now,
     readFreshnessMs: parseDuration(config.deployRepo.refreshInterval),
@@ -168,6 +197,7 @@ export function createGantry(o: GantryOptions): Gantry {
     notify,
     metrics,
     rollout,
+    verifyStore,
     queueHandle,
     startWorkers(concurrency, hooks) {
       workers.push(
@@ -187,6 +217,7 @@ export function createGantry(o: GantryOptions): Gantry {
         startExpiryWorker({ url: o.redisUrl, prefix, approvals, log: o.log, metrics }),
         startNotifyWorker({ url: o.redisUrl, prefix, notifiers: hooks?.notifiers ?? [], approvals: approvalStore, log: o.log, metrics }),
         startFreezeWatch({ url: o.redisUrl, prefix, config, redis, keys, bus, now: core.now, log: o.log }),
+        startVerifyWorker({ url: o.redisUrl, prefix, config, verifier, store: rollouts, follower: rollout, bus, log: o.log }),
         startRolloutWatch({
           url: o.redisUrl,
           prefix,
@@ -203,6 +234,7 @@ export function createGantry(o: GantryOptions): Gantry {
       await Promise.allSettled(workers.map((w) => w.close()));
       await queue.close();
       await expiry.close();
+      await verifyQueue.close();
       await notify.close();
       await Promise.allSettled([...handles.values()].map((q) => q.close()));
       redis.disconnect();

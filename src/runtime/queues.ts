@@ -6,6 +6,7 @@ import type { APPROVAL_QUEUE } from '../approvals/expiry.js';
 import type { DEPLOY_QUEUE } from '../queue/deploy-queue.js';
 import type { FREEZE_QUEUE } from '../queue/freeze-watch.js';
 import type { ROLLOUT_WATCH_QUEUE } from '../rollout/watch.js';
+import type { VERIFY_QUEUE } from '../rollout/verify-queue.js';
 
 /**
  * Every BullMQ queue gantry uses, listed once. Each name is declared beside its worker (the
@@ -19,6 +20,7 @@ export type QueueName =
   | typeof NOTIFY_QUEUE
   | typeof FREEZE_QUEUE
   | typeof ROLLOUT_WATCH_QUEUE
+  | typeof VERIFY_QUEUE
   | typeof BUILD_QUEUE
   | typeof EVENT_QUEUE
   | typeof REDELIVER_QUEUE;
@@ -40,6 +42,7 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
   notify: { role: 'deploy', job: 'one notification to one target' },
   'freeze-watch': { role: 'deploy', job: 'the repeating check for freeze windows that open or close' },
   'rollout-watch': { role: 'deploy', job: 'the repeating look at open rollouts: timeouts, and Argo CD polled when configured' },
+  verify: { role: 'deploy', job: "one run of an environment's verify checks against a version that went live" },
   build: { role: 'github', job: 'one image of one commit: build, push, smoke test' },
   'github-events': { role: 'github', job: 'one webhook delivery, turned into check runs and builds' },
   'github-redeliver': { role: 'github', job: 'the repeating sweep that asks GitHub to redeliver failed webhooks' },
