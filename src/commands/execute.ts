@@ -5,6 +5,7 @@ import { isCommandName, parseCommand, type CommandName, type ParsedCommand } fro
 import { block, lock, unlock } from './handlers/admin.js';
 import { approve, deny, promote, rollback } from './handlers/deploy.js';
 import { diff, help, history, releases, stats, status } from './handlers/read.js';
+import { verify } from './handlers/verify.js';
 import { limitedMessage } from './rate-limit.js';
 import type { Refusal, Reply } from './replies.js';
 
@@ -21,6 +22,7 @@ const HANDLERS: Record<CommandName, Handler> = {
   releases,
   diff,
   stats,
+  verify,
   lock,
   unlock,
   block,

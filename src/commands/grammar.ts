@@ -12,6 +12,7 @@ export const USAGE = {
   releases: '/releases [app]',
   diff: '/diff [app] <envA> <envB>',
   stats: '/stats [app] [env] [period]',
+  verify: '/verify [app] <env>',
   lock: '/lock <env> [reason]',
   unlock: '/unlock <env>',
   block: '/block [app] <version> [reason]',

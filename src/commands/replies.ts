@@ -35,6 +35,8 @@ export type AnswerBody =
   | { kind: 'diff'; app: string; envA: string; envB: string; images: DiffRow[] }
   /** delivery metrics of `apps` in `envs` over the `period` (ms) before `stats.to` */
   | { kind: 'stats'; apps: string[]; envs: string[]; period: number; stats: DeliveryStats }
+  /** `/verify`: the checks are queued; the result follows where the command was asked (`requestId`) */
+  | { kind: 'verifying'; app: string; env: string; version: string; checks: number; requestId: string }
   | { kind: 'locked'; env: string; by: string; reason: string }
   /** `was` absent: it was not locked */
   | { kind: 'unlocked'; env: string; by: string; was?: { by: string; reason: string } }
@@ -45,6 +47,13 @@ export type AnswerBody =
   | { kind: 'help'; topic?: CommandName };
 
 export type AnswerKind = AnswerBody['kind'];
+
+/** The request whose outcome is told later where this reply was given (its rollout, its verification). */
+export function followedRequest(reply: Reply): string | undefined {
+  if (!reply.ok) return undefined;
+  if (reply.kind === 'deployed') return reply.result.requestId;
+  return reply.kind === 'verifying' ? reply.requestId : undefined;
+}
 
 /** `/promote web v1.2 prod`: what the query resolved to, when it was not the exact version. */
 export interface Resolved {

@@ -224,6 +224,11 @@ export const en = {
   'error.stats.period': '{word} is not a period: give hours or days, from 1h to 90d (24h, 7d, 30d)',
   'error.stats.period-last': 'the period {word} comes last: /stats [app] [env] [period]',
 
+  // ── verification (/verify, src/rollout/verify*.ts) ──────────────────────────────
+  'help.verify': "run an environment's verification checks again against what runs there",
+  'verify.queued': '🧪 verifying {app} {version} in {env} ({checks, plural, one {# check} other {# checks}}); the result follows here',
+  'error.verify.no-checks': '{env} has no verify checks (environments.{env}.verify in the config)',
+  'error.verify.nothing-runs': 'no version of {app} runs in {env}: nothing to verify',
   ...errorsEn,
 } as const satisfies Record<string, string>;
 

@@ -197,5 +197,10 @@ export const zhCN: Record<MessageKey, string> = {
   'error.stats.period': '{word} 不是时间段：请给出小时或天数，范围 1h 到 90d（如 24h、7d、30d）',
   'error.stats.period-last': '时间段 {word} 要放在最后：/stats [app] [env] [period]',
 
+  // ── 验证（/verify，src/rollout/verify*.ts） ─────────────────────────────────────
+  'help.verify': '对环境中正在运行的版本重新执行验证检查',
+  'verify.queued': '🧪 正在验证 {env} 上的 {app} {version}（{checks} 项检查）；结果稍后在此告知',
+  'error.verify.no-checks': '{env} 没有验证检查（配置中的 environments.{env}.verify）',
+  'error.verify.nothing-runs': '{env} 上没有运行 {app} 的任何版本：无可验证',
   ...errorsZhCN,
 };

@@ -52,6 +52,8 @@ function answerLines(r: AnswerBody, v: Voice, m: Markup): string[] {
       return [v.say(msg('releases.title', { app: r.app }), m.esc), ...releaseLines(r, v, m)];
     case 'diff':
       return diffLines(r, v, m);
+    case 'verifying':
+      return [v.say(msg('verify.queued', { app: r.app, version: r.version, env: r.env, checks: r.checks }), m.esc)];
     case 'stats':
       return statsLines(r, v, m);
     case 'locked':

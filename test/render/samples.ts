@@ -133,6 +133,7 @@ export const SAMPLES: Record<ReplyKind, Reply[]> = {
     },
     { ok: true, command: 'releases', kind: 'releases', app: 'api', releases: [] },
   ],
+  verifying: [{ ok: true, command: 'verify', kind: 'verifying', app: 'web', env: 'qa', version: 'v1.2.10', checks: 2, requestId: 'verify-web-qa-1' }],
   stats: [
     {
       ok: true,

@@ -1,3 +1,4 @@
+import { followedRequest } from '../../commands/replies.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { CommandContext } from '../../commands/context.js';
@@ -110,7 +111,8 @@ export class DingtalkFace {
     const reply = await this.deps.execute(line, ctx);
     await this.reply(msg, reply.ok && reply.kind === 'approval-requested' ? approvalCard(reply.approval, voice) : replyMessage(reply, voice, staffId));
     // how the deploy rolls out is told in this conversation (notifier.ts followUp), while its webhook lives
-    const asked = reply.ok ? (reply.kind === 'deployed' ? { requestId: reply.result.requestId } : reply.kind === 'approval-requested' ? { approval: reply.approval.id } : undefined) : undefined;
+    const followed = followedRequest(reply);
+    const asked = followed !== undefined ? { requestId: followed } : reply.ok && reply.kind === 'approval-requested' ? { approval: reply.approval.id } : undefined;
     if (asked) {
       const session = { sessionWebhook: msg.sessionWebhook, expires: msg.sessionWebhookExpiredTime ?? 0, conversation: msg.conversationId };
       await this.sessions.set(asked, session);

@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { CommandContext } from '../../commands/context.js';
-import type { Reply } from '../../commands/replies.js';
+import { followedRequest, type Reply } from '../../commands/replies.js';
 import type { Voice } from '../../i18n/voice.js';
 import type { FaceDeps } from '../face.js';
 import type { SlackIdentities } from './identity.js';
@@ -73,7 +73,8 @@ export class SlackConversations {
     }
     await this.say(c, replyMessage(reply, this.reader(c)));
     // the rollout of this deploy is told in this thread (src/chat/slack/notifier.ts followUp)
-    if (reply.ok && reply.kind === 'deployed' && c.thread) await this.cards.setThread(reply.result.requestId, { channel: c.channel, ts: c.thread });
+    const followed = followedRequest(reply);
+    if (followed && c.thread) await this.cards.setThread(followed, { channel: c.channel, ts: c.thread });
     const approval = reply.ok && 'approval' in reply ? reply.approval : undefined;
     if (approval) await this.refreshCard(c.client, approval.id);
   }
