@@ -11,6 +11,9 @@ import { dockerClient } from '../images/docker.js';
 import { queueJob, queuesOf } from '../runtime/queues.js';
 import { Keys } from '../store/redis.js';
 import { redisPersistence } from '../store/redis-persistence.js';
+import type { Env } from '../config/env.js';
+import type { Gantry } from '../runtime/gantry.js';
+import type { Logger } from '../util/logger.js';
 import { boot } from './bootstrap.js';
 import { cliLogger } from './logging.js';
 import { loadGithubFace, startDeployRole } from './workers.js';
@@ -61,16 +64,7 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
     const faces = await startFaces(faceDepsOf(gantry.services, gantry.redis, new Keys(gantry.prefix), log), env);
     routes.push(...faces.routes);
     closers.push(() => faces.stop());
-    // Argo CD and Flux tell how a deploy rolls out; each receiver is served only with its secret
-    routes.push(
-      ...rolloutRoutes({
-        ...(env.GANTRY_FLUX_WEBHOOK_SECRET ? { flux: { secret: env.GANTRY_FLUX_WEBHOOK_SECRET } } : {}),
-        ...(env.GANTRY_ARGOCD_WEBHOOK_TOKEN ? { argocd: { token: env.GANTRY_ARGOCD_WEBHOOK_TOKEN } } : {}),
-        onEvent: async (e) => void (await gantry.rollout.onEvent(e)),
-        log,
-      }),
-      ...verificationRoutes(gantry.verifyStore),
-    );
+    routes.push(...rolloutWebRoutes(gantry, env, log));
     if (faces.platforms.length) log.info({ platforms: faces.platforms }, 'chat faces on');
     if (gh) {
       const face = await gh.face.githubRoutes(gh.deps);
@@ -105,4 +99,20 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   for (const close of closers) await close().catch(() => undefined);
   await booted.close();
   return 0;
+}
+
+/**
+ * What `gantry web` answers about rollouts: the Argo CD and Flux receivers, each served only with
+ * its secret, and the kept verification logs.
+ */
+export function rolloutWebRoutes(gantry: Pick<Gantry, 'rollout' | 'verifyStore'>, env: Partial<Pick<Env, 'GANTRY_FLUX_WEBHOOK_SECRET' | 'GANTRY_ARGOCD_WEBHOOK_TOKEN'>>, log: Logger): Route[] {
+  return [
+    ...rolloutRoutes({
+      ...(env.GANTRY_FLUX_WEBHOOK_SECRET ? { flux: { secret: env.GANTRY_FLUX_WEBHOOK_SECRET } } : {}),
+      ...(env.GANTRY_ARGOCD_WEBHOOK_TOKEN ? { argocd: { token: env.GANTRY_ARGOCD_WEBHOOK_TOKEN } } : {}),
+      onEvent: async (e) => void (await gantry.rollout.onEvent(e)),
+      log,
+    }),
+    ...verificationRoutes(gantry.verifyStore),
+  ];
 }

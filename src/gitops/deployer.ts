@@ -204,6 +204,8 @@ export class Deployer {
       lock: await this.d.envLocks.get(req.env),
       blocked: await this.d.releases.blocked(req.app, version),
       version,
+      // the guard lets `failure` through only on gantry's own rollbacks, which the config asked for
+      ...(req.failure ? { automatic: true } : {}),
     });
 
     const out: Plan = { version, files: [], changes: [], overridden };

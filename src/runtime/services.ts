@@ -1,3 +1,4 @@
+import { expandIdentities, personOf } from '../domain/identity.js';
 import type { Redis } from 'ioredis';
 import type { FaceDeps } from '../chat/face.js';
 import type { CommandContext, Core } from '../commands/context.js';
@@ -38,7 +39,8 @@ export function servicesOf(core: Core): Services {
     },
     async approversOf(app, env, version) {
       const dep = await core.history.findDeployment(app, env, version);
-      return (dep?.approvedBy ?? []).map((a) => a.id);
+      // by person: whoever approved from the shell is still told on Slack, under their Slack identity
+      return expandIdentities(core.config, (dep?.approvedBy ?? []).map((a) => personOf(core.config, a.id)));
     },
     registerRelease: (release) => registerRelease(core, release),
   };

@@ -7,7 +7,7 @@ import { progressText, said, type Said } from './said.js';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import type { Release } from '../../src/domain/release.js';
 import type { PullRequestOpener } from '../../src/gitops/pull-request.js';
-import { createGantry, type Gantry } from '../../src/runtime/gantry.js';
+import { createGantry, type Gantry, type GantryOptions } from '../../src/runtime/gantry.js';
 import { ensureLocalDeployRepo } from '../../src/runtime/local.js';
 import { run } from '../../src/util/exec.js';
 import { createLogger, silentLogger } from '../../src/util/logger.js';
@@ -51,6 +51,8 @@ export interface HarnessOptions {
   pullRequests?: PullRequestOpener;
   /** the directory whose files seed the deploy repo (default: config/examples/deploy) */
   seed?: string;
+  /** more options for createGantry (a Docker Engine for verifications, the public URL) */
+  gantry?: Pick<GantryOptions, 'docker' | 'publicUrl' | 'rolloutWatch'>;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -72,6 +74,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     ...(o.now ? { now: o.now } : {}),
     ...(o.notifyBackoffMs ? { notifyBackoffMs: o.notifyBackoffMs } : {}),
     ...(o.pullRequests ? { pullRequests: o.pullRequests } : {}),
+    ...o.gantry,
   });
   if (o.workers !== false) gantry.startWorkers();
   const git = async (...args: string[]) => {

@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Approval } from '../../approvals/store.js';
+import { expandIdentities, personOf } from '../../domain/identity.js';
 import type { Notifier } from '../../notify/delivery.js';
 import type { GantryEvent, StoredEvent } from '../../notify/events.js';
 import { deployCommitOf, eventScope, type FollowUp } from '../../notify/router.js';
@@ -61,9 +62,11 @@ export class SlackNotifier implements Notifier {
     if (e.type === 'rolled-back' && e.request.failure) {
       await this.tellApprovers(e);
       const asker = e.request.failure.requestedBy;
-      if (asker?.startsWith('slack:')) {
-        const m = eventMessage(e, this.deps.voice({ platform: 'slack', identity: asker, env: e.result.env }), { links: this.links(e) });
-        if (m) await this.post(asker.slice('slack:'.length), m);
+      // by person: the Slack identities of whoever asked for the failed deploy, from wherever they asked
+      const ids = asker ? expandIdentities(this.deps.config, [personOf(this.deps.config, asker)]) : [];
+      for (const id of ids.filter((i) => i.startsWith('slack:'))) {
+        const m = eventMessage(e, this.deps.voice({ platform: 'slack', identity: id, env: e.result.env }), { links: this.links(e) });
+        if (m) await this.post(id.slice('slack:'.length), m);
       }
     }
   }
