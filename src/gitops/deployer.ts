@@ -1,5 +1,6 @@
 import { fromOf, type Config, type DeployFile } from '../config/schema.js';
 import type { Verifier } from '../rollout/verifier.js';
+import { requireStillFailing, requireVerified } from './rollout-gates.js';
 import type { DeployChange, DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import { envOf, gate } from '../domain/policy.js';
@@ -160,10 +161,7 @@ export class Deployer {
       // what ran here before, as the files said: never a release that did not run in this environment
       const timeline = await this.timeline(req.app, req.env, HISTORY_DEPTH, at);
       current = timeline.current.version;
-      if (req.failure && current !== req.failure.version) {
-        const params = { app: req.app, version: req.failure.version, env: req.env, current: current ?? '?' };
-        throw new GantryError('DEPLOY_REFUSED', msg('error.deploy.rollback-obsolete', params));
-      }
+      requireStillFailing(req, current);
       const state = req.version !== undefined ? this.versionState(timeline, req) : timeline.rollbackTarget();
       if (!state?.version) {
         const before = current ?? msg('error.rollback.what-runs-now');
@@ -180,7 +178,7 @@ export class Deployer {
       if (from && !(await this.hasRunIn(req.app, from.env, version, at))) {
         throw new GantryError('ORDER_VIOLATION', msg('error.deploy.order', { app: req.app, version, from: from.env }));
       }
-      if (from?.verified) await this.requireVerified(req.app, from.env, version);
+      if (from?.verified) await requireVerified(this.d.verification, req.app, from.env, version);
       if (req.action === 'auto') {
         const held = (await this.timeline(req.app, req.env, 5, at)).held;
         if (held) {
@@ -306,15 +304,6 @@ export class Deployer {
   /** The verifications the `from: { env, verified: true }` gate reads (set once they exist: they are built after the deployer). */
   setVerification(v: Pick<Verifier, 'gate'>): void {
     this.d.verification = v;
-  }
-
-  /** `from: { env, verified: true }`: the version's newest verification in `env` passed. */
-  private async requireVerified(app: string, env: string, version: string): Promise<void> {
-    const gate = this.d.verification ? await this.d.verification.gate(app, env, version) : ({ state: 'none' } as const);
-    if (gate.state === 'verified') return;
-    const log = gate.state === 'failed' && gate.logUrl ? msg('error.deploy.verify-log', { url: gate.logUrl }) : '';
-    const message = gate.state === 'failed' ? gate.message : '';
-    throw new GantryError('ORDER_VIOLATION', msg('error.deploy.unverified', { state: gate.state, app, version, env, message, log }));
   }
 
   private async hasRunIn(app: string, env: string, version: string, at: string | undefined): Promise<boolean> {
