@@ -13,6 +13,7 @@ import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { RolloutStore } from '../rollout/store.js';
 import type { VerifyQueue } from '../rollout/verify-queue.js';
+import type { Verifier } from '../rollout/verifier.js';
 import type { Logger } from '../util/logger.js';
 import type { CommandLimiter } from './rate-limit.js';
 import { sanitize, usage, type CommandName } from './grammar.js';
@@ -32,6 +33,8 @@ export interface Core {
   rollouts: RolloutStore;
   /** queues verifications (/verify) */
   verifications: Pick<VerifyQueue, 'add'>;
+  /** how verifications went (the `from: { env, verified }` gate, /status) */
+  verifier: Verifier;
   log: Logger;
   now(): Date;
   /** how stale the warm clone may be for reads (ms) */

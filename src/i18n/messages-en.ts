@@ -68,6 +68,7 @@ export const en = {
   'status.held': ' [on hold after rollback]',
   'status.rollout':
     '{state, select, committed {committed {for} ago, waiting for Argo CD or Flux} syncing {syncing for {for}} live {live and healthy since {since}} degraded {degraded: {message}} failed {sync failed: {message}} other {timed out: not live before the rollout timeout ({since})}}',
+  'status.verification': '{state, select, verified {🧪 verified} verifying {🧪 verifying} other {🧪 failed verification}}',
   'status.unreadable': '{app}: cannot read ({error})',
   'status.no-image': '?',
   'status.last':

@@ -58,6 +58,7 @@ export const zhCN: Record<MessageKey, string> = {
   'status.held': ' [回滚后暂停]',
   'status.rollout':
     '{state, select, committed {已提交 {for}，等待 Argo CD 或 Flux} syncing {同步中，已 {for}} live {自 {since} 起已上线且健康} degraded {状态降级：{message}} failed {同步失败：{message}} other {超时：发布期限内未上线（{since}）}}',
+  'status.verification': '{state, select, verified {🧪 已通过验证} verifying {🧪 验证中} other {🧪 验证失败}}',
   'status.unreadable': '{app}：无法读取（{error}）',
   'status.no-image': '?',
   'status.last': '，{action, select, promote {发布} rollback {回滚} auto {自动部署} other {手动修改}}：{by}，{date}',

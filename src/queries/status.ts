@@ -26,6 +26,8 @@ export interface AppRunning {
   last?: DeployEntry;
   /** how the deploy of this version rolls out, when gantry follows the environment (src/rollout/) */
   rollout?: RolloutStatus;
+  /** how this version's verification here went, when the environment has checks */
+  verification?: { state: 'verified' | 'verifying' | 'failed'; logUrl?: string };
 }
 
 export interface RolloutStatus {
@@ -75,6 +77,10 @@ async function appStatus(d: QueryDeps, app: string, env: string): Promise<AppSta
     if (timeline.last) running.last = deployEntry(d.config, timeline.last);
     const rollout = await rolloutOf(d, app, env, version);
     if (rollout) running.rollout = rollout;
+    if (version !== undefined && d.verifier.checksOf(env).length > 0) {
+      const gate = await d.verifier.gate(app, env, version);
+      if (gate.state !== 'none') running.verification = { state: gate.state, ...(gate.state === 'failed' && gate.logUrl ? { logUrl: gate.logUrl } : {}) };
+    }
     return running;
   } catch (e) {
     return { app, error: e instanceof Error ? e.message : String(e) };

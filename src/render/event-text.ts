@@ -24,7 +24,8 @@ export function eventLine(e: GantryEvent, v: Voice, m: Markup, links: EventLinks
   if (!said) return undefined;
   let text = v.say(said.message, m.esc);
   if (said.commit) text = text.replace(COMMIT, m.link(said.url ?? links.commit, shortSha(said.commit)));
-  if (said.log) text = text.replace(LOG, m.link(said.log, m.esc(v.t('event.log'))));
+  // the address itself: plain text (the shell, mail) shows a link as its text only
+  if (said.log) text = text.replace(LOG, `${v.t('event.log')}: ${m.link(said.log, m.esc(said.log))}`);
   return text;
 }
 

@@ -159,6 +159,11 @@ function statusLines(e: EnvStatus, v: Voice, m: Markup): string[] {
       const r = a.rollout;
       lines.push(IND + IND + v.say(msg('status.rollout', { state: r.state, since: { time: r.since }, for: { duration: r.forMs }, message: r.message ?? '' }), m.esc));
     }
+    if (a.verification) {
+      // the address itself: plain text (the shell, mail) shows a link as its text only
+      const log = a.verification.logUrl ? ` ${m.link(a.verification.logUrl, m.esc(a.verification.logUrl))}` : '';
+      lines.push(IND + IND + v.say(msg('status.verification', { state: a.verification.state }), m.esc) + log);
+    }
   }
   return lines;
 }

@@ -181,6 +181,7 @@ export function createGantry(o: GantryOptions): Gantry {
     bus,
     rollouts,
     verifications: verifyQueue,
+    verifier,
     log: o.log,
     now,
     readFreshnessMs: parseDuration(config.deployRepo.refreshInterval),

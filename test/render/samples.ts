@@ -98,6 +98,7 @@ export const SAMPLES: Record<ReplyKind, Reply[]> = {
               images: [{ name: 'jobs', ref: 'reg.example/jobs:v3.1.0', file: 'apps/jobs/prod/values.yaml' }],
               held: false,
               rollout: { state: 'live', since: AT, forMs: 600_000 },
+              verification: { state: 'failed', logUrl: 'https://gantry.example/verifications/v2/log' },
             },
             { app: 'api', error: 'apps/api/prod/values.yaml line 3: not a mapping' },
           ],

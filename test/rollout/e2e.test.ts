@@ -164,7 +164,9 @@ describe('a deploy followed to the end: rollout, verification, automatic rollbac
     expect(live.type === 'rolled-out' && live.rollout).toMatchObject({ app: 'web', env: 'qa', version: 'v1.0.1', commit, state: 'live' });
     const verified = await event('verified', (e) => e.type === 'verified' && e.verification.version === 'v1.0.1', 'v1.0.1 verified in qa');
     expect(verified.type === 'verified' && verified.verification).toMatchObject({ app: 'web', env: 'qa', ok: true, commit });
-    expect((await h.run('carol', '/status web qa')).text).toMatch(/live and healthy since/);
+    const status = (await h.run('carol', '/status web qa')).text;
+    expect(status).toMatch(/live and healthy since/);
+    expect(status).toContain('🧪 verified');
     expect((await h.run('carol', '/promote v1.0.1 staging')).ok).toBe(true);
   });
 
@@ -183,7 +185,9 @@ describe('a deploy followed to the end: rollout, verification, automatic rollbac
     expect(log.status).toBe(200);
     expect(await log.text()).toContain('checking web v1.0.2 in qa');
     // qa only notifies (onFailure defaults to notify): it still runs v1.0.2, and on-call is paged
-    expect((await h.run('carol', '/status web qa')).text).toContain('v1.0.2');
+    const status = (await h.run('carol', '/status web qa')).text;
+    expect(status).toContain('v1.0.2');
+    expect(status).toContain(`🧪 failed verification ${logUrl}`);
     await until(() => paged('trigger', (b) => b.payload.class === 'verify-failed').length === 1 || undefined, 'the PagerDuty trigger for the failed verification', 20_000);
   });
 
