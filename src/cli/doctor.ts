@@ -5,6 +5,7 @@ import { run, which } from '../util/exec.js';
 import { createLogger } from '../util/logger.js';
 import { boot, type Booted } from './bootstrap.js';
 import { buildNotifiers } from './notifiers.js';
+import { checkRollout } from './doctor-rollout.js';
 import { redisPersistence } from '../store/redis-persistence.js';
 import { probeRedis } from '../store/redis-probe.js';
 
@@ -45,6 +46,7 @@ export async function doctorCommand(flags: { config?: string; notify?: boolean }
     add({ name: 'redis persistence', ok: persistence.ok, detail: persistence.detail, ...(persistence.fix ? { fix: persistence.fix } : {}) });
     await checkDeployRepo(booted, add);
     await checkDocker(add);
+    await checkRollout(booted, add);
     if (flags.notify) await checkNotify(booted, add);
   } catch (e) {
     add({ name: 'redis', ok: false, detail: e instanceof Error ? e.message : String(e), fix: 'check REDIS_URL and that Redis is running' });
