@@ -67,7 +67,19 @@ export const rolloutBench: Benchmark = {
     const servers: { close(): Promise<void> }[] = [];
     try {
       // gantry web's receiver, wired as src/cli/serve.ts wires it
-      const web = await serve(rolloutRoutes({ flux: { secret: SECRET }, onEvent: async (e) => void (await gantry.rollout.onEvent(e)), log: silentLogger }));
+      const [flux] = rolloutRoutes({ flux: { secret: SECRET }, onEvent: async (e) => void (await gantry.rollout.onEvent(e)), log: silentLogger });
+      /** how long the last request took in gantry's receiver, from its arrival to the answer (event stored, report queued) */
+      let handled = 0;
+      const web = await serve([
+        {
+          ...flux!,
+          handler: (req, res) => {
+            const t = performance.now();
+            res.once('finish', () => (handled = performance.now() - t));
+            return flux!.handler(req, res);
+          },
+        },
+      ]);
       const slackClient = new webApi.WebClient('xoxb-bench', { slackApiUrl: `${slack.url}/api/` });
       /** the bare bot's whole state: which thread each deploy commit is told in */
       const bareThreads = new Map<string, string>();
@@ -85,6 +97,7 @@ export const rolloutBench: Benchmark = {
       ctx.log(`rollout: ${DEPLOYS} deploys, each followed and reported (gantry and bare alternating)`);
       const cards = new SlackMessageStore(gantry.redis, new Keys(gantry.prefix));
       const latency = { gantry: [] as number[], bare: [] as number[] };
+      const answered: number[] = [];
       let commit = '';
       for (let i = 0; i < DEPLOYS + WARMUP; i++) {
         ({ commit } = await promote(gantry, cards, `1.0.${i}`, threadOf(i, 'g')));
@@ -94,7 +107,9 @@ export const rolloutBench: Benchmark = {
           const url = which === 'gantry' ? `${web.url}${FLUX_PATH}` : `${bare.url}/forward`;
           // gantry's message must be the report of this deploy, not any message in the thread
           const ms = await timeReport(arrivals, threadOf(i, which === 'gantry' ? 'g' : 'b'), url, body(commit), which === 'gantry' ? `1.0.${i}` : 'rolled out');
-          if (i >= WARMUP) latency[which].push(ms);
+          if (i < WARMUP) continue;
+          latency[which].push(ms);
+          if (which === 'gantry') answered.push(handled);
         }
       }
 
@@ -105,6 +120,7 @@ export const rolloutBench: Benchmark = {
       await client.send(`${routeOnly.url}${FLUX_PATH}`, requests(500), CONCURRENCY);
       const rates = { gantry: [] as number[], bare: [] as number[], route: [] as number[] };
       const urls = { gantry: web.url, bare: bare.url, route: routeOnly.url };
+      const before = await redisCalls(gantry);
       for (let r = 0; r < ROUNDS; r++) {
         for (const which of r % 2 ? (['bare', 'route', 'gantry'] as const) : (['gantry', 'route', 'bare'] as const)) {
           const { elapsed } = await client.send(`${urls[which]}${FLUX_PATH}`, requests(EVENTS), CONCURRENCY);
@@ -112,6 +128,9 @@ export const rolloutBench: Benchmark = {
           ctx.log(`rollout receiver round ${r + 1} ${which}: ${rates[which].at(-1)!.toFixed(0)} events/s`);
         }
       }
+      const after = await redisCalls(gantry);
+      // idle workers poll too: a small overcount
+      const perEvent = (k: 'all' | 'eval') => ((after[k] - before[k]) / (EVENTS * ROUNDS)).toFixed(2);
       const deploy = await gantry.core.rollouts.latest('web', 'qa');
       if (deploy?.commit !== commit || deploy.state !== 'live') throw new Error(`the last deploy is ${deploy?.state ?? 'not followed'}, not live at ${commit}`);
 
@@ -122,8 +141,8 @@ export const rolloutBench: Benchmark = {
       ctx.note(
         `### rollout: Flux event → chat report, and receiver throughput\n\n` +
           `report latency over ${DEPLOYS} deploys (each \`/promote web <v> qa\`, thread stored as the Slack face stores it): gantry median ${gl.median.toFixed(1)} ms, p95 ${gl.p95.toFixed(1)} ms ` +
-          `(POST /rollout/flux → RolloutStore → bus → notify queue → worker → chat.postMessage in the thread); a bare server forwarding the event with the same Slack WebClient median ${bl.median.toFixed(1)} ms, p95 ${bl.p95.toFixed(1)} ms.\n\n` +
-          `receiver: ${ROUNDS} rounds of ${EVENTS} signed Flux events, ${CONCURRENCY} concurrent keep-alive senders on a worker thread; gantry ${fmt(rates.gantry)} vs bare node:http (read, JSON.parse, 200) ${fmt(rates.bare)} events/s; the same route with a no-op onEvent (signature, schema, no Redis) ${fmt(rates.route)} events/s.`,
+          `(POST /rollout/flux → RolloutStore → bus → notify queue → worker → chat.postMessage in the thread; of this, the receiver took a median ${summarize(answered).median.toFixed(1)} ms from the request's arrival to its answer: event stored, report queued, verification queued); a bare server forwarding the event with the same Slack WebClient median ${bl.median.toFixed(1)} ms, p95 ${bl.p95.toFixed(1)} ms.\n\n` +
+          `receiver: ${ROUNDS} rounds of ${EVENTS} signed Flux events, ${CONCURRENCY} concurrent keep-alive senders on a worker thread; gantry ${fmt(rates.gantry)} vs bare node:http (read, JSON.parse, 200) ${fmt(rates.bare)} events/s; the same route with a no-op onEvent (signature, schema, no Redis) ${fmt(rates.route)} events/s. Redis commands per event: ${perEvent('all')} (of them compare-and-set scripts: ${perEvent('eval')}).`,
       );
       return [
         { name: 'rollout.receiver.throughput', unit: 'events/s', value: round(g, 0), baseline: round(b, 0), ratio: round(g / b, 3) },
@@ -139,6 +158,18 @@ export const rolloutBench: Benchmark = {
     }
   },
 };
+
+/** Commands Redis has run so far (INFO commandstats), in all and scripts. */
+async function redisCalls(gantry: Gantry): Promise<{ all: number; eval: number }> {
+  const info = await gantry.redis.info('commandstats');
+  let all = 0;
+  let evals = 0;
+  for (const m of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) {
+    all += Number(m[2]);
+    if (m[1]!.startsWith('eval')) evals += Number(m[2]);
+  }
+  return { all, eval: evals };
+}
 
 /** A thread root's ts, one per deploy and side, as Slack would have answered the command's post. */
 const threadOf = (i: number, side: 'g' | 'b') => `${1_760_000_000 + i}.${side === 'g' ? '000100' : '000200'}`;
