@@ -56,7 +56,7 @@ export const slackAckBench: Benchmark = {
             const body = slashBody({ command: '/gantry', text: texts[i % texts.length]!, user: 'U0G9QF9C6', responseUrl: `${recorder.url}/response/b` });
             return { body, headers: slackHeaders(body) };
           });
-          const times = await client.send(url, requests);
+          const { times } = await client.send(url, requests);
           if (round > 0) samples[which].push(...times); // round 0 warms both up
         }
       }
@@ -89,14 +89,19 @@ async function serve(handler: RequestListener): Promise<{ url: string; close(): 
   return { url: `http://127.0.0.1:${port}/slack/events`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-/** The senders run on a worker thread: their event loop must not share time with the server's. */
-function loadClient() {
+/**
+ * The senders run on a worker thread (./ack-client.ts): their event loop must not share time with
+ * the server's. `send` answers each request's latency and the batch's time (ms).
+ */
+export function loadClient() {
   const worker = new Worker(new URL('./ack-client.js', import.meta.url));
   return {
-    send: (url: string, requests: { body: string; headers: Record<string, string> }[]) =>
-      new Promise<number[]>((resolve, reject) => {
-        worker.once('message', (m: { times?: number[]; error?: string }) => (m.times ? resolve(m.times) : reject(new Error(m.error))));
-        worker.postMessage({ url, requests });
+    send: (url: string, requests: { body: string; headers: Record<string, string> }[], concurrency?: number) =>
+      new Promise<{ times: number[]; elapsed: number }>((resolve, reject) => {
+        worker.once('message', (m: { times?: number[]; elapsed?: number; error?: string }) =>
+          m.times && m.elapsed !== undefined ? resolve({ times: m.times, elapsed: m.elapsed }) : reject(new Error(m.error)),
+        );
+        worker.postMessage({ url, requests, ...(concurrency ? { concurrency } : {}) });
       }),
     close: () => worker.terminate().then(() => undefined),
   };
