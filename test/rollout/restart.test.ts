@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { shellActor } from '../../src/chat/shell/shell.js';
 import { execute } from '../../src/commands/execute.js';
 import type { StoredEvent } from '../../src/notify/events.js';
+import { NOTIFY_QUEUE } from '../../src/notify/delivery.js';
 import { DEPLOY_QUEUE } from '../../src/queue/deploy-queue.js';
 import type { FollowedDeploy } from '../../src/rollout/store.js';
 import { createGantry, type Gantry } from '../../src/runtime/gantry.js';
@@ -63,6 +64,12 @@ describe('following a deploy across kill -9 of gantry web and gantry worker', ()
   const deploymentOf = new Map<number, string>();
   let web: { base: string; proc: Spawned };
   let worker: Spawned;
+  /** GitHub takes its time to create the Deployment of this version, until `open()` */
+  const slowGithub = (() => {
+    let open = () => {};
+    const until = new Promise<void>((r) => (open = r));
+    return { version: 'v1.0.5', until, open: () => open() };
+  })();
 
   beforeAll(async () => {
     world = await makeWorld('rollout-restart', (d) => {
@@ -77,19 +84,20 @@ describe('following a deploy across kill -9 of gantry web and gantry worker', ()
     });
     asker = createGantry({ config: world.config, redisUrl: redisUrl(), prefix: world.prefix, workdir: path.join(world.dir, 'asker'), log: silentLogger });
     let id = 700;
-    github = await startRecorder((r) => {
+    github = await startRecorder(async (r) => {
       if (r.method === 'POST' && r.path === '/app/installations/42/access_tokens') {
         return { status: 201, body: { token: 'ghs_16C7e42F292c6912E7710c838347Ae178B4a', expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { deployments: 'write' }, repository_selection: 'selected' } };
       }
       if (r.method === 'GET' && r.path === '/repos/acme/web/installation') return { body: { id: 42, app_id: 1, target_type: 'Organization', account: { login: 'acme', id: 1, type: 'Organization' } } };
       if (r.method === 'POST' && r.path === '/repos/acme/web/deployments') {
+        if (r.body.payload.version === slowGithub.version) await slowGithub.until;
         deploymentOf.set(++id, r.body.payload.version);
         return { status: 201, body: { id, sha: r.body.ref, ref: r.body.ref, environment: r.body.environment, task: 'deploy', payload: r.body.payload, created_at: new Date().toISOString() } };
       }
       if (r.method === 'POST' && /^\/repos\/acme\/web\/deployments\/\d+\/statuses$/.test(r.path)) return { status: 201, body: { id: 1, state: r.body.state } };
       return undefined;
     });
-    for (let n = 1; n <= 4; n++) {
+    for (let n = 1; n <= 5; n++) {
       const version = `v1.0.${n}`;
       await asker.core.releases.add({ app: 'web', version, builtAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(), commit: sha(n), images: { web: { repository: 'registry.example.com/acme/web', tag: version } } });
     }
@@ -99,6 +107,7 @@ describe('following a deploy across kill -9 of gantry web and gantry worker', ()
   }, 60_000);
 
   afterAll(async () => {
+    slowGithub.open();
     await Promise.all(spawned.map((s) => s.kill9()));
     await unsubscribe?.();
     await asker?.close();
@@ -253,5 +262,29 @@ describe('following a deploy across kill -9 of gantry web and gantry worker', ()
     expect(await stateOf(prod)).toBe('live');
     await untilStatus('v1.0.4', 'success');
     expect(statesOf('v1.0.4')).toEqual(['in_progress', 'success']);
+  }, 60_000);
+
+  it('Flux is faster than GitHub: a deploy live before its Deployment exists still ends as success on GitHub', async () => {
+    const before = await world.head();
+    const promoted = run('/promote v1.0.5 qa');
+    // the worker has committed and follows the deploy, but GitHub has not answered createDeployment yet
+    const deploy = await until(async () => {
+      const head = await world.head();
+      return head !== before ? asker.core.rollouts.get(`web:qa:${head}`) : undefined;
+    }, 'v1.0.5 committed and followed', 20_000);
+    await until(() => github.calls.some((c) => c.path === '/repos/acme/web/deployments' && c.body.payload?.version === 'v1.0.5'), 'createDeployment of v1.0.5 asked', 20_000);
+    const body = fluxBody(deploy.commit, new Date(Math.floor(Date.now() / 1000) * 1000));
+    const res = await postFlux(web.base, body, { 'x-signature': sign(body) });
+    expect(res.status).toBe(200);
+    expect(await stateOf(deploy)).toBe('live');
+    // the follow-up of rolled-out has run in the worker (and found no Deployment to move yet)
+    const rolledOut = await until(() => events.find((e) => e.type === 'rolled-out' && e.rollout.deploy === deploy.id), 'rolled-out of v1.0.5', 5000);
+    const notify = asker.queueHandle(NOTIFY_QUEUE);
+    await until(async () => (await notify.getJobState(`${rolledOut.id}~follow-up`)) === 'completed', 'the follow-up of rolled-out done', 15_000);
+    slowGithub.open();
+    expect((await promoted).text).toMatch(/^promoted web v1\.0\.5 to qa/);
+    await untilStatus('v1.0.5', 'success');
+    expect(statesOf('v1.0.5')).toEqual(['in_progress', 'success']);
+    expect(statuses('v1.0.5')[1]!.body).toMatchObject({ environment_url: QA_URL, description: expect.stringMatching(/live and healthy/) });
   }, 60_000);
 });
