@@ -15,6 +15,7 @@ import { freePort } from '../../src/runtime/redis-server.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { privateKey } from '../github/github-env.js';
 import { redisUrl } from '../support/env.js';
+import { deploymentsResponder } from '../support/github-deployments.js';
 import { makeWorld, spawnGantry, until, type Spawned, type World } from '../support/processes.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
 import { said } from '../support/said.js';
@@ -37,13 +38,19 @@ const ARGO_TEMPLATE = (() => {
 const goTime = (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** The recorded Flux event, for qa's Kustomization reconciled at `at` to `commit` (Go's field order). */
 const fluxBody = (commit: string, at: Date) =>
-  JSON.stringify({ ...FLUX_EVENT, involvedObject: { ...FLUX_EVENT.involvedObject, name: 'web-qa' }, timestamp: goTime(at), metadata: { commit_status: 'update', revision: `main@sha1:${commit}` } });
+  JSON.stringify({
+    ...FLUX_EVENT,
+    involvedObject: { ...FLUX_EVENT.involvedObject, name: 'web-qa' },
+    timestamp: goTime(at),
+    metadata: { commit_status: 'update', revision: `main@sha1:${commit}` },
+  });
 /** `X-Signature` as Flux's generic-hmac Provider signs: HMAC-SHA256 of the body, hex. */
 const sign = (body: string, secret = FLUX_SECRET, hash = 'sha256') => `${hash}=${createHmac(hash, secret).update(body).digest('hex')}`;
 /** gantry's Argo CD template rendered for web-prod synced and healthy at `commit`. */
 const argoBody = (commit: string, at: Date) => {
   const s = APPLICATION.status;
-  const status = { ...s, sync: { ...s.sync, revision: commit }, reconciledAt: goTime(at), operationState: { ...s.operationState, syncResult: { ...s.operationState.syncResult, revision: commit } } };
+  const operationState = { ...s.operationState, syncResult: { ...s.operationState.syncResult, revision: commit } };
+  const status = { ...s, sync: { ...s.sync, revision: commit }, reconciledAt: goTime(at), operationState };
   return renderGoTemplate(ARGO_TEMPLATE, { app: { ...APPLICATION, status } });
 };
 
@@ -83,20 +90,14 @@ describe('following a deploy across kill -9 of gantry web and gantry worker', ()
       delete d.environments.prod.approvals;
     });
     asker = createGantry({ config: world.config, redisUrl: redisUrl(), prefix: world.prefix, workdir: path.join(world.dir, 'asker'), log: silentLogger });
-    let id = 700;
-    github = await startRecorder(async (r) => {
-      if (r.method === 'POST' && r.path === '/app/installations/42/access_tokens') {
-        return { status: 201, body: { token: 'ghs_16C7e42F292c6912E7710c838347Ae178B4a', expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { deployments: 'write' }, repository_selection: 'selected' } };
-      }
-      if (r.method === 'GET' && r.path === '/repos/acme/web/installation') return { body: { id: 42, app_id: 1, target_type: 'Organization', account: { login: 'acme', id: 1, type: 'Organization' } } };
-      if (r.method === 'POST' && r.path === '/repos/acme/web/deployments') {
-        if (r.body.payload.version === slowGithub.version) await slowGithub.until;
-        deploymentOf.set(++id, r.body.payload.version);
-        return { status: 201, body: { id, sha: r.body.ref, ref: r.body.ref, environment: r.body.environment, task: 'deploy', payload: r.body.payload, created_at: new Date().toISOString() } };
-      }
-      if (r.method === 'POST' && /^\/repos\/acme\/web\/deployments\/\d+\/statuses$/.test(r.path)) return { status: 201, body: { id: 1, state: r.body.state } };
-      return undefined;
-    });
+    github = await startRecorder(
+      deploymentsResponder({
+        created: async (id, r) => {
+          deploymentOf.set(id, r.body.payload.version);
+          if (r.body.payload.version === slowGithub.version) await slowGithub.until;
+        },
+      }),
+    );
     for (let n = 1; n <= 5; n++) {
       const version = `v1.0.${n}`;
       await asker.core.releases.add({ app: 'web', version, builtAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(), commit: sha(n), images: { web: { repository: 'registry.example.com/acme/web', tag: version } } });
@@ -140,7 +141,8 @@ describe('following a deploy across kill -9 of gantry web and gantry worker', ()
     const before = (await asker.queueHandle(DEPLOY_QUEUE).getWorkers()).length;
     const proc = spawnGantry(['worker'], { cwd: path.join(world.dir, name), env: env() });
     spawned.push(proc);
-    await until(async () => (await asker.queueHandle(DEPLOY_QUEUE).getWorkers()).length > before, () => `gantry worker (${name}) serving:\n${proc.output()}`, 30_000);
+    const serving = async () => (await asker.queueHandle(DEPLOY_QUEUE).getWorkers()).length > before;
+    await until(serving, () => `gantry worker (${name}) serving:\n${proc.output()}`, 30_000);
     return proc;
   }
 
@@ -162,12 +164,17 @@ describe('following a deploy across kill -9 of gantry web and gantry worker', ()
     });
   const statesOf = (version: string) => statuses(version).map((c) => c.body.state as string);
   const untilStatus = (version: string, state: string, ms = 20_000) =>
-    until(() => statesOf(version).includes(state), () => `GitHub status ${state} for ${version}; got [${statesOf(version).join(', ')}]\nworker: ${worker.output().slice(-1500)}`, ms);
+    until(
+      () => statesOf(version).includes(state),
+      () => `GitHub status ${state} for ${version}; got [${statesOf(version).join(', ')}]\nworker: ${worker.output().slice(-1500)}`,
+      ms,
+    );
   const status = async () => (await run('/status web qa')).text;
+  const post = (url: string, body: string, headers: Record<string, string>) =>
+    fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, signal: AbortSignal.timeout(5000) });
   const postFlux = (base: string, body: string, headers: Record<string, string>) =>
-    fetch(`${base}/rollout/flux`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'gotk-component': 'kustomize-controller', ...headers }, signal: AbortSignal.timeout(5000) });
-  const postArgo = (base: string, body: string, headers: Record<string, string>) =>
-    fetch(`${base}/rollout/argocd`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, signal: AbortSignal.timeout(5000) });
+    post(`${base}/rollout/flux`, body, { 'gotk-component': 'kustomize-controller', ...headers });
+  const postArgo = (base: string, body: string, headers: Record<string, string>) => post(`${base}/rollout/argocd`, body, headers);
 
   it('a deploy waiting for Flux while web and worker die: the event to the new web makes it live, the new worker tells GitHub', async () => {
     const deploy = await promote('v1.0.1', 'qa');
@@ -203,8 +210,8 @@ describe('following a deploy across kill -9 of gantry web and gantry worker', ()
     expect(statesOf(version)).toEqual(['in_progress', 'error']);
     expect(statuses(version)[1]!.body).toMatchObject({ environment_url: QA_URL, description: expect.stringMatching(/not live before the rollout timeout/) });
     expect(await status()).toMatch(new RegExp(`${version.replace(/\./g, '\\.')}[\\s\\S]*timed out: not live before the rollout timeout`));
-    await until(() => events.some((e) => e.type === 'rollout-failed' && e.rollout.deploy === deploy.id), `the rollout-failed event of ${version}`, 5000);
-    expect(events.find((e) => e.type === 'rollout-failed' && e.rollout.deploy === deploy.id)).toMatchObject({ rollout: { state: 'timedOut', version, env: 'qa', commit: deploy.commit } });
+    const failed = await until(() => events.find((e) => e.type === 'rollout-failed' && e.rollout.deploy === deploy.id), `the rollout-failed event of ${version}`, 5000);
+    expect(failed).toMatchObject({ rollout: { state: 'timedOut', version, env: 'qa', commit: deploy.commit } });
   };
 
   it('nothing from Flux: after the 3 s timeout the deploy is timed out, GitHub gets error, rollout-failed is published', async () => {
