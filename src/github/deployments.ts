@@ -2,9 +2,12 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { DeployRequest, DeployResult } from '../domain/deploy.js';
 import type { Notifier } from '../notify/delivery.js';
-import type { StoredEvent } from '../notify/events.js';
+import type { GantryEvent, StoredEvent } from '../notify/events.js';
 import { commitUrl } from '../queries/links.js';
 import { watchFor } from '../rollout/config.js';
+import { reportOf } from '../rollout/follower.js';
+import type { RolloutState } from '../rollout/state.js';
+import type { RolloutStore } from '../rollout/store.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
@@ -19,6 +22,8 @@ export interface DeploymentHookDeps {
   /** where each Deployment is remembered, so its status can follow the rollout */
   redis: Redis;
   keys: Keys;
+  /** the followed deploys: one that settled before its Deployment existed is told at once */
+  rollouts?: Pick<RolloutStore, 'get'>;
   log: Logger;
 }
 
@@ -39,12 +44,15 @@ interface DeploymentRef {
 type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 
 const REF_TTL_S = 30 * 86_400;
+/** the states a rollout-settling event (rolled-out, rollout-failed) reports */
+const SETTLED: ReadonlySet<RolloutState> = new Set(['live', 'degraded', 'failed', 'timedOut']);
 
 /**
  * GitHub Deployments in each app's source repo, so GitHub shows what runs where. The deploy
  * workers' `afterDeploy` hook creates one per promotion and rollback (ref = the release's commit);
  * its status is `success` at once when nothing follows the environment's rollout, else
- * `in_progress` until the follow-up (`notifier`) hears how it went: `success` when live and
+ * `in_progress` until the follow-up (`notifier`) hears how it went (or at once, when Argo CD or
+ * Flux settled it before GitHub created the Deployment): `success` when live and
  * healthy, `failure` when degraded, failed or failing its verification, `error` when it timed
  * out. The deploy itself is already in git: a failure here is logged and changes nothing.
  */
@@ -63,6 +71,20 @@ export function githubDeployments(d: DeploymentHookDeps): { afterDeploy: (result
   const urls = (env: string, log: string | undefined) => {
     const environmentUrl = d.config.environments[env]?.url;
     return { ...(environmentUrl ? { environment_url: environmentUrl } : {}), ...(log ? { log_url: log } : {}) };
+  };
+
+  const moveStatus = async (ref: DeploymentRef, s: NonNullable<ReturnType<typeof statusOf>>): Promise<void> => {
+    const octokit = await d.installationOctokit(ref.installation);
+    await octokit.rest.repos.createDeploymentStatus({
+      owner: ref.owner,
+      repo: ref.repo,
+      deployment_id: ref.id,
+      state: s.state,
+      description: s.description.slice(0, 140),
+      ...urls(s.env, s.log ?? commitUrl(d.config, s.commit)),
+      auto_inactive: s.state === 'success',
+    });
+    d.log.info({ deploy: s.deploy, deployment: ref.id, state: s.state }, 'GitHub deployment status follows the rollout');
   };
 
   const afterDeploy = async (result: DeployResult, request: DeployRequest): Promise<void> => {
@@ -88,11 +110,6 @@ export function githubDeployments(d: DeploymentHookDeps): { afterDeploy: (result
     });
     if (!('id' in deployment)) throw new Error(`GitHub did not create the deployment: ${deployment.message ?? 'no id'}`);
     const followed = !result.pullRequest && watchFor(d.config, result.app, result.env) !== undefined;
-    if (followed) {
-      const deploy = `${result.app}:${result.env}:${result.commit}`;
-      const kept: DeploymentRef = { owner, repo, id: deployment.id, installation };
-      await d.redis.set(refKey(deploy), JSON.stringify(kept), 'EX', REF_TTL_S);
-    }
     await octokit.rest.repos.createDeploymentStatus({
       owner,
       repo,
@@ -102,6 +119,20 @@ export function githubDeployments(d: DeploymentHookDeps): { afterDeploy: (result
       ...urls(result.env, commitUrl(d.config, result.commit)),
       auto_inactive: true,
     });
+    if (followed) {
+      // kept only after in_progress is posted, so no follow-up's status can come before it
+      const deploy = `${result.app}:${result.env}:${result.commit}`;
+      const kept: DeploymentRef = { owner, repo, id: deployment.id, installation };
+      await d.redis.set(refKey(deploy), JSON.stringify(kept), 'EX', REF_TTL_S);
+      // Argo CD or Flux may have been faster than GitHub: a rollout that settled before the ref
+      // was kept had its follow-up find no Deployment to move, so it is told here (twice is harmless)
+      const now = await d.rollouts?.get(deploy);
+      const last = now?.history.at(-1);
+      if (now && last && SETTLED.has(now.state)) {
+        const s = statusOf({ type: now.state === 'live' ? 'rolled-out' : 'rollout-failed', rollout: reportOf(now, last) });
+        if (s) await moveStatus(kept, s);
+      }
+    }
     d.log.info({ app: result.app, env: result.env, version: result.version, deployment: deployment.id, followed }, 'GitHub deployment recorded');
   };
 
@@ -114,25 +145,14 @@ export function githubDeployments(d: DeploymentHookDeps): { afterDeploy: (result
       if (!s) return;
       const raw = await d.redis.get(refKey(s.deploy));
       if (!raw) return;
-      const ref = JSON.parse(raw) as DeploymentRef;
-      const octokit = await d.installationOctokit(ref.installation);
-      await octokit.rest.repos.createDeploymentStatus({
-        owner: ref.owner,
-        repo: ref.repo,
-        deployment_id: ref.id,
-        state: s.state,
-        description: s.description.slice(0, 140),
-        ...urls(s.env, s.log ?? commitUrl(d.config, s.commit)),
-        auto_inactive: s.state === 'success',
-      });
-      d.log.info({ deploy: s.deploy, deployment: ref.id, state: s.state }, 'GitHub deployment status follows the rollout');
+      await moveStatus(JSON.parse(raw) as DeploymentRef, s);
     },
   };
   return { afterDeploy, notifier };
 }
 
 /** The Deployment status an event means, for the deploy it is about. */
-function statusOf(e: StoredEvent): { deploy: string; env: string; commit: string; state: DeploymentState; description: string; log?: string } | undefined {
+function statusOf(e: GantryEvent): { deploy: string; env: string; commit: string; state: DeploymentState; description: string; log?: string } | undefined {
   if (e.type === 'rolled-out' || e.type === 'rollout-failed') {
     const r = e.rollout;
     const state: DeploymentState = r.state === 'live' ? 'success' : r.state === 'timedOut' ? 'error' : 'failure';

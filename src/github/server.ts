@@ -207,6 +207,7 @@ export function githubDeploymentRole(d: Pick<GithubFaceDeps, 'core' | 'settings'
     installationOctokit: github.installation,
     redis: d.redis,
     keys: new Keys(d.prefix),
+    rollouts: d.core.rollouts,
     log: d.log.child({ face: 'github-deployments' }),
   });
 }

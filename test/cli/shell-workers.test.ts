@@ -5,6 +5,7 @@ import { createGantry, type Gantry } from '../../src/runtime/gantry.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { privateKey } from '../github/github-env.js';
 import { redisUrl } from '../support/env.js';
+import { deploymentsResponder } from '../support/github-deployments.js';
 import { makeWorld, spawnGantry, until, type Spawned, type World } from '../support/processes.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
 
@@ -28,19 +29,8 @@ describe('gantry shell next to gantry worker', () => {
       d.notify = [{ events: ['deployed'], environments: ['qa'], to: ['slack:#deploys'] }];
     });
     asker = createGantry({ config: world.config, redisUrl: redisUrl(), prefix: world.prefix, workdir: path.join(world.dir, 'asker'), log: silentLogger });
-    let deploymentId = 900;
     // GitHub's REST API as the Deployment hook uses it, shapes as GitHub answers them
-    github = await startRecorder((r) => {
-      if (r.method === 'POST' && r.path === '/app/installations/42/access_tokens') {
-        return { status: 201, body: { token: 'ghs_16C7e42F292c6912E7710c838347Ae178B4a', expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { deployments: 'write' }, repository_selection: 'selected' } };
-      }
-      if (r.method === 'GET' && r.path === '/repos/acme/web/installation') return { body: { id: 42, app_id: 1, target_type: 'Organization', account: { login: 'acme', id: 1, type: 'Organization' } } };
-      if (r.method === 'POST' && r.path === '/repos/acme/web/deployments') {
-        return { status: 201, body: { id: ++deploymentId, sha: r.body.ref, ref: r.body.ref, environment: r.body.environment, task: 'deploy', payload: r.body.payload, created_at: new Date().toISOString() } };
-      }
-      if (r.method === 'POST' && /^\/repos\/acme\/web\/deployments\/\d+\/statuses$/.test(r.path)) return { status: 201, body: { id: 1, state: r.body.state } };
-      return undefined;
-    });
+    github = await startRecorder(deploymentsResponder());
     slack = await startRecorder((r) => (r.path === '/api/chat.postMessage' ? { body: { ok: true, channel: 'C0DEPLOYS', ts: `${Date.now()}.000100` } } : undefined));
     for (let n = 1; n <= 13; n++) {
       const version = `v1.0.${n}`;

@@ -12,7 +12,9 @@ export interface Recorded {
   body: Record<string, any>;
 }
 
-export type Responder = (r: Recorded) => { status?: number; body: unknown } | undefined;
+type Answer = { status?: number; body: unknown } | undefined;
+/** An answer now, or later (a slow API: the test holds it until something else happened). */
+export type Responder = (r: Recorded) => Answer | Promise<Answer>;
 
 /**
  * A local HTTP server standing in for a chat platform's API: it records every request and
@@ -28,11 +30,12 @@ export async function startRecorder(respond: Responder): Promise<{ url: string; 
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const rec: Recorded = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, raw, body: parseBody(raw, req.headers['content-type'] ?? '') };
       calls.push(rec);
-      const answer = respond(rec);
-      const status = answer?.status ?? (answer ? 200 : 404);
-      const text = JSON.stringify(answer?.body ?? { ok: false, error: 'unknown_method' });
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(text);
+      void Promise.resolve(respond(rec)).then((answer) => {
+        const status = answer?.status ?? (answer ? 200 : 404);
+        const text = JSON.stringify(answer?.body ?? { ok: false, error: 'unknown_method' });
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(text);
+      });
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
