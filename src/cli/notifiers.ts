@@ -24,7 +24,7 @@ export async function buildNotifiers(gantry: Gantry, env: Env, log: Logger): Pro
   notifiers.push(new PagerDutyNotifier(services.config, gantry.redis, keys));
   let email: EmailNotifier | undefined;
   if (env.SMTP_URL) {
-    email = new EmailNotifier({ config: services.config, releases: services.queries.releases, approval: services.approval }, env.SMTP_URL);
+    email = new EmailNotifier({ config: services.config, releases: services.queries.releases, approval: services.approval, approversOf: services.approversOf }, env.SMTP_URL);
     notifiers.push(email);
   }
   return { notifiers, close: () => email?.close() };

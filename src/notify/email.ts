@@ -1,6 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config/schema.js';
-import { userByEmail } from '../domain/identity.js';
+import { userByEmail, userOf } from '../domain/identity.js';
 import { voiceFor, type Reader } from '../config/reader.js';
 import type { Voice } from '../i18n/voice.js';
 import type { ApprovalView } from '../queries/approvals.js';
@@ -10,7 +10,7 @@ import type { ReleaseStore } from '../store/releases.js';
 import type { Notifier } from './delivery.js';
 import { approvalMail, eventMail, type Mail } from './email-templates.js';
 import type { StoredEvent } from './events.js';
-import { eventScope } from './router.js';
+import { eventScope, type FollowUp } from './router.js';
 
 /** What the e-mail notifier reads: the config, a release's check run, an approval's current view. */
 export interface EmailDeps {
@@ -18,6 +18,8 @@ export interface EmailDeps {
   releases: Pick<ReleaseStore, 'get'>;
   /** an approval as every face shows it; undefined when there is no such approval */
   approval(id: string): Promise<ApprovalView | undefined>;
+  /** every identity of the people who approved a version's deployment (an automatic rollback of it tells them) */
+  approversOf?(app: string, env: string, version: string): Promise<string[]>;
 }
 
 /**
@@ -39,6 +41,24 @@ export class EmailNotifier implements Notifier {
     const from = this.deps.config.email?.from;
     if (!from) throw new Error('email.from is not set in the config');
     return from;
+  }
+
+  /**
+   * An automatic rollback is news for the people who approved and asked for the release it rolled
+   * back from: a mail each, by person (their user's `email`), in their own language.
+   */
+  async followUp(_where: FollowUp, e: StoredEvent): Promise<void> {
+    if (e.type !== 'rolled-back' || !e.request.failure) return;
+    const { config } = this.deps;
+    const from = e.request.failure.version;
+    const approvers = (await this.deps.approversOf?.(e.result.app, e.result.env, from)) ?? [];
+    const people = new Set([...approvers, ...(e.request.failure.requestedBy ? [e.request.failure.requestedBy] : [])].map((id) => userOf(config, id)).filter((u): u is string => u !== undefined));
+    for (const user of people) {
+      const to = config.users[user]?.email;
+      if (!to) continue;
+      const mail = await this.render(e, mailVoice(config, to, e.result.env));
+      if (mail) await this.transport.sendMail({ from: this.from, to, subject: mail.subject, text: mail.text, html: mail.html, headers: { 'X-Gantry-Event': e.type } });
+    }
   }
 
   async send(to: string, e: StoredEvent): Promise<void> {

@@ -131,7 +131,7 @@ describe('PagerDuty pages on-call for failed rollouts and resolves after the nex
       event_action: 'trigger',
       dedup_key: `gantry/web/qa/${SHA('b')}`,
       payload: {
-        summary: '🧪 web v1.2.10 failed verification in qa: smoke: exit code 1 <after 3s> (log)',
+        summary: '🧪 web v1.2.10 failed verification in qa: smoke: exit code 1 <after 3s> (log: https://gantry.example/verifications/v2/log)',
         source: 'web/qa',
         class: 'verify-failed',
         custom_details: { state: 'verification failed', log: 'https://gantry.example/verifications/v2/log', requester: 'carol' },

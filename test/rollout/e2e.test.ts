@@ -10,6 +10,7 @@ import { rolloutWebRoutes } from '../../src/cli/serve.js';
 import { buildImage } from '../../src/images/builder.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import type { StoredEvent } from '../../src/notify/events.js';
+import { EmailNotifier } from '../../src/notify/email.js';
 import { PagerDutyNotifier } from '../../src/notify/pagerduty.js';
 import { freePort } from '../../src/runtime/redis-server.js';
 import { Keys } from '../../src/store/redis.js';
@@ -18,6 +19,7 @@ import { busyboxContext, dockerClient, dockerServices, type TestDockerServices }
 import { startHarness, type Harness } from '../support/harness.js';
 import { until } from '../support/processes.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
+import { startSmtp } from '../support/smtp.js';
 import { faceDeps, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
 import { renderGoTemplate } from './go-template.js';
 
@@ -50,6 +52,7 @@ describe('a deploy followed to the end: rollout, verification, automatic rollbac
   let base: string;
   let pagerduty: Awaited<ReturnType<typeof startRecorder>>;
   let slack: Awaited<ReturnType<typeof startRecorder>>;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let sub: Redis;
   let unsubscribe: () => Promise<void>;
   const events: StoredEvent[] = [];
@@ -61,6 +64,7 @@ describe('a deploy followed to the end: rollout, verification, automatic rollbac
     if (!image.ok) throw new Error(`verification image: ${image.message}`);
     pagerduty = await startRecorder((r) => (r.path === '/v2/enqueue' ? { status: 202, body: { status: 'success', message: 'Event processed', dedup_key: (r.body as { dedup_key?: string }).dedup_key } } : undefined));
     slack = await startRecorder(slackApi);
+    smtp = await startSmtp();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     h = await startHarness({
@@ -80,6 +84,7 @@ describe('a deploy followed to the end: rollout, verification, automatic rollbac
         d.environments.prod.onFailure = 'rollback';
         d.users.alice.ids.push(`slack:${ALICE_SLACK}`);
         d.users.carol.ids.push(`slack:${CAROL_SLACK}`);
+        d.email = { from: 'gantry@acme.example', approvers: false };
         d.pagerduty = { services: { ops: { routingKeyEnv: 'PD_E2E_KEY', url: pagerduty.url } } };
         d.notify = [{ events: ['rollout-failed', 'verify-failed', 'rolled-out', 'verified'], to: ['pagerduty:ops'] }];
       },
@@ -87,7 +92,9 @@ describe('a deploy followed to the end: rollout, verification, automatic rollbac
     const keys = new Keys(h.prefix);
     const slackSettings = { botToken: 'xoxb-e2e', signingSecret: SIGNING_SECRET, apiUrl: `${slack.url}/api/`, resolveByEmail: false };
     const deps = faceDeps(h.gantry, silentLogger);
-    const notifiers = [new PagerDutyNotifier(h.config, h.gantry.redis, keys, { PD_E2E_KEY: PD_KEY }), slackModule.notifier(deps, slackSettings)!];
+    const s = h.gantry.services;
+    const email = new EmailNotifier({ config: h.config, releases: s.queries.releases, approval: s.approval, approversOf: s.approversOf }, smtp.url);
+    const notifiers = [new PagerDutyNotifier(h.config, h.gantry.redis, keys, { PD_E2E_KEY: PD_KEY }), slackModule.notifier(deps, slackSettings)!, email];
     h.gantry.startWorkers(undefined, { notifiers });
     // gantry web: the rollout routes and the Slack face, wired as `gantry web` wires them
     const face = await slackModule.create(deps, slackSettings);
@@ -105,6 +112,7 @@ describe('a deploy followed to the end: rollout, verification, automatic rollbac
     await h?.close();
     await pagerduty?.close();
     await slack?.close();
+    await smtp?.close();
     await svc?.stop();
   });
 
@@ -215,6 +223,10 @@ describe('a deploy followed to the end: rollout, verification, automatic rollbac
 
     // the approver of the failed release hears it directly, on Slack (she approved from the shell: by person)
     await slack.waitFor((c) => c.path === '/api/chat.postMessage' && (c.body as { channel: string }).channel === ALICE_SLACK, 'the direct message to alice', 20_000);
+    // and by mail, the approver and the requester of the release it rolled back from
+    const mails = await until(() => (smtp.mails.length >= 2 ? smtp.mails : undefined), () => `mails to alice and carol; got ${smtp.mails.flatMap((m) => m.to).join(', ')}`, 20_000);
+    expect(mails.flatMap((m) => m.to).sort()).toEqual(['alice@acme.example', 'carol@acme.example']);
+    expect(mails[0]!.subject).toMatch(/rolled back|web/);
     const trigger = await until(() => paged('trigger', (b) => b.payload.class === 'rollout-failed')[0], 'the PagerDuty trigger for prod', 20_000);
     expect((trigger.body as Record<string, any>).dedup_key).toBe(`gantry/web/prod/${commit}`);
 
