@@ -1,10 +1,9 @@
-import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import { activeFreeze } from '../domain/freeze.js';
 import type { EventBus } from '../notify/events.js';
-import { bullConnection, type Keys } from '../store/redis.js';
-import { jobLock } from '../store/job-lock.js';
+import type { Keys } from '../store/redis.js';
+import { startRepeatingJob } from './repeating.js';
 import type { Logger } from '../util/logger.js';
 
 export const FREEZE_QUEUE = 'freeze-watch';
@@ -32,19 +31,5 @@ export async function checkFreezes(config: Config, redis: Redis, keys: Keys, bus
 }
 
 export function startFreezeWatch(d: { url: string; prefix: string; config: Config; redis: Redis; keys: Keys; bus: EventBus; now: () => Date; log: Logger }): { close(): Promise<void> } {
-  const queue = new Queue(FREEZE_QUEUE, { connection: bullConnection(d.url), prefix: d.prefix });
-  void queue.upsertJobScheduler('freeze-watch', { every: 60_000 }, { name: 'check', opts: { removeOnComplete: true, removeOnFail: 100 } }).catch(() => undefined);
-  const worker = new Worker(FREEZE_QUEUE, async () => checkFreezes(d.config, d.redis, d.keys, d.bus, d.now()), {
-    connection: bullConnection(d.url),
-    prefix: d.prefix,
-    concurrency: 1,
-    ...jobLock(),
-  });
-  queue.on('error', (err) => d.log.warn({ queue: FREEZE_QUEUE, err: err.message }, 'queue connection error'));
-  worker.on('error', (err) => d.log.warn({ queue: FREEZE_QUEUE, err: err.message }, 'worker connection error'));
-  return {
-    async close() {
-      await Promise.allSettled([worker.close(), queue.close()]);
-    },
-  };
+  return startRepeatingJob({ url: d.url, prefix: d.prefix, queue: FREEZE_QUEUE, everyMs: 60_000, run: () => checkFreezes(d.config, d.redis, d.keys, d.bus, d.now()), log: d.log });
 }

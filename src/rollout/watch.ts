@@ -1,8 +1,6 @@
-import { Queue, Worker } from 'bullmq';
 import { isGantryError } from '../domain/errors.js';
 import { english } from '../i18n/voice.js';
-import { jobLock } from '../store/job-lock.js';
-import { bullConnection } from '../store/redis.js';
+import { startRepeatingJob } from '../queue/repeating.js';
 import type { Logger } from '../util/logger.js';
 import type { ArgoCdPoller } from './argocd.js';
 import { watchFor, type RolloutConfig } from './config.js';
@@ -56,20 +54,5 @@ export async function watchOnce(d: WatchDeps): Promise<{ expired: number; polled
  * however many run workers, and a restart loses nothing: the open deploys are in Redis.
  */
 export function startRolloutWatch(d: WatchDeps & { url: string; prefix: string; everyMs?: number }): { close(): Promise<void> } {
-  const queue = new Queue(ROLLOUT_WATCH_QUEUE, { connection: bullConnection(d.url), prefix: d.prefix });
-  const every = d.everyMs ?? DEFAULT_WATCH_MS;
-  void queue.upsertJobScheduler('rollout-watch', { every }, { name: 'watch', opts: { removeOnComplete: true, removeOnFail: 100 } }).catch(() => undefined);
-  const worker = new Worker(ROLLOUT_WATCH_QUEUE, async () => watchOnce(d), {
-    connection: bullConnection(d.url),
-    prefix: d.prefix,
-    concurrency: 1,
-    ...jobLock(),
-  });
-  queue.on('error', (err) => d.log.warn({ queue: ROLLOUT_WATCH_QUEUE, err: err.message }, 'queue connection error'));
-  worker.on('error', (err) => d.log.warn({ queue: ROLLOUT_WATCH_QUEUE, err: err.message }, 'worker connection error'));
-  return {
-    async close() {
-      await Promise.allSettled([worker.close(), queue.close()]);
-    },
-  };
+  return startRepeatingJob({ url: d.url, prefix: d.prefix, queue: ROLLOUT_WATCH_QUEUE, everyMs: d.everyMs ?? DEFAULT_WATCH_MS, run: () => watchOnce(d), log: d.log });
 }

@@ -1,10 +1,7 @@
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { slackModule } from '../../src/chat/slack/module.js';
 import { rolloutWebRoutes } from '../../src/cli/serve.js';
 import { buildImage } from '../../src/images/builder.js';
@@ -21,7 +18,7 @@ import { until } from '../support/processes.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
 import { startSmtp } from '../support/smtp.js';
 import { faceDeps, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
-import { renderGoTemplate } from './go-template.js';
+import { argoBody, fluxBody, fluxSignature } from './payloads.js';
 
 /**
  * Issue 12 end to end, on the real parts: a real deploy repo, Redis, dockerd running FROM-scratch
@@ -36,14 +33,6 @@ const ARGO_TOKEN = 'e2e-argocd-notify-token-0123456789abcdef';
 const PD_KEY = 'R0123456789ABCDEF0123456789ABCDE';
 const ALICE_SLACK = 'U024BE7LH';
 const CAROL_SLACK = 'U0CAROL42';
-
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/rollout/${name}`, import.meta.url), 'utf8');
-const FLUX_EVENT = JSON.parse(fixture('flux-kustomization-succeeded.json')) as Record<string, any>;
-const APPLICATION = JSON.parse(fixture('argocd-application.json')) as Record<string, any>;
-const TEMPLATE = (() => {
-  const cm = parse(readFileSync(new URL('../../deploy/argocd/notifications-cm.yaml', import.meta.url), 'utf8')) as { data: Record<string, string> };
-  return (parse(cm.data['template.gantry']!) as { webhook: { gantry: { body: string } } }).webhook.gantry.body;
-})();
 
 describe('a deploy followed to the end: rollout, verification, automatic rollback, paging', () => {
   let svc: TestDockerServices;
@@ -118,31 +107,14 @@ describe('a deploy followed to the end: rollout, verification, automatic rollbac
 
   /** A Flux event as notification-controller posts it (generic-hmac: X-Signature over the exact body). */
   const flux = async (name: string, revision: string, reason = 'ReconciliationSucceeded', secret = FLUX_SECRET) => {
-    const body = JSON.stringify({
-      ...FLUX_EVENT,
-      involvedObject: { ...FLUX_EVENT.involvedObject, name },
-      timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      reason,
-      metadata: { ...FLUX_EVENT.metadata, revision: `main@sha1:${revision}` },
-    });
-    const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-    const res = await fetch(`${base}/rollout/flux`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': signature }, body });
+    const body = fluxBody(name, revision, new Date(), reason);
+    const res = await fetch(`${base}/rollout/flux`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': fluxSignature(body, secret) }, body });
     return res.status;
   };
   /** Argo CD Notifications' webhook with gantry's template rendered over the recorded Application. */
   const argo = async (revision: string, health: 'Healthy' | 'Degraded', message?: string) => {
-    const s = APPLICATION.status;
-    const app = {
-      ...APPLICATION,
-      status: {
-        ...s,
-        sync: { ...s.sync, status: 'Synced', revision },
-        health: { status: health, ...(message ? { message } : {}) },
-        operationState: { ...s.operationState, phase: 'Succeeded', syncResult: { ...s.operationState.syncResult, revision } },
-        reconciledAt: new Date().toISOString(),
-      },
-    };
-    const res = await fetch(`${base}/rollout/argocd`, { method: 'POST', headers: { authorization: `Bearer ${ARGO_TOKEN}`, 'content-type': 'application/json' }, body: renderGoTemplate(TEMPLATE, { app }) });
+    const body = argoBody(revision, new Date(), health, message);
+    const res = await fetch(`${base}/rollout/argocd`, { method: 'POST', headers: { authorization: `Bearer ${ARGO_TOKEN}`, 'content-type': 'application/json' }, body });
     return res.status;
   };
   const promote = async (as: string, line: string) => {

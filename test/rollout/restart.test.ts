@@ -1,9 +1,6 @@
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { shellActor } from '../../src/chat/shell/shell.js';
 import { execute } from '../../src/commands/execute.js';
 import type { StoredEvent } from '../../src/notify/events.js';
@@ -19,40 +16,17 @@ import { deploymentsResponder } from '../support/github-deployments.js';
 import { makeWorld, spawnGantry, until, type Spawned, type World } from '../support/processes.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
 import { said } from '../support/said.js';
-import { renderGoTemplate } from './go-template.js';
+import { argoBody, fluxBody as fluxEvent, fluxSignature } from './payloads.js';
 
 const FLUX_SECRET = 'flux-restart-hmac-0123456789abcdef';
 const ARGO_TOKEN = 'argocd-restart-token-0123456789abcdef';
 const QA_URL = 'https://qa.acme.example';
 const sha = (n: number) => n.toString(16).padStart(40, 'e');
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/rollout/${name}`, import.meta.url), 'utf8');
-const FLUX_EVENT = JSON.parse(fixture('flux-kustomization-succeeded.json')) as Record<string, any>;
-const APPLICATION = JSON.parse(fixture('argocd-application.json')) as Record<string, any>;
-const ARGO_TEMPLATE = (() => {
-  const cm = parse(readFileSync(new URL('../../deploy/argocd/notifications-cm.yaml', import.meta.url), 'utf8')) as { data: Record<string, string> };
-  return (parse(cm.data['template.gantry']!) as { webhook: { gantry: { body: string } } }).webhook.gantry.body;
-})();
-
-/** Go's time.Time in JSON as Flux writes it: seconds, UTC. */
-const goTime = (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, 'Z');
-/** The recorded Flux event, for qa's Kustomization reconciled at `at` to `commit` (Go's field order). */
-const fluxBody = (commit: string, at: Date) =>
-  JSON.stringify({
-    ...FLUX_EVENT,
-    involvedObject: { ...FLUX_EVENT.involvedObject, name: 'web-qa' },
-    timestamp: goTime(at),
-    metadata: { commit_status: 'update', revision: `main@sha1:${commit}` },
-  });
-/** `X-Signature` as Flux's generic-hmac Provider signs: HMAC-SHA256 of the body, hex. */
-const sign = (body: string, secret = FLUX_SECRET, hash = 'sha256') => `${hash}=${createHmac(hash, secret).update(body).digest('hex')}`;
-/** gantry's Argo CD template rendered for web-prod synced and healthy at `commit`. */
-const argoBody = (commit: string, at: Date) => {
-  const s = APPLICATION.status;
-  const operationState = { ...s.operationState, syncResult: { ...s.operationState.syncResult, revision: commit } };
-  const status = { ...s, sync: { ...s.sync, revision: commit }, reconciledAt: goTime(at), operationState };
-  return renderGoTemplate(ARGO_TEMPLATE, { app: { ...APPLICATION, status } });
-};
+/** The recorded Flux event, for qa's Kustomization reconciled at `at` to `commit`. */
+const fluxBody = (commit: string, at: Date) => fluxEvent('web-qa', commit, at);
+/** `X-Signature` as Flux's generic-hmac Provider signs. */
+const sign = (body: string, secret = FLUX_SECRET, hash = 'sha256') => fluxSignature(body, secret, hash);
 
 /**
  * Issue 12 with real processes: spawned `gantry web` (the Flux and Argo CD receivers) and `gantry
