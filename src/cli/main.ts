@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { GantryError, isGantryError } from '../domain/errors.js';
 import { isLocalMode, readEnv } from '../config/env.js';
+import { resolveEnvFiles } from '../config/env-files.js';
 import { packageVersion } from './package-info.js';
 
 /** Exit codes of every subcommand. */
@@ -16,6 +17,8 @@ const LOCAL_BANNER = 'gantry is running in local mode (no platform credentials s
 export async function main(argv: string[]): Promise<number> {
   const run: { code: number; command?: Command } = { code: EXIT.ok };
   try {
+    // before anything reads the environment: secrets from NAME_FILE, Probot's names as aliases
+    resolveEnvFiles(process.env);
     await program(run).parseAsync(argv, { from: 'user' });
     return run.code;
   } catch (e) {

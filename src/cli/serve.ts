@@ -84,8 +84,9 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   }
 
   const server = createHttpServer(routes, log);
-  const port = await listen(server, env.PORT ? Number(env.PORT) : core.config.server.port, core.config.server.host);
-  log.info({ port, host: core.config.server.host, role: flags.role, routes: routes.map((r) => r.path) }, 'listening');
+  const host = env.GANTRY_HOST ?? core.config.server.host;
+  const port = await listen(server, env.PORT ? Number(env.PORT) : core.config.server.port, host);
+  log.info({ port, host, role: flags.role, routes: routes.map((r) => r.path) }, 'listening');
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -75,6 +75,8 @@ export const EnvSchema = z.object({
   GANTRY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** HTTP server address for `gantry web`/`start` (overrides server.host/port of the config) */
   PORT: z.string().regex(/^\d{1,5}$/).optional(),
+  /** the address the HTTP server binds (0.0.0.0 in a container; default server.host, 127.0.0.1) */
+  GANTRY_HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')], { error: 'must be an IP address to bind, such as 0.0.0.0 or ::' }).optional(),
   /** how long a worker's job lock lasts (default 30s): a dead worker's jobs move on after about twice this (src/store/job-lock.ts) */
   GANTRY_JOB_LOCK: z.string().regex(/^(\d+(ms|s|m|h) ?)+$/, 'must be a duration such as 10s or 1m').optional(),
 });

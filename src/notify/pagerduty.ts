@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import { secretFromEnv } from '../config/env-files.js';
 import type { Redis } from 'ioredis';
 import { PAGERDUTY_EVENTS_URL } from '../config/notify-schema.js';
 import type { Config } from '../config/schema.js';
@@ -153,7 +154,7 @@ export class PagerDutyNotifier implements Notifier {
   /** POSTs one event with the service's routing key, read from its variable now (never kept). */
   private async post(name: string, path: string, event: Record<string, unknown>): Promise<void> {
     const service = this.service(name);
-    const routingKey = this.env[service.routingKeyEnv];
+    const routingKey = secretFromEnv(this.env, service.routingKeyEnv);
     if (!routingKey) throw new GantryError('CONFIG_MISSING', `${service.routingKeyEnv} (the routing key of PagerDuty service ${name}) is not set`);
     const url = `${(service.url ?? PAGERDUTY_EVENTS_URL).replace(/\/+$/, '')}${path}`;
     const res = await fetch(url, {

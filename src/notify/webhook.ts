@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { secretFromEnv } from '../config/env-files.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../domain/duration.js';
 import type { Speech } from '../i18n/config.js';
@@ -30,7 +31,7 @@ export class WebhookNotifier implements Notifier {
   async send(name: string, e: StoredEvent): Promise<void> {
     const hook = this.config.webhooks[name];
     if (!hook) throw new Error(`no webhooks.${name} in the config`);
-    const url = hook.url ?? this.env[hook.urlEnv!];
+    const url = hook.url ?? secretFromEnv(this.env, hook.urlEnv!);
     if (!url) throw new Error(`${hook.urlEnv} (the URL of webhook ${name}) is not set`);
     const body = JSON.stringify(webhookBody(this.config, name, hook, e));
     const headers: Record<string, string> = {
@@ -39,7 +40,7 @@ export class WebhookNotifier implements Notifier {
       'x-gantry-event': e.type,
       'x-gantry-delivery': e.id,
     };
-    const secret = hook.secretEnv ? this.env[hook.secretEnv] : undefined;
+    const secret = hook.secretEnv ? secretFromEnv(this.env, hook.secretEnv) : undefined;
     if (hook.secretEnv && !secret) throw new Error(`${hook.secretEnv} (the secret of webhook ${name}) is not set`);
     if (secret) headers['x-gantry-signature-256'] = webhookSignature(secret, body);
     const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(parseDuration(hook.timeout)) });

@@ -1,4 +1,5 @@
 import type { Approval } from '../../approvals/store.js';
+import { secretFromEnv } from '../../config/env-files.js';
 import type { Notifier } from '../../notify/delivery.js';
 import type { StoredEvent } from '../../notify/events.js';
 import { deployCommitOf, type FollowUp } from '../../notify/router.js';
@@ -30,9 +31,9 @@ export class DingtalkNotifier implements Notifier {
     const robots = this.deps.config.dingtalk.robots;
     const robot = Object.hasOwn(robots, name) ? robots[name] : undefined;
     if (!robot) throw new Error(`no dingtalk.robots.${name} in the config`);
-    const url = this.env[robot.urlEnv];
+    const url = secretFromEnv(this.env, robot.urlEnv);
     if (!url) throw new Error(`${robot.urlEnv} (the webhook of dingtalk robot ${name}) is not set`);
-    return signedRobotUrl(url, robot.secretEnv ? this.env[robot.secretEnv] : undefined, this.now());
+    return signedRobotUrl(url, robot.secretEnv ? secretFromEnv(this.env, robot.secretEnv) : undefined, this.now());
   }
 
   async send(target: string, e: StoredEvent): Promise<void> {
