@@ -26,6 +26,18 @@ export async function checkRollout(booted: Booted, add: (c: Check) => void): Pro
       if (t) targets.set(`${app}/${envName}`, t);
     }
   }
+  // checks run when a followed deploy goes live: without a mapping they run only by /verify
+  for (const [envName, envCfg] of Object.entries(config.environments)) {
+    if (envCfg.verify.length === 0) continue;
+    const unfollowed = Object.keys(config.apps).filter((app) => Object.hasOwn(config.apps[app]!.deploy, envName) && !targets.has(`${app}/${envName}`));
+    if (unfollowed.length === 0) continue;
+    add({
+      name: `verify ${envName}`,
+      ok: 'warn',
+      detail: `${envName} has verify checks, but nothing shows how ${unfollowed.join(', ')} roll out there: the checks run only when someone types /verify`,
+      fix: `map environments.${envName}.rollout (or apps.<app>.rollout.${envName}) to its Argo CD application or Flux object`,
+    });
+  }
   if (targets.size === 0) return;
   const poller = env.GANTRY_ARGOCD_URL && env.GANTRY_ARGOCD_TOKEN ? new ArgoCdPoller({ server: env.GANTRY_ARGOCD_URL, token: env.GANTRY_ARGOCD_TOKEN, timeoutMs: 5000 }) : undefined;
   const asked = new Set<string>();

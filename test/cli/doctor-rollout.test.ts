@@ -25,6 +25,12 @@ describe('gantry doctor: rollout following', () => {
       d.environments.qa.rollout = { flux: { kind: 'Kustomization', namespace: 'flux-system', name: 'apps-qa' } };
       d.environments.staging.rollout = { argocd: { application: 'web-staging' } };
       d.environments.prod.rollout = { argocd: { application: 'web-prod' } };
+      d.environments.prod.url = 'https://web.example.com';
+      d.environments.prod.verify = [{ name: 'health', http: { url: '${GANTRY_URL}/healthz' } }];
+      d.environments.staging.url = 'https://staging.web.example.com';
+      d.environments.staging.verify = [{ name: 'health', http: { url: '${GANTRY_URL}/healthz' } }];
+      d.apps.web.rollout = { staging: { argocd: { application: 'web-staging' } } };
+      delete d.environments.staging.rollout;
     });
   });
   afterAll(async () => {
@@ -38,6 +44,7 @@ describe('gantry doctor: rollout following', () => {
 
   it('warns where no event can arrive', async () => {
     const r = await doctor({});
+    expect(r.stdout).not.toMatch(/verify (prod|staging)/);
     expect(r.stdout).toMatch(/^warn +rollout web\/qa: mapped to Flux Kustomization flux-system\/apps-qa, but GANTRY_FLUX_WEBHOOK_SECRET is unset/m);
     expect(r.stdout).toMatch(/^warn +rollout web\/prod: mapped to Argo CD application web-prod, but neither GANTRY_ARGOCD_WEBHOOK_TOKEN nor GANTRY_ARGOCD_URL\/TOKEN is set/m);
   });
@@ -49,5 +56,14 @@ describe('gantry doctor: rollout following', () => {
     expect(r.stdout).toMatch(new RegExp(`^FAIL +rollout web/staging: Argo CD at ${argo.url.replace(/[.]/g, '\\.')} answered HTTP 404 for application web-staging`, 'm'));
     expect(r.code).toBe(1);
     expect(argo.calls.filter((c) => c.path.startsWith('/api/v1/applications/')).map((c) => c.path).sort()).toEqual(['/api/v1/applications/web-prod', '/api/v1/applications/web-staging']);
+  });
+
+  it('warns where verify checks have no rollout to follow: they would run only by /verify', async () => {
+    const unmapped = await writeTestConfig(tmp.dir, 'doctor-verify', (d) => {
+      d.environments.qa.url = 'https://qa.web.example.com';
+      d.environments.qa.verify = [{ name: 'health', http: { url: '${GANTRY_URL}/healthz' } }];
+    });
+    const r = await run('node', [MAIN, 'doctor'], { cwd: tmp.dir, env: { ...process.env, GANTRY_CONFIG: unmapped, REDIS_URL: redisUrl(), GANTRY_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn' }, timeoutMs: 60_000 });
+    expect(r.stdout).toMatch(/^warn +verify qa: qa has verify checks, but nothing shows how web roll out there: the checks run only when someone types \/verify$/m);
   });
 });
