@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GantryError } from '../../src/domain/errors.js';
 import { ArgoCdPoller } from '../../src/rollout/argocd.js';
 import { listen } from '../../src/http/server.js';
+import { RECORDED_APPLICATION_EVENT } from './payloads.js';
 
 const TOKEN = 'argocd-api-token-0123456789abcdef';
 const SHA = '4f2a9c1d3e5b7a9c0d2e4f6a8b0c2d4e6f8a0b2c';
@@ -62,15 +63,7 @@ describe('ArgoCdPoller: GET {server}/api/v1/applications/{name}', () => {
 
   it('reads the recorded Application as a live, healthy rollout of its synced revision', async () => {
     const e = await poller().application('web-prod');
-    expect(e).toEqual({
-      source: 'argocd',
-      object: { kind: 'Application', namespace: 'argocd', name: 'web-prod' },
-      revision: SHA,
-      phase: 'live',
-      healthy: true,
-      message: 'successfully synced (all tasks run)',
-      at: '2026-03-09T12:05:31.000Z',
-    });
+    expect(e).toEqual(RECORDED_APPLICATION_EVENT);
     expect(seen).toEqual([{ path: '/api/v1/applications/web-prod', authorization: `Bearer ${TOKEN}` }]);
   });
 

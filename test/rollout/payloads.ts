@@ -16,6 +16,17 @@ export const ARGO_TEMPLATE = (() => {
   return (parse(cm.data['template.gantry']!) as { webhook: { gantry: { body: string } } }).webhook.gantry.body;
 })();
 
+/** The recorded Application as gantry's normalized rollout event: a webhook and a poll of it say the same. */
+export const RECORDED_APPLICATION_EVENT = {
+  source: 'argocd',
+  object: { kind: 'Application', namespace: 'argocd', name: 'web-prod' },
+  revision: '4f2a9c1d3e5b7a9c0d2e4f6a8b0c2d4e6f8a0b2c',
+  phase: 'live',
+  healthy: true,
+  message: 'successfully synced (all tasks run)',
+  at: '2026-03-09T12:05:31.000Z',
+} as const;
+
 /** Go's time.Time in JSON as Flux writes it: seconds, UTC. */
 export const goTime = (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 

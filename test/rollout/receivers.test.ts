@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { RECORDED_APPLICATION_EVENT } from './payloads.js';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -182,17 +183,7 @@ describe('rollout receivers: POST /rollout/flux and /rollout/argocd', () => {
       const body = renderArgo(APPLICATION);
       const r = await postArgo(body);
       expect(r).toEqual({ status: 200, json: { accepted: true, phase: 'live' } });
-      expect(passed).toEqual([
-        {
-          source: 'argocd',
-          object: { kind: 'Application', namespace: 'argocd', name: 'web-prod' },
-          revision: SHA,
-          phase: 'live',
-          healthy: true,
-          message: 'successfully synced (all tasks run)',
-          at: '2026-03-09T12:05:31.000Z',
-        },
-      ]);
+      expect(passed).toEqual([RECORDED_APPLICATION_EVENT]);
     });
 
     it('maps a failed sync (with the revision it tried), degraded health and a running sync', async () => {
