@@ -149,6 +149,7 @@ export const ConfigSchema = z
     i18n: I18nSchema.prefault({}).describe("languages and time zones of replies and notifications: a user's, then the channel's, the environment's, the platform's, then these"),
   })
   .strict()
+  .describe("gantry's central configuration: the deploy repo, environments and their policy, apps, people, notifications")
   .superRefine((cfg, ctx) => {
     const envs = Object.keys(cfg.environments);
     const known = new Set<string>(['*', ...Object.keys(cfg.groups), ...Object.keys(cfg.users)]);

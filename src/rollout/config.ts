@@ -54,7 +54,7 @@ export type RolloutWatch = z.infer<typeof RolloutWatchSchema>;
 /** `environments.<env>.rollout` (spread into EnvironmentSchema's shape). */
 export const environmentRolloutFields = {
   rollout: RolloutWatchSchema.optional().describe(
-    'which Argo CD Application or Flux object shows this environment, so gantry follows each deploy after its commit, and how long a rollout may take (default 10m); apps.<app>.rollout.<env> overrides it',
+    `which Argo CD Application or Flux object shows this environment, so gantry follows each deploy after its commit, and how long a rollout may take (default ${DEFAULT_ROLLOUT_TIMEOUT}); apps.<app>.rollout.<env> overrides it`,
   ),
 };
 /** `apps.<app>.rollout.<env>` (spread into AppSchema's shape). */
