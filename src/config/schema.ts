@@ -1,162 +1,68 @@
 import { z } from 'zod';
-import { I18nSchema, SpeechSchema, TimeZoneSchema } from '../i18n/config.js';
+import { I18nSchema, SpeechSchema } from '../i18n/config.js';
 import { record } from '../domain/record.js';
-import { formatFields, schemaFragments } from '../gitops/updaters/schemas.js';
+import { schemaFragments } from '../gitops/updaters/schemas.js';
+import { AppSchema } from './app-schema.js';
+import { EnvironmentSchema, fromOf } from './environment-schema.js';
 import { DingtalkSchema, EmailSchema, NotifyRuleSchema, PAGERDUTY_EVENTS, PagerDutySchema, WebhookSchema } from './notify-schema.js';
-import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema, RepoPathSchema } from './primitives.js';
-import { appRolloutFields, environmentRolloutFields, rolloutIssues } from '../rollout/config.js';
-import { verifyIssues, VerifyListSchema } from '../rollout/verify-config.js';
+import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema } from './primitives.js';
+import { rolloutIssues } from '../rollout/config.js';
+import { verifyIssues } from '../rollout/verify-config.js';
 
 /**
- * The schema of gantry's central config (config/*.yml). Every key is documented in
- * config/default.yml; `npm run schema` writes config/gantry.schema.json from this file.
+ * The schema of gantry's central config (config/*.yml); its parts live in app-schema.ts,
+ * environment-schema.ts, notify-schema.ts and the fragments they import. Each key's `.describe()`
+ * is its documentation: `npm run schema` writes it into config/gantry.schema.json for editors.
  */
 
-export const FORMATS = ['kubernetes', 'kustomize', 'helm', 'marathon', 'compose', 'flux'] as const;
-export const FormatSchema = z.enum(FORMATS);
-export type Format = z.infer<typeof FormatSchema>;
-
-export const DeployFileSchema = z
-  .object({
-    file: RepoPathSchema,
-    format: FormatSchema,
-    /** Which of the app's images this file carries (default: all of them). */
-    images: z.array(z.string()).optional(),
-    /** each format's own options (container, paths, policies): src/gitops/updaters/<format>/schema.ts */
-    ...formatFields(),
-  })
-  .strict();
-export type DeployFile = z.infer<typeof DeployFileSchema>;
-
-export const FreezeSchema = z
-  .object({
-    cron: z.string().min(9).max(100),
-    duration: DurationSchema,
-    timezone: z.string().default('UTC'),
-    reason: z.string().max(200).default('freeze window'),
-  })
-  .strict();
-export type Freeze = z.infer<typeof FreezeSchema>;
-
-/** How long an approval request stays open when `approvals.deadline` does not say (src/approvals/rules.ts). */
-export const DEFAULT_APPROVAL_DEADLINE = '1h';
-
-export const EnvironmentSchema = z
-  .object({
-    /**
-     * A release must have been deployed to this environment before it may come here: `from: qa`,
-     * or `from: { env: qa, verified: true }` when it must also have passed qa's `verify` checks.
-     */
-    from: z.union([NameSchema, z.object({ env: NameSchema, verified: z.boolean().default(false) }).strict()]).optional(),
-    /** the environment's base URL: GitHub Deployments' environment_url, and GANTRY_URL for `verify` checks */
-    url: z.url({ protocol: /^https?$/ }).optional(),
-    /** which Argo CD application or Flux object shows this environment, and `timeout` (rolloutTimeout, default 10m) */
-    ...environmentRolloutFields,
-    /**
-     * What gantry does when a deploy here fails to roll out, turns degraded within `failureWindow`
-     * of going live, or fails its `verify` checks: `rollback` (as /rollback would, then tell people)
-     * or `notify` (only tell them).
-     */
-    onFailure: z.enum(['rollback', 'notify']).default('notify'),
-    failureWindow: DurationSchema.default('30m'),
-    /** checks run once a deploy here is live (src/rollout/verify-config.ts); `from: { env, verified: true }` waits for them */
-    verify: VerifyListSchema.default([]),
-    /** push the deploy commit, or open a pull request in the deploy repo. */
-    mode: z.enum(['push', 'pull-request']).optional(),
-    approvals: z
-      .object({
-        required: z.number().int().min(0).max(10),
-        from: z.array(PrincipalSchema).default(['*']),
-        deadline: DurationSchema.default(DEFAULT_APPROVAL_DEADLINE),
-      })
-      .strict()
-      .optional(),
-    promote: z.array(PrincipalSchema).default(['*']),
-    rollback: z.array(PrincipalSchema).default(['*']),
-    /** who may /lock and /unlock (default: whoever may promote or roll back). */
-    lock: z.array(PrincipalSchema).optional(),
-    breakGlass: z.array(PrincipalSchema).default([]),
-    /** rollbacks need approvals too (default: no, on-call acts alone). */
-    rollbackApprovals: z.boolean().default(false),
-    freeze: z.array(FreezeSchema).default([]),
-    /** the time zone times about this environment are shown in, for readers without one of their own */
-    timeZone: TimeZoneSchema.optional(),
-    autoDeploy: z
-      .object({
-        branches: z.array(z.string()).default([]),
-        tags: z.array(z.string()).default([]),
-      })
-      .strict()
-      .optional(),
-    pinDigest: z.boolean().optional(),
-  })
-  .strict();
-export type Environment = z.infer<typeof EnvironmentSchema>;
-
-/** The environment a release must have run in before it comes to `env`, and whether it must have passed verification there. */
-export function fromOf(env: Pick<Environment, 'from'>): { env: string; verified: boolean } | undefined {
-  if (env.from === undefined) return undefined;
-  return typeof env.from === 'string' ? { env: env.from, verified: false } : env.from;
-}
-
-export const ImageSchema = z
-  .object({
-    repository: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._\-/][a-z0-9]+)*)*$/, {
-      message: 'must be an image repository such as registry.example.com/acme/web (no tag)',
-    }),
-    dockerfile: z.string().optional(),
-    context: z.string().optional(),
-  })
-  .strict();
-export type Image = z.infer<typeof ImageSchema>;
-
-export const AppSchema = z
-  .object({
-    /** GitHub repository the app is built from (owner/name). */
-    source: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).optional(),
-    images: record(NameSchema, ImageSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one image'),
-    deploy: record(NameSchema, z.array(DeployFileSchema).min(1)),
-    /** chat channels bound to this app, e.g. slack:C0123 or dingtalk:cid...: commands there may omit the app. */
-    channels: z.array(z.string()).default([]),
-    /** per environment, the Argo CD application or Flux object that shows this app there (overrides the environment's) */
-    ...appRolloutFields,
-  })
-  .strict();
-export type App = z.infer<typeof AppSchema>;
+// the parts, re-exported so the rest of gantry imports the config's types from one place
+export { AppSchema, DeployFileSchema, FORMATS, FormatSchema, ImageSchema, type App, type DeployFile, type Format, type Image } from './app-schema.js';
+export { DEFAULT_APPROVAL_DEADLINE, EnvironmentSchema, FreezeSchema, fromOf, type Environment, type Freeze } from './environment-schema.js';
 
 export const UserSchema = z
   .object({
-    ids: z.array(IdentitySchema).min(1),
-    name: z.string().max(80).optional(),
-    email: z.string().email().optional(),
+    ids: z.array(IdentitySchema).min(1).describe('every identity this person has, one per platform account, e.g. [shell:alice, slack:U024BE7LH]'),
+    name: z.string().max(80).optional().describe('the name replies and commit trailers show (default: the key)'),
+    email: z.string().email().optional().describe('where approval requests are mailed when email.approvers is on'),
     ...SpeechSchema.shape,
   })
-  .strict();
+  .strict()
+  .describe('a person: approvals count people, so one person\'s votes from several platforms are one vote');
 export type User = z.infer<typeof UserSchema>;
+
+const OwnerNameSchema = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/);
+const AUTHOR_DEFAULT = { name: 'gantry', email: 'gantry@localhost' };
 
 export const DeployRepoSchema = z
   .object({
-    /** a local path, file://, ssh or https URL. Credentials come from GANTRY_DEPLOY_TOKEN, never from here. */
-    url: z.string().min(1),
-    branch: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('main'),
-    mode: z.enum(['push', 'pull-request']).default('push'),
-    pinDigest: z.boolean().default(false),
-    /** where gantry keeps its warm working clone */
-    workdir: z.string().default('.gantry/work'),
+    url: z
+      .string()
+      .min(1)
+      .describe(
+        'the deploy repo: a path (relative to the working directory), file://, ssh (git@host:org/repo.git) or https URL; for https, GANTRY_DEPLOY_TOKEN is the credential, never this file',
+      ),
+    branch: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('main').describe('the branch Argo CD or Flux watch (default main)'),
+    mode: z
+      .enum(['push', 'pull-request'])
+      .default('push')
+      .describe('push: commit straight to the branch (default); pull-request: push a branch per deployment and open a pull request (needs GANTRY_DEPLOY_TOKEN and a GitHub repo)'),
+    pinDigest: z.boolean().default(false).describe('write image references as repo:tag@sha256:… (needs releases with digests; default false)'),
+    workdir: z.string().default('.gantry/work').describe("where gantry keeps its warm working clone of the deploy repo (default .gantry/work)"),
     author: z
-      .object({ name: z.string().default('gantry'), email: z.string().default('gantry@localhost') })
+      .object({
+        name: z.string().default(AUTHOR_DEFAULT.name).describe(`commit author name (default ${AUTHOR_DEFAULT.name})`),
+        email: z.string().default(AUTHOR_DEFAULT.email).describe(`commit author e-mail (default ${AUTHOR_DEFAULT.email})`),
+      })
       .strict()
-      .default({ name: 'gantry', email: 'gantry@localhost' }),
-    /** how often a push is retried after the remote moved */
-    pushRetries: z.number().int().min(0).max(50).default(8),
-    /** how often the warm clone is refreshed in the background (0 = only when needed) */
-    refreshInterval: DurationSchema.default('30s'),
-    /** web page of the repo, for commit links in chat (derived for https URLs of GitHub/GitLab) */
-    webUrl: z.string().url().optional(),
-    /** the deploy repo on GitHub (owner/name), for pull-request mode when the URL does not say */
-    github: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).optional(),
+      .default(AUTHOR_DEFAULT)
+      .describe('author of deploy commits; who asked is in the Gantry-Requested-By trailer'),
+    pushRetries: z.number().int().min(0).max(50).default(8).describe('when the remote moved under a push: fetch, re-apply and push again at most this often (default 8)'),
+    refreshInterval: DurationSchema.default('30s').describe('reads (/status, /history, /diff) fetch first when the clone is older than this (default 30s)'),
+    webUrl: z.string().url().optional().describe('web page of the deploy repo, for commit links in chat and mail (derived for https GitHub/GitLab URLs), e.g. https://github.com/acme/deploy'),
+    github: OwnerNameSchema.optional().describe('the deploy repo on GitHub (owner/name) when the URL does not say, for pull-request mode, e.g. acme/deploy'),
   })
-  .strict();
+  .strict()
+  .describe('the git repository gantry commits promotions and rollbacks to');
 export type DeployRepo = z.infer<typeof DeployRepoSchema>;
 
 const LIMITED_PLATFORMS = ['slack', 'dingtalk', 'github', 'shell', 'email'] as const;
@@ -164,18 +70,24 @@ const commandLimitDefaults = () => ({ max: 20, window: '1m', platforms: ['slack'
 
 export const LimitsSchema = z
   .object({
-    /** at most `max` commands in any `window` per identity (0: no limit); over it, nothing runs */
     commands: z
       .object({
-        max: z.number().int().min(0).max(10_000).default(20),
-        window: DurationSchema.refine((w) => !/^(0+(ms|s|m|h|d))+$/.test(w), 'must be longer than 0').default('1m'),
-        /** which identities' platforms are limited: shell users are self-declared, so limiting them protects nothing */
-        platforms: z.array(z.enum(LIMITED_PLATFORMS)).default(() => commandLimitDefaults().platforms),
-        /** principals never limited (on-call in an incident) */
-        exempt: z.array(PrincipalSchema).default(() => []),
+        max: z.number().int().min(0).max(10_000).default(20).describe('at most this many commands per identity in any window (default 20; 0 turns the limit off)'),
+        window: DurationSchema.refine((w) => !/^(0+(ms|s|m|h|d))+$/.test(w), 'must be longer than 0')
+          .default('1m')
+          .describe('the sliding window, kept in Redis and shared by every gantry process (default 1m)'),
+        platforms: z
+          .array(z.enum(LIMITED_PLATFORMS))
+          .default(() => commandLimitDefaults().platforms)
+          .describe('whose identities are limited (default slack, dingtalk, github): shell users are self-declared, so limiting them protects nothing'),
+        exempt: z
+          .array(PrincipalSchema)
+          .default(() => [])
+          .describe('principals never limited, e.g. [oncall] so an incident is never slowed'),
       })
       .strict()
-      .default(commandLimitDefaults),
+      .default(commandLimitDefaults)
+      .describe('over the limit, the user is told to slow down and nothing runs'),
   })
   .strict();
 
@@ -191,45 +103,53 @@ const RegexText = z.string().min(1).max(200).refine((p) => {
 
 const ReleasesSchema = z
   .object({
-    /** how many releases per app the catalog keeps */
-    keep: z.number().int().min(1).default(200),
-    /**
-     * versions `gantry release add` and POST /api/releases accept besides semver (v1.2.3, 1.2.3-rc.1):
-     * a regular expression the whole version must match, e.g. `[a-z0-9-]+-[0-9a-f]{7}` for branch builds
-     */
+    keep: z.number().int().min(1).default(200).describe('how many releases per app the catalog keeps (default 200)'),
     versionPattern: RegexText.optional().describe(
       'versions that release add and POST /api/releases accept besides semver (v1.2.3, 1.2.3-rc.1): a regular expression the whole version must match, e.g. [a-z0-9-]+-[0-9a-f]{7} for branch builds',
     ),
   })
   .strict();
 
+const SERVER_DEFAULT = { host: '127.0.0.1', port: 3000 };
+
 export const ConfigSchema = z
   .object({
     deployRepo: DeployRepoSchema,
-    environments: record(NameSchema, EnvironmentSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one environment'),
-    apps: record(NameSchema, AppSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one app'),
-    users: record(NameSchema, UserSchema).prefault({}),
-    groups: record(NameSchema, z.array(PrincipalSchema)).prefault({}),
-    /** who may /block and /unblock releases, and register them with `gantry release add` from chat */
-    block: z.array(PrincipalSchema).default(['*']),
+    environments: record(NameSchema, EnvironmentSchema)
+      .refine((v) => Object.keys(v).length > 0, 'needs at least one environment')
+      .describe('environments by name, in promotion order (at least one)'),
+    apps: record(NameSchema, AppSchema)
+      .refine((v) => Object.keys(v).length > 0, 'needs at least one app')
+      .describe('apps by name (at least one)'),
+    users: record(NameSchema, UserSchema).prefault({}).describe('people by name, with every identity they have on each platform'),
+    groups: record(NameSchema, z.array(PrincipalSchema).describe('the members: user names, identities or other groups'))
+      .prefault({})
+      .describe('groups of people by name, e.g. leads: [alice, dave]'),
+    block: z
+      .array(PrincipalSchema)
+      .default(['*'])
+      .describe('who may /block and /unblock releases, and register them with gantry release add from chat (default: * — anyone)'),
     server: z
-      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(3000) })
+      .object({
+        host: z.string().default(SERVER_DEFAULT.host).describe(`the address the HTTP server binds (default ${SERVER_DEFAULT.host}; GANTRY_HOST overrides it)`),
+        port: z.number().int().min(0).max(65535).default(SERVER_DEFAULT.port).describe(`the HTTP server's port (default ${SERVER_DEFAULT.port}; PORT overrides it)`),
+      })
       .strict()
-      .default({ host: '127.0.0.1', port: 3000 }),
-    releases: ReleasesSchema.default({ keep: 200 }),
-    /** which events go where: each rule maps events × apps × environments to targets */
-    notify: z.array(NotifyRuleSchema).default([]),
-    dingtalk: DingtalkSchema.prefault({}),
-    email: EmailSchema.optional(),
-    webhooks: record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), WebhookSchema).prefault({}),
-    /** PagerDuty services that rollout and verification failures page (Events API v2) */
-    pagerduty: PagerDutySchema.prefault({}),
-    /** per-user limits on chat commands */
-    limits: LimitsSchema.default(() => ({ commands: commandLimitDefaults() })),
-    /** languages and time zones (src/i18n/config.ts) */
-    i18n: I18nSchema.prefault({}),
+      .default(SERVER_DEFAULT)
+      .describe('the HTTP server: webhooks, chat callbacks, health, metrics'),
+    releases: ReleasesSchema.default({ keep: 200 }).describe('the release catalog'),
+    notify: z.array(NotifyRuleSchema).default([]).describe('who hears of what: each rule maps events × apps × environments to targets (default none)'),
+    dingtalk: DingtalkSchema.prefault({}).describe('DingTalk robots for reports, and where callbacks may reply'),
+    email: EmailSchema.optional().describe('e-mail notifications and approval requests (the SMTP server is SMTP_URL in the environment)'),
+    webhooks: record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), WebhookSchema)
+      .prefault({})
+      .describe('outgoing webhooks by name, the targets of webhook:<name>: a JSON event per POST, signed when secretEnv is set'),
+    pagerduty: PagerDutySchema.prefault({}).describe('PagerDuty services that rollout and verification failures page (Events API v2)'),
+    limits: LimitsSchema.default(() => ({ commands: commandLimitDefaults() })).describe('per-user limits on chat commands'),
+    i18n: I18nSchema.prefault({}).describe("languages and time zones of replies and notifications: a user's, then the channel's, the environment's, the platform's, then these"),
   })
   .strict()
+  .describe("gantry's central configuration: the deploy repo, environments and their policy, apps, people, notifications")
   .superRefine((cfg, ctx) => {
     const envs = Object.keys(cfg.environments);
     const known = new Set<string>(['*', ...Object.keys(cfg.groups), ...Object.keys(cfg.users)]);

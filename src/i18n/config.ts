@@ -37,12 +37,16 @@ export const PLATFORM_SPEECH: Readonly<Record<string, Speech>> = Object.freeze({
  */
 export const I18nSchema = z
   .object({
-    locale: LocaleSchema.default('en').describe('default language: en or zh-CN'),
-    timeZone: TimeZoneSchema.default('UTC').describe('default time zone for times in replies and notifications'),
-    /** per platform (`slack`, `dingtalk`, `shell`, `email`, `webhook`); dingtalk defaults to zh-CN, Asia/Shanghai */
-    platforms: z.record(z.string().regex(/^[a-z]+$/), SpeechSchema).default({}).describe('language and time zone per platform'),
-    /** per channel or notification target: `slack:C0123`, `dingtalk:cid…`, `dingtalk:<robot>`, `email:ops@…` */
-    channels: z.record(z.string().min(3).max(200), SpeechSchema).default({}).describe('language and time zone per channel or target'),
+    locale: LocaleSchema.default('en').describe('default language: en (default) or zh-CN'),
+    timeZone: TimeZoneSchema.default('UTC').describe('default IANA time zone for times in replies and notifications (default UTC)'),
+    platforms: z
+      .record(z.string().regex(/^[a-z]+$/), SpeechSchema.describe('how readers on this platform are spoken to'))
+      .default({})
+      .describe('language and time zone per platform (slack, dingtalk, shell, email, webhook); dingtalk defaults to zh-CN, Asia/Shanghai'),
+    channels: z
+      .record(z.string().min(3).max(200), SpeechSchema.describe('how readers in this channel or of this target are spoken to'))
+      .default({})
+      .describe('language and time zone per channel or notification target: slack:C0123, dingtalk:cid…, dingtalk:<robot>, email:ops@…'),
   })
   .strict();
 export type I18nConfig = z.infer<typeof I18nSchema>;

@@ -23,28 +23,27 @@ const NamespaceSchema = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?
 
 export const ArgoCdWatchSchema = z
   .object({
-    application: ObjectNameSchema,
-    /** the Application's namespace, for Argo CD's apps-in-any-namespace; any namespace when left out */
-    namespace: NamespaceSchema.optional(),
+    application: ObjectNameSchema.describe('the name of the Argo CD Application, e.g. web-prod'),
+    namespace: NamespaceSchema.optional().describe("the Application's namespace, for Argo CD's apps-in-any-namespace (default: any namespace)"),
   })
   .strict();
 
 export const FluxWatchSchema = z
   .object({
-    kind: z.enum(['Kustomization', 'HelmRelease']),
-    namespace: NamespaceSchema,
-    name: ObjectNameSchema,
+    kind: z.enum(['Kustomization', 'HelmRelease']).describe('the kind of the Flux object: Kustomization or HelmRelease'),
+    namespace: NamespaceSchema.describe("the Flux object's namespace, e.g. flux-system"),
+    name: ObjectNameSchema.describe("the Flux object's name, e.g. apps-prod"),
   })
   .strict();
 
 export const RolloutWatchSchema = z
   .object({
-    argocd: ArgoCdWatchSchema.optional(),
-    flux: FluxWatchSchema.optional(),
-    /** rolloutTimeout: a deploy that is not live by then has timed out */
-    timeout: DurationSchema.optional(),
+    argocd: ArgoCdWatchSchema.optional().describe('the Argo CD Application that shows it (exactly one of argocd and flux)'),
+    flux: FluxWatchSchema.optional().describe('the Flux Kustomization or HelmRelease that shows it (exactly one of argocd and flux)'),
+    timeout: DurationSchema.optional().describe(`a deploy that is not live by then has timed out (default: the environment's, else ${DEFAULT_ROLLOUT_TIMEOUT})`),
   })
   .strict()
+  .describe('what shows the rollout, so gantry follows each deploy after its commit, e.g. { argocd: { application: web-prod } }')
   .superRefine((w, ctx) => {
     if ((w.argocd === undefined) === (w.flux === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'needs exactly one of argocd or flux' });
@@ -53,9 +52,17 @@ export const RolloutWatchSchema = z
 export type RolloutWatch = z.infer<typeof RolloutWatchSchema>;
 
 /** `environments.<env>.rollout` (spread into EnvironmentSchema's shape). */
-export const environmentRolloutFields = { rollout: RolloutWatchSchema.optional() };
+export const environmentRolloutFields = {
+  rollout: RolloutWatchSchema.optional().describe(
+    `which Argo CD Application or Flux object shows this environment, so gantry follows each deploy after its commit, and how long a rollout may take (default ${DEFAULT_ROLLOUT_TIMEOUT}); apps.<app>.rollout.<env> overrides it`,
+  ),
+};
 /** `apps.<app>.rollout.<env>` (spread into AppSchema's shape). */
-export const appRolloutFields = { rollout: record(NameSchema, RolloutWatchSchema).optional() };
+export const appRolloutFields = {
+  rollout: record(NameSchema, RolloutWatchSchema)
+    .optional()
+    .describe("per environment, the Argo CD Application or Flux object that shows this app there (overrides the environment's rollout)"),
+};
 
 /** The part of the config these functions read, so they work before the fragments are plugged in. */
 export interface RolloutConfig {

@@ -40,45 +40,56 @@ const ContainerCheckSchema = z
     image: z
       .string()
       .max(1024)
-      .refine((r) => tryParseImageRef(r) !== undefined, 'must be an image reference such as registry.example.com/acme/smoke:1.2'),
-    /** the command (default: the image's own); `$GANTRY_URL` etc. reach it as environment variables */
-    command: z.array(z.string().max(4096)).min(1).max(100).optional(),
+      .refine((r) => tryParseImageRef(r) !== undefined, 'must be an image reference such as registry.example.com/acme/smoke:1.2')
+      .describe('the image to run, e.g. registry.example.com/acme/web-e2e:1.4 (pulled when the engine lacks it)'),
+    command: z
+      .array(z.string().max(4096))
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("the command (default: the image's own); $GANTRY_URL, $GANTRY_VERSION etc. reach it as environment variables"),
     env: z
-      .record(z.string(), placeholders(z.string().max(4096)))
+      .record(z.string(), placeholders(z.string().max(4096)).describe('the value, e.g. "${GANTRY_URL}/api"'))
       .superRefine((env, ctx) => {
         for (const name of Object.keys(env)) {
           if (!ENV_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: BAD_ENV_NAME });
           if (isVerifyVar(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by gantry` });
         }
       })
-      .optional(),
-    timeout: DurationSchema.default('5m'),
-    /** a Docker network to join (default: the engine's default network) */
-    network: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker network name').optional(),
+      .optional()
+      .describe(`environment variables for the container; values may use ${KNOWN}`),
+    timeout: DurationSchema.default('5m').describe('the container is killed (and the check failed) past this (default 5m)'),
+    network: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker network name')
+      .optional()
+      .describe("a Docker network to join, e.g. host (default: the engine's default network)"),
   })
   .strict();
 
 const HttpCheckSchema = z
   .object({
-    /** an http(s) URL, e.g. `${GANTRY_URL}/healthz`; redirects are not followed */
-    url: placeholders(z.string().min(1).max(2048)).refine(
-      (u) => unknownPlaceholders(u).length > 0 || isHttpUrl(fill(u, SAMPLE)), // a bad placeholder is said once, above
-      'must be an http or https URL without user or password (after the placeholders are filled)',
-    ),
-    status: z.number().int().min(100).max(599).default(200),
-    retries: z.number().int().min(0).max(20).default(3),
-    interval: DurationSchema.default('5s'),
-    timeout: DurationSchema.default('10s'),
+    url: placeholders(z.string().min(1).max(2048))
+      .refine(
+        (u) => unknownPlaceholders(u).length > 0 || isHttpUrl(fill(u, SAMPLE)), // a bad placeholder is said once, above
+        'must be an http or https URL without user or password (after the placeholders are filled)',
+      )
+      .describe(`an http(s) URL, e.g. \${GANTRY_URL}/healthz; redirects are not followed; may use ${KNOWN}`),
+    status: z.number().int().min(100).max(599).default(200).describe('the status code that passes (default 200)'),
+    retries: z.number().int().min(0).max(20).default(3).describe('how often a failed request is tried again (default 3)'),
+    interval: DurationSchema.default('5s').describe('the wait between tries (default 5s)'),
+    timeout: DurationSchema.default('10s').describe('how long one request may take (default 10s)'),
   })
   .strict();
 
 export const VerifyCheckSchema = z
   .object({
-    name: NameSchema,
-    container: ContainerCheckSchema.optional(),
-    http: HttpCheckSchema.optional(),
+    name: NameSchema.describe("the check's name: lower-case, unique in this environment's list, e.g. health"),
+    container: ContainerCheckSchema.optional().describe('a one-shot container: exit code 0 passes (exactly one of container and http)'),
+    http: HttpCheckSchema.optional().describe('an HTTP request whose status must match (exactly one of container and http)'),
   })
   .strict()
+  .describe('one check run once a deploy is live')
   .superRefine((c, ctx) => {
     if ((c.container === undefined) === (c.http === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'needs exactly one of container or http' });

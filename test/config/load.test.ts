@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configJsonSchema } from '../../src/config/json-schema.js';
 import { loadConfig } from '../../src/config/load.js';
 import { tempDir } from '../support/env.js';
 import { ROOT } from '../support/harness.js';
@@ -69,10 +68,5 @@ describe('config loading', () => {
 
   it('a missing directory says how to point gantry at one', () => {
     expect(() => loadConfig(path.join(tmp.dir, 'nope'))).toThrow(/set --config <dir> or GANTRY_CONFIG/);
-  });
-
-  it('the committed JSON Schema is the one the zod schema generates', () => {
-    const committed = JSON.parse(readFileSync(path.join(ROOT, 'config', 'gantry.schema.json'), 'utf8'));
-    expect(committed).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
   });
 });

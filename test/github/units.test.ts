@@ -44,8 +44,8 @@ describe('.github/gantry.yml', () => {
     expect(parseRepoConfig('', config, 'web')).toEqual(defaultRepoConfig());
   });
 
-  it('the documented example (test/fixtures/github/gantry.yml) is valid', () => {
-    const rc = parseRepoConfig(readFileSync(path.join(ROOT, 'test/fixtures/github/gantry.yml'), 'utf8'), config, 'web');
+  it('the documented example (config/examples/github/gantry.yml) is valid', () => {
+    const rc = parseRepoConfig(readFileSync(path.join(ROOT, 'config/examples/github/gantry.yml'), 'utf8'), config, 'web');
     expect(rc.images.web!.args.NPM_TOKEN).toEqual({ env: 'GANTRY_BUILD_ARG_NPM_TOKEN' });
     expect(rc.autoDeploy).toEqual({ qa: { branches: ['dev'], tags: [] }, staging: { branches: [], tags: ['v*'] } });
   });

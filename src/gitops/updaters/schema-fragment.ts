@@ -26,5 +26,9 @@ export function schemaFragment<S extends z.ZodRawShape>(fragment: SchemaFragment
   return fragment;
 }
 
-/** kubernetes, marathon, compose: match containers (services) by this name instead of by image repository. */
-export const containerField = { container: z.string().optional() };
+export const containerField = {
+  container: z
+    .string()
+    .optional()
+    .describe('kubernetes, marathon, compose: match the container (compose: the service) by this name instead of by image repository'),
+};

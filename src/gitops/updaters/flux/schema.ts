@@ -4,8 +4,15 @@ import { schemaFragment } from '../schema-fragment.js';
 
 export const fluxSchema = schemaFragment({
   fields: {
-    /** image name → image policy ("namespace:name") named in the setter comments. */
-    policies: record(z.string(), z.string().regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/)).optional(),
+    policies: record(
+      z.string(),
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/)
+        .describe('the image policy as namespace:name, e.g. flux-system:web'),
+    )
+      .optional()
+      .describe('flux: per image name, the image policy named in the file\'s # {"$imagepolicy": "namespace:name"} setter comments'),
   },
   check: (f, appImages) =>
     (f.images ?? appImages)

@@ -7,16 +7,16 @@ const KeyPathSchema = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
 
 export const helmSchema = schemaFragment({
   fields: {
-    /** where the image lives in the values file. */
     paths: z
       .object({
-        image: KeyPathSchema.optional(),
-        repository: KeyPathSchema.optional(),
-        tag: KeyPathSchema.optional(),
-        digest: KeyPathSchema.optional(),
+        image: KeyPathSchema.optional().describe('one key holding the whole reference repo:tag, e.g. image'),
+        repository: KeyPathSchema.optional().describe('the key holding the repository, e.g. image.repository'),
+        tag: KeyPathSchema.optional().describe('the key holding the tag, e.g. image.tag'),
+        digest: KeyPathSchema.optional().describe('the key holding the digest (sha256:…), e.g. image.digest'),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('helm: where the image lives in the values file: image, or repository and/or tag (+ digest)'),
   },
   check: (f) =>
     f.paths && !f.paths.image && !(f.paths.repository || f.paths.tag)

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { record } from '../domain/record.js';
+import { formatFields } from '../gitops/updaters/schemas.js';
+import { appRolloutFields } from '../rollout/config.js';
+import { NameSchema, RepoPathSchema } from './primitives.js';
+
+/**
+ * `apps.<app>` of the central config: what gantry builds and which deploy-repo files carry its
+ * images. The descriptions are what editors show on hover (config/gantry.schema.json).
+ */
+
+export const FORMATS = ['kubernetes', 'kustomize', 'helm', 'marathon', 'compose', 'flux'] as const;
+export const FormatSchema = z.enum(FORMATS);
+export type Format = z.infer<typeof FormatSchema>;
+
+export const DeployFileSchema = z
+  .object({
+    file: RepoPathSchema.describe('the file in the deploy repo, relative to its root, e.g. apps/web/prod/values.yaml'),
+    format: FormatSchema.describe(`how the file names images: ${FORMATS.join(', ')}`),
+    images: z.array(z.string()).optional().describe("which of the app's images this file carries (default: all of them)"),
+    // each format's own options (container, paths, policies): src/gitops/updaters/<format>/schema.ts
+    ...formatFields(),
+  })
+  .strict()
+  .describe('one file that carries the app\'s images, e.g. { file: apps/web/qa/deployment.yaml, format: kubernetes }');
+export type DeployFile = z.infer<typeof DeployFileSchema>;
+
+export const ImageSchema = z
+  .object({
+    repository: z
+      .string()
+      .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._\-/][a-z0-9]+)*)*$/, {
+        message: 'must be an image repository such as registry.example.com/acme/web (no tag)',
+      })
+      .describe('where the image is pushed and what the manifests name, without a tag, e.g. registry.example.com/acme/web'),
+    dockerfile: z.string().optional().describe("the Dockerfile, relative to the context (default Dockerfile; the repo's .github/gantry.yml may override it)"),
+    context: z.string().optional().describe("the build context directory in the source repo (default .; the repo's .github/gantry.yml may override it)"),
+  })
+  .strict()
+  .describe('one image of the app, by its name, e.g. web: { repository: registry.example.com/acme/web }');
+export type Image = z.infer<typeof ImageSchema>;
+
+export const AppSchema = z
+  .object({
+    source: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/)
+      .optional()
+      .describe('the GitHub repository the app is built from (owner/name), e.g. acme/web; only listed repos are built'),
+    images: record(NameSchema, ImageSchema)
+      .refine((v) => Object.keys(v).length > 0, 'needs at least one image')
+      .describe("the app's images by name (at least one)"),
+    deploy: record(NameSchema, z.array(DeployFileSchema).min(1).describe('the files that carry the app in this environment')).describe(
+      'per environment, which files in the deploy repo carry which image, and their format',
+    ),
+    channels: z
+      .array(z.string())
+      .default([])
+      .describe('chat channels bound to this app, e.g. slack:C0123 or dingtalk:cid…: commands there may leave the app out'),
+    ...appRolloutFields,
+  })
+  .strict()
+  .describe('an app: a source repo gantry builds, its images, and the deploy-repo files that carry them');
+export type App = z.infer<typeof AppSchema>;
