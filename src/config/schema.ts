@@ -9,7 +9,7 @@ import { verifyIssues, VerifyListSchema } from '../rollout/verify-config.js';
 
 /**
  * The schema of gantry's central config (config/*.yml). Every key is documented in
- * config/default.yml; `npm run schema` writes config/gantry.schema.json from this file.
+ * config/demo/gantry.yml; `npm run schema` writes config/gantry.schema.json from this file.
  */
 
 export const FORMATS = ['kubernetes', 'kustomize', 'helm', 'marathon', 'compose', 'flux'] as const;
