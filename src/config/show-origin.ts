@@ -101,7 +101,8 @@ function alignComments(text: string, marker: string, origins: readonly string[])
     return m ? { body: line.slice(0, m.index), origin: origins[Number(m[1])] } : { body: line, origin: undefined };
   });
   const column = Math.min(48, Math.max(0, ...lines.filter((l) => l.origin !== undefined).map((l) => l.body.length))) + 2;
-  return lines.map((l) => (l.origin === undefined ? l.body : `${l.body.padEnd(column)}# ${l.origin}`)).join('\n');
+  // a longer line keeps two spaces before its comment: YAML needs one, the eye another
+  return lines.map((l) => (l.origin === undefined ? l.body : `${l.body}${' '.repeat(Math.max(2, column - l.body.length))}# ${l.origin}`)).join('\n');
 }
 
 /** A leaf: a scalar, an empty map or list, or a list of scalars (one unit, as the merge treats it). */
