@@ -36,7 +36,10 @@ export function stateDirOf(env: Env): string {
  */
 export async function boot(opts: { config?: string; log: Logger }): Promise<Booted> {
   const env = readEnv();
-  const loaded = loadConfig(chooseConfigDir(opts.config, env).dir);
+  const choice = chooseConfigDir(opts.config, env);
+  const loaded = loadConfig(choice.dir);
+  // which directory and why: a server's first answer to "where do these settings come from"
+  opts.log.info({ config: loaded.dir, from: choice.from, files: loaded.files }, 'config loaded');
   const local = isLocalMode(env);
   const stateDir = stateDirOf(env);
   let redisUrl = env.REDIS_URL;

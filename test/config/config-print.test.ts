@@ -190,6 +190,19 @@ ${PROD.slice(PROD.indexOf('environments:'))}webhooks:
     }
   });
 
+  it('its command line: --help, a missing subcommand and an empty --config are told apart', async () => {
+    const help = await gantry(['config', 'print', '--help']);
+    expect(help.stdout).toMatch(/^Usage: gantry config print \[options\]/);
+    expect(help.stdout).toContain('--json');
+    expect(help.code).toBe(0);
+    const none = await gantry(['config']);
+    expect(none.stderr).toMatch(/^gantry: name a command/);
+    expect(none.code).toBe(2);
+    const empty = await gantry(['config', 'print', '--config', '']);
+    expect(empty.stderr).toBe('gantry: --config needs a directory\n(gantry config print --help for more)\n');
+    expect(empty.code).toBe(2);
+  });
+
   it("the package's config/ holds no config file: only config/demo is the demo", () => {
     // `npm start` from the package directory finds ./config without *.yml and so picks the demo;
     // a file here would be merged into every installation run from a clone
