@@ -139,15 +139,18 @@ describe('gantry config print and where gantry finds its config', () => {
     expect(doc.origins['/deployRepo/url']).toBe('default.yml:2');
   });
 
-  it("a later file's list replaces the earlier one whole: its items name the later file", async () => {
-    const base = `${PROD}notify:\n  - { events: [deployed], to: ["slack:#a"] }\n  - { events: [blocked], to: ["slack:#c"] }\n`;
-    const conf = dir('replace', { 'a.yml': base, 'b.yml': 'notify:\n  - { events: [locked], to: ["slack:#b"] }\n' });
+  it("a later file's list replaces the earlier one whole: nothing of the earlier items counts", async () => {
+    const early = PROD.replace('promote: [ops]', 'promote: [ops]\n    freeze:\n      - { cron: "0 18 * * 5", duration: 62h, timezone: Asia/Shanghai }\n      - { cron: "0 0 24 12 *", duration: 1d }');
+    const conf = dir('replace', { 'a.yml': early, 'b.yml': 'environments:\n  prod:\n    freeze:\n      - { cron: "0 9 * * 1", duration: 1h }\n' });
     const r = await gantry(['config', 'print', '--config', conf, '--json']);
+    expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { config: Record<string, any>; origins: Record<string, string> };
-    expect(doc.config.notify).toHaveLength(1);
-    expect(doc.origins['/notify/0/events']).toBe('b.yml:2');
-    expect(doc.origins['/notify/0/to']).toBe('b.yml:2');
-    expect(Object.keys(doc.origins).filter((k) => k.startsWith('/notify/1'))).toEqual([]);
+    // a.yml's time zone was in the list b.yml replaced: the one in force is the schema's
+    expect(doc.config.environments.prod.freeze).toEqual([{ cron: '0 9 * * 1', duration: '1h', timezone: 'UTC', reason: 'freeze window' }]);
+    expect(doc.origins['/environments/prod/freeze/0/timezone']).toBe('default');
+    expect(doc.origins['/environments/prod/freeze/0/cron']).toBe('b.yml:4');
+    expect(doc.origins['/environments/prod/promote']).toBe('a.yml:5');
+    expect(Object.keys(doc.origins).filter((k) => k.startsWith('/environments/prod/freeze/1'))).toEqual([]);
   });
 
   it('a bad file: exit 1 naming the file and line, nothing printed', async () => {
