@@ -22,14 +22,16 @@ export interface ConfigDirChoice {
 export function chooseConfigDir(flag: string | undefined, env: Env, cwd: string = process.cwd()): ConfigDirChoice {
   if (flag === '') throw new GantryError('COMMAND_USAGE', '--config needs a directory');
   if (flag !== undefined) return { dir: path.resolve(cwd, flag), from: '--config' };
-  if (env.GANTRY_CONFIG !== undefined && env.GANTRY_CONFIG !== '') return { dir: path.resolve(cwd, env.GANTRY_CONFIG), from: 'GANTRY_CONFIG' };
+  // empty counts as unset: compose and env files write `GANTRY_CONFIG=` for "not set"
+  if (env.GANTRY_CONFIG) return { dir: path.resolve(cwd, env.GANTRY_CONFIG), from: 'GANTRY_CONFIG' };
   const local = path.join(cwd, 'config');
   if (hasConfigFiles(local)) return { dir: local, from: './config' };
   if (isLocalMode(env)) return { dir: DEMO_CONFIG_DIR, from: 'local demo' };
   throw new GantryError(
     'CONFIG_MISSING',
-    `no config directory: set GANTRY_CONFIG=<dir> (or --config <dir>) to the directory of your *.yml files, or put them in ${local}. ` +
-      'The demo config (config/demo) is used only in local mode, without platform credentials.',
+    `no config directory: set GANTRY_CONFIG=<dir> (or --config <dir>) to the directory of your *.yml files, ` +
+      `or put them in ${local}. The demo config (config/demo) is used only in local mode, ` +
+      'without platform credentials.',
   );
 }
 

@@ -17,13 +17,17 @@ export function configPrintCommand(flags: { config?: string; json?: boolean }): 
   // every file is in the one directory the header names
   const name = (file: string) => path.relative(loaded.dir, file);
   if (flags.json) {
-    const origins = new Map(configLeaves(loaded.config, sources).map((l) => [jsonPointer(l.path), originText(l.origin, name)]));
-    const doc = { dir: loaded.dir, from: choice.from, files: loaded.files, config: loaded.config, origins: Object.fromEntries(origins) };
-    process.stdout.write(`${JSON.stringify(doc, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value), 2)}\n`);
+    // entries, not assignments: a pointer is built from outside keys
+    const leaves = configLeaves(loaded.config, sources);
+    const origins = Object.fromEntries(leaves.map((l) => [jsonPointer(l.path), originText(l.origin, name)]));
+    const doc = { dir: loaded.dir, from: choice.from, files: loaded.files, config: loaded.config, origins };
+    const strings = (_key: string, value: unknown) => (typeof value === 'string' ? redact(value) : value);
+    process.stdout.write(`${JSON.stringify(doc, strings, 2)}\n`);
     return 0;
   }
-  const header = [`# gantry config: ${printablePath(loaded.dir)} (${choice.from})`, ...loaded.files.map((f) => `#   ${printablePath(f)}`), ''];
-  process.stdout.write(`${header.join('\n')}\n${configYaml(loaded.config, sources, { redact, name })}`);
+  const files = loaded.files.map((f) => `#   ${printablePath(f)}`);
+  const header = [`# gantry config: ${printablePath(loaded.dir)} (${choice.from})`, ...files];
+  process.stdout.write(`${header.join('\n')}\n\n${configYaml(loaded.config, sources, { redact, name })}`);
   return 0;
 }
 

@@ -31,5 +31,8 @@ export function secretRedactor(env: NodeJS.ProcessEnv, config: unknown): (value:
 function namedVariables(v: unknown): string[] {
   if (Array.isArray(v)) return v.flatMap(namedVariables);
   if (typeof v !== 'object' || v === null) return [];
-  return Object.entries(v).flatMap(([k, x]) => (typeof x === 'string' ? (k.endsWith('Env') ? [x] : []) : namedVariables(x)));
+  return Object.entries(v).flatMap(([k, x]) => {
+    if (typeof x !== 'string') return namedVariables(x);
+    return k.endsWith('Env') ? [x] : [];
+  });
 }

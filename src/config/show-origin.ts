@@ -16,7 +16,7 @@ type KeyPath = (string | number)[];
 export function originOf(sources: readonly ParsedFile[], keyPath: KeyPath): Origin {
   let counting = sources.map((s) => ({ s, data: s.data }));
   for (const key of keyPath) {
-    counting = counting.flatMap((c) => (hasOwn(c.data, key) ? [{ s: c.s, data: (c.data as Record<string | number, unknown>)[key] }] : []));
+    counting = counting.flatMap((c) => (hasOwn(c.data, key) ? [{ s: c.s, data: childOf(c.data, key) }] : []));
     let lastReplacing = counting.length - 1;
     while (lastReplacing > 0 && isMapValue(counting[lastReplacing]!.data)) lastReplacing--;
     counting = counting.slice(lastReplacing);
@@ -48,7 +48,9 @@ export function configLeaves(config: unknown, sources: readonly ParsedFile[]): L
   const leaves: Leaf[] = [];
   const walk = (value: unknown, at: KeyPath): void => {
     if (isLeaf(value)) return void leaves.push({ path: at, origin: originOf(sources, at) });
-    const children: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value as object);
+    const children: [string | number, unknown][] = Array.isArray(value)
+      ? value.map((v, i) => [i, v])
+      : Object.entries(value as object);
     // as the YAML shows them: an absent optional key is no leaf
     for (const [k, v] of children) if (v !== undefined) walk(v, [...at, k]);
   };
@@ -100,9 +102,11 @@ function alignComments(text: string, marker: string, origins: readonly string[])
     const m = at.exec(line);
     return m ? { body: line.slice(0, m.index), origin: origins[Number(m[1])] } : { body: line, origin: undefined };
   });
-  const column = Math.min(48, Math.max(0, ...lines.filter((l) => l.origin !== undefined).map((l) => l.body.length))) + 2;
+  const widths = lines.filter((l) => l.origin !== undefined).map((l) => l.body.length);
+  const column = Math.min(48, Math.max(0, ...widths)) + 2;
   // a longer line keeps two spaces before its comment: YAML needs one, the eye another
-  return lines.map((l) => (l.origin === undefined ? l.body : `${l.body}${' '.repeat(Math.max(2, column - l.body.length))}# ${l.origin}`)).join('\n');
+  const gap = (body: string) => ' '.repeat(Math.max(2, column - body.length));
+  return lines.map((l) => (l.origin === undefined ? l.body : `${l.body}${gap(l.body)}# ${l.origin}`)).join('\n');
 }
 
 /** A leaf: a scalar, an empty map or list, or a list of scalars (one unit, as the merge treats it). */
@@ -126,6 +130,10 @@ function mapStrings(v: unknown, f: (s: string) => string): unknown {
 
 function isMapValue(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function childOf(data: unknown, key: string | number): unknown {
+  return (data as Record<string | number, unknown>)[key];
 }
 
 function hasOwn(data: unknown, key: string | number): boolean {

@@ -86,7 +86,8 @@ describe('gantry config print and where gantry finds its config', () => {
     dir('config', { 'prod.yml': PROD });
     const r = await gantry(['config', 'print'], { env: SLACK });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`# gantry config: ${path.join(tmp.dir, 'config')} (./config)\n#   ${path.join(tmp.dir, 'config', 'prod.yml')}\n`);
+    const conf = path.join(tmp.dir, 'config');
+    expect(r.stdout).toContain(`# gantry config: ${conf} (./config)\n#   ${path.join(conf, 'prod.yml')}\n`);
     expect(Object.keys((parse(r.stdout) as Record<string, any>).apps)).toEqual(['api']);
   });
 
@@ -117,7 +118,15 @@ describe('gantry config print and where gantry finds its config', () => {
   });
 
   it('merges default.yml then the other files, each key naming the file and line that set it', async () => {
-    const overlay = 'environments:\n  prod:\n    approvals:\n      required: 2\n    freeze:\n      - { cron: "0 18 * * 5", duration: 62h }\n';
+    const overlay = [
+      'environments:',
+      '  prod:',
+      '    approvals:',
+      '      required: 2',
+      '    freeze:',
+      '      - { cron: "0 18 * * 5", duration: 62h }',
+      '',
+    ].join('\n');
     const conf = dir('merged', { 'default.yml': PROD, 'prod-policy.yml': overlay });
     const r = await gantry(['config', 'print', '--config', conf]);
     expect(r.code).toBe(0);
@@ -140,13 +149,21 @@ describe('gantry config print and where gantry finds its config', () => {
   });
 
   it("a later file's list replaces the earlier one whole: nothing of the earlier items counts", async () => {
-    const early = PROD.replace('promote: [ops]', 'promote: [ops]\n    freeze:\n      - { cron: "0 18 * * 5", duration: 62h, timezone: Asia/Shanghai }\n      - { cron: "0 0 24 12 *", duration: 1d }');
-    const conf = dir('replace', { 'a.yml': early, 'b.yml': 'environments:\n  prod:\n    freeze:\n      - { cron: "0 9 * * 1", duration: 1h }\n' });
+    const freezes = [
+      '    freeze:',
+      '      - { cron: "0 18 * * 5", duration: 62h, timezone: Asia/Shanghai }',
+      '      - { cron: "0 0 24 12 *", duration: 1d }',
+    ];
+    const early = PROD.replace('promote: [ops]', ['promote: [ops]', ...freezes].join('\n'));
+    const later = 'environments:\n  prod:\n    freeze:\n      - { cron: "0 9 * * 1", duration: 1h }\n';
+    const conf = dir('replace', { 'a.yml': early, 'b.yml': later });
     const r = await gantry(['config', 'print', '--config', conf, '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { config: Record<string, any>; origins: Record<string, string> };
     // a.yml's time zone was in the list b.yml replaced: the one in force is the schema's
-    expect(doc.config.environments.prod.freeze).toEqual([{ cron: '0 9 * * 1', duration: '1h', timezone: 'UTC', reason: 'freeze window' }]);
+    const [only, ...rest] = doc.config.environments.prod.freeze;
+    expect(rest).toEqual([]);
+    expect(only).toEqual({ cron: '0 9 * * 1', duration: '1h', timezone: 'UTC', reason: 'freeze window' });
     expect(doc.origins['/environments/prod/freeze/0/timezone']).toBe('default');
     expect(doc.origins['/environments/prod/freeze/0/cron']).toBe('b.yml:4');
     expect(doc.origins['/environments/prod/promote']).toBe('a.yml:5');
@@ -159,7 +176,8 @@ describe('gantry config print and where gantry finds its config', () => {
     const r = await gantry(['config', 'print', '--config', conf]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`${path.join(conf, 'prod.yml')} line ${lineOf(bad, 'required: many')}: environments.prod.approvals.required`);
+    const line = lineOf(bad, 'required: many');
+    expect(r.stderr).toContain(`${path.join(conf, 'prod.yml')} line ${line}: environments.prod.approvals.required`);
 
     const syntax = dir('syntax', { 'default.yml': PROD, 'z.yml': 'environments:\n  prod: [oops\n' });
     const s = await gantry(['config', 'print', '--config', syntax, '--json']);
