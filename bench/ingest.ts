@@ -164,7 +164,7 @@ async function serve(kind: Kind): Promise<void> {
   const settings = readGithubEnv(process.env);
   let routes: Route[];
   if (kind === 'gantry') {
-    const { config } = loadConfig(path.join(process.env.BENCH_ROOT!, 'config'));
+    const { config } = loadConfig(path.join(process.env.BENCH_ROOT!, 'config', 'demo'));
     const gantry = createGantry({ config, redisUrl: process.env.REDIS_URL!, prefix: process.env.BENCH_PREFIX!, workdir: path.join(os.tmpdir(), 'gantry-bench-ingest'), log: silentLogger });
     routes = (await githubRoutes({ core: gantry.core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings, log: silentLogger })).routes;
     await new Promise((r) => setTimeout(r, 200));

@@ -55,7 +55,7 @@ export const rolloutBench: Benchmark = {
     });
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'gantry-bench-rollout-'));
     const prefix = `bench-rollout-${randomUUID().slice(0, 8)}`;
-    const data = parse(readFileSync(path.join(ctx.root, 'config', 'default.yml'), 'utf8')) as Record<string, any>;
+    const data = parse(readFileSync(path.join(ctx.root, 'config', 'demo', 'gantry.yml'), 'utf8')) as Record<string, any>;
     data.deployRepo.url = path.join(tmp, 'deploy.git');
     data.deployRepo.workdir = path.join(tmp, 'work');
     data.environments.qa.rollout = { flux: FLUX_OBJECT };

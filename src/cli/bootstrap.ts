@@ -8,6 +8,7 @@ import { createGantry, resolveRepoUrl, type Gantry } from '../runtime/gantry.js'
 import { ensureLocalDeployRepo, ensureLocalRedis, isLocalPath } from '../runtime/local.js';
 import type { LocalRedis } from '../runtime/redis-server.js';
 import type { Logger } from '../util/logger.js';
+import { chooseConfigDir } from './config-dir.js';
 import { PACKAGE_DIR } from './package-info.js';
 
 export { PACKAGE_DIR };
@@ -28,9 +29,6 @@ export function stateDirOf(env: Env): string {
   return path.resolve(env.GANTRY_STATE_DIR ?? '.gantry');
 }
 
-export function configDir(flag: string | undefined, env: Env): string {
-  return path.resolve(flag ?? env.GANTRY_CONFIG ?? path.join(PACKAGE_DIR, 'config'));
-}
 
 /**
  * Loads config and env, and in local mode starts (or finds) the private Redis and creates the
@@ -38,7 +36,10 @@ export function configDir(flag: string | undefined, env: Env): string {
  */
 export async function boot(opts: { config?: string; log: Logger }): Promise<Booted> {
   const env = readEnv();
-  const loaded = loadConfig(configDir(opts.config, env));
+  const choice = chooseConfigDir(opts.config, env);
+  const loaded = loadConfig(choice.dir);
+  // which directory and why: a server's first answer to "where do these settings come from"
+  opts.log.info({ config: loaded.dir, from: choice.from, files: loaded.files }, 'config loaded');
   const local = isLocalMode(env);
   const stateDir = stateDirOf(env);
   let redisUrl = env.REDIS_URL;

@@ -55,7 +55,7 @@ function program(run: { code: number; command?: Command }): Command {
     const cmd = parent
       .command(name)
       .description(summary)
-      .option('--config <dir>', "the config directory (default: GANTRY_CONFIG, else the package's config/)");
+      .option('--config <dir>', 'the config directory (default: GANTRY_CONFIG, else ./config, else the demo in local mode)');
     return cmd.showHelpAfterError(pointer(cmd));
   };
   const act =
@@ -108,6 +108,16 @@ function program(run: { code: number; command?: Command }): Command {
           ...(o.url !== undefined ? { url: o.url } : {}),
         });
       }),
+    );
+
+  const config = root.command('config').description('the configuration gantry runs with');
+  config.showHelpAfterError(pointer(config));
+  sub(config, 'print', 'the merged config as YAML, each key with the file:line that set it or `default`')
+    .option('--json', 'as JSON, with a map from JSON pointers to origins')
+    .action(
+      act(async (o: Common & { json?: boolean }) =>
+        (await import('./config-print.js')).configPrintCommand({ ...common(o), ...(o.json === true ? { json: true } : {}) }),
+      ),
     );
 
   sub(root, 'doctor', 'check config, Redis, the deploy repo and Docker')

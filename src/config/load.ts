@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node as YamlNode } from 'yaml';
 import type { ZodType } from 'zod';
@@ -12,28 +12,39 @@ export interface LoadedConfig {
   files: string[];
 }
 
+/** A config file's name: `*.yml`/`*.yaml`, not hidden (Kubernetes mounts a ConfigMap beside `..data`). */
+export function isConfigFileName(name: string): boolean {
+  return /\.ya?ml$/.test(name) && !name.startsWith('.');
+}
+
 /**
  * Reads `<dir>/default.yml` and then every other `*.yml`/`*.yaml` in `dir` (alphabetically), deep-
- * merging maps (later files win; lists are replaced). The merged result is validated; an error
- * names the file, line and key that is wrong.
+ * merging maps (later files win; lists are replaced). Only the files of `dir`: nothing comes from
+ * the package, so keys no file sets take the schema's built-in defaults. The merged result is
+ * validated; an error names the file, line and key that is wrong.
  */
 export function loadConfig(dir: string): LoadedConfig {
+  return loadConfigSources(dir).loaded;
+}
+
+/** loadConfig, and the parsed files it merged (`gantry config print` says which file set each key). */
+export function loadConfigSources(dir: string): { loaded: LoadedConfig; sources: ParsedFile[] } {
   const absDir = path.resolve(dir);
   if (!existsSync(absDir)) {
     throw new GantryError('CONFIG_MISSING', `config directory ${absDir} does not exist (set --config <dir> or GANTRY_CONFIG)`);
   }
   const names = readdirSync(absDir)
-    .filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.'))
+    .filter((f) => isConfigFileName(f) && statSync(path.join(absDir, f)).isFile())
     .sort((a, b) => (a === 'default.yml' ? -1 : b === 'default.yml' ? 1 : a.localeCompare(b)));
   if (names.length === 0) throw new GantryError('CONFIG_MISSING', `no *.yml file in ${absDir}`);
   const sources: ParsedFile[] = names.map((name) => parseYamlFile(path.join(absDir, name)));
   let merged: unknown = {};
   for (const s of sources) merged = deepMerge(merged, s.data);
   const config = validate(ConfigSchema, merged, sources);
-  return { config, dir: absDir, files: sources.map((s) => s.file) };
+  return { loaded: { config, dir: absDir, files: sources.map((s) => s.file) }, sources };
 }
 
-interface ParsedFile {
+export interface ParsedFile {
   file: string;
   doc: Document;
   lines: LineCounter;
@@ -130,7 +141,7 @@ function locate(sources: ParsedFile[], keyPath: (string | number)[]): string {
   return `${sources[sources.length - 1]?.file ?? 'config'} line 1`;
 }
 
-function nodeAt(doc: Document, keyPath: (string | number)[]): YamlNode | undefined {
+export function nodeAt(doc: Document, keyPath: (string | number)[]): YamlNode | undefined {
   let node: unknown = doc.contents;
   for (const key of keyPath) {
     if (isMap(node)) {

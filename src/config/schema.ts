@@ -10,8 +10,8 @@ import { rolloutIssues } from '../rollout/config.js';
 import { verifyIssues } from '../rollout/verify-config.js';
 
 /**
- * The schema of gantry's central config (config/*.yml); its parts live in app-schema.ts,
- * environment-schema.ts, notify-schema.ts and the fragments they import. Each key's `.describe()`
+ * The schema of gantry's central config (the *.yml files of the config directory; the demo is
+ * config/demo/gantry.yml); its parts live in app-schema.ts, environment-schema.ts, notify-schema.ts and the fragments they import. Each key's `.describe()`
  * is its documentation: `npm run schema` writes it into config/gantry.schema.json for editors.
  */
 

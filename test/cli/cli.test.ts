@@ -131,7 +131,7 @@ describe('gantry command, local mode', () => {
 
   it('doctor checks everything and says all good', async () => {
     const r = await gantry(['doctor']);
-    expect(r.stdout).toMatch(/^ok +config: .*default\.yml valid$/m);
+    expect(r.stdout).toMatch(/^ok +config: .*config\/demo\/gantry\.yml valid$/m);
     expect(r.stdout).toMatch(/^ok +redis: standalone 127\.0\.0\.1:\d+ \(db 0\) answers \(master\)$/m);
     expect(r.stdout).toMatch(/^ok +web\/prod apps\/web\/marathon\/prod-deploy\.json: registry\.example\.com\/acme\/web:v1\.0\.0 \(line \d+\)$/m);
     expect(r.stdout).toMatch(/\nall good\n$/);

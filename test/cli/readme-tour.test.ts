@@ -12,7 +12,7 @@ import { ROOT } from '../support/harness.js';
  * start` (local mode, a shell on standard input), the release-add lines from "a second terminal"
  * while it runs, then the shell lines in order. If the README changes, this test runs the new tour.
  *
- * The shipped config freezes prod on weekends (Asia/Shanghai); the tour promotes to prod, so the
+ * The demo config (config/demo) freezes prod on weekends (Asia/Shanghai); the tour promotes to prod, so the
  * processes run on a Wednesday morning through libfaketime (Debian's faketime), with the clock
  * moving from there.
  */

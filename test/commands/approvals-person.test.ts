@@ -15,7 +15,7 @@ const ALICE_SLACK = 'slack:U024BE7LH';
 const ALICE_DINGTALK = 'dingtalk:manager4220';
 
 /**
- * One person, one vote: approvals go by the config user behind an identity (config/default.yml
+ * One person, one vote: approvals go by the config user behind an identity (config/demo/gantry.yml
  * `users:`), not by the platform identity, and an identity no user owns is named by its id only.
  */
 describe('approvals count people, not platform identities', () => {

@@ -3,7 +3,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 
 /**
  * Each role × each command × each environment, through real commands, against the shipped
- * config/default.yml (leads: alice, dave; oncall: bob; devs: carol; erin is known to nobody).
+ * config/demo/gantry.yml (leads: alice, dave; oncall: bob; devs: carol; erin is known to nobody).
  * "allowed" means the reply is not NOT_ALLOWED: an allowed command may still be refused for
  * another reason (nothing to roll back to, a pending approval, …).
  */

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { tempDir } from '../support/env.js';
 import { ROOT } from '../support/harness.js';
 
-const DEFAULT = readFileSync(path.join(ROOT, 'config', 'default.yml'), 'utf8');
+const DEFAULT = readFileSync(path.join(ROOT, 'config', 'demo', 'gantry.yml'), 'utf8');
 
 describe('config loading', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -22,8 +22,8 @@ describe('config loading', () => {
     throw new Error('expected the config to be refused');
   };
 
-  it('loads the shipped config/default.yml', () => {
-    const { config } = loadConfig(path.join(ROOT, 'config'));
+  it('loads the local demo, config/demo', () => {
+    const { config } = loadConfig(path.join(ROOT, 'config', 'demo'));
     expect(Object.keys(config.environments)).toEqual(['qa', 'staging', 'prod']);
     expect(config.environments.prod!.approvals).toEqual({ required: 1, from: ['leads'], deadline: '1h' });
     expect(config.apps.web!.deploy.prod).toHaveLength(2);

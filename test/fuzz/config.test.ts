@@ -9,7 +9,7 @@ import { ROOT } from '../support/harness.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_251_117);
 const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
-const DEFAULT = readFileSync(path.join(ROOT, 'config', 'default.yml'), 'utf8');
+const DEFAULT = readFileSync(path.join(ROOT, 'config', 'demo', 'gantry.yml'), 'utf8');
 const LINES = DEFAULT.split('\n');
 
 /** Scalars, flow syntax, anchors, tags and noise that a hand-edited YAML file may end up with. */
@@ -55,7 +55,7 @@ function expectLoadsOrSaysWhere(dir: string, file: string, what: string): void {
   }
 }
 
-describe('the config loader on mutated config/default.yml', () => {
+describe('the config loader on the mutated demo config (as default.yml)', () => {
   let tmp: ReturnType<typeof tempDir>;
   beforeAll(() => {
     tmp = tempDir('fuzz-config');

@@ -6,7 +6,7 @@ import { fill, verifyVars } from '../../src/rollout/verify-config.js';
 import { tempDir } from '../support/env.js';
 import { ROOT } from '../support/harness.js';
 
-const DEFAULT = readFileSync(path.join(ROOT, 'config', 'default.yml'), 'utf8');
+const DEFAULT = readFileSync(path.join(ROOT, 'config', 'demo', 'gantry.yml'), 'utf8');
 
 /** `environments.<env>.verify` as the loader sees it: default.yml plus a file of checks, file and line in every error. */
 describe('verify config', () => {

@@ -9,8 +9,8 @@ import { defaultConfigData, EXAMPLES, ROOT } from './harness.js';
 export const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 
 /**
- * A config directory for a spawned `gantry`: the shipped default.yml pointed at a fresh bare deploy
- * repo under `dir/<name>`, edited by `edit`. Returns the directory (for GANTRY_CONFIG).
+ * A config directory for a spawned `gantry`: the demo config (config/demo) as default.yml, pointed
+ * at a fresh bare deploy repo under `dir/<name>`, edited by `edit`. Returns the directory (for GANTRY_CONFIG).
  */
 export async function writeTestConfig(dir: string, name: string, edit?: (data: Record<string, any>) => void): Promise<string> {
   const base = path.join(dir, name);

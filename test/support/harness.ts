@@ -16,9 +16,9 @@ import { redisUrl, tempDir, uniquePrefix, wipePrefix } from './env.js';
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const EXAMPLES = path.join(ROOT, 'config', 'examples', 'deploy');
 
-/** The shipped config/default.yml as plain data, with prod's freeze window off unless a test sets one. */
+/** The local demo config (config/demo/gantry.yml) as plain data, with prod's freeze window off unless a test sets one. */
 export function defaultConfigData(): Record<string, any> {
-  const data = parse(readFileSync(path.join(ROOT, 'config', 'default.yml'), 'utf8')) as Record<string, any>;
+  const data = parse(readFileSync(path.join(ROOT, 'config', 'demo', 'gantry.yml'), 'utf8')) as Record<string, any>;
   data.environments.prod.freeze = [];
   return data;
 }
