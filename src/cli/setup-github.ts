@@ -76,6 +76,8 @@ export async function startGithubSetup(o: GithubSetupOptions): Promise<GithubSet
   let used = false;
   let settle!: { resolve: (v: Awaited<GithubSetup['done']>) => void; reject: (e: unknown) => void };
   const done = new Promise<Awaited<GithubSetup['done']>>((resolve, reject) => (settle = { resolve, reject }));
+  // the caller awaits it after printing the page's address: an early failure is not "unhandled"
+  done.catch(() => undefined);
   const finish = () => {
     clearTimeout(timer);
     server.close();
