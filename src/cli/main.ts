@@ -112,7 +112,7 @@ function program(run: { code: number; command?: Command }): Command {
 
   const setup = root.command('setup').description('register gantry with a platform');
   setup.showHelpAfterError(pointer(setup));
-  setup
+  const github = setup
     .command('github')
     .description("register the GitHub App from app.yml (GitHub's manifest flow) and store its credentials")
     .requiredOption('--url <url>', "gantry web's public base URL (webhooks go to <url>/api/github/webhooks)")
@@ -127,6 +127,7 @@ function program(run: { code: number; command?: Command }): Command {
     .option('--timeout <duration>', 'how long to wait for GitHub (default: 10m)')
     .option('--open', 'open the page in a browser')
     .action(act(async (o: import('./setup-github.js').GithubSetupOptions) => (await import('./setup-github.js')).setupGithubCommand(o)));
+  github.showHelpAfterError(pointer(github));
 
   sub(root, 'doctor', 'check config, Redis, the deploy repo and Docker')
     .option('--notify', 'send a test message to every notify target')

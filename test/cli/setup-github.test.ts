@@ -233,6 +233,7 @@ describe('gantry setup github (process)', () => {
     const r = await gantry(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(said);
+    expect(r.stderr).toContain('(gantry setup github --help for more)');
     expect(r.stdout).toBe('');
     expect(readdirSync(tmp.dir)).toEqual([]);
   });
