@@ -78,6 +78,7 @@ export function mergeEnvText(text: string | undefined, entries: readonly EnvEntr
   const eol = existing.includes('\r\n') ? '\r\n' : '\n';
   const lines = existing === '' ? [] : existing.replace(/\r?\n$/, '').split(/\r?\n/);
   const found = assignments(lines);
+  /** line index → its replacement; undefined: dropped (a key's other names, a quoted value's further lines) */
   const replaced = new Map<number, string | undefined>();
   const appended: string[] = [];
   for (const e of entries) {
@@ -88,7 +89,11 @@ export function mergeEnvText(text: string | undefined, entries: readonly EnvEntr
     });
     if (!mine.length) appended.push(line);
   }
-  const out = lines.flatMap((l, i) => (replaced.has(i) ? (replaced.get(i) === undefined ? [] : [replaced.get(i)!]) : [l]));
+  const out = lines.flatMap((line, i) => {
+    if (!replaced.has(i)) return [line];
+    const now = replaced.get(i);
+    return now === undefined ? [] : [now];
+  });
   if (appended.length) out.push(...(out.length ? [''] : []), `# ${o.header}`, ...appended);
   return out.join(eol) + eol;
 }

@@ -74,7 +74,8 @@ export function deliverCredentials(app: RegisteredApp, dest: Destination, now: D
   }
   return {
     lines: [
-      `Wrote GITHUB_APP_ID, GITHUB_PRIVATE_KEY_FILE and GITHUB_WEBHOOK_SECRET to ${dest.file}; the private key is in ${keyFile} (mode 0600).`,
+      `Wrote GITHUB_APP_ID, GITHUB_PRIVATE_KEY_FILE and GITHUB_WEBHOOK_SECRET to ${dest.file};`,
+      `the private key is in ${keyFile} (both mode 0600).`,
     ],
   };
 }

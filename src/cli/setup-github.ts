@@ -51,8 +51,12 @@ export async function startGithubSetup(o: GithubSetupOptions): Promise<GithubSet
   const name = o.name !== undefined ? checkAppName(o.name) : undefined;
   const port = parsePort(o.port ?? '0');
   const timeoutMs = parseTimeout(o.timeout ?? DEFAULT_TIMEOUT);
-  if (o.print && o.writeEnv !== undefined) throw new GantryError('COMMAND_USAGE', '--write-env and --print exclude each other: write the env file, or print');
-  const dest: Destination = o.print ? { kind: 'print' } : { kind: 'env-file', file: path.resolve(o.writeEnv ?? '.env'), force: o.force === true };
+  if (o.print && o.writeEnv !== undefined) {
+    throw new GantryError('COMMAND_USAGE', '--write-env and --print exclude each other: write the env file, or print');
+  }
+  const dest: Destination = o.print
+    ? { kind: 'print' }
+    : { kind: 'env-file', file: path.resolve(o.writeEnv ?? '.env'), force: o.force === true };
   const app = readAppYml(path.join(PACKAGE_DIR, 'app.yml'));
   precheckEnvFile(dest);
   const endpoints = githubEndpoints(githubUrl, org);
@@ -64,7 +68,8 @@ export async function startGithubSetup(o: GithubSetupOptions): Promise<GithubSet
   const bound = (server.address() as AddressInfo).port;
   const origin = `http://127.0.0.1:${bound}`;
   const manifest = buildAppManifest(app, { url, redirectUrl: `${origin}/callback`, ...(name !== undefined ? { name } : {}) });
-  const page = manifestPage({ action: `${endpoints.newAppPage}?state=${state}`, manifest, owner: org ? `the organization ${org}` : 'your account' });
+  const owner = org ? `the organization ${org}` : 'your account';
+  const page = manifestPage({ action: `${endpoints.newAppPage}?state=${state}`, manifest, owner });
   const headers = {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
@@ -85,7 +90,9 @@ export async function startGithubSetup(o: GithubSetupOptions): Promise<GithubSet
   };
   const timer = setTimeout(() => {
     finish();
-    settle.reject(new GantryError('TIMED_OUT', `no answer from GitHub within ${o.timeout ?? DEFAULT_TIMEOUT}: nothing was registered here or written; run gantry setup github again`));
+    const waited = o.timeout ?? DEFAULT_TIMEOUT;
+    const text = `no answer from GitHub within ${waited}: nothing was registered here or written; run gantry setup github again`;
+    settle.reject(new GantryError('TIMED_OUT', text));
   }, timeoutMs);
 
   server.on('request', (req, res) => {
@@ -125,7 +132,9 @@ export async function startGithubSetup(o: GithubSetupOptions): Promise<GithubSet
 
 /** Why a redirect is refused (status and text), or undefined when it is the one this run waits for. */
 function checkCallback(params: URLSearchParams, state: string, used: boolean): { status: number; text: string } | undefined {
-  if (used) return { status: 409, text: 'This setup already received its answer from GitHub: nothing changed. Run gantry setup github again for another app.' };
+  if (used) {
+    return { status: 409, text: 'This setup already received its answer from GitHub: nothing changed. Run gantry setup github again for another app.' };
+  }
   const states = params.getAll('state');
   if (states.length !== 1 || !sameSecret(states[0]!, state)) {
     return { status: 400, text: 'The state does not match the page this setup served: the request did not come from it. Nothing was written.' };
@@ -179,8 +188,9 @@ export async function setupGithubCommand(o: GithubSetupOptions): Promise<number>
 
 /** --open: the platform's opener; failing to start it only means the user opens the page. */
 function openBrowser(url: string, say: (line: string) => void): void {
-  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
-  const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
+  const openers: Partial<Record<NodeJS.Platform, [string, string[]]>> = { darwin: ['open', [url]], win32: ['cmd', ['/c', 'start', '', url]] };
+  const [cmd, args] = openers[process.platform] ?? ['xdg-open', [url]];
+  const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
   child.on('error', () => say(`Could not start ${cmd}: open the page yourself.`));
   child.unref();
 }

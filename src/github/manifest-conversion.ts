@@ -72,7 +72,8 @@ export async function convertManifestCode(apiUrl: string, webUrl: string, code: 
   }
   const app = r.data;
   checkPem(app.pem, url);
-  return { id: app.id, slug: app.slug, name: app.name, htmlUrl: checkHtmlUrl(app.html_url, webUrl, url), pem: app.pem, webhookSecret: app.webhook_secret };
+  const htmlUrl = checkHtmlUrl(app.html_url, webUrl, url);
+  return { id: app.id, slug: app.slug, name: app.name, htmlUrl, pem: app.pem, webhookSecret: app.webhook_secret };
 }
 
 /** What GitHub said, in its own words (`message`), with what it means here. */
@@ -94,13 +95,13 @@ function refusal(status: number, text: string, url: string): string {
 }
 
 async function readBounded(res: Response, url: string): Promise<string> {
-  const length = Number(res.headers.get('content-length') ?? '0');
-  if (length > MAX_BODY) throw new GantryError('GITHUB_API_FAILED', `POST ${url}: the answer is over ${MAX_BODY} bytes`);
+  const tooLarge = () => new GantryError('GITHUB_API_FAILED', `POST ${url}: the answer is over ${MAX_BODY} bytes`);
+  if (Number(res.headers.get('content-length') ?? '0') > MAX_BODY) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.body ?? []) {
     size += (chunk as Uint8Array).length;
-    if (size > MAX_BODY) throw new GantryError('GITHUB_API_FAILED', `POST ${url}: the answer is over ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw tooLarge();
     chunks.push(Buffer.from(chunk as Uint8Array));
   }
   return Buffer.concat(chunks).toString('utf8');
