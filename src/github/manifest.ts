@@ -9,13 +9,19 @@ import { GantryError } from '../domain/errors.js';
  * registered. Only the deployment-specific parts come from the command line.
  */
 
-const AppYmlSchema = z.object({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  public: z.boolean().default(false),
-  default_permissions: z.record(z.string().regex(/^[a-z_]+$/), z.enum(['read', 'write', 'admin'])),
-  default_events: z.array(z.string().regex(/^[a-z_]+$/)),
-});
+// strict: a key added to app.yml that this does not post would be a setting silently not registered
+const AppYmlSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    /** for registering by hand: --url gives both */
+    url: z.string().optional(),
+    hook_attributes: z.object({ url: z.string() }).optional(),
+    public: z.boolean().default(false),
+    default_permissions: z.record(z.string().regex(/^[a-z_]+$/), z.enum(['read', 'write', 'admin'])),
+    default_events: z.array(z.string().regex(/^[a-z_]+$/)),
+  })
+  .strict();
 export type AppYml = z.infer<typeof AppYmlSchema>;
 
 /** What GitHub reads from the `manifest` form field. */
