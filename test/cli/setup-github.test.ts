@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import nock from 'nock';
@@ -9,11 +7,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startGithubSetup, type GithubSetupOptions } from '../../src/cli/setup-github.js';
 import { resolveEnvFiles } from '../../src/config/env-files.js';
 import { readGithubEnv } from '../../src/github/env.js';
-import { run } from '../../src/util/exec.js';
-import { MAIN } from '../support/cli.js';
 import { tempDir } from '../support/env.js';
 import { ROOT } from '../support/harness.js';
-import { formOf } from './setup-github-form.js';
+import { formOf } from './setup-github-helpers.js';
 
 /**
  * `gantry setup github` in-process: the page is a real server on 127.0.0.1 requested with fetch;
@@ -207,68 +203,5 @@ describe('gantry setup github (manifest flow, in-process)', () => {
     expect(lines).toContain('Install it on the repositories gantry builds: https://ghe.example.com/github-apps/octoapp/installations/new');
     expect(lines.at(-1)).toBe('GitHub Enterprise Server: set GITHUB_API_URL=https://ghe.example.com/api/v3 too.');
     expect(existsSync(path.join(tmp.dir, 'github-app-1.private-key.pem'))).toBe(true);
-  });
-});
-
-/** The command as users run it: a real process, its page fetched at the address it prints. */
-describe('gantry setup github (process)', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  beforeAll(() => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does)`);
-  });
-  beforeEach(() => (tmp = tempDir('setup-github-cli')));
-  afterEach(() => tmp.remove());
-  const gantry = (args: string[]) => run('node', [MAIN, 'setup', 'github', ...args], { cwd: tmp.dir, timeoutMs: 30_000 });
-
-  it.each([
-    [[], /required option '--url <url>'/],
-    [['--url', 'ftp://gantry.example.com'], /--url must be an http\(s\) URL/],
-    [['--url', 'https://user:pw@gantry.example.com'], /without credentials/],
-    [['--url', 'https://gantry.example.com', '--print', '--write-env', 'x.env'], /--write-env and --print exclude each other/],
-    [['--url', 'https://gantry.example.com', '--port', '70000'], /--port must be a port number/],
-    [['--url', 'https://gantry.example.com', '--timeout', 'soon'], /--timeout must be a duration/],
-    [['--url', 'https://gantry.example.com', '--org', '../evil'], /--org must be a GitHub organization login/],
-    [['--url', 'https://gantry.example.com', '--name', 'x'.repeat(35)], /--name must be 1 to 34/],
-  ])('%j is a usage error (exit 2) that starts nothing', async (args, said) => {
-    const r = await gantry(args);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(said);
-    expect(r.stderr).toContain('(gantry setup github --help for more)');
-    expect(r.stdout).toBe('');
-    expect(readdirSync(tmp.dir)).toEqual([]);
-  });
-
-  it('prints the page address, serves the form on 127.0.0.1 only, refuses a forged redirect, and exits 1 after --timeout', async () => {
-    const envFile = path.join(tmp.dir, 'gantry.env');
-    const child = spawn('node', [MAIN, 'setup', 'github', '--url', 'https://gantry.example.com/', '--port', '0', '--timeout', '3s', '--write-env', envFile], { cwd: tmp.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    for (let i = 0; i < 100 && !/Open (\S+) in a browser/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
-    const pageUrl = /^Open (http:\/\/127\.0\.0\.1:\d+\/) in a browser on this machine to register the GitHub App \(waiting 3s\)\.$/m.exec(stdout)?.[1];
-    expect(pageUrl, stdout + stderr).toBeDefined();
-
-    const form = formOf(await (await fetch(pageUrl!)).text());
-    expect(form.action.href).toMatch(/^https:\/\/github\.com\/settings\/apps\/new\?state=[\w-]{43}$/);
-    expect(form.manifest).toMatchObject({ hook_attributes: { url: 'https://gantry.example.com/api/github/webhooks' }, redirect_url: `${pageUrl}callback` });
-    expect(form.manifest.default_permissions).toEqual(APP_YML.default_permissions);
-    expect(form.manifest.default_events).toEqual(APP_YML.default_events);
-    expect((await fetch(`${pageUrl}callback?code=abc&state=forged`)).status).toBe(400);
-    // the same port under another name (DNS rebinding) gets no page and no state
-    const { port } = new URL(pageUrl!);
-    const rebound = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: '/', headers: { host: `evil.example:${port}` } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode, body }));
-      }).on('error', reject);
-    });
-    expect(rebound.status).toBe(400);
-    expect(rebound.body).not.toContain(form.action.searchParams.get('state'));
-
-    expect(await exited).toBe(1);
-    expect(stderr).toBe('gantry: no answer from GitHub within 3s: nothing was registered here or written; run gantry setup github again\n');
-    expect(readdirSync(tmp.dir)).toEqual([]);
   });
 });
