@@ -47,7 +47,7 @@ export interface Delivered {
   /** what the user is told (no secret) */
   lines: string[];
   /** --print: the env lines for standard output */
-  printed?: string;
+  printed: string | undefined;
 }
 
 export function deliverCredentials(app: RegisteredApp, dest: Destination, now: Date): Delivered {
@@ -73,6 +73,7 @@ export function deliverCredentials(app: RegisteredApp, dest: Destination, now: D
     throw e;
   }
   return {
+    printed: undefined,
     lines: [
       `Wrote GITHUB_APP_ID, GITHUB_PRIVATE_KEY_FILE and GITHUB_WEBHOOK_SECRET to ${dest.file};`,
       `the private key is in ${keyFile} (both mode 0600).`,

@@ -4,8 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from '../domain/duration.js';
-import { GantryError } from '../domain/errors.js';
-import { convertManifestCode, isManifestCode } from '../github/manifest-conversion.js';
+import { GantryError, isGantryError } from '../domain/errors.js';
+import { convertManifestCode, isManifestCode, type RegisteredApp } from '../github/manifest-conversion.js';
 import { buildAppManifest, checkAppName, checkOrg, githubEndpoints, parseBaseUrl, readAppYml } from '../github/manifest.js';
 import { PACKAGE_DIR } from './package-info.js';
 import { deliverCredentials, precheckEnvFile, type Destination } from './setup-github-deliver.js';
@@ -38,7 +38,7 @@ export interface GithubSetupOptions {
 export interface GithubSetup {
   pageUrl: string;
   /** the outcome: what the user is told, and with --print the env lines; rejects with a GantryError */
-  done: Promise<{ lines: string[]; printed?: string }>;
+  done: Promise<{ lines: string[]; printed: string | undefined }>;
 }
 
 const DEFAULT_TIMEOUT = '10m';
@@ -67,7 +67,7 @@ export async function startGithubSetup(o: GithubSetupOptions): Promise<GithubSet
   await listen(server, port);
   const bound = (server.address() as AddressInfo).port;
   const origin = `http://127.0.0.1:${bound}`;
-  const manifest = buildAppManifest(app, { url, redirectUrl: `${origin}/callback`, ...(name !== undefined ? { name } : {}) });
+  const manifest = buildAppManifest(app, { url, redirectUrl: `${origin}/callback`, name });
   const owner = org ? `the organization ${org}` : 'your account';
   const page = manifestPage({ action: `${endpoints.newAppPage}?state=${state}`, manifest, owner });
   const headers = {
@@ -111,7 +111,7 @@ export async function startGithubSetup(o: GithubSetupOptions): Promise<GithubSet
     clearTimeout(timer);
     void convertManifestCode(apiUrl, endpoints.web, target.searchParams.get('code')!)
       .then((registered) => {
-        const delivered = deliverCredentials(registered, dest, new Date());
+        const delivered = deliverOrSayWhere(registered, dest);
         const lines = [
           `Registered the GitHub App "${registered.name}" (id ${registered.id}): ${registered.htmlUrl}`,
           ...delivered.lines,
@@ -119,7 +119,7 @@ export async function startGithubSetup(o: GithubSetupOptions): Promise<GithubSet
           ...(githubUrl ? [`GitHub Enterprise Server: set GITHUB_API_URL=${endpoints.api} too.`] : []),
         ];
         answer(200, resultPage({ ok: true, lines }), finish);
-        settle.resolve({ lines, ...(delivered.printed !== undefined ? { printed: delivered.printed } : {}) });
+        settle.resolve({ lines, printed: delivered.printed });
       })
       .catch((e: unknown) => {
         const text = e instanceof Error ? e.message : String(e);
@@ -128,6 +128,20 @@ export async function startGithubSetup(o: GithubSetupOptions): Promise<GithubSet
       });
   });
   return { pageUrl: `${origin}/`, done };
+}
+
+/**
+ * The credentials exist only in this answer: when they cannot be stored (the env file changed
+ * meanwhile, a full disk), the error says that the app exists and how to get new ones.
+ */
+function deliverOrSayWhere(registered: RegisteredApp, dest: Destination): ReturnType<typeof deliverCredentials> {
+  try {
+    return deliverCredentials(registered, dest, new Date());
+  } catch (e) {
+    const what = e instanceof Error ? e.message : String(e);
+    const where = `The app exists on GitHub (${registered.htmlUrl}): generate a private key and a webhook secret in its settings, or delete it and run again.`;
+    throw new GantryError(isGantryError(e) ? e.code : 'INTERNAL', `${what.replace(/\.?$/, '.')} ${where}`, { cause: e });
+  }
 }
 
 /** Why a redirect is refused (status and text), or undefined when it is the one this run waits for. */

@@ -87,7 +87,7 @@ export function checkAppName(name: string): string {
 }
 
 /** `url` is gantry web's public base URL; `redirectUrl` is the local page's callback. */
-export function buildAppManifest(app: AppYml, o: { url: URL; redirectUrl: string; name?: string }): AppManifest {
+export function buildAppManifest(app: AppYml, o: { url: URL; redirectUrl: string; name: string | undefined }): AppManifest {
   const base = o.url.href.replace(/\/$/, '');
   return {
     name: o.name ?? app.name,

@@ -181,6 +181,20 @@ describe('gantry setup github (manifest flow, in-process)', () => {
     expect(readFileSync(envFile, 'utf8')).toBe(`GITHUB_APP_ID=1\nGITHUB_PRIVATE_KEY_FILE=${keyFile}\nGITHUB_WEBHOOK_SECRET=${CONVERSION.webhook_secret}\nKEEP=1\n`);
   });
 
+  it('an env file that gained the variables meanwhile is refused after the conversion too, saying the app exists', async () => {
+    writeFileSync(envFile, ENV_BEFORE);
+    const flow = await start();
+    writeFileSync(envFile, 'GITHUB_WEBHOOK_SECRET=set-meanwhile\n');
+    api().post('/app-manifests/0ddba11/conversions').reply(201, CONVERSION);
+    expect((await flow.callback(`code=0ddba11&state=${flow.form.action.searchParams.get('state')}`)).status).toBe(502);
+    await expect(flow.done).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: `${envFile} already sets GITHUB_WEBHOOK_SECRET: nothing was written (--force replaces them). The app exists on GitHub (https://github.com/apps/octoapp): generate a private key and a webhook secret in its settings, or delete it and run again.`,
+    });
+    expect(readFileSync(envFile, 'utf8')).toBe('GITHUB_WEBHOOK_SECRET=set-meanwhile\n');
+    expect(filesInDir()).toEqual(['.env']);
+  });
+
   it('--print gives the credentials as env lines gantry reads, and writes no file', async () => {
     const flow = await start({ print: true, writeEnv: undefined });
     api().post('/app-manifests/d00d/conversions').reply(201, CONVERSION);
