@@ -120,6 +120,25 @@ function program(run: { code: number; command?: Command }): Command {
       ),
     );
 
+  const setup = root.command('setup').description('register gantry with a platform');
+  setup.showHelpAfterError(pointer(setup));
+  const github = setup
+    .command('github')
+    .description("register the GitHub App from app.yml (GitHub's manifest flow) and store its credentials")
+    .requiredOption('--url <url>', "gantry web's public base URL (webhooks go to <url>/api/github/webhooks)")
+    .option('--org <login>', 'register it on this organization (default: your account)')
+    // not --env-file: Node 20 reads that flag even after the script name, and exits when the file does not exist yet
+    .option('--write-env <file>', 'the env file to add the credentials to (default: .env); the key goes beside it, mode 0600')
+    .option('--print', 'print the credentials on standard output instead of writing them')
+    .option('--force', 'replace GitHub App variables the env file already sets')
+    .option('--port <n>', 'the local page\'s port on 127.0.0.1 (default: any free port)')
+    .option('--github-url <url>', 'GitHub Enterprise Server (default: https://github.com)')
+    .option('--name <name>', "the app's name (default: app.yml's; unique on GitHub)")
+    .option('--timeout <duration>', 'how long to wait for GitHub (default: 10m)')
+    .option('--open', 'open the page in a browser')
+    .action(act(async (o: import('./setup-github.js').GithubSetupOptions) => (await import('./setup-github.js')).setupGithubCommand(o)));
+  github.showHelpAfterError(pointer(github));
+
   sub(root, 'doctor', 'check config, Redis, the deploy repo and Docker')
     .option('--notify', 'send a test message to every notify target')
     .action(

@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'DEPLOY_REFUSED'
   | 'DEPENDENCY_MISSING'
   | 'RATE_LIMITED'
+  | 'GITHUB_API_FAILED'
+  | 'TIMED_OUT'
   | 'INTERNAL';
 
 export class GantryError extends Error {
