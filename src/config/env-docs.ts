@@ -1,5 +1,6 @@
 import { GantryError } from '../domain/errors.js';
-import { ENV_GROUPS, ENV_NAMES, ENV_PATTERNS, ENV_VARS, type EnvGroup, type EnvName, type EnvVarSpec } from './env-vars.js';
+import { ENV_GROUPS, ENV_NAMES, ENV_PATTERNS, ENV_VARS } from './env-vars.js';
+import type { EnvGroup, EnvName, EnvVarSpec } from './env-vars.js';
 
 /**
  * The README's environment table and `.env.example`, both made from the declaration
@@ -19,8 +20,12 @@ const groupsUsed = () => ENV_GROUPS.filter((g) => inGroup(g).length > 0 || patte
 /** The description, then a sentence naming the variable's other names. */
 function describe(name: EnvName): string {
   const s = spec(name);
-  const names = [...(s.aliases ?? []).map((a) => `\`${a}\``), ...(s.fileAliases ?? []).map((a) => `\`${a}\` (for \`${name}_FILE\`)`)];
-  return names.length ? `${s.description}. Probot's ${names.join(' and ')} work${names.length === 1 ? 's' : ''} too` : s.description;
+  const names = [
+    ...(s.aliases ?? []).map((a) => `\`${a}\``),
+    ...(s.fileAliases ?? []).map((a) => `\`${a}\` (for \`${name}_FILE\`)`),
+  ];
+  if (names.length === 0) return s.description;
+  return `${s.description}. Probot's ${names.join(' and ')} work${names.length === 1 ? 's' : ''} too`;
 }
 
 function defaultText(name: EnvName): string {
@@ -41,7 +46,8 @@ export function renderEnvTable(): string {
       return `| \`${name}\` | ${cell(defaultText(name))} | ${cell(describe(name))} | ${s.secret ? 'yes' : ''} |`;
     });
     for (const p of patternsIn(group)) rows.push(`| \`${p.pattern}\` |  | ${cell(p.description)} |  |`);
-    parts.push(`**${group}**\n\n| variable | default | description | secret |\n| --- | --- | --- | --- |\n${rows.join('\n')}`);
+    const head = '| variable | default | description | secret |\n| --- | --- | --- | --- |';
+    parts.push(`**${group}**\n\n${head}\n${rows.join('\n')}`);
   }
   return parts.join('\n\n');
 }
@@ -85,9 +91,10 @@ export function renderEnvExample(): string {
   const out = [
     ...comment(`gantry's environment. ${GENERATED}`),
     ...comment(
-      'Copy it to .env, then uncomment and fill in what you use; an empty value counts as unset. A secret may instead come as NAME_FILE, ' +
-        'the path of a file holding it (as Kubernetes and compose mount secrets), never both. The variables the config names ' +
-        '(urlEnv, secretEnv, routingKeyEnv) may come as NAME_FILE too.',
+      'Copy it to .env, then uncomment and fill in what you use; an empty value counts as unset. ' +
+        'A secret may instead come as NAME_FILE, the path of a file holding it (as Kubernetes and compose ' +
+        'mount secrets), never both. The variables the config names (urlEnv, secretEnv, routingKeyEnv) ' +
+        'may come as NAME_FILE too.',
     ),
   ];
   for (const group of groupsUsed()) {

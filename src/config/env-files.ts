@@ -19,7 +19,8 @@ export const SECRET_VARS: readonly EnvName[] = ENV_NAMES.filter((name) => isSecr
 export const ALIASES: ReadonlyMap<string, string> = new Map(
   ENV_NAMES.flatMap((name) => {
     const spec: EnvVarSpec = ENV_VARS[name];
-    return [...(spec.aliases ?? []).map((a) => [a, name] as const), ...(spec.fileAliases ?? []).map((a) => [a, `${name}_FILE`] as const)];
+    const names = (spec.aliases ?? []).map((a) => [a, name] as const);
+    return [...names, ...(spec.fileAliases ?? []).map((a) => [a, `${name}_FILE`] as const)];
   }),
 );
 

@@ -33,7 +33,9 @@ export const DurationText = z.string().refine((s) => {
   }
 }, 'must be a duration such as 30m or 90s');
 
-export const BytesText = z.string().regex(/^\d+[kmg]?$/i, 'must be a size in bytes, optionally with k, m or g (e.g. 2g)');
+export const BytesText = z
+  .string()
+  .regex(/^\d+[kmg]?$/i, 'must be a size in bytes, optionally with k, m or g (e.g. 2g)');
 
 export const IntText = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 

@@ -49,164 +49,227 @@ const declare = <const T extends EnvVarSpec>(spec: T): T => spec;
 const text = z.string();
 
 export const ENV_VARS = {
-  GANTRY_CONFIG: declare({ group: 'Core', schema: text, description: 'the config directory (`--config` overrides it)', defaultNote: "the package's `config/`" }),
-  GANTRY_STATE_DIR: declare({ group: 'Core', schema: text, description: 'local-mode state (Redis data, deploy repo, warm clone) and the shell\'s log', default: '.gantry' }),
-  GANTRY_AS: declare({ group: 'Core', schema: text.min(1), description: 'who `gantry shell` acts as (`--as` overrides it)', defaultNote: 'the login name' }),
+  GANTRY_CONFIG: declare({
+    group: 'Core', schema: text,
+    description: 'the config directory (`--config` overrides it)',
+    defaultNote: "the package's `config/`",
+  }),
+  GANTRY_STATE_DIR: declare({
+    group: 'Core', schema: text, default: '.gantry',
+    description: 'local-mode state (Redis data, deploy repo, warm clone) and the shell\'s log',
+  }),
+  GANTRY_AS: declare({
+    group: 'Core', schema: text.min(1),
+    description: 'who `gantry shell` acts as (`--as` overrides it)',
+    defaultNote: 'the login name',
+  }),
   GANTRY_JOB_LOCK: declare({
-    group: 'Core',
-    schema: DurationText,
-    description: 'how long a worker\'s job lock lasts (5s to 10m): a dead worker\'s jobs move on after about twice this',
+    group: 'Core', schema: DurationText,
+    description:
+      'how long a worker\'s job lock lasts (5s to 10m): a dead worker\'s jobs move on after about twice this',
     defaultNote: '`30s` (`60s` for builds)',
   }),
   GANTRY_SHUTDOWN_GRACE: declare({
-    group: 'Core',
-    schema: DurationText,
-    description: 'on SIGTERM, how long running builds may go on before they go back to the queue (keep it under the orchestrator\'s grace, 30s in Kubernetes)',
-    default: '20s',
+    group: 'Core', schema: DurationText, default: '20s',
+    description:
+      'on SIGTERM, how long running builds may go on before they go back to the queue (keep it under the ' +
+      'orchestrator\'s grace, 30s in Kubernetes)',
   }),
   REDIS_URL: declare({
-    group: 'Redis',
-    schema: RedisUrlText,
-    description: 'the Redis to use: `redis://`, `redis+sentinel://`, `redis+cluster://` (`rediss…` for TLS; see Operations)',
+    group: 'Redis', schema: RedisUrlText, secret: true, example: 'redis://redis:6379',
+    description:
+      'the Redis to use: `redis://`, `redis+sentinel://`, `redis+cluster://` (`rediss…` for TLS; see Operations)',
     defaultNote: 'local mode starts a private `redis-server`',
-    secret: true,
-    example: 'redis://redis:6379',
   }),
   GANTRY_REDIS_PREFIX: declare({
-    group: 'Redis',
-    schema: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'must be 1 to 40 letters, digits, _ . or -'),
-    description: 'key prefix, so installations can share one Redis (the hash tag `{prefix}` on a Cluster)',
+    group: 'Redis', schema: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'must be 1 to 40 letters, digits, _ . or -'),
     default: 'gantry',
+    description: 'key prefix, so installations can share one Redis (the hash tag `{prefix}` on a Cluster)',
   }),
   GANTRY_DEPLOY_TOKEN: declare({
-    group: 'Deploy repo',
-    schema: text,
-    description: 'token for an https deploy repo (GitHub: contents:write); sent per command as a header, never written to disk',
-    secret: true,
+    group: 'Deploy repo', schema: text, secret: true,
+    description:
+      'token for an https deploy repo (GitHub: contents:write); sent per command as a header, never written to disk',
   }),
   GANTRY_GITHUB_API_URL: declare({
-    group: 'Deploy repo',
-    schema: z.url(),
+    group: 'Deploy repo', schema: z.url(),
     description: 'GitHub API for pull-request mode (GitHub Enterprise: `https://ghe.example.com/api/v3`)',
     defaultNote: '`https://api.github.com`',
   }),
   GIT_SSH_COMMAND: declare({
-    group: 'Deploy repo',
-    schema: text,
+    group: 'Deploy repo', schema: text,
     description: 'the ssh command git uses for an ssh deploy repo',
     defaultNote: 'ssh; the readiness check adds `-o BatchMode=yes` and a timeout',
   }),
   GITHUB_APP_ID: declare({
-    group: 'GitHub App',
-    schema: z.string().regex(/^\d+$/, 'must be the numeric app id'),
+    group: 'GitHub App', schema: z.string().regex(/^\d+$/, 'must be the numeric app id'), aliases: ['APP_ID'],
     description: 'the GitHub App\'s id; set, it turns the GitHub face on (and local mode off)',
-    aliases: ['APP_ID'],
   }),
   GITHUB_PRIVATE_KEY: declare({
-    group: 'GitHub App',
-    schema: z.string().min(1),
-    description: 'the app\'s private key (PEM; `\\n` escapes of one-line env files become newlines)',
-    secret: true,
-    aliases: ['PRIVATE_KEY'],
+    group: 'GitHub App', schema: z.string().min(1), secret: true, aliases: ['PRIVATE_KEY'],
     fileAliases: ['PRIVATE_KEY_PATH'],
+    description: 'the app\'s private key (PEM; `\\n` escapes of one-line env files become newlines)',
   }),
-  GITHUB_WEBHOOK_SECRET: declare({ group: 'GitHub App', schema: z.string().min(1), description: 'the app\'s webhook secret', secret: true, aliases: ['WEBHOOK_SECRET'] }),
-  GITHUB_API_URL: declare({ group: 'GitHub App', schema: z.url(), description: 'GitHub Enterprise Server\'s API URL', defaultNote: '`https://api.github.com`' }),
+  GITHUB_WEBHOOK_SECRET: declare({
+    group: 'GitHub App', schema: z.string().min(1), secret: true, aliases: ['WEBHOOK_SECRET'],
+    description: 'the app\'s webhook secret',
+  }),
+  GITHUB_API_URL: declare({
+    group: 'GitHub App', schema: z.url(),
+    description: 'GitHub Enterprise Server\'s API URL',
+    defaultNote: '`https://api.github.com`',
+  }),
   GANTRY_REDELIVER_EVERY: declare({
     group: 'GitHub App',
     schema: z.union([z.literal('off'), DurationText.refine((t) => atLeast(t, 60_000), 'must be at least 1m, or off')]),
-    description: 'how often a worker has GitHub redeliver failed deliveries (GitHub never retries); `off` stops it',
     default: '5m',
+    description: 'how often a worker has GitHub redeliver failed deliveries (GitHub never retries); `off` stops it',
   }),
-  GANTRY_EVENT_CONCURRENCY: declare({ group: 'GitHub App', schema: IntText(1, 256), description: 'webhook events a worker handles at once', default: '16' }),
-  DOCKER_HOST: declare({ group: 'Builds', schema: text.min(1), description: 'the Docker Engine that builds images', default: 'unix:///var/run/docker.sock' }),
+  GANTRY_EVENT_CONCURRENCY: declare({
+    group: 'GitHub App', schema: IntText(1, 256), default: '16',
+    description: 'webhook events a worker handles at once',
+  }),
+  DOCKER_HOST: declare({
+    group: 'Builds', schema: text.min(1), default: 'unix:///var/run/docker.sock',
+    description: 'the Docker Engine that builds images',
+  }),
   GANTRY_REGISTRY: declare({
-    group: 'Builds',
-    schema: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be host[:port]'),
-    description: 'replaces the registry host of every image repository of the config when pushing (manifests keep the configured one)',
+    group: 'Builds', schema: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be host[:port]'),
     example: '127.0.0.1:5000',
+    description:
+      'replaces the registry host of every image repository of the config when pushing ' +
+      '(manifests keep the configured one)',
   }),
   GANTRY_REGISTRY_USERNAME: declare({ group: 'Builds', schema: text, description: 'registry user for pushes' }),
-  GANTRY_REGISTRY_PASSWORD: declare({ group: 'Builds', schema: text, description: 'registry password for pushes', secret: true }),
-  GANTRY_FORK_REGISTRY_USERNAME: declare({ group: 'Builds', schema: text, description: 'registry user for fork PR builds only (scope it to pushing `pr-*` tags)' }),
+  GANTRY_REGISTRY_PASSWORD: declare({
+    group: 'Builds', schema: text, secret: true,
+    description: 'registry password for pushes',
+  }),
+  GANTRY_FORK_REGISTRY_USERNAME: declare({
+    group: 'Builds', schema: text,
+    description: 'registry user for fork PR builds only (scope it to pushing `pr-*` tags)',
+  }),
   GANTRY_FORK_REGISTRY_PASSWORD: declare({
-    group: 'Builds',
-    schema: text,
+    group: 'Builds', schema: text, secret: true,
     description: 'registry password for fork PR builds only; none: fork builds push without credentials',
-    secret: true,
   }),
-  GANTRY_BUILD_CONCURRENCY: declare({ group: 'Builds', schema: IntText(1, 64), description: 'builds a worker runs at once', default: '2' }),
-  GANTRY_BUILD_TIMEOUT: declare({ group: 'Builds', schema: DurationText, description: 'a build running longer is stopped and fails', default: '30m' }),
+  GANTRY_BUILD_CONCURRENCY: declare({
+    group: 'Builds', schema: IntText(1, 64), default: '2',
+    description: 'builds a worker runs at once',
+  }),
+  GANTRY_BUILD_TIMEOUT: declare({
+    group: 'Builds', schema: DurationText, default: '30m',
+    description: 'a build running longer is stopped and fails',
+  }),
   GANTRY_BUILD_ATTEMPTS: declare({
-    group: 'Builds',
-    schema: IntText(1, 10),
-    description: 'attempts per build for infrastructure faults (Docker or the registry away); failing builds never retry',
-    default: '3',
+    group: 'Builds', schema: IntText(1, 10), default: '3',
+    description:
+      'attempts per build for infrastructure faults (Docker or the registry away); failing builds never retry',
   }),
-  GANTRY_BUILD_MEMORY: declare({ group: 'Builds', schema: BytesText, description: 'memory limit of a build (bytes, or with k, m, g)', example: '2g' }),
-  GANTRY_BUILD_CPUS: declare({ group: 'Builds', schema: z.coerce.number().positive().max(256), description: 'CPU limit of a build', example: '1.5' }),
-  SLACK_BOT_TOKEN: declare({ group: 'Slack', schema: text, description: 'the bot token (`xoxb-…`); set, it turns the Slack face on', secret: true }),
-  SLACK_SIGNING_SECRET: declare({ group: 'Slack', schema: text, description: 'verifies Slack\'s requests (HTTP mode)', secret: true }),
-  SLACK_APP_TOKEN: declare({ group: 'Slack', schema: text, description: 'an app token (`xapp-…`) for Socket Mode, for teams without a public URL', secret: true }),
-  SLACK_API_URL: declare({ group: 'Slack', schema: z.url(), description: 'another Slack Web API base URL (an enterprise proxy; tests)', defaultNote: '`https://slack.com/api/`' }),
+  GANTRY_BUILD_MEMORY: declare({
+    group: 'Builds', schema: BytesText, example: '2g',
+    description: 'memory limit of a build (bytes, or with k, m, g)',
+  }),
+  GANTRY_BUILD_CPUS: declare({
+    group: 'Builds', schema: z.coerce.number().positive().max(256), example: '1.5',
+    description: 'CPU limit of a build',
+  }),
+  SLACK_BOT_TOKEN: declare({
+    group: 'Slack', schema: text, secret: true,
+    description: 'the bot token (`xoxb-…`); set, it turns the Slack face on',
+  }),
+  SLACK_SIGNING_SECRET: declare({
+    group: 'Slack', schema: text, secret: true,
+    description: 'verifies Slack\'s requests (HTTP mode)',
+  }),
+  SLACK_APP_TOKEN: declare({
+    group: 'Slack', schema: text, secret: true,
+    description: 'an app token (`xapp-…`) for Socket Mode, for teams without a public URL',
+  }),
+  SLACK_API_URL: declare({
+    group: 'Slack', schema: z.url(),
+    description: 'another Slack Web API base URL (an enterprise proxy; tests)',
+    defaultNote: '`https://slack.com/api/`',
+  }),
   SLACK_RESOLVE_BY_EMAIL: declare({
-    group: 'Slack',
-    schema: z.enum(['true', 'false']),
+    group: 'Slack', schema: z.enum(['true', 'false']), default: 'false',
     description: 'match Slack users to config users by profile e-mail (needs the `users:read.email` scope)',
-    default: 'false',
   }),
   DINGTALK_APP_SECRET: declare({
-    group: 'DingTalk',
-    schema: text,
+    group: 'DingTalk', schema: text, secret: true,
     description: 'the enterprise robot\'s app secret: verifies callbacks; set, it turns the DingTalk face on',
-    secret: true,
   }),
-  DINGTALK_APP_KEY: declare({ group: 'DingTalk', schema: text, description: 'the robot\'s app key: with it, Stream mode (no public URL) is used' }),
+  DINGTALK_APP_KEY: declare({
+    group: 'DingTalk', schema: text,
+    description: 'the robot\'s app key: with it, Stream mode (no public URL) is used',
+  }),
   SMTP_URL: declare({
-    group: 'E-mail',
-    schema: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
-    description: 'the mail server, nodemailer\'s URL form `smtp(s)://user:pass@host:port` (TLS options as query parameters)',
-    secret: true,
+    group: 'E-mail', schema: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'), secret: true,
+    description:
+      'the mail server, nodemailer\'s URL form `smtp(s)://user:pass@host:port` (TLS options as query parameters)',
   }),
-  PORT: declare({ group: 'HTTP and API', schema: z.string().regex(/^\d{1,5}$/, 'must be a port number'), description: 'the HTTP server\'s port (`web`, `start`)', defaultNote: '`server.port` of the config (3000)' }),
+  PORT: declare({
+    group: 'HTTP and API', schema: z.string().regex(/^\d{1,5}$/, 'must be a port number'),
+    description: 'the HTTP server\'s port (`web`, `start`)',
+    defaultNote: '`server.port` of the config (3000)',
+  }),
   GANTRY_HOST: declare({
-    group: 'HTTP and API',
-    schema: BindAddress,
+    group: 'HTTP and API', schema: BindAddress,
     description: 'the address the HTTP server binds (`0.0.0.0` in a container)',
     defaultNote: '`server.host` of the config (127.0.0.1)',
   }),
   GANTRY_PUBLIC_URL: declare({
-    group: 'HTTP and API',
-    schema: HttpUrlText,
+    group: 'HTTP and API', schema: HttpUrlText, example: 'https://gantry.example.com',
     description: 'where people reach `gantry web`: links to verification logs, GitHub Deployments\' log_url',
-    example: 'https://gantry.example.com',
   }),
-  GANTRY_API_TOKEN: declare({ group: 'HTTP and API', schema: TokenText, description: 'Bearer token for `POST /api/releases` and `GET /api/status`; unset: no API', secret: true }),
-  GANTRY_ADMIN_TOKEN: declare({ group: 'HTTP and API', schema: TokenText, description: 'the queue dashboard at `/admin/queues` (Bearer, or Basic with it as password); unset: none', secret: true }),
-  GANTRY_METRICS_TOKEN: declare({ group: 'HTTP and API', schema: TokenText, description: 'when set, `/metrics` asks scrapers for it (Bearer); unset: open like `/healthz`', secret: true }),
+  GANTRY_API_TOKEN: declare({
+    group: 'HTTP and API', schema: TokenText, secret: true,
+    description: 'Bearer token for `POST /api/releases` and `GET /api/status`; unset: no API',
+  }),
+  GANTRY_ADMIN_TOKEN: declare({
+    group: 'HTTP and API', schema: TokenText, secret: true,
+    description: 'the queue dashboard at `/admin/queues` (Bearer, or Basic with it as password); unset: none',
+  }),
+  GANTRY_METRICS_TOKEN: declare({
+    group: 'HTTP and API', schema: TokenText, secret: true,
+    description: 'when set, `/metrics` asks scrapers for it (Bearer); unset: open like `/healthz`',
+  }),
   GANTRY_FLUX_WEBHOOK_SECRET: declare({
-    group: 'Rollout',
-    schema: TokenText,
-    description: 'the `token` of the Flux Provider\'s secret (generic-hmac): `POST /rollout/flux` is served only with it',
-    secret: true,
+    group: 'Rollout', schema: TokenText, secret: true,
+    description:
+      'the `token` of the Flux Provider\'s secret (generic-hmac): `POST /rollout/flux` is served only with it',
   }),
   GANTRY_ARGOCD_WEBHOOK_TOKEN: declare({
-    group: 'Rollout',
-    schema: TokenText,
+    group: 'Rollout', schema: TokenText, secret: true,
     description: 'the bearer token Argo CD Notifications sends: `POST /rollout/argocd` is served only with it',
-    secret: true,
   }),
-  GANTRY_ARGOCD_URL: declare({ group: 'Rollout', schema: HttpUrlText, description: 'Argo CD\'s API, polled for followed deploys where Argo CD cannot send webhooks', example: 'https://argocd.example.com' }),
-  GANTRY_ARGOCD_TOKEN: declare({ group: 'Rollout', schema: text.min(1), description: 'a token of an Argo CD account with `applications, get`, for the polling', secret: true }),
-  GANTRY_ROLLOUT_WATCH: declare({ group: 'Rollout', schema: DurationText, description: 'how often open rollouts are checked for their timeout (and Argo CD polled)', default: '15s' }),
-  LOG_LEVEL: declare({ group: 'Logging', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), description: 'pino\'s level', default: 'info' }),
+  GANTRY_ARGOCD_URL: declare({
+    group: 'Rollout', schema: HttpUrlText, example: 'https://argocd.example.com',
+    description: 'Argo CD\'s API, polled for followed deploys where Argo CD cannot send webhooks',
+  }),
+  GANTRY_ARGOCD_TOKEN: declare({
+    group: 'Rollout', schema: text.min(1), secret: true,
+    description: 'a token of an Argo CD account with `applications, get`, for the polling',
+  }),
+  GANTRY_ROLLOUT_WATCH: declare({
+    group: 'Rollout', schema: DurationText, default: '15s',
+    description: 'how often open rollouts are checked for their timeout (and Argo CD polled)',
+  }),
+  LOG_LEVEL: declare({
+    group: 'Logging', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info',
+    description: 'pino\'s level',
+  }),
   GANTRY_LOG_FILE: declare({
-    group: 'Logging',
-    schema: text.min(1),
+    group: 'Logging', schema: text.min(1),
     description: 'where logs go: a file, or `-` for standard error',
-    defaultNote: 'standard error for `web`, `worker` and `start` with credentials; `<GANTRY_STATE_DIR>/gantry.log` for the shell, local mode and `release add`',
+    defaultNote:
+      'standard error for `web`, `worker` and `start` with credentials; `<GANTRY_STATE_DIR>/gantry.log` for the ' +
+      'shell, local mode and `release add`',
   }),
-  PATH: declare({ group: 'System', schema: text, description: 'where gantry finds `git`, and `redis-server` in local mode' }),
+  PATH: declare({
+    group: 'System', schema: text,
+    description: 'where gantry finds `git`, and `redis-server` in local mode',
+  }),
 } as const satisfies Record<string, EnvVarSpec>;
 
 export type EnvName = keyof typeof ENV_VARS;
@@ -217,7 +280,8 @@ export const ENV_PATTERNS = [
   {
     group: 'Builds',
     pattern: 'GANTRY_BUILD_ARG_<NAME>',
-    description: 'a value a repo\'s `.github/gantry.yml` may pass as a build arg (`args: { X: { env: GANTRY_BUILD_ARG_X } }`)',
+    description:
+      'a value a repo\'s `.github/gantry.yml` may pass as a build arg (`args: { X: { env: GANTRY_BUILD_ARG_X } }`)',
   },
 ] as const satisfies readonly { group: EnvGroup; pattern: string; description: string }[];
 

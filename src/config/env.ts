@@ -4,7 +4,8 @@ import { ENV_NAMES, ENV_VARS, isEnvName, type EnvName, type EnvSpecOf } from './
 
 type SchemaOf<N extends EnvName> = EnvSpecOf<N>['schema'];
 /** An optional variable as read: its declared default when unset, else undefined. */
-type WithDefault<N extends EnvName> = EnvSpecOf<N> extends { default: string } ? z.ZodPrefault<SchemaOf<N>> : z.ZodOptional<SchemaOf<N>>;
+type WithDefault<N extends EnvName> =
+  EnvSpecOf<N> extends { default: string } ? z.ZodPrefault<SchemaOf<N>> : z.ZodOptional<SchemaOf<N>>;
 type Shape<R extends EnvName, O extends EnvName> = { [N in R]: SchemaOf<N> } & { [N in O]: WithDefault<N> };
 
 /**
@@ -28,7 +29,9 @@ export function envObject<R extends EnvName, O extends EnvName>(required: readon
  */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   const declared: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== '' && isEnvName(name)) declared[name] = value;
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '' && isEnvName(name)) declared[name] = value;
+  }
   const r = schema.safeParse(declared);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
@@ -41,9 +44,8 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
  * Every declared variable, all optional and without defaults: the callers apply them, as some
  * depend on the config (PORT falls back to server.port) and the GitHub face reads its own.
  */
-export const EnvSchema = z.object(
-  Object.fromEntries(ENV_NAMES.map((name) => [name, ENV_VARS[name].schema.optional()])) as { [N in EnvName]: z.ZodOptional<SchemaOf<N>> },
-);
+const allOptional = Object.fromEntries(ENV_NAMES.map((name) => [name, ENV_VARS[name].schema.optional()]));
+export const EnvSchema = z.object(allOptional as { [N in EnvName]: z.ZodOptional<SchemaOf<N>> });
 export type Env = z.infer<typeof EnvSchema>;
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
