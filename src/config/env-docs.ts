@@ -79,6 +79,7 @@ function comment(text: string, width = 100): string[] {
 
 function exampleEntry(name: EnvName): string[] {
   const s = spec(name);
+  if (s.fromSystem) return comment(`${name}: ${s.description}.`);
   const def = defaultText(name);
   const lines = comment(`${describe(name)}.${def ? ` Default: ${def}.` : ''}${s.secret ? ' Secret.' : ''}`);
   lines.push(`#${name}=${s.default ?? s.example ?? ''}`);

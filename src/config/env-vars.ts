@@ -42,6 +42,8 @@ export interface EnvVarSpec {
   fileAliases?: readonly string[];
   /** a value to show in `.env.example` where there is no default */
   example?: string;
+  /** the system sets it (PATH): `.env.example` describes it without a line that would override it */
+  fromSystem?: true;
 }
 
 /** Keeps each entry's literal type, so readers know which variables have a default. */
@@ -267,7 +269,7 @@ export const ENV_VARS = {
       'shell, local mode and `release add`',
   }),
   PATH: declare({
-    group: 'System', schema: text,
+    group: 'System', schema: text, fromSystem: true,
     description: 'where gantry finds `git`, and `redis-server` in local mode',
   }),
 } as const satisfies Record<string, EnvVarSpec>;

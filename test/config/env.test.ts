@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderEnvExample, withEnvTable } from '../../src/config/env-docs.js';
 import { ALIASES, resolveEnvFiles, SECRET_VARS } from '../../src/config/env-files.js';
-import { ENV_NAMES, ENV_VARS, isEnvName } from '../../src/config/env-vars.js';
+import { ENV_NAMES, ENV_VARS, isEnvName, type EnvVarSpec } from '../../src/config/env-vars.js';
 import { readEnv } from '../../src/config/env.js';
 import { parseDuration } from '../../src/domain/duration.js';
 import { readGithubEnv } from '../../src/github/env.js';
@@ -66,7 +66,8 @@ describe('one declared environment', () => {
     expect(readFileSync(path.join(ROOT, '.env.example'), 'utf8'), '.env.example: run npm run docs').toBe(renderEnvExample());
     for (const name of ENV_NAMES) {
       expect(readme).toContain(`| \`${name}\` |`);
-      expect(renderEnvExample()).toContain(`\n#${name}=`);
+      const spec: EnvVarSpec = ENV_VARS[name];
+      expect(renderEnvExample()).toContain(spec.fromSystem ? `\n# ${name}: ` : `\n#${name}=`);
     }
     expect(() => withEnvTable('# no markers')).toThrow('README.md: needs one <!-- env-table:start --> followed by one <!-- env-table:end -->');
   });
