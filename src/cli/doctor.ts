@@ -8,6 +8,7 @@ import { buildNotifiers } from './notifiers.js';
 import { checkRollout } from './doctor-rollout.js';
 import { redisPersistence } from '../store/redis-persistence.js';
 import { probeRedis } from '../store/redis-probe.js';
+import { ENV_VARS } from '../config/env-vars.js';
 
 interface Check {
   name: string;
@@ -89,7 +90,7 @@ async function checkDeployRepo(booted: Booted, add: (c: Check) => void): Promise
 }
 
 async function checkDocker(add: (c: Check) => void): Promise<void> {
-  const host = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  const host = process.env.DOCKER_HOST || ENV_VARS.DOCKER_HOST.default;
   if (host.startsWith('unix://') && !existsSync(host.slice('unix://'.length))) {
     add({ name: 'docker', ok: 'warn', detail: `no Docker Engine at ${host}; image builds will not run (promotions do not need it)`, fix: 'start dockerd, or set DOCKER_HOST' });
     return;

@@ -25,7 +25,7 @@ export async function shellCommand(flags: ShellFlags): Promise<number> {
   const role = await startShellWorkers(booted, log);
   await gantry.core.repo.ensure();
   const interactive = process.stdin.isTTY === true;
-  const as = flags.as ?? process.env.GANTRY_AS ?? os.userInfo().username;
+  const as = flags.as ?? (process.env.GANTRY_AS || os.userInfo().username);
   if (interactive && flags.banner) process.stdout.write(`${flags.banner}\n`);
   const stop = async () => {
     await role?.close();

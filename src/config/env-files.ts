@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { GantryError } from '../domain/errors.js';
+import { ENV_NAMES, ENV_VARS, type EnvName, type EnvVarSpec } from './env-vars.js';
 
 /**
  * Secrets as files. Kubernetes and compose mount secrets as files, and a file keeps a secret out
@@ -8,34 +9,25 @@ import { GantryError } from '../domain/errors.js';
  * And Probot's own names for the GitHub App's variables work as aliases of gantry's.
  */
 
-/** The variables that carry secrets. */
-export const SECRET_VARS = [
-  'REDIS_URL',
-  'GANTRY_DEPLOY_TOKEN',
-  'GITHUB_PRIVATE_KEY',
-  'GITHUB_WEBHOOK_SECRET',
-  'SLACK_BOT_TOKEN',
-  'SLACK_SIGNING_SECRET',
-  'SLACK_APP_TOKEN',
-  'DINGTALK_APP_SECRET',
-  'SMTP_URL',
-  'GANTRY_API_TOKEN',
-  'GANTRY_ADMIN_TOKEN',
-  'GANTRY_METRICS_TOKEN',
-  'GANTRY_FLUX_WEBHOOK_SECRET',
-  'GANTRY_ARGOCD_WEBHOOK_TOKEN',
-  'GANTRY_ARGOCD_TOKEN',
-  'GANTRY_REGISTRY_PASSWORD',
-  'GANTRY_FORK_REGISTRY_PASSWORD',
-] as const;
+/** The variables that carry secrets: those declared `secret` (src/config/env-vars.ts). */
+export const SECRET_VARS: readonly EnvName[] = ENV_NAMES.filter((name) => isSecret(name));
 
-/** Probot's variable names → gantry's (a GitHub App set up for Probot keeps its env file). */
-export const ALIASES: Readonly<Record<string, string>> = {
-  APP_ID: 'GITHUB_APP_ID',
-  PRIVATE_KEY: 'GITHUB_PRIVATE_KEY',
-  PRIVATE_KEY_PATH: 'GITHUB_PRIVATE_KEY_FILE',
-  WEBHOOK_SECRET: 'GITHUB_WEBHOOK_SECRET',
-};
+/**
+ * Other names → gantry's: Probot's names for the GitHub App's variables (a GitHub App set up for
+ * Probot keeps its env file), as declared; a file alias stands for NAME_FILE.
+ */
+export const ALIASES: ReadonlyMap<string, string> = new Map(
+  ENV_NAMES.flatMap((name) => {
+    const spec: EnvVarSpec = ENV_VARS[name];
+    const names = (spec.aliases ?? []).map((a) => [a, name] as const);
+    return [...names, ...(spec.fileAliases ?? []).map((a) => [a, `${name}_FILE`] as const)];
+  }),
+);
+
+function isSecret(name: EnvName): boolean {
+  const spec: EnvVarSpec = ENV_VARS[name];
+  return spec.secret === true;
+}
 
 /** A secret file is a token, a URL or a PEM key: anything larger is the wrong file. */
 const MAX_SECRET_BYTES = 64 * 1024;
@@ -63,13 +55,14 @@ function readSecretFile(variable: string, path: string, read: (p: string) => Buf
  * refused rather than guessed.
  */
 export function resolveEnvFiles(env: NodeJS.ProcessEnv, read: (p: string) => Buffer = (p) => readFileSync(p)): void {
-  for (const [alias, name] of Object.entries(ALIASES)) {
+  for (const [alias, name] of ALIASES) {
     const value = env[alias];
     if (value === undefined || value === '') continue;
     if (env[name] !== undefined && env[name] !== value) throw refuse(`${alias} is Probot's name for ${name}, and both are set: keep one`);
     env[name] = value;
   }
-  for (const name of SECRET_VARS) {
+  // as plain strings: Probot's typings narrow some process.env entries (LOG_LEVEL)
+  for (const name of SECRET_VARS as readonly string[]) {
     const file = env[`${name}_FILE`];
     if (file === undefined || file === '') continue;
     if (env[name] !== undefined && env[name] !== '') throw refuse(`${name} and ${name}_FILE are both set: keep one`);

@@ -1,52 +1,31 @@
 import { z } from 'zod';
-import { GantryError } from '../domain/errors.js';
+import { envObject, parseEnv } from '../config/env.js';
 import { parseDuration } from '../domain/duration.js';
 
 /**
- * The GitHub face's environment variables. Credentials come only from here (never from YAML) and
- * are never logged; an error names the variable, never its value.
+ * The GitHub face's environment variables, as declared in src/config/env-vars.ts. Credentials
+ * come only from here (never from YAML) and are never logged; an error names the variable, never
+ * its value.
  */
-const IntSchema = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const DurationText = z.string().refine((s) => {
-  try {
-    parseDuration(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be a duration such as 30m or 90s');
-const BytesText = z.string().regex(/^\d+[kmg]?$/i, 'must be a size in bytes, optionally with k, m or g (e.g. 2g)');
-
-export const GithubEnvSchema = z.object({
-  GITHUB_APP_ID: z.string().regex(/^\d+$/, 'must be the numeric app id'),
-  /** PEM; `\n` escapes (one-line env files) are turned back into newlines */
-  GITHUB_PRIVATE_KEY: z.string().min(1),
-  GITHUB_WEBHOOK_SECRET: z.string().min(1),
-  /** GitHub Enterprise Server API URL (default https://api.github.com) */
-  GITHUB_API_URL: z.string().url().optional(),
-  /**
-   * Replaces the registry host of every image repository of the central config (tests and local
-   * runs push to 127.0.0.1:<port> instead of registry.example.com). Manifests keep the configured
-   * repository: a promotion writes tags/digests, not the registry.
-   */
-  GANTRY_REGISTRY: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be host[:port]').optional(),
-  GANTRY_REGISTRY_USERNAME: z.string().optional(),
-  GANTRY_REGISTRY_PASSWORD: z.string().optional(),
-  /** credentials for fork PR builds only (scope them to pushing pr-* tags); none: fork builds push without credentials */
-  GANTRY_FORK_REGISTRY_USERNAME: z.string().optional(),
-  GANTRY_FORK_REGISTRY_PASSWORD: z.string().optional(),
-  /** how often a worker asks GitHub for failed deliveries and has them redelivered (GitHub never retries); `off` to stop */
-  GANTRY_REDELIVER_EVERY: z.union([z.literal('off'), DurationText.refine((t) => parseDuration(t) >= 60_000, 'must be at least 1m, or off')]).default('5m'),
-  GANTRY_BUILD_CONCURRENCY: IntSchema(1, 64).default(2),
-  /** on SIGTERM, how long running builds may go on before they are handed back to the queue (keep it under the orchestrator's grace, 30 s in Kubernetes) */
-  GANTRY_SHUTDOWN_GRACE: DurationText.default('20s'),
-  GANTRY_EVENT_CONCURRENCY: IntSchema(1, 256).default(16),
-  GANTRY_BUILD_TIMEOUT: DurationText.default('30m'),
-  /** attempts per build for infrastructure faults (docker or registry away); build failures never retry */
-  GANTRY_BUILD_ATTEMPTS: IntSchema(1, 10).default(3),
-  GANTRY_BUILD_MEMORY: BytesText.optional(),
-  GANTRY_BUILD_CPUS: z.coerce.number().positive().max(256).optional(),
-});
+export const GithubEnvSchema = envObject(
+  ['GITHUB_APP_ID', 'GITHUB_PRIVATE_KEY', 'GITHUB_WEBHOOK_SECRET'],
+  [
+    'GITHUB_API_URL',
+    'GANTRY_REGISTRY',
+    'GANTRY_REGISTRY_USERNAME',
+    'GANTRY_REGISTRY_PASSWORD',
+    'GANTRY_FORK_REGISTRY_USERNAME',
+    'GANTRY_FORK_REGISTRY_PASSWORD',
+    'GANTRY_REDELIVER_EVERY',
+    'GANTRY_BUILD_CONCURRENCY',
+    'GANTRY_SHUTDOWN_GRACE',
+    'GANTRY_EVENT_CONCURRENCY',
+    'GANTRY_BUILD_TIMEOUT',
+    'GANTRY_BUILD_ATTEMPTS',
+    'GANTRY_BUILD_MEMORY',
+    'GANTRY_BUILD_CPUS',
+  ],
+);
 export type GithubEnv = z.infer<typeof GithubEnvSchema>;
 
 /** Settings the workers need, resolved from GithubEnv. */
@@ -73,12 +52,7 @@ export interface GithubSettings {
 }
 
 export function readGithubEnv(env: NodeJS.ProcessEnv = process.env): GithubSettings {
-  const r = GithubEnvSchema.safeParse(env);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new GantryError('CONFIG_INVALID', `environment variable ${issue.path.join('.')}: ${issue.message}`);
-  }
-  const e = r.data;
+  const e = parseEnv(GithubEnvSchema, env);
   const pair = (u?: string, p?: string) => (u && p ? { username: u, password: p } : undefined);
   const registryAuth = pair(e.GANTRY_REGISTRY_USERNAME, e.GANTRY_REGISTRY_PASSWORD);
   const forkRegistryAuth = pair(e.GANTRY_FORK_REGISTRY_USERNAME, e.GANTRY_FORK_REGISTRY_PASSWORD);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { ENV_VARS } from '../config/env-vars.js';
 import { GantryError } from '../domain/errors.js';
 
 /**
@@ -9,7 +10,7 @@ import { GantryError } from '../domain/errors.js';
  * DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem): a remote engine must never accept anonymous clients,
  * since whoever reaches it is root on its host.
  */
-export function dockerClient(dockerHost = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', env: NodeJS.ProcessEnv = process.env): Docker {
+export function dockerClient(dockerHost = process.env.DOCKER_HOST || ENV_VARS.DOCKER_HOST.default, env: NodeJS.ProcessEnv = process.env): Docker {
   if (dockerHost.startsWith('unix://')) return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
   const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
   if (!env.DOCKER_TLS_VERIFY || env.DOCKER_TLS_VERIFY === '0') return new Docker({ host: u.hostname, port: Number(u.port || 2375) });
