@@ -47,9 +47,11 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY package.json app.yml ./
 COPY config ./config
-# the demo config names its deploy repo relative to the working directory (.gantry/deploy.git):
-# keep that, and every other local-mode file, in the state volume rather than in /app
-RUN ln -s /var/lib/gantry /app/.gantry
+# `gantry` on PATH for `docker exec … gantry shell`. The demo config names its deploy repo and
+# warm clone relative to the working directory (.gantry/…): keep them in the state volume, not in /app
+RUN chmod 0755 dist/src/main.js \
+ && ln -s /app/dist/src/main.js /usr/local/bin/gantry \
+ && ln -s /var/lib/gantry /app/.gantry
 ENV NODE_ENV=production \
     GANTRY_HOST=0.0.0.0 \
     PORT=3000 \

@@ -85,6 +85,7 @@ if [ ! -f "$TARBALL" ]; then
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ROOT/usr/local/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$ROOT/usr/local/bin/npx"
   if [ -n "$EXTRA_CA" ]; then
+    mkdir -p "$ROOT/usr/local/share/ca-certificates"
     cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
     printf '%s\n' "$EXTRA_CA" >"$ROOT/usr/local/share/ca-certificates/extra-ca-bundle.pem"
   fi

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import createIgnore from '@balena/dockerignore';
+import dockerignoreModule from '@balena/dockerignore';
 import { run, type ExecResult } from '../../src/util/exec.js';
 import { dockerServices } from '../support/docker.js';
 import { ROOT } from '../support/harness.js';
@@ -85,7 +85,7 @@ async function baseImage(dockerHost: string): Promise<string> {
  * through), keyed by their content, copied to a temp dir together with the planted secrets.
  */
 function contextFiles(): string[] {
-  const ignore = createIgnore().add(readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n'));
+  const ignore = dockerignoreModule.default().add(readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n'));
   const files: string[] = [];
   const walk = (rel: string) => {
     for (const e of readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
