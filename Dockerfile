@@ -18,11 +18,15 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# Dependencies' own test directories go: some ship private keys as fixtures (ssh2's test/fixtures),
+# which secret scanners rightly flag in an image, and nothing loads them at run time.
 # src/ only: bench/ and scripts/ (which `npm run build` also compiles) are development tools that
 # import the tests' helpers
 RUN echo '{ "extends": "./tsconfig.build.json", "include": ["src"] }' >tsconfig.image.json \
  && npx tsc -p tsconfig.image.json \
- && npm prune --omit=dev --no-audit --no-fund && npm cache clean --force
+ && npm prune --omit=dev --no-audit --no-fund && npm cache clean --force \
+ && find node_modules -type d \( -name test -o -name tests -o -name __tests__ \) \
+      -exec test -f '{}/../package.json' ';' -prune -exec rm -rf '{}' +
 
 FROM ${BASE_IMAGE}
 ARG VERSION=0.0.0-dev
