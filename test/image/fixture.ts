@@ -100,13 +100,19 @@ function contextFiles(): string[] {
   return files.sort();
 }
 
+/** The build stage of the last gantry build, saved with it: --cache-from for the next one. */
+const BUILD_STAGE = 'gantry-build:test';
+
 async function gantryImage(dockerHost: string, base: string): Promise<string> {
   const files = contextFiles();
   const h = createHash('sha256').update(base).update(readFileSync(path.join(ROOT, 'Dockerfile')));
   for (const f of files) h.update(`${f}\0${statSync(path.join(ROOT, f)).mode & 0o111}\0`).update(readFileSync(path.join(ROOT, f)));
   for (const p of Object.values(PLANTED)) h.update(p.file).update(p.text);
   const tag = `gantry:test-${h.digest('hex').slice(0, 12)}`;
-  return cachedImage(dockerHost, tag, async () => {
+  return cachedImage(dockerHost, tag, [BUILD_STAGE], async (previous) => {
+    // the previous build's layers: `npm ci` and the apt step are reused while the lockfile and
+    // the base are unchanged (a fresh dockerd has no layer cache of its own)
+    const cacheFrom = previous ? ['--cache-from', BUILD_STAGE, '--cache-from', previous] : [];
     const ctx = path.join(CACHE, `.context-${process.pid}`);
     await rm(ctx, { recursive: true, force: true });
     try {
@@ -115,7 +121,10 @@ async function gantryImage(dockerHost: string, base: string): Promise<string> {
         await copyFile(path.join(ROOT, f), path.join(ctx, f));
       }
       for (const p of Object.values(PLANTED)) writeFileSync(path.join(ctx, p.file), p.text);
-      await docker(dockerHost, ['build', '--network', 'host', '--build-arg', `BASE_IMAGE=${base}`, '--build-arg', 'VERSION=0.0.0-test', '-t', tag, '.'], { cwd: ctx, timeoutMs: 900_000 });
+      const build = (extra: string[]) =>
+        docker(dockerHost, ['build', '--network', 'host', '--build-arg', `BASE_IMAGE=${base}`, '--build-arg', 'VERSION=0.0.0-test', ...extra, '.'], { cwd: ctx, timeoutMs: 900_000 });
+      await build(['--target', 'build', '-t', BUILD_STAGE, ...cacheFrom]);
+      await build(['-t', tag, '--cache-from', BUILD_STAGE, ...cacheFrom.slice(2)]);
     } finally {
       await rm(ctx, { recursive: true, force: true });
     }
@@ -138,30 +147,38 @@ async function redisImage(dockerHost: string, base: string): Promise<string> {
     '',
   ].join('\n');
   const tag = `gantry-redis:test-${createHash('sha256').update(dockerfile).digest('hex').slice(0, 12)}`;
-  return cachedImage(dockerHost, tag, async () => {
+  return cachedImage(dockerHost, tag, [], async () => {
     await docker(dockerHost, ['build', '--network', 'host', '-t', tag, '-'], { input: dockerfile, timeoutMs: 600_000 });
   });
 }
 
 /**
- * `tag` in the dockerd: there already, loaded from the cache, or built and saved to it. Older
- * saves of the same repository are removed: only the newest inputs are worth a few hundred MB.
+ * `tag` in the dockerd: there already, loaded from the cache, or built and saved to it (with
+ * `alsoSave`). Only the newest save of a repository is kept: older inputs are not worth a few
+ * hundred MB, but the newest is loaded first and `build` is told its tag, to reuse its layers.
  */
-async function cachedImage(dockerHost: string, tag: string, build: () => Promise<void>): Promise<string> {
+async function cachedImage(dockerHost: string, tag: string, alsoSave: string[], build: (previous?: string) => Promise<void>): Promise<string> {
   const exists = async () => (await docker(dockerHost, ['image', 'inspect', tag], { allowFail: true })).code === 0;
   if (await exists()) return tag;
   mkdirSync(CACHE, { recursive: true });
-  const file = path.join(CACHE, `${tag.replace(/[:/]/g, '_')}.tar`);
+  const name = (t: string) => `${t.replace(/[:/]/g, '_')}.tar`;
+  const file = path.join(CACHE, name(tag));
   await withLock(`${file}.lock`, async () => {
     if (await exists()) return;
     if (existsSync(file)) {
       await docker(dockerHost, ['load', '-i', file], { timeoutMs: 300_000 });
       return;
     }
-    await build();
-    await docker(dockerHost, ['save', '-o', `${file}.part`, tag], { timeoutMs: 300_000 });
     const repo = `${tag.split(':')[0]}_`;
-    for (const old of readdirSync(CACHE)) if (old.startsWith(repo) && old.endsWith('.tar')) rmSync(path.join(CACHE, old));
+    const older = readdirSync(CACHE).filter((f) => f.startsWith(repo) && f.endsWith('.tar'));
+    let previous: string | undefined;
+    if (older[0]) {
+      await docker(dockerHost, ['load', '-i', path.join(CACHE, older[0])], { timeoutMs: 300_000 });
+      previous = `${tag.split(':')[0]}:${older[0].slice(repo.length, -'.tar'.length)}`;
+    }
+    await build(previous);
+    await docker(dockerHost, ['save', '-o', `${file}.part`, tag, ...alsoSave], { timeoutMs: 300_000 });
+    for (const old of older) rmSync(path.join(CACHE, old));
     await run('mv', [`${file}.part`, file]);
   });
   return tag;
