@@ -116,7 +116,8 @@ async function gantryImage(dockerHost: string, base: string): Promise<string> {
   return cachedImage(dockerHost, tag, [BUILD_STAGE], async (previous) => {
     // the previous build's layers: `npm ci` and the apt step are reused while the lockfile and
     // the base are unchanged (a fresh dockerd has no layer cache of its own)
-    const cacheFrom = previous ? ['--cache-from', BUILD_STAGE, '--cache-from', previous] : [];
+    const loaded = previous !== undefined && (await docker(dockerHost, ['image', 'inspect', BUILD_STAGE], { allowFail: true })).code === 0;
+    const cacheFrom = (tags: (string | undefined | false)[]) => tags.flatMap((t) => (t ? ['--cache-from', t] : []));
     const ctx = path.join(CACHE, `.context-${process.pid}`);
     await rm(ctx, { recursive: true, force: true });
     try {
@@ -127,8 +128,8 @@ async function gantryImage(dockerHost: string, base: string): Promise<string> {
       for (const p of Object.values(PLANTED)) writeFileSync(path.join(ctx, p.file), p.text);
       const build = (extra: string[]) =>
         docker(dockerHost, ['build', '--network', 'host', '--build-arg', `BASE_IMAGE=${base}`, '--build-arg', 'VERSION=0.0.0-test', ...extra, '.'], { cwd: ctx, timeoutMs: 900_000 });
-      const stage = await build(['--target', 'build', '-t', BUILD_STAGE, ...cacheFrom]);
-      const all = await build(['-t', tag, '--cache-from', BUILD_STAGE, ...cacheFrom.slice(2)]);
+      const stage = await build(['--target', 'build', '-t', BUILD_STAGE, ...cacheFrom([loaded && BUILD_STAGE])]);
+      const all = await build(['-t', tag, ...cacheFrom([BUILD_STAGE, previous])]);
       // how much the cache saved shows in the timings: npm ci and apt should be among these
       buildStats.stepsFromCache = (stage.stdout + all.stdout).match(/Using cache/g)?.length ?? 0;
     } finally {
