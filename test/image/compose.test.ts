@@ -70,6 +70,7 @@ describe.skipIf(SKIP_IMAGE_TESTS)('compose.yaml: web, worker and Redis', () => {
 
   beforeAll(async () => {
     img = await testImages();
+    console.log(`image fixtures (ms): ${JSON.stringify(img.timings)}`);
     dir = await mkdtemp(path.join(os.tmpdir(), 'gantry-compose-'));
     // the deploy repo lives on this machine and is pushed to by the container's user
     bare = path.join(dir, 'deploy.git');
