@@ -109,7 +109,8 @@ const BUILD_STAGE = 'gantry-build:test';
 
 async function gantryImage(dockerHost: string, base: string): Promise<string> {
   const files = contextFiles();
-  const h = createHash('sha256').update(base).update(readFileSync(path.join(ROOT, 'Dockerfile')));
+  const h = createHash('sha256').update(base);
+  for (const f of ['Dockerfile', '.dockerignore']) h.update(readFileSync(path.join(ROOT, f)));
   for (const f of files) h.update(`${f}\0${statSync(path.join(ROOT, f)).mode & 0o111}\0`).update(readFileSync(path.join(ROOT, f)));
   for (const p of Object.values(PLANTED)) h.update(p.file).update(p.text);
   const tag = `gantry:test-${h.digest('hex').slice(0, 12)}`;
