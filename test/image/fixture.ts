@@ -24,11 +24,11 @@ export const SKIP_IMAGE_TESTS = process.env.GANTRY_SKIP_IMAGE_TESTS === '1';
 
 export const CACHE = path.join(process.env.GANTRY_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'gantry'), 'image');
 
-/** Secrets planted in the build context: .dockerignore must keep every one out of the image. */
+/** Secrets planted in the build context, in directories the runtime stage copies: .dockerignore must keep every one out. */
 export const PLANTED = {
   envFile: { file: '.env', text: 'GITHUB_WEBHOOK_SECRET=planted-secret-9f3b1c2d7e\n', secret: 'planted-secret-9f3b1c2d7e' },
   configEnv: { file: 'config/.env.production', text: 'GANTRY_API_TOKEN=planted-token-4a6e0b8c1f\n', secret: 'planted-token-4a6e0b8c1f' },
-  key: { file: 'src/deploy-key.pem', text: '-----BEGIN OPENSSH PRIVATE KEY-----\nplanted-key-c0ffee\n-----END OPENSSH PRIVATE KEY-----\n', secret: 'planted-key-c0ffee' },
+  key: { file: 'config/deploy-key.pem', text: '-----BEGIN OPENSSH PRIVATE KEY-----\nplanted-key-c0ffee\n-----END OPENSSH PRIVATE KEY-----\n', secret: 'planted-key-c0ffee' },
 } as const;
 
 export interface Images {
