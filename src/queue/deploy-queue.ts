@@ -9,10 +9,14 @@ import type { DeployGuard } from './deploy-guard.js';
 import { bullConnection } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { jobLock } from '../store/job-lock.js';
+import { inFlight } from '../util/in-flight.js';
 
 export const DEPLOY_QUEUE = 'deploy';
 
 /** Errors worth retrying: the deploy repo or the network, not a refusal. */
+/** How long a closing worker waits for after-deploy hooks under way (GitHub Deployments). */
+const AFTER_DEPLOY_GRACE_MS = 5_000;
+
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['DEPLOY_REPO_UNREACHABLE', 'DEPLOY_CONFLICT', 'INTERNAL']);
 
 const DEPLOY_JOB_OPTIONS = {
@@ -139,6 +143,7 @@ function approvalOfJob(jobId: string): string | undefined {
 
 /** Runs deploy jobs (approval expiries: src/approvals/expiry.ts). Any number of these may run, in any process. */
 export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
+  const background = inFlight();
   const deploy = new Worker<DeployRequest, DeployResult>(
     DEPLOY_QUEUE,
     async (job: Job<DeployRequest, DeployResult>) => {
@@ -158,9 +163,9 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
         await d.follow?.(result, req).catch((err: unknown) => log.error({ err: String(err) }, 'cannot follow the rollout'));
         // a pull request is not a deployment yet: the environment changes when it is merged
         if (!result.pullRequest) await d.bus.publish({ type: req.action === 'rollback' ? 'rolled-back' : 'deployed', result, request: req });
-        if (d.afterDeploy) {
-          await d.afterDeploy(result, req).catch((err: unknown) => log.warn({ err: String(err) }, 'after-deploy hook failed'));
-        }
+        // off the job's path: the deploy is in git, and GitHub being slow or away (a DNS timeout is
+        // about a minute) must hold neither the reply to a /promote or /rollback nor this slot
+        if (d.afterDeploy) background.run(() => d.afterDeploy!(result, req!), (err) => log.warn({ err: String(err) }, 'after-deploy hook failed'));
         // counted here, at the end: an attempt that fails after pushing is retried and counted once
         d.metrics?.deployFinished({ env: req.env, action: req.action, retries: result.retries });
         return result;
@@ -195,6 +200,8 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
   return {
     async close() {
       await deploy.close().catch(() => undefined);
+      // a hook under way is given a little time to finish (a Deployment half recorded is not harmful)
+      await background.settle(AFTER_DEPLOY_GRACE_MS);
     },
   };
 }
