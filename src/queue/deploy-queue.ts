@@ -14,7 +14,9 @@ import { inFlight } from '../util/in-flight.js';
 export const DEPLOY_QUEUE = 'deploy';
 
 /** Errors worth retrying: the deploy repo or the network, not a refusal. */
-/** How long a closing worker waits for after-deploy hooks under way (GitHub Deployments). */
+/** How long a deploy job waits for its after-deploy hook (GitHub Deployments) before it answers. */
+const AFTER_DEPLOY_WAIT_MS = 5_000;
+/** How long a closing worker waits for after-deploy hooks still under way. */
 const AFTER_DEPLOY_GRACE_MS = 5_000;
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['DEPLOY_REPO_UNREACHABLE', 'DEPLOY_CONFLICT', 'INTERNAL']);
@@ -122,6 +124,8 @@ export interface WorkerDeps {
    * logged and never undoes or fails the deploy, which is already in git.
    */
   afterDeploy?: (result: DeployResult, request: DeployRequest) => Promise<void>;
+  /** how long a job waits for `afterDeploy` before it answers (default 5 s) */
+  afterDeployWaitMs?: number;
   /** counters and timings (src/http/metrics.ts implements them); absent: nothing is measured */
   metrics?: DeployWorkerMetrics;
   /** starts following each deploy after its commit (src/rollout/follower.ts); a failure is logged, the deploy stands */
@@ -163,9 +167,14 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
         await d.follow?.(result, req).catch((err: unknown) => log.error({ err: String(err) }, 'cannot follow the rollout'));
         // a pull request is not a deployment yet: the environment changes when it is merged
         if (!result.pullRequest) await d.bus.publish({ type: req.action === 'rollback' ? 'rolled-back' : 'deployed', result, request: req });
-        // off the job's path: the deploy is in git, and GitHub being slow or away (a DNS timeout is
-        // about a minute) must hold neither the reply to a /promote or /rollback nor this slot
-        if (d.afterDeploy) background.run(() => d.afterDeploy!(result, req!), (err) => log.warn({ err: String(err) }, 'after-deploy hook failed'));
+        // Waited for, so that a worker that dies after the job still leaves the GitHub Deployment
+        // recorded (a followed rollout moves it on), but only so long: the deploy is in git, and
+        // GitHub slow or away (a DNS timeout is about a minute) must not hold the reply to a
+        // /promote or /rollback. Past the bound the hook goes on in the background.
+        if (d.afterDeploy) {
+          const hook = background.run(() => d.afterDeploy!(result, req!), (err) => log.warn({ err: String(err) }, 'after-deploy hook failed'));
+          await background.within(hook, d.afterDeployWaitMs ?? AFTER_DEPLOY_WAIT_MS);
+        }
         // counted here, at the end: an attempt that fails after pushing is retried and counted once
         d.metrics?.deployFinished({ env: req.env, action: req.action, retries: result.retries });
         return result;

@@ -92,10 +92,16 @@ describe('gantry shell next to gantry worker', () => {
     expect(second.stdout()).not.toMatch(/^\{/m); // replies only: no log lines in the conversation
 
     const expected = all(1, 13);
-    await until(() => deployments().length >= 13 && slack.calls.length >= 13, () => `13 deployments and 13 slack messages; got ${deployments().length} and ${slack.calls.length}`, 20_000);
+    // the Deployment and its status are recorded after the reply (GitHub never holds the reply)
+    const statuses = () => github.calls.filter((c) => c.path.endsWith('/statuses'));
+    await until(
+      () => deployments().length >= 13 && statuses().length >= 13 && slack.calls.length >= 13,
+      () => `13 deployments, 13 statuses and 13 slack messages; got ${deployments().length}, ${statuses().length} and ${slack.calls.length}`,
+      20_000,
+    );
     expect(versionsOf(deployments(), (c) => c.body.payload.version)).toEqual(expected);
     for (const d of deployments()) expect(d.body).toMatchObject({ ref: sha(Number(d.body.payload.version.split('.')[2])), environment: 'qa', task: 'deploy' });
-    expect(github.calls.filter((c) => c.path.endsWith('/statuses')).map((c) => c.body.state)).toEqual(Array(13).fill('success'));
+    expect(statuses().map((c) => c.body.state)).toEqual(Array(13).fill('success'));
     expect(versionsOf(slack.calls, (c) => /v1\.0\.\d+/.exec(c.raw)?.[0] ?? c.raw)).toEqual(expected);
     expect(slack.calls.every((c) => c.path === '/api/chat.postMessage' && c.body.channel === '#deploys')).toBe(true);
     // nothing asked GitHub for what the fake does not serve

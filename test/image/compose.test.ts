@@ -78,8 +78,8 @@ describe.skipIf(SKIP_IMAGE_TESTS)('compose.yaml: web, worker and Redis', () => {
     chownTree(bare, UID);
     const config = defaultConfigData();
     config.deployRepo.url = '/srv/deploy.git';
-    // no GitHub here: without a source repo no GitHub Deployment is attempted (its calls would only
-    // fail in the background, and fill the logs the test reads when something goes wrong)
+    // no GitHub here: without a source repo no GitHub Deployment is attempted (each failing attempt
+    // would hold its promotion's reply for the 5 s bound, and fill the logs the test reads)
     delete config.apps.web.source;
     mkdirSync(path.join(dir, 'config'));
     writeFileSync(path.join(dir, 'config', 'default.yml'), stringify(config));
