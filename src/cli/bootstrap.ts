@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { isLocalMode, readEnv, type Env } from '../config/env.js';
+import { ENV_VARS } from '../config/env-vars.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { parseDuration } from '../domain/duration.js';
 import { GitHubPullRequests, githubRepoOf } from '../gitops/pull-request.js';
@@ -26,9 +27,8 @@ export interface Booted {
 
 /** Local-mode state (Redis data, deploy repo, the shell's log): GANTRY_STATE_DIR, else ./.gantry. */
 export function stateDirOf(env: Env): string {
-  return path.resolve(env.GANTRY_STATE_DIR ?? '.gantry');
+  return path.resolve(env.GANTRY_STATE_DIR ?? ENV_VARS.GANTRY_STATE_DIR.default);
 }
-
 
 /**
  * Loads config and env, and in local mode starts (or finds) the private Redis and creates the
