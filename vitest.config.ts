@@ -3,10 +3,12 @@ import { defineConfig } from 'vitest/config';
 const ALL = ['test/**/*.test.ts'];
 /**
  * Files that race a competitor against the clock (concurrency-50 asserts that no deploy needed a
- * second run) or load the machine themselves (test/image builds and runs the image): they run one
- * at a time, after the rest, so neither disturbs nor is disturbed by another file.
+ * second run), measure a process under attack (webhook-body-limit: its memory, and a 413 read
+ * back before the server drops the socket, which a busy machine loses) or load the machine
+ * themselves (test/image builds and runs the image): they run one at a time, after the rest, so
+ * neither disturbs nor is disturbed by another file.
  */
-const ALONE = ['test/image/**/*.test.ts', 'test/faults/concurrency-50.test.ts'];
+const ALONE = ['test/image/**/*.test.ts', 'test/faults/concurrency-50.test.ts', 'test/github/webhook-body-limit.test.ts'];
 
 /**
  * The rest run two files at a time. Many wait on processes, timers and I/O more than on the CPU:
