@@ -52,6 +52,7 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY package.json app.yml ./
 COPY config ./config
+COPY assets ./assets
 # `gantry` on PATH for `docker exec … gantry shell`. The demo config names its deploy repo and
 # warm clone relative to the working directory (.gantry/…): keep them in the state volume, not in /app
 RUN chmod 0755 dist/src/main.js \

@@ -1,4 +1,8 @@
+import { buildLogEn } from './build-log-en.js';
 import { errorsEn } from './errors-en.js';
+import { homeEn } from './home-en.js';
+import { signinEn } from './signin-en.js';
+import { webEn } from './web-en.js';
 
 /**
  * Every sentence gantry says to a person, in English, as ICU MessageFormat
@@ -231,6 +235,10 @@ export const en = {
   'error.verify.no-checks': '{env} has no verify checks (environments.{env}.verify in the config)',
   'error.verify.nothing-runs': 'no version of {app} runs in {env}: nothing to verify',
   ...errorsEn,
+  ...webEn,
+  ...signinEn,
+  ...buildLogEn,
+  ...homeEn,
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

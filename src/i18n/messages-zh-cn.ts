@@ -1,4 +1,8 @@
+import { buildLogZhCN } from './build-log-zh-cn.js';
 import { errorsZhCN } from './errors-zh-cn.js';
+import { homeZhCN } from './home-zh-cn.js';
+import { signinZhCN } from './signin-zh-cn.js';
+import { webZhCN } from './web-zh-cn.js';
 import type { MessageKey } from './messages-en.js';
 
 /**
@@ -204,4 +208,8 @@ export const zhCN: Record<MessageKey, string> = {
   'error.verify.no-checks': '{env} 没有验证检查（配置中的 environments.{env}.verify）',
   'error.verify.nothing-runs': '{env} 上没有运行 {app} 的任何版本：无可验证',
   ...errorsZhCN,
+  ...webZhCN,
+  ...signinZhCN,
+  ...buildLogZhCN,
+  ...homeZhCN,
 };

@@ -1,0 +1,48 @@
+import { html, type Html } from './html.js';
+import type { Viewer } from './viewer.js';
+
+export type Section = 'overview' | 'approvals' | 'history' | 'builds';
+
+export interface PageOptions {
+  title: string;
+  /** the navigation entry shown as current */
+  section?: Section;
+  body: Html;
+  /** scripts from /assets/ this page uses (live parts only; every page reads without them) */
+  scripts?: readonly string[];
+}
+
+/**
+ * The frame of every page: header with navigation and who is signed in, then the page's body.
+ * Styles come from /assets/gantry.css only (the CSP allows no inline style).
+ */
+export function layout(viewer: Viewer, o: PageOptions): Html {
+  const v = viewer.voice;
+  const nav: [Section, string, string][] = [
+    ['overview', '/', 'Overview'],
+    ['approvals', '/approvals', 'Approvals'],
+    ['history', '/history', 'History'],
+  ];
+  return html`<!doctype html>
+<html lang="${v.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${o.title} · gantry</title>
+<link rel="stylesheet" href="/assets/gantry.css">
+${(o.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
+</head>
+<body>
+<header class="top">
+<a class="brand" href="/">gantry</a>
+<nav aria-label="main">${nav.map(([s, href, label]) => html`<a href="${href}"${s === o.section ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
+<div class="who">${viewer.actor ? html`<span>${viewer.actor.name ?? viewer.actor.id}</span> <form method="post" action="/logout"><input type="hidden" name="csrf" value="${viewer.csrf ?? ''}"><button type="submit">Sign out</button></form>` : html`<a href="/login">Sign in</a>`}</div>
+</header>
+<main id="main">
+<h1>${o.title}</h1>
+${o.body}
+</main>
+</body>
+</html>
+`;
+}
