@@ -9,7 +9,10 @@ import type { QueryDeps } from './deps.js';
  * (src/approvals/rules.ts): alice's DingTalk request is not offered to alice on Slack, and her vote
  * from the shell takes it off her Slack list. A request past its deadline waits only for the sweep.
  */
-export async function approvalsFor(d: Pick<QueryDeps, 'config' | 'releases' | 'approvals' | 'now'>, identity: string): Promise<ApprovalView[]> {
+export async function approvalsFor(
+  d: Pick<QueryDeps, 'config' | 'releases' | 'approvals' | 'now'>,
+  identity: string,
+): Promise<ApprovalView[]> {
   const persons = configPersons(d.config);
   const me = persons(identity);
   const user = Object.hasOwn(d.config.users, me) ? me : undefined;

@@ -135,7 +135,7 @@ function buttonClick(talk: SlackConversations, toLine: (value: string, voice: Vo
     if (fromHome) {
       // a direct message is already private; the tab shows the outcome
       await talk.deliver(c, reply);
-      await home.publish(body.user.id);
+      await home.show(body.user.id);
       return;
     }
     if (!reply.ok && PRIVATE_REFUSALS.has(reply.code)) {

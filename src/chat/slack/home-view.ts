@@ -24,8 +24,9 @@ export interface HomeContent {
   now: Date;
 }
 
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text, HOME_LIMITS.section) } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, HOME_LIMITS.section) }] });
+const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: clip(text, HOME_LIMITS.section) });
+const section = (text: string): KnownBlock => ({ type: 'section', text: mrkdwn(text) });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [mrkdwn(text)] });
 const header = (text: string): KnownBlock => ({ type: 'header', text: { type: 'plain_text', text: clip(text, HOME_LIMITS.header) } });
 const divider: KnownBlock = { type: 'divider' };
 
@@ -38,15 +39,19 @@ const divider: KnownBlock = { type: 'divider' };
 export function homeView(c: HomeContent, voice: Voice): types.HomeView {
   const blocks: KnownBlock[] = [];
   if (c.publicUrl) blocks.push(context(MRKDWN.link(c.publicUrl, voice.t('home.dashboard'))));
-  const asks: KnownBlock[][] = [[header(voice.t('home.approvals')), ...(c.approvals.length ? [] : [context(voice.t('home.approvals.none'))])]];
-  for (const a of c.approvals) asks.push([...approvalMessage(a, voice).blocks.map(fitted), divider]);
+  const asksHead = [header(voice.t('home.approvals'))];
+  if (!c.approvals.length) asksHead.push(context(voice.t('home.approvals.none')));
+  const asks = [asksHead, ...c.approvals.map((a) => [...approvalMessage(a, voice).blocks.map(fitted), divider])];
   const notes = envNotes(c.envs, voice);
-  const matrix: KnownBlock[][] = [[header(voice.t('home.matrix')), ...(notes ? [context(notes)] : []), ...(c.apps.length ? [] : [context(voice.t('home.matrix.none'))])]];
-  for (const app of c.apps) matrix.push([section(appMatrix(app, c, voice))]);
+  const matrixHead = [header(voice.t('home.matrix'))];
+  if (notes) matrixHead.push(context(notes));
+  if (!c.apps.length) matrixHead.push(context(voice.t('home.matrix.none')));
+  const matrix = [matrixHead, ...c.apps.map((app) => [section(appMatrix(app, c, voice))])];
   // room for the "more" and "updated" lines; approvals may take at most half of it while apps wait
   const limit = HOME_LIMITS.blocks - 2;
   const matrixSize = matrix.reduce((n, g) => n + g.length, 0);
-  const left = fill(blocks, asks, limit - Math.min(matrixSize, Math.floor((limit - blocks.length) / 2))) + fill(blocks, matrix, limit);
+  const forAsks = limit - Math.min(matrixSize, Math.floor((limit - blocks.length) / 2));
+  const left = fill(blocks, asks, forAsks) + fill(blocks, matrix, limit);
   if (left) blocks.push(context(moreLine(left, c.publicUrl, voice)));
   blocks.push(context(voice.t('home.updated', { time: slackDate(c.now.toISOString(), voice) })));
   return { type: 'home', blocks };
@@ -83,8 +88,11 @@ function moreLine(count: number, publicUrl: string | undefined, voice: Voice): s
 function envNotes(envs: EnvStatus[], voice: Voice): string {
   const lines: string[] = [];
   for (const e of envs) {
-    if (e.lock) lines.push(`${MRKDWN.bold(esc(e.env))} ${voice.say(msg('status.locked', { by: e.lock.by, reason: e.lock.reason }), esc)}`);
-    if (e.freeze) lines.push(`${MRKDWN.bold(esc(e.env))} ${voice.say(msg('status.frozen', { until: { time: e.freeze.until }, reason: e.freeze.reason }), esc)}`);
+    const env = MRKDWN.bold(esc(e.env));
+    if (e.lock) lines.push(`${env} ${voice.say(msg('status.locked', { by: e.lock.by, reason: e.lock.reason }), esc)}`);
+    if (e.freeze) {
+      lines.push(`${env} ${voice.say(msg('status.frozen', { until: { time: e.freeze.until }, reason: e.freeze.reason }), esc)}`);
+    }
   }
   return lines.join('\n');
 }
@@ -110,9 +118,10 @@ function appMatrix(app: string, c: HomeContent, voice: Voice): string {
     const from = c.upstream.get(e.env);
     const ahead = from === undefined ? undefined : versionIn(from);
     if (ahead !== undefined && ahead !== a.version) parts.push(voice.t('home.lag', { env: esc(from!), version: MRKDWN.code(ahead) }));
-    if (a.rollout) {
-      const r = a.rollout;
-      parts.push(voice.say(msg('status.rollout', { state: r.state, since: { time: r.since }, for: { duration: r.forMs }, message: r.message ?? '' }), esc));
+    const r = a.rollout;
+    if (r) {
+      const rollout = msg('status.rollout', { state: r.state, since: { time: r.since }, for: { duration: r.forMs }, message: r.message ?? '' });
+      parts.push(voice.say(rollout, esc));
     }
     lines.push(parts.join(' · '));
   }

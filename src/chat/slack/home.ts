@@ -83,7 +83,14 @@ export class SlackHome {
       .zremrangebyrank(viewers, 0, -(this.o.maxViewers + 1))
       .pexpire(viewers, this.o.keepMs)
       .exec();
-    await this.publish(userId);
+    await this.show(userId);
+  }
+
+  /** Publishes one person's tab now, for a listener: a failure is logged, never thrown at Slack's event. */
+  async show(userId: string): Promise<void> {
+    await this.publish(userId).catch((err: unknown) => {
+      this.deps.log.warn({ user: userId, err: String(err) }, 'slack home publish failed');
+    });
   }
 
   /** Publishes one person's Home tab: the matrix, and the requests they may vote on, in their language. */
@@ -99,10 +106,8 @@ export class SlackHome {
       const from = fromOf(e);
       if (from) upstream.set(env, from.env);
     }
-    const view = homeView(
-      { envs, apps: Object.keys(config.apps), upstream, approvals, now: new Date(), ...(this.o.publicUrl ? { publicUrl: this.o.publicUrl } : {}) },
-      this.deps.voice({ platform: 'slack', identity }),
-    );
+    const content = { envs, apps: Object.keys(config.apps), upstream, approvals, publicUrl: this.o.publicUrl, now: new Date() };
+    const view = homeView(content, this.deps.voice({ platform: 'slack', identity }));
     await this.client.views.publish({ user_id: userId, view });
   }
 
@@ -145,7 +150,7 @@ export class SlackHome {
     const viewers = await this.deps.redis.zrevrangebyscore(this.key('viewers'), '+inf', since, 'LIMIT', 0, this.o.maxViewers);
     for (const [i, user] of viewers.entries()) {
       if (i > 0 && this.o.spacingMs > 0) await new Promise((r) => setTimeout(r, this.o.spacingMs));
-      await this.publish(user).catch((err: unknown) => this.deps.log.warn({ user, err: String(err) }, 'slack home publish failed'));
+      await this.show(user);
     }
   }
 }
