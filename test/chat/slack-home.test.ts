@@ -15,7 +15,8 @@ const CAROL = 'UCAROL01'; // devs: may ask for prod, may not approve
 const BOB = 'U0G9QF9C6'; // oncall: no approvals for him
 const ALICE = 'U024BE7LH'; // lead: approver
 const WANG = 'UWANG0001'; // reads Chinese
-const DEBOUNCE_MS = 700;
+// long enough that the five commands of the burst test fall in one window on a busy machine
+const DEBOUNCE_MS = 1500;
 
 /** app_home_opened as Slack sends it (Events API, JSON). */
 function homeOpenedBody(user: string, tab: 'home' | 'messages' = 'home'): string {
