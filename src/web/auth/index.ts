@@ -23,7 +23,13 @@ export interface WebAuthSettings {
   github?: GithubOAuthSettings;
 }
 
-export const SESSION_COOKIE = 'gantry_session';
+/**
+ * The session cookie's name. Over https it carries the `__Host-` prefix: browsers then take it
+ * only from this host, with Secure and Path=/, so a sibling subdomain cannot plant its own session.
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-gantry_session' : 'gantry_session';
+}
 
 /** What the sign-in routes share: sessions, their cookie, and the viewer a session makes. */
 export interface SignIn {
@@ -59,6 +65,7 @@ export function webAuth(deps: WebDeps, settings: WebAuthSettings): { access: Web
   // asked once per process; a Redis that was away is asked again next time
   const key = () => (signing ??= sessionKey(deps.redis, deps.keys, settings.sessionSecret).catch((e: unknown) => ((signing = undefined), Promise.reject(e))));
   const secure = deps.publicUrl?.startsWith('https:') ?? false;
+  const SESSION_COOKIE = sessionCookieName(secure);
 
   const viewer = (session?: Session): Viewer => {
     if (!session) return { voice: voiceFor(config, { platform: 'web' }) };
