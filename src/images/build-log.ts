@@ -174,6 +174,14 @@ export class BuildLogStore {
   }
 }
 
+// ESC [ … m: the terminal colours docker puts around stderr
+const CONTROL = /\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]/g;
+
+/** A line as people read it: docker's terminal colours (stderr is red) and other control characters removed. */
+export function plainText(line: string): string {
+  return line.replace(CONTROL, '');
+}
+
 /** A stream entry as the page and the live feed read it. */
 export function toEntry([id, fields]: [string, string[]]): LogEntry {
   const e: LogEntry = { id };
@@ -198,6 +206,7 @@ export class BuildLogWriter {
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly maxChars: number;
+  private readonly batchLines: number;
 
   constructor(
     private readonly store: BuildLogStore,
@@ -205,6 +214,7 @@ export class BuildLogWriter {
     private readonly log: Logger,
   ) {
     this.maxChars = store.settings.maxLineChars ?? 2000;
+    this.batchLines = Math.min(store.settings.batchLines ?? 200, store.settings.maxLines);
   }
 
   /** Raw output, in chunks that may split lines. */
@@ -219,14 +229,16 @@ export class BuildLogWriter {
     this.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  private push(line: string): void {
-    if (this.waiting >= this.store.settings.maxLines) {
+  private push(raw: string): void {
+    // lines waiting for Redis: a few batches normally; past the bound, Redis is stuck and lines are counted, not kept
+    if (this.waiting >= Math.max(this.store.settings.maxLines, 4 * this.batchLines)) {
       this.dropped++;
       return;
     }
+    const line = plainText(raw);
     this.batch.push(line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line);
     this.waiting++;
-    if (this.batch.length >= (this.store.settings.batchLines ?? 200)) this.flush();
+    if (this.batch.length >= this.batchLines) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.store.settings.flushMs ?? 100);
   }
 
