@@ -67,8 +67,9 @@ ${m.dockerfileLine ? html`<p><mark class="dockerfile-line">${v.t('build-log.fail
 <pre class="build-message">${m.message}</pre>
 </section>`
       : html``;
+  // the mark is a block: it ends its line itself
   const body = lines.map((e) =>
-    m.state === 'failed' && isFailedStep(e.line!, m.step) ? html`<mark id="failed-step" class="failed-step">${e.line}</mark>\n` : html`${e.line}\n`,
+    m.state === 'failed' && isFailedStep(e.line!, m.step) ? html`<mark id="failed-step" class="failed-step">${e.line}</mark>` : html`${e.line}\n`,
   );
   const notes = [
     cut ? html`<p class="build-note">${v.t('build-log.log.cut', { count: cut, max: o.maxLines })}</p>` : '',
