@@ -6,7 +6,7 @@ import { Voice } from '../../src/i18n/voice.js';
 import { Keys } from '../../src/store/redis.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { buildRoutes } from '../../src/web/builds/index.js';
-import type { LiveLogOptions } from '../../src/web/builds/live.js';
+import { closeLiveLogs, type LiveLogOptions } from '../../src/web/builds/live.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /**
@@ -134,6 +134,24 @@ describe('live build logs', () => {
     await again.ended;
     expect(again.sawEnd()).toBe(true);
     expect([...slow.lines, ...again.lines]).toEqual(Array.from({ length: total }, (_, i) => `line ${i} ${pad}`));
+  });
+
+  it('a stopping server ends the open streams of running builds, so its close() does not wait on them', async () => {
+    const { url } = await start('live-stop');
+    const v = view(url);
+    await v.response;
+    await aReader();
+    const closing = new Promise<void>((r) => server!.close(() => r()));
+    await closeLiveLogs();
+    await v.ended;
+    // well before the 5 s an idle keep-alive connection would hold it
+    const t = Date.now();
+    await closing;
+    expect(Date.now() - t).toBeLessThan(1000);
+    server = undefined;
+    expect(v.sawEnd()).toBe(false);
+    for (let i = 0; i < 100 && (await readers(h)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await readers(h)).toBe(0);
   });
 
   it('refuses viewers past the per-build cap with 503, and a stream id that is no stream id with 400', async () => {

@@ -125,6 +125,18 @@ function write(w: Watcher, text: string, lastId: string, maxBuffered: number): v
   w.last = lastId;
 }
 
+/** Every LiveLogs of this process, so a stopping server can end their streams (closeLiveLogs). */
+const running = new Set<LiveLogs>();
+
+/**
+ * Ends every live log stream of this process: an SSE response never ends by itself while its build
+ * runs, and `server.close()` waits for open responses. Browsers reconnect (to another process)
+ * with Last-Event-ID and miss nothing.
+ */
+export async function closeLiveLogs(): Promise<void> {
+  await Promise.all([...running].map((l) => l.close()));
+}
+
 export class LiveLogs {
   private readonly feeds = new Map<string, Feed>();
   private viewers = 0;
@@ -142,6 +154,7 @@ export class LiveLogs {
       for (const f of this.feeds.values()) for (const w of f.watchers) if (!w.res.writableEnded) w.res.write(': keep-alive\n\n');
     }, this.o.heartbeatMs);
     this.heartbeat.unref();
+    running.add(this);
   }
 
   /** How many viewers are being served (tests, metrics). */
@@ -161,7 +174,9 @@ export class LiveLogs {
       res.end('too many viewers of live logs; try again shortly');
       return;
     }
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no', connection: 'keep-alive' });
+    // a stream is long and not reused: its socket closes with it, so a stopping server does not wait for it idle
+    res.shouldKeepAlive = false;
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' });
     res.write('retry: 3000\n\n');
     if (!running) {
       res.end(sseText(await this.store.entries(id, after)));
@@ -198,7 +213,11 @@ export class LiveLogs {
   }
 
   async close(): Promise<void> {
+    running.delete(this);
     clearInterval(this.heartbeat);
-    for (const f of [...this.feeds.values()]) f.stop();
+    for (const f of [...this.feeds.values()]) {
+      for (const w of f.watchers) w.res.end();
+      f.stop();
+    }
   }
 }
