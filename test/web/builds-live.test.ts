@@ -1,13 +1,15 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpServer, listen } from '../../src/http/server.js';
+import type { Route } from '../../src/http/server.js';
 import { BuildLogStore, newBuildId, type BuildLogWriter } from '../../src/images/build-log.js';
-import { Voice } from '../../src/i18n/voice.js';
 import { Keys } from '../../src/store/redis.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { webAuth } from '../../src/web/auth/index.js';
 import { buildRoutes } from '../../src/web/builds/index.js';
 import { closeLiveLogs, type LiveLogOptions } from '../../src/web/builds/live.js';
+import { serve } from '../http/serve.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { signInAs } from '../support/web.js';
 
 /**
  * The live feed's fan-out on a real Redis, with a writer standing in for the build worker: many
@@ -24,6 +26,9 @@ interface Viewer {
   response: Promise<http.IncomingMessage>;
 }
 
+/** the signed-in reader's Cookie header, set by start() */
+let cookie = '';
+
 function view(url: string, o: { lastEventId?: string; paused?: boolean } = {}): Viewer {
   const lines: string[] = [];
   const ids: string[] = [];
@@ -31,7 +36,7 @@ function view(url: string, o: { lastEventId?: string; paused?: boolean } = {}): 
   let onRes!: (r: http.IncomingMessage) => void;
   const response = new Promise<http.IncomingMessage>((r) => (onRes = r));
   const ended = new Promise<void>((resolve, reject) => {
-    const req = http.get(url, { headers: o.lastEventId ? { 'last-event-id': o.lastEventId } : {} }, (res) => {
+    const req = http.get(url, { headers: { cookie, ...(o.lastEventId ? { 'last-event-id': o.lastEventId } : {}) } }, (res) => {
       if (o.paused) res.pause();
       onRes(res);
       let buf = '';
@@ -59,23 +64,28 @@ function view(url: string, o: { lastEventId?: string; paused?: boolean } = {}): 
 
 describe('live build logs', () => {
   let h: Harness;
+  let site: Awaited<ReturnType<typeof serve>> | undefined;
   let server: http.Server | undefined;
   afterEach(async () => {
-    // SSE viewers still open would hold close() forever
-    const closing = new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    server?.closeAllConnections();
-    await closing;
+    // SSE viewers still open would hold close() forever: serve() closes every connection
+    await site?.close();
+    site = undefined;
     server = undefined;
     await h?.close();
   });
 
+  /** sign-in and the build routes on a real server; bob signs in by a chat link */
   async function start(name: string, live: Partial<LiveLogOptions> = {}) {
-    h = await startHarness({ name, workers: false });
+    const routes: Route[] = [];
+    site = await serve(routes);
+    server = site.server;
+    h = await startHarness({ name, workers: false, gantry: { publicUrl: site.url } });
     const keys = new Keys(h.prefix);
-    const deps = { services: h.gantry.services, redis: h.gantry.redis, keys, log: silentLogger, now: () => new Date() };
-    const access = { reader: async () => ({ voice: new Voice('en', 'UTC') }), actor: async () => undefined };
-    server = createHttpServer(buildRoutes(deps, access, live), silentLogger);
-    const port = await listen(server, 0, '127.0.0.1');
+    const deps = { services: h.gantry.services, redis: h.gantry.redis, keys, log: silentLogger, publicUrl: site.url, now: () => new Date() };
+    const auth = webAuth(deps, {});
+    routes.push(...auth.routes, ...buildRoutes(deps, auth.access, live));
+    cookie = (await signInAs(site.url, h.gantry.services.execute, 'shell:bob')).cookie;
+    const port = new URL(site.url).port;
     const store = new BuildLogStore(h.gantry.redis, keys, { retentionMs: 60_000, maxLines: 100_000, flushMs: 10 });
     const id = newBuildId();
     const writer = await store.start(id, META);
@@ -148,7 +158,7 @@ describe('live build logs', () => {
     const t = Date.now();
     await closing;
     expect(Date.now() - t).toBeLessThan(1000);
-    server = undefined;
+    site = undefined;
     expect(v.sawEnd()).toBe(false);
     for (let i = 0; i < 100 && (await readers(h)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await readers(h)).toBe(0);
@@ -161,10 +171,10 @@ describe('live build logs', () => {
     await Promise.all([a.response, b.response]);
     // these two stay open until the server closes them after the test
     for (const v of [a, b]) v.ended.catch(() => undefined);
-    const third = await fetch(url);
+    const third = await fetch(url, { headers: { cookie } });
     expect(third.status).toBe(503);
     expect(third.headers.get('retry-after')).toBe('10');
-    const bad = await fetch(`${url}?after=0-0%0Aevent:%20end`);
+    const bad = await fetch(`${url}?after=0-0%0Aevent:%20end`, { headers: { cookie } });
     expect(bad.status).toBe(400);
   });
 });

@@ -3,15 +3,16 @@ import http from 'node:http';
 import type Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpServer, listen } from '../../src/http/server.js';
-import { Voice } from '../../src/i18n/voice.js';
+import type { Route } from '../../src/http/server.js';
 import type { GantryEvent } from '../../src/notify/events.js';
 import { Keys } from '../../src/store/redis.js';
 import { buildRoutes } from '../../src/web/builds/index.js';
-import type { WebAccess } from '../../src/web/viewer.js';
+import { webAuth } from '../../src/web/auth/index.js';
 import { busyboxContext, dockerClient, dockerServices, type TestDockerServices } from '../support/docker.js';
 import { prPayload } from '../github/fake-github.js';
 import { eventually, startGithubEnv, testLog, type GithubEnv } from '../github/github-env.js';
+import { serve } from '../http/serve.js';
+import { signInAs } from '../support/web.js';
 
 /**
  * Build pages on the real parts: a real docker build on the test dockerd, its log in the test's
@@ -23,24 +24,6 @@ const SHA = randomBytes(20).toString('hex');
 const PR = 1000 + (randomBytes(2).readUInt16BE() % 9000);
 const NAME = 'gantry / build (web)';
 const PUBLIC = 'https://gantry.example.com';
-
-/** Until sign-in lands: a reader every request passes (or none, to see a page refuse). */
-function testAccess(open = true): WebAccess {
-  const voice = new Voice('en', 'UTC');
-  return {
-    reader: async (_req, res) => {
-      if (open) return { voice };
-      res.writeHead(403, { 'content-type': 'text/plain' });
-      res.end('forbidden');
-      return undefined;
-    },
-    actor: async (_req, res) => {
-      res.writeHead(403);
-      res.end();
-      return undefined;
-    },
-  };
-}
 
 interface SseEvent {
   id?: string;
@@ -96,28 +79,37 @@ afterAll(async () => services?.stop());
 
 describe('build pages', () => {
   let env: GithubEnv;
-  let server: http.Server | undefined;
+  let site: Awaited<ReturnType<typeof serve>> | undefined;
+  /** the signed-in reader's Cookie header */
+  let cookie: Record<string, string>;
   afterEach(async () => {
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    server = undefined;
+    await site?.close();
+    site = undefined;
     await env?.close();
   });
 
-  /** gantry's GitHub face with its build worker, and the build routes on a server of their own */
-  async function start(name: string, o: { logLines?: number; open?: boolean } = {}) {
+  /**
+   * gantry's GitHub face with its build worker, and sign-in plus the build routes on a server of
+   * their own (the check runs link PUBLIC, which stands for it); alice signs in by a chat link.
+   */
+  async function start(name: string, o: { logLines?: number } = {}) {
+    const routes: Route[] = [];
+    site = await serve(routes);
     env = await startGithubEnv({
       name,
       github: 'all',
       docker,
       env: { GANTRY_REGISTRY: services.registry },
       worker: { publicUrl: PUBLIC },
+      gantry: { publicUrl: site.url },
       ...(o.logLines ? { edit: (c: Record<string, any>) => void (c.builds = { logLines: o.logLines }) } : {}),
     });
     const g = env.h.gantry;
-    const deps = { services: g.services, redis: g.redis, keys: new Keys(env.h.prefix), log: testLog(), now: () => new Date() };
-    server = createHttpServer(buildRoutes(deps, testAccess(o.open ?? true), { heartbeatMs: 200 }), testLog());
-    const port = await listen(server, 0, '127.0.0.1');
-    return `http://127.0.0.1:${port}`;
+    const deps = { services: g.services, redis: g.redis, keys: new Keys(env.h.prefix), log: testLog(), publicUrl: site.url, now: () => new Date() };
+    const auth = webAuth(deps, {});
+    routes.push(...auth.routes, ...buildRoutes(deps, auth.access, { heartbeatMs: 200 }));
+    cookie = { cookie: (await signInAs(site.url, g.services.execute, 'shell:alice')).cookie };
+    return site.url;
   }
 
   /** the build id from the check run's details_url, as GitHub got it when the run was created */
@@ -139,13 +131,13 @@ describe('build pages', () => {
 
     // the page exists once the build started: running, with the live script
     const running = await eventually(async () => {
-      const r = await fetch(`${web}/builds/${id}`);
+      const r = await fetch(`${web}/builds/${id}`, { headers: cookie });
       return r.status === 200 ? r.text() : undefined;
     }, 60_000, 'build page');
     expect(running).toContain('running');
     expect(running).toContain('<script src="/assets/live-log.js" defer></script>');
 
-    const live = sse(`${web}/builds/${id}/events`);
+    const live = sse(`${web}/builds/${id}/events`, cookie);
     await live.ended;
     expect(live.status()).toBe(200);
     const ticks = live.events.filter((e) => /^tick \d$/.test(e.data));
@@ -164,7 +156,7 @@ describe('build pages', () => {
     expect(done.history.find((b) => b.status === 'in_progress')?.details_url).toBe(`${PUBLIC}/builds/${id}`);
 
     // kept after the end: the page, bounded to the last 100 lines and saying so
-    const page = await (await fetch(`${web}/builds/${id}`)).text();
+    const page = await (await fetch(`${web}/builds/${id}`, { headers: cookie })).text();
     expect(page).toContain('succeeded');
     expect(page).toContain(digest);
     expect(page).toContain(`${services.registry}/acme/web:pr-${PR}-${SHA.slice(0, 7)}`);
@@ -175,7 +167,7 @@ describe('build pages', () => {
 
     // a reconnect with Last-Event-ID replays only what followed, then ends
     const from = live.events[live.events.length - 5]!;
-    const again = sse(`${web}/builds/${id}/events`, { 'last-event-id': from.id! });
+    const again = sse(`${web}/builds/${id}/events`, { ...cookie, 'last-event-id': from.id! });
     await again.ended;
     expect(again.events.map((e) => e.data)).toEqual(live.events.slice(-4).map((e) => e.data));
 
@@ -192,7 +184,7 @@ describe('build pages', () => {
     await env.send('pull_request', prPayload(env.gh, { action: 'opened', number: PR + 1, sha: SHA }));
     const id = await buildIdOf();
     await eventually(() => env.gh.run(NAME, SHA)?.status === 'completed', 90_000, 'build to fail');
-    const res = await fetch(`${web}/builds/${id}`);
+    const res = await fetch(`${web}/builds/${id}`, { headers: cookie });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     const page = await res.text();
@@ -202,39 +194,45 @@ describe('build pages', () => {
     // the step's output is in the log, its terminal colours removed
     expect(page).toContain('\non stderr too\n');
     // a finished build's events are a replay that ends at once
-    const replay = sse(`${web}/builds/${id}/events`);
+    const replay = sse(`${web}/builds/${id}/events`, cookie);
     await replay.ended;
     expect(replay.events.at(-1)).toMatchObject({ event: 'end', data: 'failed' });
     env.gh.assertDone();
   });
 
-  it('unknown, malformed and unreadable ids answer 404 or 403 and show nothing', async () => {
+  it('unknown and malformed ids answer 404, a forged Last-Event-ID 400, and show nothing', async () => {
     const web = await start('web-builds-404');
     for (const path of ['/builds/AAAAAAAAAAAAAAAAAAAAAA', '/builds/..%2F..%2Fetc', '/builds/constructor', '/builds/__proto__/events', '/builds/x/y/z']) {
-      const res = await fetch(`${web}${path}`);
+      const res = await fetch(`${web}${path}`, { headers: cookie });
       expect(res.status, path).toBe(404);
     }
-    expect(await (await fetch(`${web}/builds/AAAAAAAAAAAAAAAAAAAAAA`)).text()).toContain('No build with this id');
+    expect(await (await fetch(`${web}/builds/AAAAAAAAAAAAAAAAAAAAAA`, { headers: cookie })).text()).toContain('No build with this id');
     // a stream id that is no stream id is refused before any lookup
-    const bad = await fetch(`${web}/builds/AAAAAAAAAAAAAAAAAAAAAA/events`, { headers: { 'last-event-id': '1-0; DEL *' } });
+    const bad = await fetch(`${web}/builds/AAAAAAAAAAAAAAAAAAAAAA/events`, { headers: { ...cookie, 'last-event-id': '1-0; DEL *' } });
     expect(bad.status).toBe(400);
-    const list = await fetch(`${web}/builds`);
+    const list = await fetch(`${web}/builds`, { headers: cookie });
     expect(list.status).toBe(200);
     expect(await list.text()).toContain('No builds in the last 14d.');
   });
 
-  it('a viewer without read access gets no page and no log', async () => {
-    const web = await start('web-builds-closed', { open: false });
+  it('someone not signed in, or with a forged cookie, gets no page and no log', async () => {
+    const web = await start('web-builds-closed');
     const g = env.h.gantry;
     const { BuildLogStore } = await import('../../src/images/build-log.js');
     const store = new BuildLogStore(g.redis, new Keys(env.h.prefix), { retentionMs: 60_000, maxLines: 100 });
     const w = await store.start('BBBBBBBBBBBBBBBBBBBBBB', { app: 'web', image: 'web', repo: 'acme/web', sha: SHA, version: 'pr-1', trigger: 'pr #1', dockerfile: 'Dockerfile' });
     w.line('secret-looking line');
     await w.close();
+    const signedIn = await fetch(`${web}/builds/BBBBBBBBBBBBBBBBBBBBBB`, { headers: cookie });
+    expect(await signedIn.text()).toContain('secret-looking line');
+    const forged = `${cookie.cookie!.slice(0, -4)}AAAA`;
     for (const path of ['/builds', '/builds/BBBBBBBBBBBBBBBBBBBBBB', '/builds/BBBBBBBBBBBBBBBBBBBBBB/events']) {
-      const res = await fetch(`${web}${path}`);
-      expect(res.status, path).toBe(403);
-      expect(await res.text()).not.toContain('secret-looking');
+      for (const headers of [{}, { cookie: forged }] as Record<string, string>[]) {
+        const res = await fetch(`${web}${path}`, { headers, redirect: 'manual' });
+        expect(res.status, path).toBe(303);
+        expect(res.headers.get('location')).toMatch(/^\/login\?next=/);
+        expect(await res.text()).not.toContain('secret-looking');
+      }
     }
   });
 });
