@@ -7,6 +7,7 @@ import { metricsRoute } from '../http/metrics.js';
 import { createHttpServer, listen, type Route } from '../http/server.js';
 import { rolloutRoutes } from '../rollout/routes.js';
 import { webRoutes } from '../web/routes.js';
+import { closeLiveLogs } from '../web/builds/live.js';
 import { webAuthSettings } from '../web/auth/settings.js';
 import { webDepsOf } from './local-web.js';
 import { verificationRoutes } from '../rollout/verify-routes.js';
@@ -101,7 +102,10 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await new Promise<void>((r) => server.close(() => r()));
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  // open build-log streams would hold close() as long as their builds run
+  await closeLiveLogs();
+  await closed;
   for (const close of closers) await close().catch(() => undefined);
   await booted.close();
   return 0;
