@@ -32,11 +32,12 @@ ${pending.length === 0 ? html`<p>${v.t('web.approvals.none')}</p>` : pending.map
 }
 
 function outcome(viewer: Viewer, reply: Reply): Html {
-  const lines = replyText(reply, viewer.voice, WEB_MARKUP).lines.map((l) => trusted(l));
+  // detail lines start with two spaces (as the shell prints them): here they are indented by style
+  const lines = replyText(reply, viewer.voice, WEB_MARKUP).lines.map((l) => ({ detail: l.startsWith('  '), text: trusted(l.trim()) }));
   const kind = reply.ok ? 'ok' : 'error';
   return html`<div class="notice notice-${kind}" role="${reply.ok ? 'status' : 'alert'}">
 <p class="notice-head">${viewer.voice.t(reply.ok ? 'web.approvals.done' : 'web.approvals.refused')}</p>
-${lines.map((l) => html`<p>${l}</p>`)}
+${lines.map((l) => html`<p${l.detail ? html` class="detail"` : ''}>${l.text}</p>`)}
 </div>`;
 }
 

@@ -62,7 +62,7 @@ function table(viewer: Viewer, deps: WebDeps, env: string, rows: Row[]): Html {
     (r) => html`<tr>
 <td>${v.time(r.date)}</td>
 <td><a href="/history?env=${env}&amp;app=${r.app}">${r.app}</a></td>
-<td>${r.from ? html`<a href="/releases/${r.app}/${r.from}">${r.from}</a> → ` : ''}${r.version ? html`<a href="/releases/${r.app}/${r.version}">${r.version}</a>` : html`<span class="muted">${v.t('web.overview.no-version')}</span>`}</td>
+<td class="version-cell">${r.from ? html`<a href="/releases/${r.app}/${r.from}">${r.from}</a> → ` : ''}${r.version ? html`<a href="/releases/${r.app}/${r.version}">${r.version}</a>` : html`<span class="muted">${v.t('web.overview.no-version')}</span>`}</td>
 <td>${v.t(`web.action.${r.action}`)}${r.override ? html` ${badge('override', say(viewer, 'web.history.override', { reason: r.override }))}` : ''}</td>
 <td>${r.by}</td>
 <td>${r.approvedBy.length ? v.list(r.approvedBy) : html`<span class="muted">—</span>`}</td>

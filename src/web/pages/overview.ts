@@ -27,8 +27,8 @@ ${o.apps.map(
 function envHead(viewer: Viewer, e: OverviewEnv): Html {
   const v = viewer.voice;
   return html`<a href="/history?env=${e.env}">${e.env}</a>
-${e.lock ? badge('lock', say(viewer, 'web.badge.locked', { by: e.lock.by }), e.lock.reason) : ''}
-${e.freeze ? badge('freeze', say(viewer, 'web.badge.frozen', { until: v.time(e.freeze.until) }), e.freeze.reason) : ''}`;
+${e.lock ? html`<br>${badge('lock', say(viewer, 'web.badge.locked', { by: e.lock.by, reason: e.lock.reason }))}` : ''}
+${e.freeze ? html`<br>${badge('freeze', say(viewer, 'web.badge.frozen', { until: v.time(e.freeze.until), reason: e.freeze.reason }))}` : ''}`;
 }
 
 /** The nearest environment to the left where the app runs something: what "behind" is measured against. */
