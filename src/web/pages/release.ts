@@ -26,8 +26,8 @@ export async function releasePage(deps: WebDeps, access: WebAccess, req: Incomin
   if (!viewer) return;
   const [app = '', version = '', ...rest] = segmentsAfter(req, '/releases/') ?? [];
   const { config, queries } = deps.services;
-  if (!isOwn(config.apps, app) || rest.length > 0) return notFound(res, viewer, 'web.not-found.app', app);
-  if (!validVersion(version)) return notFound(res, viewer, 'web.not-found.release', `${app} ${version}`);
+  if (!isOwn(config.apps, app)) return notFound(res, viewer, 'web.not-found.app', app);
+  if (rest.length > 0 || !validVersion(version)) return notFound(res, viewer, 'web.not-found.release', `${app} ${[version, ...rest].join('/')}`);
   await queries.repo.refreshIfOlder(queries.readFreshnessMs);
   const release = await queries.releases.get(app, version);
   const where: Where[] = [];
