@@ -11,7 +11,7 @@ import type { Verifier } from '../rollout/verifier.js';
 export interface QueryDeps {
   config: Config;
   /** `bytes` and `tracking`: the dashboard's overview reads the deploy branch's commit and what changed since */
-  repo: Pick<GitRepo, 'refreshIfOlder' | 'bytes' | 'tracking'>;
+  repo: Pick<GitRepo, 'refreshIfOlder' | 'bytes' | 'tracking' | 'dir'>;
   deployer: Pick<Deployer, 'currentImages' | 'timeline'>;
   envLocks: Pick<EnvLockStore, 'get'>;
   releases: Pick<ReleaseStore, 'get' | 'list' | 'allBlocked'>;

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { activeFreeze } from '../domain/freeze.js';
 import type { EnvLock } from '../domain/policy.js';
 import { watchFor } from '../rollout/config.js';
@@ -67,7 +69,7 @@ export class OverviewModel {
 
   async read(): Promise<Overview> {
     await this.d.repo.refreshIfOlder(this.d.readFreshnessMs);
-    const head = (await this.d.repo.bytes(['rev-parse', this.d.repo.tracking], 'git rev-parse')).toString('utf8').trim();
+    const head = await this.branchHead();
     await this.catchUp(head);
     const { config } = this.d;
     const envNames = Object.keys(config.environments);
@@ -98,6 +100,20 @@ export class OverviewModel {
       if (rollout) cell.rollout = rollout;
     }
     return cell;
+  }
+
+  /**
+   * The deploy branch as last fetched or pushed, from its loose ref file when there is one: a git
+   * process per page view would cost more than the rest of the page.
+   */
+  private async branchHead(): Promise<string> {
+    try {
+      const sha = (await readFile(path.join(this.d.repo.dir, '.git', ...this.d.repo.tracking.split('/')), 'utf8')).trim();
+      if (/^[0-9a-f]{40,64}$/.test(sha)) return sha;
+    } catch {
+      // packed refs: ask git
+    }
+    return (await this.d.repo.bytes(['rev-parse', this.d.repo.tracking], 'git rev-parse')).toString('utf8').trim();
   }
 
   /** Brings the kept cells to `head`; concurrent readers wait for one reading. */
