@@ -19,9 +19,9 @@ export interface PageOptions {
 export function layout(viewer: Viewer, o: PageOptions): Html {
   const v = viewer.voice;
   const nav: [Section, string, string][] = [
-    ['overview', '/', 'Overview'],
-    ['approvals', '/approvals', 'Approvals'],
-    ['history', '/history', 'History'],
+    ['overview', '/', v.t('web.nav.overview')],
+    ['approvals', '/approvals', v.t('web.nav.approvals')],
+    ['history', '/history', v.t('web.nav.history')],
   ];
   return html`<!doctype html>
 <html lang="${v.locale}">
@@ -33,10 +33,11 @@ export function layout(viewer: Viewer, o: PageOptions): Html {
 ${(o.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
 </head>
 <body>
+<a class="skip" href="#main">${v.t('web.nav.skip')}</a>
 <header class="top">
 <a class="brand" href="/">gantry</a>
-<nav aria-label="main">${nav.map(([s, href, label]) => html`<a href="${href}"${s === o.section ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
-<div class="who">${viewer.actor ? html`<span>${viewer.actor.name ?? viewer.actor.id}</span> <form method="post" action="/logout"><input type="hidden" name="csrf" value="${viewer.csrf ?? ''}"><button type="submit">Sign out</button></form>` : html`<a href="/login">Sign in</a>`}</div>
+<nav aria-label="${v.t('web.nav.main')}">${nav.map(([s, href, label]) => html`<a href="${href}"${s === o.section ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
+<div class="who">${viewer.actor ? html`<span>${viewer.actor.name ?? viewer.actor.id}</span> <form method="post" action="/logout"><input type="hidden" name="csrf" value="${viewer.csrf ?? ''}"><button type="submit">${v.t('web.nav.sign-out')}</button></form>` : html`<a href="/login">${v.t('web.nav.sign-in')}</a>`}</div>
 </header>
 <main id="main">
 <h1>${o.title}</h1>
