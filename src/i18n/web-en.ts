@@ -3,6 +3,7 @@ export const webEn = {
   'web.nav.overview': 'Overview',
   'web.nav.approvals': 'Approvals',
   'web.nav.history': 'History',
+  'web.nav.builds': 'Builds',
   'web.nav.main': 'Main',
   'web.nav.sign-in': 'Sign in',
   'web.nav.sign-out': 'Sign out',

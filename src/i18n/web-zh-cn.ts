@@ -5,6 +5,7 @@ export const webZhCN: Record<keyof typeof webEn, string> = {
   'web.nav.overview': '总览',
   'web.nav.approvals': '审批',
   'web.nav.history': '历史',
+  'web.nav.builds': '构建',
   'web.nav.main': '主导航',
   'web.nav.sign-in': '登录',
   'web.nav.sign-out': '退出',

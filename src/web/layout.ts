@@ -10,6 +10,8 @@ export interface PageOptions {
   body: Html;
   /** scripts from /assets/ this page uses (live parts only; every page reads without them) */
   scripts?: readonly string[];
+  /** stylesheets from /assets/ this page adds to gantry.css */
+  styles?: readonly string[];
 }
 
 /**
@@ -22,6 +24,7 @@ export function layout(viewer: Viewer, o: PageOptions): Html {
     ['overview', '/', v.t('web.nav.overview')],
     ['approvals', '/approvals', v.t('web.nav.approvals')],
     ['history', '/history', v.t('web.nav.history')],
+    ['builds', '/builds', v.t('web.nav.builds')],
   ];
   return html`<!doctype html>
 <html lang="${v.locale}">
@@ -30,6 +33,7 @@ export function layout(viewer: Viewer, o: PageOptions): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · gantry</title>
 <link rel="stylesheet" href="/assets/gantry.css">
+${(o.styles ?? []).map((s) => html`<link rel="stylesheet" href="/assets/${s}">`)}
 ${(o.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
 </head>
 <body>

@@ -16,6 +16,9 @@ import { sendPage } from './common.js';
 export function pageRoutes(deps: WebDeps, access: WebAccess): Route[] {
   // one per web process: it keeps the matrix of the deploy branch's last commit
   const overview = new OverviewModel(deps.services.queries);
+  // read the matrix now, in the background: with many apps the first reading takes seconds of
+  // git, which the first person to open the dashboard should not wait for
+  overview.read().catch((err: unknown) => deps.log.info({ err: err instanceof Error ? err.message : String(err) }, 'overview not read ahead'));
   return [
     {
       method: 'GET',
