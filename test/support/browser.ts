@@ -39,6 +39,8 @@ export interface BrowserSession {
   page(): Promise<Page>;
   /** this test's context (made on first use, closed after the test) */
   context(): Promise<BrowserContext>;
+  /** a page in a context of its own (another person, or the same person on another device), closed after the test */
+  stranger(): Promise<Page>;
 }
 
 /**
@@ -47,33 +49,37 @@ export interface BrowserSession {
  */
 export function useBrowser(executable: string | undefined): BrowserSession {
   let browser: Browser | undefined;
+  let contexts: BrowserContext[] = [];
   let current: BrowserContext | undefined;
   beforeAll(async () => {
     if (executable) browser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox'], timeout: NAVIGATION_TIMEOUT_MS });
   });
   afterEach(async () => {
-    await current?.close();
+    await Promise.all(contexts.map((c) => c.close()));
+    contexts = [];
     current = undefined;
   });
   afterAll(async () => {
     await browser?.close();
   });
-  const context = async () => {
+  const open = async () => {
     if (!browser) throw new Error('no browser: guard the suite with describe.skipIf(!findChromium())');
-    if (!current) {
-      current = await browser.newContext({ viewport: VIEWPORTS.laptop, locale: 'en-US', timezoneId: 'UTC' });
-      current.setDefaultTimeout(ACTION_TIMEOUT_MS);
-      current.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
-    }
-    return current;
+    const c = await browser.newContext({ viewport: VIEWPORTS.laptop, locale: 'en-US', timezoneId: 'UTC' });
+    c.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    c.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
+    contexts.push(c);
+    return c;
   };
+  const pageIn = async (c: BrowserContext) => {
+    const page = await c.newPage();
+    watchProblems(page);
+    return page;
+  };
+  const context = async () => (current ??= await open());
   return {
     context,
-    async page() {
-      const page = await (await context()).newPage();
-      watchProblems(page);
-      return page;
-    },
+    page: async () => pageIn(await context()),
+    stranger: async () => pageIn(await open()),
   };
 }
 
