@@ -90,12 +90,15 @@ describe.skipIf(!chromiumPath)('the dashboard in a real browser', () => {
   async function slackLink(user: string): Promise<string> {
     const from = recorder.calls.length;
     expect((await slash(user, 'login')).status).toBe(200);
-    const reply = await recorder.waitFor((c) => recorder.calls.indexOf(c) >= from && LINK().test(c.raw), `sign-in link for ${user}`);
+    // bodies as the recorder decoded them (Slack's Web API takes forms, response_url takes JSON)
+    const text = (c: Recorded) => JSON.stringify(c.body);
+    const reply = await recorder.waitFor((c) => recorder.calls.indexOf(c) >= from && LINK().test(text(c)), `sign-in link for ${user}`);
+    // only the asker sees it: whoever opens it first is signed in as them
+    const leaked = recorder.calls.slice(from).filter((c) => c.path === '/api/chat.postMessage' && LINK().test(text(c)));
+    expect(leaked.map((c) => `${c.path} to ${c.body.channel}`), 'the sign-in link was posted where others read it').toEqual([]);
     const privately = reply.path === '/api/chat.postEphemeral' ? reply.body.user === user : reply.path === `/response/${user}` && reply.body.response_type !== 'in_channel';
-    expect(privately, `the link went out by ${reply.path} ${reply.raw}`).toBe(true);
-    // and never to the channel
-    expect(recorder.calls.slice(from).filter((c) => c.path === '/api/chat.postMessage' && LINK().test(c.raw))).toEqual([]);
-    return LINK().exec(reply.raw)![0];
+    expect(privately, `the link went out by ${reply.path} ${text(reply)}`).toBe(true);
+    return LINK().exec(text(reply))![0];
   }
 
   /** `/login` in the shell */
