@@ -198,7 +198,7 @@ describe.skipIf(!chromiumPath)('the dashboard in a real browser', () => {
     const message = await h.git('log', '-1', '--format=%B', 'main');
     expect(message).toContain(`Gantry-Approved-By: slack:${ALICE} (alice)`);
     expect(message).toContain(`Gantry-Requested-By: slack:${CAROL} (carol)`);
-    expect(await h.file('apps/web/prod/values.yaml')).toContain('tag: v1.2.3');
+    expect(await h.file('apps/web/prod/values.yaml')).toMatch(/^  tag: "v1\.2\.3"$/m);
     const update = await recorder.waitFor((c) => recorder.calls.indexOf(c) >= from && c.path === '/api/chat.update' && c.body.ts === ask.body.ts && /alice/.test(blocksText(c)), 'card updated');
     expect(blocksText(update)).not.toContain('gantry_approve'); // the buttons are gone
     expect(pageProblems(page)).toEqual([]);
