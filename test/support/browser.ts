@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ROOT } from './harness.js';
 
@@ -39,8 +39,11 @@ export interface BrowserSession {
   page(): Promise<Page>;
   /** this test's context (made on first use, closed after the test) */
   context(): Promise<BrowserContext>;
-  /** a page in a context of its own (another person, or the same person on another device), closed after the test */
-  stranger(): Promise<Page>;
+  /**
+   * a page in a context of its own (another person, the same person on another device, or a
+   * browser with JavaScript off: `{ javaScriptEnabled: false }`), closed after the test
+   */
+  stranger(options?: BrowserContextOptions): Promise<Page>;
 }
 
 /**
@@ -62,9 +65,9 @@ export function useBrowser(executable: string | undefined): BrowserSession {
   afterAll(async () => {
     await browser?.close();
   });
-  const open = async () => {
+  const open = async (options: BrowserContextOptions = {}) => {
     if (!browser) throw new Error('no browser: guard the suite with describe.skipIf(!findChromium())');
-    const c = await browser.newContext({ viewport: VIEWPORTS.laptop, locale: 'en-US', timezoneId: 'UTC' });
+    const c = await browser.newContext({ viewport: VIEWPORTS.laptop, locale: 'en-US', timezoneId: 'UTC', ...options });
     c.setDefaultTimeout(ACTION_TIMEOUT_MS);
     c.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
     contexts.push(c);
@@ -79,7 +82,7 @@ export function useBrowser(executable: string | undefined): BrowserSession {
   return {
     context,
     page: async () => pageIn(await context()),
-    stranger: async () => pageIn(await open()),
+    stranger: async (options) => pageIn(await open(options)),
   };
 }
 

@@ -199,7 +199,12 @@ describe.skipIf(!chromiumPath)('the dashboard in a real browser', () => {
     expect(message).toContain(`Gantry-Approved-By: slack:${ALICE} (alice)`);
     expect(message).toContain(`Gantry-Requested-By: slack:${CAROL} (carol)`);
     expect(await h.file('apps/web/prod/values.yaml')).toMatch(/^  tag: "v1\.2\.3"$/m);
-    const update = await recorder.waitFor((c) => recorder.calls.indexOf(c) >= from && c.path === '/api/chat.update' && c.body.ts === ask.body.ts && /alice/.test(blocksText(c)), 'card updated');
+    // the card carol's request posted, updated in its channel: deployed, approved by alice, with the commit
+    const update = await recorder.waitFor(
+      (c) => recorder.calls.indexOf(c) >= from && c.path === '/api/chat.update' && c.body.channel === ask.body.channel && /deployed/.test(c.body.text ?? ''),
+      'card updated',
+    );
+    expect(update.body.text).toBe(`Approval ${id}: promote web v1.0.0 → v1.2.3 in prod: :white_check_mark: deployed (approved by alice): commit ${sha.slice(0, 7)}`);
     expect(blocksText(update)).not.toContain('gantry_approve'); // the buttons are gone
     expect(pageProblems(page)).toEqual([]);
   });
@@ -302,6 +307,20 @@ describe.skipIf(!chromiumPath)('the dashboard in a real browser', () => {
     await page.getByRole('status').waitFor();
     expect(await until(() => h.head(), (s) => s !== head)).not.toBe(head);
     expect(await h.git('log', '-1', '--format=%B', 'main')).toContain('Gantry-Approved-By: shell:dave (dave)');
+  });
+
+  it('reads without JavaScript: sign-in is a form, the matrix, approvals and history are plain pages', async () => {
+    const page = await b.stranger({ javaScriptEnabled: false });
+    await signIn(page, await shellLink('bob'));
+    expect(await cell(page, 'web', 'prod')).toContain('v1.2.4');
+    expect(await cell(page, 'web', 'qa')).toContain('v1.2.4');
+    await page.goto(`${base}/history?env=prod`);
+    const history = (await page.locator('main').textContent()) ?? '';
+    expect(history).toMatch(/v1\.2\.4[\s\S]*dave/);
+    expect(history).toContain('v1.2.3');
+    await shot(page, 'history-no-js');
+    expect((await page.goto(`${base}/approvals`))?.status()).toBe(200);
+    expect(pageProblems(page)).toEqual([]);
   });
 
   it('reads in Chinese for a person whose locale is zh-CN', async () => {
