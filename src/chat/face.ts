@@ -8,6 +8,7 @@ import type { Voice } from '../i18n/voice.js';
 import type { Reader } from '../config/reader.js';
 import type { Notifier } from '../notify/delivery.js';
 import type { ApprovalView } from '../queries/approvals.js';
+import type { EnvStatus } from '../queries/status.js';
 import type { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 
@@ -25,6 +26,10 @@ export interface FaceDeps {
   approversOf(app: string, env: string, version: string): Promise<string[]>;
   /** the reader's language and time zone */
   voice(reader: Reader): Voice;
+  /** what runs where, every app in every environment (src/queries/status.ts): a face's overview (Slack App Home) */
+  status(): Promise<EnvStatus[]>;
+  /** the open approval requests `identity` may vote on now, by person (src/queries/approvals-for.ts) */
+  approvalsFor(identity: string): Promise<ApprovalView[]>;
   redis: Redis;
   keys: Keys;
   log: Logger;

@@ -7,6 +7,7 @@ import { metricsRoute } from '../http/metrics.js';
 import { createHttpServer, listen, type Route } from '../http/server.js';
 import { rolloutRoutes } from '../rollout/routes.js';
 import { webRoutes } from '../web/routes.js';
+import { webAuthSettings } from '../web/auth/settings.js';
 import { verificationRoutes } from '../rollout/verify-routes.js';
 import { dockerClient } from '../images/docker.js';
 import { queueJob, queuesOf } from '../runtime/queues.js';
@@ -68,7 +69,7 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
     routes.push(...rolloutWebRoutes(gantry, env, log));
     // the dashboard, sign-in and build pages (src/web/); the more specific routes above come first
     const webDeps = { services: gantry.services, redis: gantry.redis, keys: new Keys(gantry.prefix), log: log.child({ face: 'web' }), now: core.now, ...(env.GANTRY_PUBLIC_URL ? { publicUrl: env.GANTRY_PUBLIC_URL } : {}) };
-    routes.push(...webRoutes(webDeps, {}));
+    routes.push(...webRoutes(webDeps, webAuthSettings(env)));
     if (faces.platforms.length) log.info({ platforms: faces.platforms }, 'chat faces on');
     if (gh) {
       const face = await gh.face.githubRoutes(gh.deps);

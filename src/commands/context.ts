@@ -43,6 +43,13 @@ export interface Core {
   limiter?: CommandLimiter;
   /** counts answered commands (src/http/metrics.ts); absent: not counted */
   metrics?: CommandMetrics;
+  /** issues one-time web sign-in links (/gantry login; src/web/auth/links.ts); absent: no web sign-in */
+  loginLinks?: LoginLinkIssuer;
+}
+
+/** A single-use link that signs `identity` in to the web dashboard until `expiresAt`. */
+export interface LoginLinkIssuer {
+  issue(identity: string): Promise<{ url: string; expiresAt: string }>;
 }
 
 /** What execute() reports about each answered command. */

@@ -5,6 +5,7 @@ import { isCommandName, parseCommand, type CommandName, type ParsedCommand } fro
 import { block, lock, unlock } from './handlers/admin.js';
 import { approve, deny, promote, rollback } from './handlers/deploy.js';
 import { diff, help, history, releases, stats, status } from './handlers/read.js';
+import { login } from './handlers/login.js';
 import { verify } from './handlers/verify.js';
 import { limitedMessage } from './rate-limit.js';
 import type { Refusal, Reply } from './replies.js';
@@ -28,6 +29,7 @@ const HANDLERS: Record<CommandName, Handler> = {
   block,
   unblock: block,
   help,
+  login,
 };
 
 /**

@@ -18,6 +18,7 @@ export const USAGE = {
   block: '/block [app] <version> [reason]',
   unblock: '/unblock [app] <version>',
   help: '/help [command]',
+  login: '/gantry login',
 } as const;
 
 export type CommandName = keyof typeof USAGE;
@@ -70,6 +71,8 @@ export function parseCommand(line: string): ParsedCommand {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line)) throw new GantryError('INPUT_INVALID', msg('error.grammar.control-characters'));
   const words = tokenize(line.trim());
+  // `/gantry login`, `gantry status prod`: the umbrella word Slack's /gantry command uses, accepted everywhere
+  if (words.length > 1 && /^\/?gantry$/i.test(words[0]!)) words.shift();
   const first = words.shift();
   if (!first) throw new GantryError('COMMAND_USAGE', msg('error.grammar.empty', { example: USAGE.promote }));
   const name = first.replace(/^\//, '').toLowerCase();

@@ -44,7 +44,9 @@ export type AnswerBody =
   /** `changed` false: it was not blocked */
   | { kind: 'unblocked'; app: string; version: string; by: string; changed: boolean }
   /** `topic` absent: every command */
-  | { kind: 'help'; topic?: CommandName };
+  | { kind: 'help'; topic?: CommandName }
+  /** `/gantry login`: a one-time web sign-in link for the asker alone (faces deliver it privately) */
+  | { kind: 'login-link'; url: string; expiresAt: string };
 
 export type AnswerKind = AnswerBody['kind'];
 

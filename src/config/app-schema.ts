@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { record } from '../domain/record.js';
 import { formatFields } from '../gitops/updaters/schemas.js';
 import { appRolloutFields } from '../rollout/config.js';
-import { NameSchema, RepoPathSchema } from './primitives.js';
+import { DurationSchema, NameSchema, RepoPathSchema } from './primitives.js';
 
 /**
  * `apps.<app>` of the central config: what gantry builds and which deploy-repo files carry its
@@ -62,3 +62,20 @@ export const AppSchema = z
   .strict()
   .describe('an app: a source repo gantry builds, its images, and the deploy-repo files that carry them');
 export type App = z.infer<typeof AppSchema>;
+
+const WEB_DEFAULT = { publicRead: false, sessionTtl: '12h', loginLinkTtl: '10m' };
+
+export const WebSchema = z
+  .object({
+    publicRead: z
+      .boolean()
+      .default(WEB_DEFAULT.publicRead)
+      .describe('let anyone who reaches gantry read the dashboard without signing in (default false); actions always need a sign-in'),
+    sessionTtl: DurationSchema.default(WEB_DEFAULT.sessionTtl).describe(`how long a web sign-in lasts (default ${WEB_DEFAULT.sessionTtl})`),
+    loginLinkTtl: DurationSchema.default(WEB_DEFAULT.loginLinkTtl).describe(
+      `how long a one-time sign-in link from /gantry login stays valid (default ${WEB_DEFAULT.loginLinkTtl}); it works once`,
+    ),
+  })
+  .strict()
+  .describe('the web dashboard: who may read it and how long sign-ins last');
+export type Web = z.infer<typeof WebSchema>;

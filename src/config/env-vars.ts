@@ -234,6 +234,19 @@ export const ENV_VARS = {
     group: 'HTTP and API', schema: HttpUrlText, example: 'https://gantry.example.com',
     description: 'where people reach `gantry web`: links to verification logs, GitHub Deployments\' log_url',
   }),
+  GANTRY_SESSION_SECRET: declare({
+    group: 'HTTP and API', schema: TokenText, secret: true,
+    description: 'the key that signs web sign-in cookies; changing it signs everyone out',
+    defaultNote: 'a random key made once and kept in Redis, shared by every `gantry web`',
+  }),
+  GITHUB_CLIENT_ID: declare({
+    group: 'HTTP and API', schema: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be the GitHub App\'s client id (Iv1.…)'),
+    description: 'the GitHub App\'s OAuth client id: turns on "Sign in with GitHub" on the dashboard (with GITHUB_CLIENT_SECRET; `gantry setup github` writes both)',
+  }),
+  GITHUB_CLIENT_SECRET: declare({
+    group: 'HTTP and API', schema: z.string().min(1), secret: true,
+    description: 'the GitHub App\'s OAuth client secret, for "Sign in with GitHub"',
+  }),
   GANTRY_API_TOKEN: declare({
     group: 'HTTP and API', schema: TokenText, secret: true,
     description: 'Bearer token for `POST /api/releases` and `GET /api/status`; unset: no API',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { I18nSchema, SpeechSchema } from '../i18n/config.js';
 import { record } from '../domain/record.js';
 import { schemaFragments } from '../gitops/updaters/schemas.js';
-import { AppSchema } from './app-schema.js';
+import { AppSchema, WebSchema } from './app-schema.js';
 import { EnvironmentSchema, fromOf } from './environment-schema.js';
 import { DingtalkSchema, EmailSchema, NotifyRuleSchema, PAGERDUTY_EVENTS, PagerDutySchema, WebhookSchema } from './notify-schema.js';
 import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema } from './primitives.js';
@@ -146,6 +146,7 @@ export const ConfigSchema = z
       .describe('outgoing webhooks by name, the targets of webhook:<name>: a JSON event per POST, signed when secretEnv is set'),
     pagerduty: PagerDutySchema.prefault({}).describe('PagerDuty services that rollout and verification failures page (Events API v2)'),
     limits: LimitsSchema.default(() => ({ commands: commandLimitDefaults() })).describe('per-user limits on chat commands'),
+    web: WebSchema.prefault({}).describe('the web dashboard and its sign-in'),
     i18n: I18nSchema.prefault({}).describe("languages and time zones of replies and notifications: a user's, then the channel's, the environment's, the platform's, then these"),
   })
   .strict()

@@ -1,2 +1,27 @@
 /** The words of the web sign-in (issue 14), in English; signin-zh-cn.ts holds the same keys. */
-export const signinEn = {} as const satisfies Record<string, string>;
+export const signinEn = {
+  'help.login': 'a one-time link that signs you in to the web dashboard (sent only to you)',
+  'signin.link':
+    'Your sign-in link for the gantry dashboard. It works once, until {until}; whoever opens it first is signed in as you, so keep it to yourself: {url}',
+  'signin.error.no-public-url': 'gantry does not know its web address, so it cannot make a sign-in link: set GANTRY_PUBLIC_URL (e.g. https://gantry.example.com)',
+  'signin.error.args': '/gantry login takes no arguments',
+  'signin.error.dingtalk-group': 'Sign-in links are sent only in a one-to-one chat: message the gantry robot directly and type /gantry login there. Nothing was sent here.',
+  'signin.title': 'Sign in',
+  'signin.github': 'Sign in with GitHub',
+  'signin.chat': 'Or type {command} to gantry in Slack, DingTalk or the shell: it answers only you, with a link that signs you in once.',
+  'signin.signed-in': 'You are signed in as {name}.',
+  'signin.link.title': 'Sign in to gantry',
+  'signin.link.button': 'Sign in as {name}',
+  'signin.link.explain': 'This link was issued to {identity} and works once, until {until}.',
+  'signin.link.unknown': 'This sign-in link is not valid. Ask gantry for a new one with {command}.',
+  'signin.link.expired': 'This sign-in link has expired. Ask gantry for a new one with {command}.',
+  'signin.link.used': 'This sign-in link has already been used, and works only once. Ask gantry for a new one with {command}.',
+  'signin.refused.title': 'Nothing was done',
+  'signin.refused.csrf': 'This form came without the token of your session (an old page, or a request made elsewhere): nothing was done. Reload the page and try again.',
+  'signin.refused.cross-site': 'This request came from another site: nothing was done.',
+  'signin.refused.signed-out': 'You are not signed in (or your sign-in has expired): nothing was done. Sign in and try again.',
+  'signin.github.denied': 'GitHub sign-in was cancelled: nothing changed.',
+  'signin.github.state': 'This GitHub sign-in did not start here, or took too long: nothing changed. Try again.',
+  'signin.github.failed': 'GitHub did not confirm who you are ({reason}): nothing changed. Try again, or use {command}.',
+  'signin.github.off': 'Signing in with GitHub is not set up here (GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET).',
+} as const satisfies Record<string, string>;

@@ -70,6 +70,9 @@ function answerLines(r: AnswerBody, v: Voice, m: Markup): string[] {
       return [v.say(msg(r.changed ? 'block.unblocked' : 'block.not-blocked', { app: r.app, version: r.version, by: r.by }), m.esc)];
     case 'help':
       return helpLines(r.topic, v, m);
+    case 'login-link':
+      // the address itself as the link's text: plain text (the shell, mail) shows only the text
+      return [v.say(msg('signin.link', { until: { time: r.expiresAt }, url: URL_MARK }), m.esc).replace(URL_MARK, m.link(r.url, m.esc(r.url)))];
   }
 }
 
@@ -100,6 +103,8 @@ function deployedLines(r: BodyOf<'deployed'>, v: Voice, m: Markup): string[] {
   if (r.approvedBy?.length) lines.push(IND + v.say(msg('approval.approved-by', { names: { list: r.approvedBy } }), m.esc));
   return lines;
 }
+
+const URL_MARK = '\u0000url\u0000';
 
 /** The commit goes in after escaping: it is markup (a link), and escaping would break it. */
 const COMMIT = '\u0000commit\u0000';

@@ -35,6 +35,7 @@ import { startVerifyWorker, verifyJobOf, VerifyQueue } from '../rollout/verify-q
 import { dockerClient } from '../images/docker.js';
 import type Docker from 'dockerode';
 import { FAILED_STATES } from '../rollout/state.js';
+import { LoginLinks } from '../web/auth/links.js';
 import type { Logger } from '../util/logger.js';
 import { servicesOf, type Services } from './services.js';
 import { queuesOf, type QueueName } from './queues.js';
@@ -187,6 +188,7 @@ export function createGantry(o: GantryOptions): Gantry {
     readFreshnessMs: parseDuration(config.deployRepo.refreshInterval),
     metrics,
     ...(limiter ? { limiter } : {}),
+    loginLinks: new LoginLinks(redis, keys, { ttlMs: parseDuration(config.web.loginLinkTtl), now, publicUrl: () => o.publicUrl }),
   };
   const workers: { close(): Promise<void> }[] = [];
   return {

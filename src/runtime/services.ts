@@ -10,6 +10,8 @@ import type { Release } from '../domain/release.js';
 import { voiceFor } from '../config/reader.js';
 import { approvalView, type ApprovalView } from '../queries/approvals.js';
 import type { QueryDeps } from '../queries/deps.js';
+import { approvalsFor } from '../queries/approvals-for.js';
+import { statusOf } from '../queries/status.js';
 import type { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 
@@ -54,6 +56,9 @@ export function faceDepsOf(s: Services, redis: Redis, keys: Keys, log: Logger): 
     approval: s.approval,
     approversOf: s.approversOf,
     voice: (reader) => voiceFor(s.config, reader),
+    // the Slack App Home's read models (src/chat/slack/home.ts)
+    status: () => statusOf(s.queries, Object.keys(s.config.apps), Object.keys(s.config.environments)),
+    approvalsFor: (identity) => approvalsFor(s.queries, identity),
     redis,
     keys,
     log,

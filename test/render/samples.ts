@@ -221,6 +221,7 @@ export const SAMPLES: Record<ReplyKind, Reply[]> = {
     { ok: true, command: 'help', kind: 'help' },
     { ok: true, command: 'help', kind: 'help', topic: 'promote' },
   ],
+  'login-link': [{ ok: true, command: 'login', kind: 'login-link', url: `https://gantry.example.com/login/link/${'A'.repeat(43)}`, expiresAt: AT }],
   refused: [
     { ok: false, command: 'promote', kind: 'refused', code: 'COMMAND_USAGE', message: msg('error.promote.missing'), usage: 'promote' },
     { ok: false, command: 'promote', kind: 'refused', code: 'ENV_FROZEN', message: msg('error.text', { text: 'said as it is in every language' }) },

@@ -11,6 +11,7 @@ import type { Voice } from '../../i18n/voice.js';
 import type { Logger } from '../../util/logger.js';
 import type { Face, FaceDeps } from '../face.js';
 import { SlackConversations, type Conversation } from './conversation.js';
+import { HOME_DEFAULTS, SlackHome } from './home.js';
 import { SlackIdentities } from './identity.js';
 import { SlackMessageStore } from './messages.js';
 import { ACTION, replyPlain, type SlackMessage } from './render.js';
@@ -37,17 +38,22 @@ const BUTTONS: readonly (readonly [string, (value: string, voice: Voice) => stri
 export async function createSlack(deps: FaceDeps, o: SlackSettings, commands: readonly string[]): Promise<Face> {
   const { app, receiver, socket } = await boltApp(o, boltLogger(deps.log));
   const ids = new SlackIdentities(deps.config, o.resolveByEmail);
-  const talk = new SlackConversations(deps, ids, new SlackMessageStore(deps.redis, deps.keys));
+  const home = new SlackHome(deps, app.client, ids, { ...HOME_DEFAULTS, ...o.home, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}) });
+  // a vote short of the last one raises no event: the Home tabs hear of it from here
+  const talk = new SlackConversations(deps, ids, new SlackMessageStore(deps.redis, deps.keys), () => home.changed());
   app.command(new RegExp(`^/(${commands.join('|')})$`), slashCommand(talk, deps.log));
   app.event('app_mention', mention(talk, deps.log));
-  for (const [actionId, toLine] of BUTTONS) app.action<BlockButtonAction>(actionId, buttonClick(talk, toLine));
+  app.event('app_home_opened', homeOpened(home, deps.log));
+  for (const [actionId, toLine] of BUTTONS) app.action<BlockButtonAction>(actionId, buttonClick(talk, toLine, home));
   return {
     routes: receiver ? [{ method: 'POST', path: '/slack/events', handler: receiver.requestListener }] : [],
     async start() {
+      await home.start();
       if (socket) await app.start();
     },
     async stop() {
       if (socket) await app.stop();
+      await home.stop();
     },
   };
 }
@@ -96,12 +102,25 @@ function mention(talk: SlackConversations, log: Logger) {
   };
 }
 
-/** A button on a card: the command it stands for, answered in the card's thread. */
-function buttonClick(talk: SlackConversations, toLine: (value: string, voice: Voice) => string) {
+/** The Home tab was opened (Slack sends the Messages tab too): publish it, remember who looks. */
+function homeOpened(home: SlackHome, log: Logger) {
+  return async ({ event }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
+    if (event.tab !== 'home') return;
+    await home.opened(event.user).catch((err: unknown) => log.warn({ user: event.user, err: String(err) }, 'slack home publish failed'));
+  };
+}
+
+/**
+ * A button on a card: the command it stands for, answered in the card's thread. A click on the
+ * Home tab has no channel: it is answered in a direct message, and the clicker's tab is published
+ * again at once (the request gone, or still there with the refusal told).
+ */
+function buttonClick(talk: SlackConversations, toLine: (value: string, voice: Voice) => string, home: SlackHome) {
   type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
   return async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
-    const channel = body.channel?.id;
+    const fromHome = body.view?.type === 'home';
+    const channel = body.channel?.id ?? (fromHome ? body.user.id : undefined);
     if (!channel) return;
     const c: Conversation = { client, channel, user: body.user.id };
     const thread = body.message?.thread_ts ?? body.message?.ts;
@@ -113,6 +132,12 @@ function buttonClick(talk: SlackConversations, toLine: (value: string, voice: Vo
       return;
     }
     const reply = await talk.run(c, line);
+    if (fromHome) {
+      // a direct message is already private; the tab shows the outcome
+      await talk.deliver(c, reply);
+      await home.show(body.user.id);
+      return;
+    }
     if (!reply.ok && PRIVATE_REFUSALS.has(reply.code)) {
       // only the clicker learns why; nothing changed
       await client.chat.postEphemeral({ channel, user: body.user.id, text: replyPlain(reply, talk.reader(c)) });

@@ -27,6 +27,8 @@ export class SlackConversations {
     private readonly deps: FaceDeps,
     private readonly ids: SlackIdentities,
     private readonly cards: SlackMessageStore,
+    /** told when a reply changed an approval (a vote, a denial): overviews such as the Home tab refresh */
+    private readonly onApproval: () => void = () => undefined,
   ) {}
 
   // the person who ran the command reads the answer; an approval card is the channel's (others vote on it)
@@ -76,7 +78,10 @@ export class SlackConversations {
     const followed = followedRequest(reply);
     if (followed && c.thread) await this.cards.setThread(followed, { channel: c.channel, ts: c.thread });
     const approval = reply.ok && 'approval' in reply ? reply.approval : undefined;
-    if (approval) await this.refreshCard(c.client, approval.id);
+    if (approval) {
+      this.onApproval();
+      await this.refreshCard(c.client, approval.id);
+    }
   }
 
   private async refreshCard(client: WebClient, id: string): Promise<void> {

@@ -14,7 +14,8 @@ import { slackSettings, type SlackSettings } from './settings.js';
 export const slackModule: FaceModule<SlackSettings> = {
   platform: 'slack',
   settings: slackSettings,
-  commands: () => [...Object.keys(USAGE), 'gantry'],
+  // no bare /login: too common a name for a workspace's slash commands; `/gantry login` reaches it
+  commands: () => [...Object.keys(USAGE).filter((c) => c !== 'login'), 'gantry'],
   create: (deps, settings) => createSlack(deps, settings, slackModule.commands()),
   notifier(deps, settings) {
     if (!settings) return undefined;

@@ -134,7 +134,7 @@ export function approvalMessage(v: ApprovalView, voice: Voice): SlackMessage {
 }
 
 /** Slack shows the time in each viewer's own zone; the fallback is the reader's. */
-function slackDate(iso: string, voice: Voice): string {
+export function slackDate(iso: string, voice: Voice): string {
   const at = Date.parse(iso);
   const fallback = esc(voice.time(iso));
   return Number.isNaN(at) ? fallback : `<!date^${Math.floor(at / 1000)}^{date_short_pretty} {time}|${fallback}>`;
