@@ -180,11 +180,14 @@ describe('Slack App Home', () => {
       expect((await h.run('alice', line)).ok, line).toBe(true);
     }
     await idle();
+    // five events, coalesced: one publish each when the commands fall in one window; a machine so
+    // busy that they straddle two windows gives two, never one per event
     const bobs = publishes(BOB, from);
-    expect(bobs).toHaveLength(1);
-    expect(viewText(bobs[0]!)).toContain('*staging* locked by shell:alice (alice): three');
-    expect(viewText(bobs[0]!)).toContain(':lock: locked');
-    expect(publishes(ALICE, from)).toHaveLength(1);
+    expect(bobs.length).toBeGreaterThanOrEqual(1);
+    expect(bobs.length).toBeLessThanOrEqual(2);
+    expect(viewText(bobs.at(-1)!)).toContain('*staging* locked by shell:alice (alice): three');
+    expect(viewText(bobs.at(-1)!)).toContain(':lock: locked');
+    expect(publishes(ALICE, from).length).toBe(bobs.length);
     expect((await h.run('alice', '/unlock staging')).ok).toBe(true);
   });
 
