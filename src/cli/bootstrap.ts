@@ -10,6 +10,7 @@ import { ensureLocalDeployRepo, ensureLocalRedis, isLocalPath } from '../runtime
 import type { LocalRedis } from '../runtime/redis-server.js';
 import type { Logger } from '../util/logger.js';
 import { chooseConfigDir } from './config-dir.js';
+import { bindLocalWeb, type LocalWeb } from './local-web.js';
 import { PACKAGE_DIR } from './package-info.js';
 
 export { PACKAGE_DIR };
@@ -22,6 +23,8 @@ export interface Booted {
   stateDir: string;
   /** set when this process started the local Redis (it stops it on close) */
   redis?: LocalRedis;
+  /** local mode with `localWeb`: the web server on 127.0.0.1 (routes added by the caller), or why there is none */
+  web?: LocalWeb | { busy: string };
   close(): Promise<void>;
 }
 
@@ -34,7 +37,7 @@ export function stateDirOf(env: Env): string {
  * Loads config and env, and in local mode starts (or finds) the private Redis and creates the
  * example deploy repo, then wires everything together.
  */
-export async function boot(opts: { config?: string; log: Logger }): Promise<Booted> {
+export async function boot(opts: { config?: string; log: Logger; localWeb?: boolean }): Promise<Booted> {
   const env = readEnv();
   const choice = chooseConfigDir(opts.config, env);
   const loaded = loadConfig(choice.dir);
@@ -60,13 +63,16 @@ export async function boot(opts: { config?: string; log: Logger }): Promise<Boot
       opts.log.info({ repo: bare }, 'created the local deploy repo from config/examples/deploy');
     }
   }
+  // bound first: its address is the public URL of the sign-in links /gantry login gives in the shell
+  const web = opts.localWeb && local ? await bindLocalWeb(Number(env.PORT ?? loaded.config.server.port), opts.log) : undefined;
+  const publicUrl = env.GANTRY_PUBLIC_URL ?? (web && 'url' in web ? web.url : undefined);
   const gantry = createGantry({
     config: loaded.config,
     redisUrl,
     log: opts.log,
     ...(env.GANTRY_REDIS_PREFIX ? { prefix: env.GANTRY_REDIS_PREFIX } : {}),
     ...(env.GANTRY_DEPLOY_TOKEN ? { deployToken: env.GANTRY_DEPLOY_TOKEN } : {}),
-    ...(env.GANTRY_PUBLIC_URL ? { publicUrl: env.GANTRY_PUBLIC_URL } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
     rolloutWatch: {
       ...(env.GANTRY_ROLLOUT_WATCH ? { everyMs: parseDuration(env.GANTRY_ROLLOUT_WATCH) } : {}),
       ...(env.GANTRY_ARGOCD_URL && env.GANTRY_ARGOCD_TOKEN ? { argocd: { server: env.GANTRY_ARGOCD_URL, token: env.GANTRY_ARGOCD_TOKEN } } : {}),
@@ -82,7 +88,9 @@ export async function boot(opts: { config?: string; log: Logger }): Promise<Boot
     local,
     stateDir,
     ...(started ? { redis: started } : {}),
+    ...(web ? { web } : {}),
     async close() {
+      if (web && 'close' in web) await web.close();
       await gantry.close();
       await started?.stop();
     },

@@ -7,7 +7,9 @@ import { metricsRoute } from '../http/metrics.js';
 import { createHttpServer, listen, type Route } from '../http/server.js';
 import { rolloutRoutes } from '../rollout/routes.js';
 import { webRoutes } from '../web/routes.js';
+import { closeLiveLogs } from '../web/builds/live.js';
 import { webAuthSettings } from '../web/auth/settings.js';
+import { webDepsOf } from './local-web.js';
 import { verificationRoutes } from '../rollout/verify-routes.js';
 import { dockerClient } from '../images/docker.js';
 import { queueJob, queuesOf } from '../runtime/queues.js';
@@ -68,8 +70,7 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
     closers.push(() => faces.stop());
     routes.push(...rolloutWebRoutes(gantry, env, log));
     // the dashboard, sign-in and build pages (src/web/); the more specific routes above come first
-    const webDeps = { services: gantry.services, redis: gantry.redis, keys: new Keys(gantry.prefix), log: log.child({ face: 'web' }), now: core.now, ...(env.GANTRY_PUBLIC_URL ? { publicUrl: env.GANTRY_PUBLIC_URL } : {}) };
-    routes.push(...webRoutes(webDeps, webAuthSettings(env)));
+    routes.push(...webRoutes(webDepsOf(gantry, env.GANTRY_PUBLIC_URL, log), webAuthSettings(env)));
     if (faces.platforms.length) log.info({ platforms: faces.platforms }, 'chat faces on');
     if (gh) {
       const face = await gh.face.githubRoutes(gh.deps);
@@ -101,7 +102,10 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await new Promise<void>((r) => server.close(() => r()));
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  // open build-log streams would hold close() as long as their builds run
+  await closeLiveLogs();
+  await closed;
   for (const close of closers) await close().catch(() => undefined);
   await booted.close();
   return 0;

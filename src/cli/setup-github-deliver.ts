@@ -6,8 +6,8 @@ import { mergeEnvText, readIfExists, refuseSetKeys, writeSecretFile, type EnvEnt
 /**
  * Where the new app's credentials go: into the env file (the key as a 0600 file beside it, named by
  * GITHUB_PRIVATE_KEY_FILE, which src/config/env-files.ts resolves like every secret's NAME_FILE),
- * or printed for the user to store elsewhere. The client id and secret are not kept: gantry signs
- * no user in, so they would be one more secret to leak for nothing.
+ * or printed for the user to store elsewhere. The OAuth client id and secret go along: they are
+ * what "Sign in with GitHub" on the dashboard uses (src/web/auth/github.ts).
  */
 
 export type Destination = { kind: 'env-file'; file: string; force: boolean } | { kind: 'print' };
@@ -17,6 +17,8 @@ const SAME_AS = {
   GITHUB_APP_ID: ['APP_ID'],
   GITHUB_PRIVATE_KEY_FILE: ['GITHUB_PRIVATE_KEY', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH'],
   GITHUB_WEBHOOK_SECRET: ['GITHUB_WEBHOOK_SECRET_FILE', 'WEBHOOK_SECRET'],
+  GITHUB_CLIENT_ID: [],
+  GITHUB_CLIENT_SECRET: ['GITHUB_CLIENT_SECRET_FILE'],
 } as const;
 
 /** The entries written to an env file; `keyFile` is where the PEM goes. */
@@ -25,6 +27,8 @@ function envEntries(app: RegisteredApp, keyFile: string): EnvEntry[] {
     { key: 'GITHUB_APP_ID', value: String(app.id), sameAs: SAME_AS.GITHUB_APP_ID },
     { key: 'GITHUB_PRIVATE_KEY_FILE', value: keyFile, sameAs: SAME_AS.GITHUB_PRIVATE_KEY_FILE },
     { key: 'GITHUB_WEBHOOK_SECRET', value: app.webhookSecret, sameAs: SAME_AS.GITHUB_WEBHOOK_SECRET },
+    { key: 'GITHUB_CLIENT_ID', value: app.clientId, sameAs: SAME_AS.GITHUB_CLIENT_ID },
+    { key: 'GITHUB_CLIENT_SECRET', value: app.clientSecret, sameAs: SAME_AS.GITHUB_CLIENT_SECRET },
   ];
 }
 
@@ -57,9 +61,11 @@ export function deliverCredentials(app: RegisteredApp, dest: Destination, now: D
       `GITHUB_WEBHOOK_SECRET=${app.webhookSecret}`,
       // one line: gantry turns `\n` escapes back into newlines (src/github/env.ts)
       `GITHUB_PRIVATE_KEY="${app.pem.replace(/\r?\n/g, '\\n')}"`,
+      `GITHUB_CLIENT_ID=${app.clientId}`,
+      `GITHUB_CLIENT_SECRET=${app.clientSecret}`,
       '',
     ].join('\n');
-    return { lines: ["The app's id, webhook secret and private key are printed on standard output; nothing was written."], printed };
+    return { lines: ["The app's id, webhook secret, private key and OAuth client are printed on standard output; nothing was written."], printed };
   }
   const keyFile = keyFileFor(dest.file, app.id);
   const header = `GitHub App "${app.name}" (id ${app.id}), registered by gantry setup github on ${now.toISOString()}`;
@@ -75,7 +81,7 @@ export function deliverCredentials(app: RegisteredApp, dest: Destination, now: D
   return {
     printed: undefined,
     lines: [
-      `Wrote GITHUB_APP_ID, GITHUB_PRIVATE_KEY_FILE and GITHUB_WEBHOOK_SECRET to ${dest.file};`,
+      `Wrote GITHUB_APP_ID, GITHUB_PRIVATE_KEY_FILE, GITHUB_WEBHOOK_SECRET, GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET to ${dest.file};`,
       `the private key is in ${keyFile} (both mode 0600).`,
     ],
   };

@@ -4,6 +4,7 @@ import { connect } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
 import { boot, type Booted } from './bootstrap.js';
 import { cliLogger } from './logging.js';
+import { serveLocalWeb, type LocalWeb } from './local-web.js';
 import { deployWorkersServing, loadGithubFace, startDeployRole } from './workers.js';
 
 export interface ShellFlags {
@@ -20,13 +21,15 @@ export interface ShellFlags {
  */
 export async function shellCommand(flags: ShellFlags): Promise<number> {
   const log = cliLogger('conversation');
-  const booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log });
+  // local-mode `gantry start` serves the web pages too, so /gantry login in the shell gives a working link
+  const booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log, localWeb: flags.banner !== undefined });
   const { gantry } = booted;
+  if (booted.web && 'url' in booted.web) serveLocalWeb(booted.web, gantry, booted.env, log);
   const role = await startShellWorkers(booted, log);
   await gantry.core.repo.ensure();
   const interactive = process.stdin.isTTY === true;
   const as = flags.as ?? (process.env.GANTRY_AS || os.userInfo().username);
-  if (interactive && flags.banner) process.stdout.write(`${flags.banner}\n`);
+  if (interactive && flags.banner) process.stdout.write(`${flags.banner}\n${webBanner(booted.web)}`);
   const stop = async () => {
     await role?.close();
     await booted.close();
@@ -63,4 +66,10 @@ async function startShellWorkers(booted: Booted, log: Logger): Promise<{ close()
   }
   const github = await loadGithubFace(booted, log);
   return startDeployRole(booted, github ? { github } : {}, log);
+}
+
+/** The web pages' address (or why there are none), under the local-mode banner; a script's output stays the replies only. */
+function webBanner(web: LocalWeb | { busy: string } | undefined): string {
+  if (!web) return '';
+  return 'url' in web ? `web pages: ${web.url} (type /gantry login for a sign-in link)\n` : `${web.busy}\n`;
 }

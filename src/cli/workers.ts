@@ -15,7 +15,10 @@ export async function loadGithubFace(booted: Booted, log: Logger): Promise<Githu
   if (!booted.env.GITHUB_APP_ID) return undefined;
   const { gantry } = booted;
   const settings = readGithubEnv(process.env);
-  return { face: await import('../github/server.js'), deps: { core: gantry.core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings, log } };
+  return {
+    face: await import('../github/server.js'),
+    deps: { core: gantry.core, redisUrl: gantry.redisUrl, prefix: gantry.prefix, settings, log, ...(booted.env.GANTRY_PUBLIC_URL ? { publicUrl: booted.env.GANTRY_PUBLIC_URL } : {}) },
+  };
 }
 
 /**

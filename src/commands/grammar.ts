@@ -98,6 +98,18 @@ export function parseCommand(line: string): ParsedCommand {
   return force !== undefined ? { name, args, force } : { name, args };
 }
 
+/** Commands whose answer is for the asker alone (a sign-in link): faces deliver it privately and post no thread. */
+const PRIVATE_COMMANDS: ReadonlySet<CommandName> = new Set(['login']);
+
+/** Whether `line` is a command whose answer must reach only the asker; a line that does not parse is not. */
+export function isPrivateLine(line: string): boolean {
+  try {
+    return PRIVATE_COMMANDS.has(parseCommand(line).name);
+  } catch {
+    return false;
+  }
+}
+
 /** Own keys only: `constructor` or `toString` is no command although every object has one. */
 export function isCommandName(s: string): s is CommandName {
   return Object.hasOwn(USAGE, s);

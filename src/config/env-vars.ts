@@ -232,7 +232,7 @@ export const ENV_VARS = {
   }),
   GANTRY_PUBLIC_URL: declare({
     group: 'HTTP and API', schema: HttpUrlText, example: 'https://gantry.example.com',
-    description: 'where people reach `gantry web`: links to verification logs, GitHub Deployments\' log_url',
+    description: 'where people reach `gantry web`: links to verification logs, build pages (check runs\' Details, chat build reports), GitHub Deployments\' log_url',
   }),
   GANTRY_SESSION_SECRET: declare({
     group: 'HTTP and API', schema: TokenText, secret: true,

@@ -3,6 +3,7 @@ import { I18nSchema, SpeechSchema } from '../i18n/config.js';
 import { record } from '../domain/record.js';
 import { schemaFragments } from '../gitops/updaters/schemas.js';
 import { AppSchema, WebSchema } from './app-schema.js';
+import { BuildLogSchema } from './build-log-schema.js';
 import { EnvironmentSchema, fromOf } from './environment-schema.js';
 import { DingtalkSchema, EmailSchema, NotifyRuleSchema, PAGERDUTY_EVENTS, PagerDutySchema, WebhookSchema } from './notify-schema.js';
 import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema } from './primitives.js';
@@ -138,6 +139,7 @@ export const ConfigSchema = z
       .default(SERVER_DEFAULT)
       .describe('the HTTP server: webhooks, chat callbacks, health, metrics'),
     releases: ReleasesSchema.default({ keep: 200 }).describe('the release catalog'),
+    builds: BuildLogSchema.prefault({}).describe('build logs: the pages at /builds/<id> that check runs link to'),
     notify: z.array(NotifyRuleSchema).default([]).describe('who hears of what: each rule maps events × apps × environments to targets (default none)'),
     dingtalk: DingtalkSchema.prefault({}).describe('DingTalk robots for reports, and where callbacks may reply'),
     email: EmailSchema.optional().describe('e-mail notifications and approval requests (the SMTP server is SMTP_URL in the environment)'),

@@ -6,12 +6,15 @@ import type { BuildProgress } from '../images/types.js';
 import type { Core } from '../commands/context.js';
 import { buildJobId, type BuildJobData } from '../images/build-queue.js';
 import type { Keys } from '../store/redis.js';
+import type { BuildReport } from '../notify/events.js';
 import type { Logger } from '../util/logger.js';
 import { cancelledOutput, failureOutput, progressOutput, successOutput, Throttle, updateCheckRun, type CheckSubject } from './check-run.js';
 import type { GithubAuth } from './event-worker.js';
 import { GhKeys } from './keys.js';
 import { cacheBranches } from '../images/plan.js';
 import { recordRelease } from './release.js';
+import { buildPageUrl } from './build-page-url.js';
+import { triggerText } from '../images/build-log-job.js';
 
 export interface ReporterDeps {
   core: Core;
@@ -21,6 +24,8 @@ export interface ReporterDeps {
   log: Logger;
   /** minimum gap between progress updates of one check run */
   progressIntervalMs?: number;
+  /** GANTRY_PUBLIC_URL: check runs and chat reports link to the build's page */
+  publicUrl?: string;
 }
 
 /**
@@ -56,7 +61,9 @@ export class GithubBuildReporter implements BuildReporter {
 
   async started(job: BuildJobData): Promise<void> {
     const octokit = await this.d.github.installation(job.source.installationId);
-    await updateCheckRun(octokit, this.where(job), job.checkRunId, { status: 'in_progress', output: progressOutput(job, { phase: 'context' }) });
+    // set again here: a check run taken over from an attempt that died may link an older id
+    const detailsUrl = buildPageUrl(this.d.publicUrl, job.buildId);
+    await updateCheckRun(octokit, this.where(job), job.checkRunId, { status: 'in_progress', output: progressOutput(job, { phase: 'context' }), ...(detailsUrl ? { detailsUrl } : {}) });
   }
 
   progress(job: BuildJobData, p: BuildProgress): void {
@@ -103,14 +110,16 @@ export class GithubBuildReporter implements BuildReporter {
     await updateCheckRun(octokit, this.where(job), job.checkRunId, final);
     const jobId = buildJobId(job);
     if (job.trigger.kind === 'pr') await this.d.redis.srem(this.k.prBuilds(job.source.owner, job.source.repo, job.trigger.number), jobId);
-    const report = {
+    // chat links the build's page when there is one: the whole log, not the check run's tail
+    const url = buildPageUrl(this.d.publicUrl, job.buildId) ?? job.checkRunUrl;
+    const report: BuildReport = {
       app: job.app,
       image: job.image,
       repo: `${job.source.owner}/${job.source.repo}`,
       sha: job.source.sha,
-      trigger: job.trigger.kind === 'pr' ? `pr #${job.trigger.number}` : `${job.trigger.kind} ${job.trigger.name}`,
+      trigger: triggerText(job.trigger),
       version: job.version,
-      ...(job.checkRunUrl ? { url: job.checkRunUrl } : {}),
+      ...(url ? { url } : {}),
     };
     if (outcome.kind === 'cancelled') return;
     // a worker that died after this point leaves the next one to report the same outcome again:

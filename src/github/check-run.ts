@@ -221,13 +221,14 @@ export async function updateCheckRun(
   octokit: Octokit,
   where: Where,
   id: number,
-  o: { status?: 'queued' | 'in_progress'; conclusion?: Conclusion; output?: CheckOutput },
+  o: { status?: 'queued' | 'in_progress'; conclusion?: Conclusion; output?: CheckOutput; detailsUrl?: string },
 ): Promise<void> {
   const now = new Date().toISOString();
   await octokit.rest.checks.update({
     owner: where.owner,
     repo: where.repo,
     check_run_id: id,
+    ...(o.detailsUrl ? { details_url: o.detailsUrl } : {}),
     ...(o.conclusion ? { status: 'completed' as const, conclusion: o.conclusion, completed_at: now } : {}),
     ...(o.status ? { status: o.status, ...(o.status === 'in_progress' ? { started_at: now } : {}) } : {}),
     ...(o.output ? { output: { ...o.output, annotations: o.output.annotations?.slice(0, 50) } } : {}),

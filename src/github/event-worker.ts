@@ -5,6 +5,8 @@ import { isGantryError } from '../domain/errors.js';
 import { buildJobId, type BuildJobData, type BuildQueue, type BuildTrigger } from '../images/build-queue.js';
 import { bullConnection, type Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
+import { newBuildId } from '../images/build-log.js';
+import { buildPageUrl } from './build-page-url.js';
 import { cancelledOutput, checkName, configErrorOutput, createCheckRun, externalId, parseExternalId, queuedOutput, tagsRefusedOutput, updateCheckRun, type Octokit } from './check-run.js';
 import type { EventJob } from './events.js';
 import { startInboxPump } from './inbox.js';
@@ -31,6 +33,8 @@ export interface EventWorkerDeps {
   log: Logger;
   concurrency: number;
   registryOverride?: string;
+  /** GANTRY_PUBLIC_URL: check runs link to their build's page there ("Details") */
+  publicUrl?: string;
 }
 
 /** the check-run key's value while its check run is being created */
@@ -270,12 +274,16 @@ export class EventHandler {
         const ext = externalId(plan.image, trigger);
         const orphan = check === CREATING ? await this.queuedRun(ctx, sha, name, ext) : undefined;
         if (!check) await this.d.redis.set(checkKey, CREATING, 'EX', 86_400);
-        const run = orphan ?? (await createCheckRun(ctx.octokit, ctx.where, { sha, name, externalId: ext, output: queuedOutput(plan) }));
-        check = `${run.id} ${run.url}`;
+        const buildId = newBuildId();
+        const detailsUrl = buildPageUrl(this.d.publicUrl, buildId);
+        const run = orphan ?? (await createCheckRun(ctx.octokit, ctx.where, { sha, name, externalId: ext, output: queuedOutput(plan), ...(detailsUrl ? { detailsUrl } : {}) }));
+        // the build id goes with the check run: a retry of this event links the same page
+        check = `${run.id} ${run.url} ${buildId}`;
         await this.d.redis.set(checkKey, check, 'EX', 86_400);
       }
-      const [id, url] = check.split(' ');
-      await this.d.builds.add({ ...plan, checkRunId: Number(id), ...(url ? { checkRunUrl: url } : {}) }, { rerun: !!o.rerun });
+      const [id, url, buildId] = check.split(' ');
+      const job = { ...plan, checkRunId: Number(id), ...(url ? { checkRunUrl: url } : {}), ...(buildId ? { buildId } : {}) };
+      await this.d.builds.add(job, { rerun: !!o.rerun });
       // recorded only once it is queued: a newer head's event that read the record earlier would
       // have found no job, dropped the record, and left this build to run (the supersede test
       // caught that under load); read after the add, the head check below sees the newer head

@@ -18,6 +18,9 @@ export interface RegisteredApp {
   /** the PEM private key */
   pem: string;
   webhookSecret: string;
+  /** the app's OAuth client: "Sign in with GitHub" on the dashboard (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET) */
+  clientId: string;
+  clientSecret: string;
 }
 
 /** GitHub's codes are short hex strings; anything else never reaches a URL. */
@@ -33,6 +36,8 @@ const ConversionSchema = z.object({
   html_url: z.string(),
   pem: z.string().min(1).max(16 * 1024),
   webhook_secret: z.string().regex(/^[\x21-\x7e]{1,512}$/, 'must be a printable secret (was the webhook left inactive?)'),
+  client_id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
+  client_secret: z.string().regex(/^[\x21-\x7e]{1,512}$/, 'must be a printable secret'),
 });
 
 export function isManifestCode(code: string): boolean {
@@ -73,7 +78,7 @@ export async function convertManifestCode(apiUrl: string, webUrl: string, code: 
   const app = r.data;
   checkPem(app.pem, url);
   const htmlUrl = checkHtmlUrl(app.html_url, webUrl, url);
-  return { id: app.id, slug: app.slug, name: app.name, htmlUrl, pem: app.pem, webhookSecret: app.webhook_secret };
+  return { id: app.id, slug: app.slug, name: app.name, htmlUrl, pem: app.pem, webhookSecret: app.webhook_secret, clientId: app.client_id, clientSecret: app.client_secret };
 }
 
 /** What GitHub said, in its own words (`message`), with what it means here. */

@@ -31,6 +31,8 @@ export interface AppManifest {
   description?: string;
   hook_attributes: { url: string; active: boolean };
   redirect_url: string;
+  /** where GitHub sends people back after "Sign in with GitHub" (the app's OAuth callback) */
+  callback_urls: string[];
   public: boolean;
   default_permissions: Record<string, string>;
   default_events: string[];
@@ -95,6 +97,7 @@ export function buildAppManifest(app: AppYml, o: { url: URL; redirectUrl: string
     description: app.description,
     hook_attributes: { url: `${base}/api/github/webhooks`, active: true },
     redirect_url: o.redirectUrl,
+    callback_urls: [`${base}/login/github/callback`],
     public: app.public,
     default_permissions: { ...app.default_permissions },
     default_events: [...app.default_events],

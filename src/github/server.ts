@@ -11,6 +11,7 @@ import type { DeployRequest, DeployResult } from '../domain/deploy.js';
 import { BodyBudget, readLimited, refuseBody } from '../http/auth.js';
 import { sendJson, type Route } from '../http/server.js';
 import { BUILD_QUEUE, BuildQueue } from '../images/build-queue.js';
+import { BuildLogStore, buildLogSettings } from '../images/build-log.js';
 import { countBuilds, type GantryMetrics } from '../http/metrics.js';
 import { connect, Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
@@ -38,6 +39,8 @@ export interface GithubFaceDeps {
   prefix: string;
   settings: GithubSettings;
   log: Logger;
+  /** GANTRY_PUBLIC_URL: check runs' Details link and chat reports point at build pages there */
+  publicUrl?: string;
 }
 
 /**
@@ -142,6 +145,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       log: o.log.child({ worker: 'github-events' }),
       concurrency: o.settings.eventConcurrency,
       ...(o.settings.registryOverride ? { registryOverride: o.settings.registryOverride } : {}),
+      ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
     });
     events.worker.on('failed', (job, err) => o.log.warn({ job: job?.id, delivery: job?.data.delivery, err: err.message }, 'github event failed'));
     o.metrics?.observeWorker(EVENT_QUEUE, events.worker);
@@ -161,6 +165,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       github,
       log: o.log.child({ worker: 'build' }),
       ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
+      ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
     });
     const worker = startBuildWorker({
       redisUrl: o.redisUrl,
@@ -177,6 +182,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       ...(o.settings.memoryBytes ? { memoryBytes: o.settings.memoryBytes } : {}),
       ...(o.settings.nanoCpus ? { nanoCpus: o.settings.nanoCpus } : {}),
       argEnv: o.settings.buildArgEnv,
+      logs: new BuildLogStore(redis, keys, buildLogSettings(o.core.config.builds), o.log.child({ worker: 'build-log' })),
       log: o.log.child({ worker: 'build' }),
     });
     o.metrics?.observeWorker(BUILD_QUEUE, worker.worker);

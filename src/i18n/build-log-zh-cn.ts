@@ -1,4 +1,34 @@
 import type { buildLogEn } from './build-log-en.js';
 
 /** The words of the web build-pages, in Chinese: the keys of build-log-en.ts. */
-export const buildLogZhCN: Record<keyof typeof buildLogEn, string> = {};
+export const buildLogZhCN: Record<keyof typeof buildLogEn, string> = {
+  'build-log.list.title': '构建',
+  'build-log.list.empty': '最近 {retention} 内没有构建。',
+  'build-log.title': '{app} / {image} {version} 的构建',
+  'build-log.state.running': '进行中',
+  'build-log.state.succeeded': '成功',
+  'build-log.state.failed': '失败',
+  'build-log.state.cancelled': '已取消',
+  'build-log.field.state': '状态',
+  'build-log.field.app': '应用',
+  'build-log.field.version': '版本',
+  'build-log.field.trigger': '触发',
+  'build-log.field.commit': '提交',
+  'build-log.field.started': '开始',
+  'build-log.field.finished': '结束',
+  'build-log.field.duration': '耗时',
+  'build-log.field.image': '镜像',
+  'build-log.field.digest': '摘要',
+  'build-log.field.check-run': '检查运行',
+  'build-log.check-run.link': '在 GitHub 上查看',
+  'build-log.failed.heading': '失败原因（{stage}）',
+  'build-log.failed.step': '第 {step} 步：{instruction}',
+  'build-log.failed.line': '{file} 第 {line} 行',
+  'build-log.log.heading': '日志',
+  'build-log.log.empty': '暂无输出。',
+  'build-log.log.cut': '日志已截断：前 {count} 行未保留（每个构建最多 {max} 行）。',
+  'build-log.log.live': '构建进行中：新的日志行会实时出现（不使用 JavaScript 时请刷新页面）。',
+  'build-log.log.attempts': '此构建共尝试了 {count} 次；日志包含每一次尝试。',
+  'build-log.not-found': '没有此 id 的构建：它从未运行，或其日志已超过 {retention} 被删除。',
+  'build-log.seconds': '{s} 秒',
+};

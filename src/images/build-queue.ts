@@ -29,6 +29,8 @@ export interface BuildJobData {
   version: string;
   checkRunId: number;
   checkRunUrl?: string;
+  /** the id of the build's log and page (/builds/<id>); absent in jobs queued before build pages existed */
+  buildId?: string;
   repository: string;
   tags: string[];
   dockerfile: string;

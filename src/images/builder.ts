@@ -19,6 +19,8 @@ export interface BuildOptions {
   /** aborting stops the build for real (the daemon cancels it) → `stage: 'cancelled'` */
   signal?: AbortSignal;
   onProgress?: (p: BuildProgress) => void;
+  /** every chunk of the log as it comes (the build page); the result keeps only its tail */
+  onLog?: (text: string) => void;
   log?: Logger;
   /** largest context sent to the daemon, after .dockerignore (default 512 MiB) */
   maxContextBytes?: number;
@@ -42,7 +44,7 @@ const PING_TIMEOUT_MS = 10_000;
 export async function buildImage(docker: Docker, spec: BuildSpec, opts: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
   const log = opts.log ?? silentLogger;
-  const tail = new LogTail();
+  const tail = new LogTail(undefined, undefined, opts.onLog);
   const ctl = new AbortController();
   const stop = (why: Stop) => ctl.signal.aborted || ctl.abort(new Stopped(why));
   const onCancel = () => stop('cancelled');

@@ -10,10 +10,13 @@ export class LogTail {
   constructor(
     private readonly maxLines = 200,
     private readonly maxBytes = 64 * 1024,
+    /** sees every chunk written, before the tail forgets it: the whole log goes to the build's page */
+    private readonly sink?: (text: string) => void,
   ) {}
 
   /** Appends text; `\r` progress redraws keep only their last state. */
   write(text: string): void {
+    this.sink?.(text);
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop() ?? '';
     // a single line longer than the whole budget is cut from the front
@@ -41,7 +44,8 @@ export class LogTail {
   }
 }
 
-function lastRedraw(line: string): string {
+/** What a terminal shows of a line that redraws itself with `\r` (a progress bar): its last state. */
+export function lastRedraw(line: string): string {
   const l = line.endsWith('\r') ? line.slice(0, -1) : line;
   const i = l.lastIndexOf('\r');
   return i === -1 ? l : l.slice(i + 1);

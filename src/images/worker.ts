@@ -6,6 +6,8 @@ import type { Logger } from '../util/logger.js';
 import type { BuildFailure, BuildProgress, BuildResult, BuildSpec, BuildSuccess, SmokeTestResult, SmokeTestSpec } from './types.js';
 import { jobLock } from '../store/job-lock.js';
 import { immutableTags } from './release-tags.js';
+import type { BuildLogStore } from './build-log.js';
+import { JobLog } from './build-log-job.js';
 
 /**
  * The build worker: runs build jobs on the engine and tells a reporter what happened. It knows
@@ -31,7 +33,11 @@ export interface BuildReporter {
   finished(job: BuildJobData, outcome: BuildOutcome): Promise<void>;
 }
 
-export type BuildImageFn = (docker: Docker, spec: BuildSpec, o: { signal?: AbortSignal; onProgress?: (p: BuildProgress) => void; log?: Logger }) => Promise<BuildResult>;
+export type BuildImageFn = (
+  docker: Docker,
+  spec: BuildSpec,
+  o: { signal?: AbortSignal; onProgress?: (p: BuildProgress) => void; onLog?: (text: string) => void; log?: Logger },
+) => Promise<BuildResult>;
 export type SmokeTestFn = (docker: Docker, spec: SmokeTestSpec, signal?: AbortSignal) => Promise<SmokeTestResult>;
 
 export interface BuildWorkerDeps {
@@ -51,6 +57,8 @@ export interface BuildWorkerDeps {
   nanoCpus?: number;
   /** GANTRY_BUILD_ARG_* values that `{ env }` build args name */
   argEnv: Record<string, string>;
+  /** where each build's whole log goes, for its page (absent: only the check run's tail) */
+  logs?: BuildLogStore;
   log: Logger;
 }
 
@@ -146,7 +154,10 @@ export async function runBuildJob(
   const log = d.log.child({ job: jobId, delivery: data.delivery, attempt: job.attemptsMade + 1, ...(stalls ? { stalls } : {}) });
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   /** reports the end of the build; resolves with the job's result or throws its final error */
+  const jobLog = new JobLog(d.logs, data.buildId, log);
   const settle = async (outcome: BuildOutcome): Promise<BuildJobResult> => {
+    // the page says how it ended before the check run links people to it
+    await jobLog.end(outcome);
     await d.reporter.finished(data, outcome);
     return endOf(outcome, log);
   };
@@ -187,6 +198,7 @@ export async function runBuildJob(
     const flagged = await d.builds.cancelled(jobId);
     if (flagged) return await cancelled(flagged);
     await d.reporter.started(data);
+    await jobLog.start(data);
     let source: NodeJS.ReadableStream;
     try {
       source = await d.reporter.source(data, ac.signal);
@@ -199,7 +211,7 @@ export async function runBuildJob(
       return await retry(d, data, log, job.attemptsMade + 1, failure);
     }
     const spec = buildSpec(d, data, source);
-    const result = await d.buildImage(d.docker, spec, { signal: ac.signal, onProgress: (p) => d.reporter.progress(data, p), log });
+    const result = await d.buildImage(d.docker, spec, { signal: ac.signal, onProgress: (p) => d.reporter.progress(data, p), onLog: jobLog.write, log });
     if (!result.ok) {
       if (result.stage === 'cancelled' && !timedOut) return await cancelled('cancelled');
       const failure: BuildFailure = timedOut && result.stage === 'cancelled' ? { ...result, stage: 'timeout', message: `build took longer than ${d.timeoutMs} ms` } : result;
@@ -214,6 +226,7 @@ export async function runBuildJob(
     }
     return await decide({ kind: 'success', result, ...(smoke ? { smoke } : {}) });
   } finally {
+    await jobLog.close();
     clearTimeout(timer);
     unwatch();
     unwatchStop?.();

@@ -82,7 +82,7 @@ export interface BuildReport {
   /** `pr #42`, `branch main`, `tag v1.2.3` */
   trigger: string;
   version: string;
-  /** the check run */
+  /** the build's page (src/web/builds/) under GANTRY_PUBLIC_URL, else the check run */
   url?: string;
 }
 

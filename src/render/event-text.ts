@@ -96,7 +96,7 @@ function eventMessage(e: GantryEvent): { message: Message; commit?: string; url?
       return { message: msg('event.build-failed', params), commit: b.sha, ...(b.url ? { url: b.url } : {}) };
     }
     case 'build-succeeded':
-      return { message: msg('event.build-succeeded', { ref: e.build.ref, trigger: e.build.trigger }) };
+      return { message: msg('event.build-succeeded', { ref: e.build.ref, trigger: e.build.trigger }), ...(e.build.url ? { url: e.build.url } : {}) };
     case 'release-built':
       return { message: msg('event.release-built', { app: e.release.app, version: e.release.version }) };
     case 'release-added':

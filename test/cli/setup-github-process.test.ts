@@ -82,7 +82,7 @@ describe('gantry setup github (process)', () => {
       const install = `Install it on the repositories gantry builds: ${ghes.url}/github-apps/octoapp/installations/new`;
       if (extra.includes('--print')) {
         // standard output carries the credentials only, so it can go straight to a file
-        expect(setup.stdout()).toBe(`GITHUB_APP_ID=1\nGITHUB_WEBHOOK_SECRET=${CONVERSION.webhook_secret}\nGITHUB_PRIVATE_KEY="${CONVERSION.pem.replace(/\n/g, '\\n')}"\n`);
+        expect(setup.stdout()).toBe(`GITHUB_APP_ID=1\nGITHUB_WEBHOOK_SECRET=${CONVERSION.webhook_secret}\nGITHUB_PRIVATE_KEY="${CONVERSION.pem.replace(/\n/g, '\\n')}"\nGITHUB_CLIENT_ID=${CONVERSION.client_id}\nGITHUB_CLIENT_SECRET=${CONVERSION.client_secret}\n`);
         expect(setup.stderr()).toContain(install);
         expect(readdirSync(tmp.dir)).toEqual([]);
       } else {

@@ -70,6 +70,8 @@ describe('gantry setup github (manifest flow, in-process)', () => {
       description: APP_YML.description,
       hook_attributes: { url: 'https://gantry.example.com/api/github/webhooks', active: true },
       redirect_url: `${flow.pageUrl}callback`,
+      // "Sign in with GitHub" on the dashboard comes back here
+      callback_urls: ['https://gantry.example.com/login/github/callback'],
       public: false,
       default_permissions: APP_YML.default_permissions,
       default_events: APP_YML.default_events,
@@ -91,7 +93,7 @@ describe('gantry setup github (manifest flow, in-process)', () => {
     // unrelated lines and comments kept byte for byte; the empty placeholder filled where it stood
     expect(written.split('\n').slice(0, 5)).toEqual(['# gantry', 'REDIS_URL=redis://127.0.0.1:6379', '', '# GitHub App', 'GITHUB_APP_ID=1']);
     expect(written).toContain('SLACK_BOT_TOKEN=xoxb-keep-me # a comment\n');
-    expect(written).toMatch(new RegExp(`\\n# GitHub App "Octocat App" \\(id 1\\), registered by gantry setup github on [^\\n]+\\nGITHUB_PRIVATE_KEY_FILE=${keyFile}\\nGITHUB_WEBHOOK_SECRET=${CONVERSION.webhook_secret}\\n$`));
+    expect(written).toMatch(new RegExp(`\\n# GitHub App "Octocat App" \\(id 1\\), registered by gantry setup github on [^\\n]+\\nGITHUB_PRIVATE_KEY_FILE=${keyFile}\\nGITHUB_WEBHOOK_SECRET=${CONVERSION.webhook_secret}\\nGITHUB_CLIENT_ID=${CONVERSION.client_id}\\nGITHUB_CLIENT_SECRET=${CONVERSION.client_secret}\\n$`));
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(filesInDir()).toEqual(['.env', 'github-app-1.private-key.pem']);
@@ -178,7 +180,12 @@ describe('gantry setup github (manifest flow, in-process)', () => {
     expect((await flow.callback(`code=f00d&state=${flow.form.action.searchParams.get('state')}`)).status).toBe(200);
     await flow.done;
     const keyFile = path.join(tmp.dir, 'github-app-1.private-key.pem');
-    expect(readFileSync(envFile, 'utf8')).toBe(`GITHUB_APP_ID=1\nGITHUB_PRIVATE_KEY_FILE=${keyFile}\nGITHUB_WEBHOOK_SECRET=${CONVERSION.webhook_secret}\nKEEP=1\n`);
+    // replaced where they stood; the OAuth client, new to this file, appended under a header
+    expect(readFileSync(envFile, 'utf8')).toMatch(
+      new RegExp(
+        `^GITHUB_APP_ID=1\\nGITHUB_PRIVATE_KEY_FILE=${keyFile}\\nGITHUB_WEBHOOK_SECRET=${CONVERSION.webhook_secret}\\nKEEP=1\\n\\n# GitHub App "Octocat App" \\(id 1\\)[^\\n]+\\nGITHUB_CLIENT_ID=${CONVERSION.client_id}\\nGITHUB_CLIENT_SECRET=${CONVERSION.client_secret}\\n$`,
+      ),
+    );
   });
 
   it('an env file that gained the variables meanwhile is refused after the conversion too, saying the app exists', async () => {
@@ -203,7 +210,8 @@ describe('gantry setup github (manifest flow, in-process)', () => {
     expect(lines.join('\n')).toContain('printed on standard output; nothing was written');
     const env: NodeJS.ProcessEnv = { ...parseEnv(printed!) };
     expect(readGithubEnv(env)).toMatchObject({ appId: 1, privateKey: CONVERSION.pem, webhookSecret: CONVERSION.webhook_secret });
-    expect(printed!.trimEnd().split('\n')).toHaveLength(3);
+    expect(printed!.trimEnd().split('\n')).toHaveLength(5);
+    expect(printed).toContain(`GITHUB_CLIENT_ID=${CONVERSION.client_id}\nGITHUB_CLIENT_SECRET=${CONVERSION.client_secret}\n`);
     expect(filesInDir()).toEqual([]);
   });
 

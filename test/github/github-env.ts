@@ -71,7 +71,7 @@ export interface GithubEnvOptions extends Omit<HarnessOptions, 'workers'> {
 /** gantry's real HTTP server with the GitHub routes, on 127.0.0.1, over a harness (real Redis and deploy repo). */
 export async function startGithubEnv(o: GithubEnvOptions): Promise<GithubEnv> {
   lockDownNetwork();
-  const h = await startHarness({ name: o.name, workers: o.deployWorkers !== false, ...(o.edit ? { edit: o.edit } : {}), ...(o.now ? { now: o.now } : {}) });
+  const h = await startHarness({ name: o.name, workers: o.deployWorkers !== false, ...(o.edit ? { edit: o.edit } : {}), ...(o.now ? { now: o.now } : {}), ...(o.gantry ? { gantry: o.gantry } : {}) });
   const settings = testSettings(o.env);
   const log = testLog();
   const deps = { core: h.gantry.core, redisUrl: redisUrl(), prefix: h.prefix, settings, log };

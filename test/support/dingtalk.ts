@@ -18,11 +18,11 @@ let lastTimestamp = 0;
  * A robot callback as DingTalk sends it: headers `timestamp` and `sign`, a JSON body. Each call
  * gets a timestamp of its own (as separate messages from DingTalk have): gantry takes a signature once.
  */
-export async function postCallback(url: string, p: { staffId: string; nick: string; text: string; sessionWebhook: string }, opts: { secret?: string; timestamp?: number; sign?: string } = {}): Promise<number> {
+export async function postCallback(url: string, p: { staffId: string; nick: string; text: string; sessionWebhook: string; oneToOne?: boolean }, opts: { secret?: string; timestamp?: number; sign?: string } = {}): Promise<number> {
   lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
   const timestamp = String(opts.timestamp ?? lastTimestamp);
   const body = JSON.stringify({
-    conversationId: 'cidDeployGroup==',
+    conversationId: p.oneToOne ? `cidDirect${p.staffId}==` : 'cidDeployGroup==',
     atUsers: [{ dingtalkId: '$:LWCP_v1:$gantrybot' }],
     chatbotCorpId: 'dingcorp',
     chatbotUserId: '$:LWCP_v1:$gantrybot',
@@ -33,7 +33,8 @@ export async function postCallback(url: string, p: { staffId: string; nick: stri
     sessionWebhookExpiredTime: Date.now() + 2 * 3600_000,
     createAt: Date.now(),
     senderCorpId: 'dingcorp',
-    conversationType: '2',
+    // DingTalk: 1 a one-to-one chat with the robot, 2 a group
+    conversationType: p.oneToOne ? '1' : '2',
     senderId: `$:LWCP_v1:$${p.staffId}`,
     conversationTitle: 'deploys',
     isInAtList: true,

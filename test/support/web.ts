@@ -19,7 +19,8 @@ export async function signInAs(baseUrl: string, execute: Services['execute'], id
   if (page.status !== 200) throw new Error(`GET ${reply.url}: ${page.status}`);
   const post = await fetch(reply.url, { method: 'POST', redirect: 'manual', headers: { origin: new URL(baseUrl).origin } });
   const set = post.headers.get('set-cookie') ?? '';
-  const cookie = /^(gantry_session=[^;]+)/.exec(set)?.[1];
+  // __Host-gantry_session over https (src/web/auth/index.ts)
+  const cookie = /^((?:__Host-)?gantry_session=[^;]+)/.exec(set)?.[1];
   if (post.status !== 303 || !cookie) throw new Error(`POST ${reply.url}: ${post.status}, no session cookie`);
   const login = await (await fetch(`${baseUrl}/login`, { headers: { cookie } })).text();
   const csrf = /name="csrf" value="([^"]+)"/.exec(login)?.[1];

@@ -223,6 +223,19 @@ describe('web sign-in: chat links, sessions, CSRF', () => {
     }
   });
 
+  it('behind an https public URL the cookie is Secure and __Host- prefixed', async () => {
+    const deps: WebDeps = { services: h.gantry.services, redis: h.gantry.redis, keys: new Keys(h.gantry.prefix), log: silentLogger, publicUrl: 'https://gantry.example.com', now };
+    const tls = await serve(webAuth(deps, {}).routes);
+    try {
+      const token = new URL((await link('shell:alice')).url).pathname.split('/').pop()!;
+      const r = await fetch(`${tls.url}/login/link/${token}`, { method: 'POST', redirect: 'manual', headers: { origin: 'https://gantry.example.com' } });
+      expect(r.status).toBe(303);
+      expect(r.headers.get('set-cookie')).toMatch(/^__Host-gantry_session=[^;]+; Path=\/; Max-Age=43200; HttpOnly; SameSite=Lax; Secure$/);
+    } finally {
+      await tls.close();
+    }
+  });
+
   it('/gantry login without a public URL says which variable to set', async () => {
     const h2 = await startHarness({ name: 'web-auth-nourl', workers: false });
     try {

@@ -1,4 +1,6 @@
+import { isPrivateLine } from '../../commands/grammar.js';
 import { followedRequest } from '../../commands/replies.js';
+import { msg as msgOf } from '../../i18n/voice.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { CommandContext } from '../../commands/context.js';
@@ -12,6 +14,8 @@ import type { SignatureReplayGuard } from './replay.js';
 import { verifyCallback } from './sign.js';
 
 export const CALLBACK_PATH = '/dingtalk/callback';
+/** DingTalk's conversationType of a one-to-one chat with the robot ('2' is a group). */
+const ONE_TO_ONE = '1';
 /** A robot message is a few kB of JSON. */
 export const CALLBACK_BODY_LIMIT = 64 * 1024;
 
@@ -97,6 +101,11 @@ export class DingtalkFace {
     // "@gantry /promote v1.2 prod": DingTalk leaves the robot's name out of content, some clients don't
     const content = msg.text.content.replace(/@\S+\s*/g, ' ').trim();
     const line = content.startsWith('/') ? content : `/${content}`;
+    // a sign-in link in a group would sign in whoever opens it first: only a one-to-one chat (type 1) gets it
+    if (isPrivateLine(line) && msg.conversationType !== ONE_TO_ONE) {
+      await this.reply(msg, replyMessage({ ok: false, kind: 'refused', code: 'NOT_ALLOWED', message: msgOf('signin.error.dingtalk-group') }, voice, staffId));
+      return;
+    }
     const ctx: CommandContext = {
       actor: actorFor(this.deps.config, `dingtalk:${staffId}`),
       channel,

@@ -86,7 +86,8 @@ function slashCommand(talk: SlackConversations, log: Logger) {
     const text = command.text.trim();
     const line = command.command === '/gantry' ? (text.startsWith('/') ? text : `/${text}`) : `${command.command} ${text}`;
     const respondWith = (m: SlackMessage) => respond({ response_type: 'in_channel', text: m.text, blocks: m.blocks });
-    const c: Conversation = { client, channel: command.channel_id, user: command.user_id, respond: respondWith };
+    const respondPrivately = (m: SlackMessage) => respond({ response_type: 'ephemeral', text: m.text, blocks: m.blocks });
+    const c: Conversation = { client, channel: command.channel_id, user: command.user_id, respond: respondWith, respondPrivately };
     void talk.answer(c, line).catch((err: unknown) => log.error({ err: String(err) }, 'slack command failed'));
   };
 }

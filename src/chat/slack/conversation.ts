@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { CommandContext } from '../../commands/context.js';
+import { isPrivateLine } from '../../commands/grammar.js';
 import { followedRequest, type Reply } from '../../commands/replies.js';
 import type { Voice } from '../../i18n/voice.js';
 import type { FaceDeps } from '../face.js';
@@ -16,6 +17,8 @@ export interface Conversation {
   user: string;
   thread?: string;
   respond?: (m: SlackMessage) => Promise<unknown>;
+  /** a slash command's response_url, answering only the person who typed it (ephemeral) */
+  respondPrivately?: (m: SlackMessage) => Promise<unknown>;
 }
 
 /**
@@ -67,6 +70,7 @@ export class SlackConversations {
    * deploy it let through) answers in the thread and updates the card in place.
    */
   async deliver(c: Conversation, reply: Reply): Promise<void> {
+    if (reply.ok && reply.kind === 'login-link') return this.whisper(c, reply);
     if (reply.ok && reply.kind === 'approval-requested') {
       const card = replyMessage(reply, this.channelVoice(c.channel));
       const sent = (await this.say(c, card, true)) as { ts?: string; channel?: string } | undefined;
@@ -92,8 +96,19 @@ export class SlackConversations {
     await client.chat.update({ channel: where.channel, ts: where.ts, text: m.text, blocks: m.blocks });
   }
 
-  /** A command typed by someone: its thread root, then the answer in that thread. */
+  /**
+   * Only the asker sees it: the slash command's ephemeral response, else an ephemeral message in
+   * the channel (a mention). A sign-in link in a channel would sign in whoever clicks first.
+   */
+  private async whisper(c: Conversation, reply: Reply): Promise<void> {
+    const m = replyMessage(reply, this.reader(c));
+    if (c.respondPrivately) await c.respondPrivately(m);
+    else await c.client.chat.postEphemeral({ channel: c.channel, user: c.user, text: m.text, blocks: m.blocks, ...(c.thread ? { thread_ts: c.thread } : {}) });
+  }
+
+  /** A command typed by someone: its thread root, then the answer in that thread (a private one: to the asker alone). */
   async answer(c: Conversation, line: string): Promise<void> {
+    if (isPrivateLine(line)) return this.whisper(c, await this.run(c, line));
     try {
       if (!c.thread) c.thread = (await this.post(c.client, c.channel, commandMessage(c.user, line, this.reader(c)))).ts;
     } catch (err) {

@@ -41,7 +41,8 @@ export function crossSite(req: IncomingMessage, publicUrl: string | undefined): 
 
 /** A refusal as plain text with the page headers (the form never got far enough for a page). */
 export function refusePlain(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  // the body may still be unread: no keep-alive behind it
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });
   res.end(text);
 }
 

@@ -23,7 +23,13 @@ export interface WebAuthSettings {
   github?: GithubOAuthSettings;
 }
 
-export const SESSION_COOKIE = 'gantry_session';
+/**
+ * The session cookie's name. Over https it carries the `__Host-` prefix: browsers then take it
+ * only from this host, with Secure and Path=/, so a sibling subdomain cannot plant its own session.
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-gantry_session' : 'gantry_session';
+}
 
 /** What the sign-in routes share: sessions, their cookie, and the viewer a session makes. */
 export interface SignIn {
@@ -32,14 +38,17 @@ export interface SignIn {
   links: LoginLinks;
   /** the session of this request's cookie, if it is signed by us and still in Redis */
   current(req: IncomingMessage): Promise<{ id: string; session: Session } | undefined>;
-  /** starts a session for `identity` (ending the request's old one) and answers 303 to `next` */
-  start(req: IncomingMessage, res: ServerResponse, identity: string, via: Session['via'], next: string): Promise<void>;
+  /** starts a session for `identity` (ending the request's old one) and answers 303 to `next`, setting `cookies` too */
+  start(req: IncomingMessage, res: ServerResponse, identity: string, via: Session['via'], next: string, cookies?: string[]): Promise<void>;
   viewer(session?: Session): Viewer;
   /** a 4xx page that says what was refused; nothing was changed */
   refuse(res: ServerResponse, status: number, text: (v: Viewer) => string, o?: { signIn?: boolean }): void;
   secure: boolean;
   /** whether GitHub sign-in is set up */
   github: boolean;
+  /** `signValue` / `verifySigned` with the session key (the OAuth state cookie) */
+  sign(value: string): Promise<string>;
+  verify(signed: string): Promise<string | undefined>;
 }
 
 /**
@@ -56,6 +65,7 @@ export function webAuth(deps: WebDeps, settings: WebAuthSettings): { access: Web
   // asked once per process; a Redis that was away is asked again next time
   const key = () => (signing ??= sessionKey(deps.redis, deps.keys, settings.sessionSecret).catch((e: unknown) => ((signing = undefined), Promise.reject(e))));
   const secure = deps.publicUrl?.startsWith('https:') ?? false;
+  const SESSION_COOKIE = sessionCookieName(secure);
 
   const viewer = (session?: Session): Viewer => {
     if (!session) return { voice: voiceFor(config, { platform: 'web' }) };
@@ -74,18 +84,20 @@ export function webAuth(deps: WebDeps, settings: WebAuthSettings): { access: Web
     secure,
     github: settings.github !== undefined,
     viewer,
+    sign: async (value) => signValue(value, await key()),
+    verify: async (signed) => verifySigned(signed, await key()),
     async current(req) {
       const raw = readCookies(req).get(SESSION_COOKIE);
       const id = raw === undefined ? undefined : verifySigned(raw, await key());
       const session = id === undefined ? undefined : await sessions.get(id);
       return id !== undefined && session ? { id, session } : undefined;
     },
-    async start(req, res, identity, via, next) {
+    async start(req, res, identity, via, next, cookies = []) {
       const old = await signIn.current(req);
       if (old) await sessions.end(old.id);
       const { id } = await sessions.create(identity, via);
       const value = signValue(id, await key());
-      redirect(res, next, { 'set-cookie': cookie(SESSION_COOKIE, value, { maxAge: sessionTtlMs / 1000, secure }) });
+      redirect(res, next, { 'set-cookie': [cookie(SESSION_COOKIE, value, { maxAge: sessionTtlMs / 1000, secure }), ...cookies] });
     },
     refuse(res, status, text, o = {}) {
       const v = viewer();
