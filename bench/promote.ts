@@ -112,7 +112,7 @@ export const promoteBench: Benchmark = {
  * Runs a and b `warmup + iterations` times each, alternating which goes first, so drift and
  * noise from the rest of the machine hit both; returns the timings after the warmups.
  */
-async function alternate(
+export async function alternate(
   warmup: number,
   iterations: number,
   a: (i: number) => Promise<void>,

@@ -12,6 +12,7 @@ import { queueBench } from './queue.js';
 import { rssBench } from './rss.js';
 import { rolloutBench } from './rollout.js';
 import { logFanoutBench } from './log-fanout.js';
+import { overviewBench } from './overview.js';
 import { renderTable, writeReport, type Benchmark, type BenchContext, type Figure } from './report.js';
 
 /**
@@ -19,7 +20,7 @@ import { renderTable, writeReport, type Benchmark, type BenchContext, type Figur
  * table and writes bench/report.json. A run of only some benchmarks keeps the other entries of
  * the report. A Redis is started on 127.0.0.1 for the run unless REDIS_URL names one.
  */
-const BENCHMARKS: readonly Benchmark[] = [promoteBench, ingestBench, buildBench, slackAckBench, queueBench, rssBench, rolloutBench, logFanoutBench];
+const BENCHMARKS: readonly Benchmark[] = [promoteBench, ingestBench, buildBench, slackAckBench, queueBench, rssBench, rolloutBench, logFanoutBench, overviewBench];
 
 async function main(): Promise<number> {
   const started = performance.now();

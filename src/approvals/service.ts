@@ -73,7 +73,11 @@ export class Approvals {
     if (value === 'duplicate') {
       throw new GantryError('APPROVAL_CLOSED', msg('error.approval.duplicate', { id, remaining: String(approval.required - approval.votes.length) }));
     }
-    if (approval.status !== 'approved') return { kind: 'recorded', approval, remaining: approval.required - approval.votes.length };
+    if (approval.status !== 'approved') {
+      // whoever voted, from wherever: the card that asked shows the vote (src/notify/delivery.ts)
+      await this.d.bus.publish({ type: 'approval-voted', approval });
+      return { kind: 'recorded', approval, remaining: approval.required - approval.votes.length };
+    }
     await this.d.bus.publish({ type: 'approval-approved', approval });
     return { kind: 'approved', approval, request: approvedRequest(approval) };
   }

@@ -13,6 +13,11 @@ export type GantryEvent =
   /** `detail`: the message as catalog data, said in each reader's language (`message` is its English text) */
   | { type: 'deploy-failed'; request: DeployRequest; code: string; message: string; detail?: Message }
   | { type: 'approval-requested' | 'approval-expired' | 'approval-denied' | 'approval-approved'; approval: Approval }
+  /**
+   * a vote was recorded and more are needed: only the request's own message is updated (never
+   * routed to targets), so a vote from the web, the shell or another platform shows on the card
+   */
+  | { type: 'approval-voted'; approval: Approval }
   | { type: 'locked' | 'unlocked'; env: string; by: Actor; reason: string }
   | { type: 'frozen' | 'unfrozen'; env: string; reason: string; until?: string }
   | { type: 'blocked' | 'unblocked'; app: string; version: string; by: Actor; reason: string }

@@ -17,6 +17,7 @@ export function eventScope(e: GantryEvent): { app?: string; env?: string } {
     case 'verify-failed':
       return { app: e.verification.app, env: e.verification.env };
     case 'approval-requested':
+    case 'approval-voted':
     case 'approval-approved':
     case 'approval-denied':
     case 'approval-expired':
@@ -45,6 +46,8 @@ export function eventScope(e: GantryEvent): { app?: string; env?: string } {
  * environments matches all; an event without an app (a lock) matches every app filter.
  */
 export function routeEvent(config: Config, e: GantryEvent): string[] {
+  // a vote only updates the message that asked (approvalOf); rules cannot name it
+  if (e.type === 'approval-voted') return [];
   const { app, env } = eventScope(e);
   const out = new Set<string>();
   for (const rule of config.notify) {
@@ -71,6 +74,7 @@ export function approvalOf(e: GantryEvent): string | undefined {
   switch (e.type) {
     case 'approval-requested':
       return undefined; // the asking reply itself is that message
+    case 'approval-voted':
     case 'approval-approved':
     case 'approval-denied':
     case 'approval-expired':

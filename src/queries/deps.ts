@@ -10,7 +10,8 @@ import type { Verifier } from '../rollout/verifier.js';
 /** What the read models read: the deploy repo (through the deployer), locks, releases, open approvals. */
 export interface QueryDeps {
   config: Config;
-  repo: Pick<GitRepo, 'refreshIfOlder'>;
+  /** `bytes` and `tracking`: the dashboard's overview reads the deploy branch's commit and what changed since */
+  repo: Pick<GitRepo, 'refreshIfOlder' | 'bytes' | 'tracking' | 'dir'>;
   deployer: Pick<Deployer, 'currentImages' | 'timeline'>;
   envLocks: Pick<EnvLockStore, 'get'>;
   releases: Pick<ReleaseStore, 'get' | 'list' | 'allBlocked'>;

@@ -88,7 +88,7 @@ async function appStatus(d: QueryDeps, app: string, env: string): Promise<AppSta
 }
 
 /** The newest followed deploy of the app here, when it deployed the version the files show. */
-async function rolloutOf(d: QueryDeps, app: string, env: string, version: string | undefined): Promise<RolloutStatus | undefined> {
+export async function rolloutOf(d: Pick<QueryDeps, 'rollouts' | 'now'>, app: string, env: string, version: string | undefined): Promise<RolloutStatus | undefined> {
   const f = await d.rollouts.latest(app, env);
   if (!f || f.version !== version) return undefined;
   const since = f.state === 'live' || f.state === 'degraded' || f.state === 'failed' ? (f.facts.best?.at ?? f.since) : f.state === 'syncing' ? (f.facts.syncingAt ?? f.since) : f.since;

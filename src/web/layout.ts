@@ -10,6 +10,8 @@ export interface PageOptions {
   body: Html;
   /** scripts from /assets/ this page uses (live parts only; every page reads without them) */
   scripts?: readonly string[];
+  /** stylesheets from /assets/ this page adds to gantry.css */
+  styles?: readonly string[];
 }
 
 /**
@@ -19,9 +21,10 @@ export interface PageOptions {
 export function layout(viewer: Viewer, o: PageOptions): Html {
   const v = viewer.voice;
   const nav: [Section, string, string][] = [
-    ['overview', '/', 'Overview'],
-    ['approvals', '/approvals', 'Approvals'],
-    ['history', '/history', 'History'],
+    ['overview', '/', v.t('web.nav.overview')],
+    ['approvals', '/approvals', v.t('web.nav.approvals')],
+    ['history', '/history', v.t('web.nav.history')],
+    ['builds', '/builds', v.t('web.nav.builds')],
   ];
   return html`<!doctype html>
 <html lang="${v.locale}">
@@ -30,13 +33,15 @@ export function layout(viewer: Viewer, o: PageOptions): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · gantry</title>
 <link rel="stylesheet" href="/assets/gantry.css">
+${(o.styles ?? []).map((s) => html`<link rel="stylesheet" href="/assets/${s}">`)}
 ${(o.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
 </head>
 <body>
+<a class="skip" href="#main">${v.t('web.nav.skip')}</a>
 <header class="top">
 <a class="brand" href="/">gantry</a>
-<nav aria-label="main">${nav.map(([s, href, label]) => html`<a href="${href}"${s === o.section ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
-<div class="who">${viewer.actor ? html`<span>${viewer.actor.name ?? viewer.actor.id}</span> <form method="post" action="/logout"><input type="hidden" name="csrf" value="${viewer.csrf ?? ''}"><button type="submit">Sign out</button></form>` : html`<a href="/login">Sign in</a>`}</div>
+<nav aria-label="${v.t('web.nav.main')}">${nav.map(([s, href, label]) => html`<a href="${href}"${s === o.section ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
+<div class="who">${viewer.actor ? html`<span>${viewer.actor.name ?? viewer.actor.id}</span> <form method="post" action="/logout"><input type="hidden" name="csrf" value="${viewer.csrf ?? ''}"><button type="submit">${v.t('web.nav.sign-out')}</button></form>` : html`<a href="/login">${v.t('web.nav.sign-in')}</a>`}</div>
 </header>
 <main id="main">
 <h1>${o.title}</h1>

@@ -134,6 +134,8 @@ describe('approvals module', () => {
     const a = await ask('shell:carol');
     const first = await approvals.vote(a.id, as('slack:U024BE7LH'));
     expect(first).toMatchObject({ kind: 'recorded', remaining: 1 });
+    // a vote that leaves the request open is told too, so the card that asked shows it whatever face voted
+    expect(events).toContain(`approval-voted ${a.id}`);
     const after = await stored(a.id);
     await expect(approvals.vote(a.id, as('dingtalk:manager4220'))).rejects.toMatchObject({ code: 'APPROVAL_CLOSED', message: `you already approved ${a.id}; waiting for 1 more` });
     expect(await stored(a.id)).toEqual(after);

@@ -92,7 +92,10 @@ describe('golden renderings of every reply, card and event', () => {
   }
 
   it('the zh-CN renderings are Chinese, and differ from the English ones', () => {
-    const same = [...cases.keys()].filter((name) => !name.startsWith('webhook/') && asText(cases.get(name)!(VOICES.en)) === asText(cases.get(name)!(VOICES['zh-CN'])));
+    // an event a face says nothing about (null: a vote only updates the card) has no words to translate
+    const same = [...cases.keys()].filter(
+      (name) => !name.startsWith('webhook/') && cases.get(name)!(VOICES.en) !== null && asText(cases.get(name)!(VOICES.en)) === asText(cases.get(name)!(VOICES['zh-CN'])),
+    );
     // a refusal whose text is no catalog message (said as it is in every language), where the face adds no words of its own
     expect(same).toEqual(['slack/refused-1.json', 'dingtalk/refused-1.json']);
   });

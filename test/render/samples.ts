@@ -251,6 +251,7 @@ export const EVENTS: Record<GantryEvent['type'], StoredEvent> = {
   'rolled-back': { type: 'rolled-back', result: { ...result, action: 'rollback', version: 'v1.2.3', previousVersion: 'v1.2.10' }, request: { ...request, action: 'rollback', force: 'outage' }, id: 'e2', at: AT },
   'deploy-failed': { type: 'deploy-failed', request, code: 'ENV_LOCKED', message: 'prod is locked', detail: msg('error.policy.locked', { env: 'prod', by: 'shell:dave (dave)', since: { time: AT }, reason: 'release day' }), id: 'e3', at: AT },
   'approval-requested': { type: 'approval-requested', approval: stored, id: 'e4', at: AT },
+  'approval-voted': { type: 'approval-voted', approval: { ...stored, votes: [{ actor: carol, person: 'carol', at: AT }] }, id: 'e4v', at: AT },
   'approval-approved': { type: 'approval-approved', approval: { ...stored, status: 'approved' }, id: 'e5', at: AT },
   'approval-denied': { type: 'approval-denied', approval: { ...stored, status: 'denied' }, id: 'e6', at: AT },
   'approval-expired': { type: 'approval-expired', approval: { ...stored, status: 'expired' }, id: 'e7', at: AT },

@@ -65,7 +65,7 @@ export class DingtalkNotifier implements Notifier {
 
   async updateApproval(approval: Approval, e: StoredEvent): Promise<void> {
     // messages cannot be edited here: tell the outcome once, not every step on the way
-    if (e.type === 'approval-approved') return;
+    if (e.type === 'approval-approved' || e.type === 'approval-voted') return;
     const origin = approval.origin;
     const hook = origin?.sessionWebhook;
     const expires = Number(origin?.sessionWebhookExpires ?? 0);

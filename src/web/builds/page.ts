@@ -11,7 +11,8 @@ import type { Viewer } from '../viewer.js';
  * same <pre>. Styles are assets/build-log.css (the CSP allows no inline style).
  */
 
-const STYLE = html`<link rel="stylesheet" href="/assets/build-log.css">`;
+/** the build pages' own styles, after gantry.css */
+const STYLES = ['build-log.css'];
 const STATES = new Set(['running', 'succeeded', 'failed', 'cancelled']);
 
 type Meta = BuildLogMeta & { attempts?: string };
@@ -81,7 +82,8 @@ ${m.dockerfileLine ? html`<p><mark class="dockerfile-line">${v.t('build-log.fail
     title: v.t('build-log.title', { app: m.app, image: m.image, version: m.version }),
     section: 'builds',
     scripts: running ? ['live-log.js'] : [],
-    body: html`${STYLE}${facts}${failure}
+    styles: STYLES,
+    body: html`${facts}${failure}
 <section aria-labelledby="log-heading">
 <h2 id="log-heading">${v.t('build-log.log.heading')}</h2>
 ${notes}
@@ -107,11 +109,12 @@ export function buildListPage(viewer: Viewer, builds: readonly (Meta & { id: str
   return layout(viewer, {
     title: v.t('build-log.list.title'),
     section: 'builds',
-    body: html`${STYLE}${builds.length ? html`<div class="table-wrap"><table class="builds">${head}<tbody>${rows}</tbody></table></div>` : html`<p>${v.t('build-log.list.empty', { retention })}</p>`}`,
+    styles: STYLES,
+    body: html`${builds.length ? html`<div class="table-wrap"><table class="builds">${head}<tbody>${rows}</tbody></table></div>` : html`<p>${v.t('build-log.list.empty', { retention })}</p>`}`,
   });
 }
 
 export function buildNotFoundPage(viewer: Viewer, retention: string): Html {
   const v = viewer.voice;
-  return layout(viewer, { title: v.t('build-log.list.title'), section: 'builds', body: html`<p>${v.t('build-log.not-found', { retention })}</p><p><a href="/builds">${v.t('build-log.list.title')}</a></p>` });
+  return layout(viewer, { title: v.t('build-log.list.title'), section: 'builds', styles: STYLES, body: html`<p>${v.t('build-log.not-found', { retention })}</p><p><a href="/builds">${v.t('build-log.list.title')}</a></p>` });
 }
