@@ -8,7 +8,14 @@ const ALL = ['test/**/*.test.ts'];
  * themselves (test/image builds and runs the image): they run one at a time, after the rest, so
  * neither disturbs nor is disturbed by another file.
  */
-const ALONE = ['test/image/**/*.test.ts', 'test/faults/concurrency-50.test.ts', 'test/github/webhook-body-limit.test.ts'];
+const ALONE = [
+  'test/image/**/*.test.ts',
+  'test/faults/concurrency-50.test.ts',
+  'test/github/webhook-body-limit.test.ts',
+  // chromium tests that time pages or load the server (many viewers of one live log): the
+  // functional browser tests (test/web/browser*.test.ts) wait on the page, not the clock, and run with the rest
+  'test/web/browser-load*.test.ts',
+];
 
 /**
  * The rest run two files at a time. Many wait on processes, timers and I/O more than on the CPU:
