@@ -56,17 +56,17 @@ function table(viewer: Viewer, deps: WebDeps, env: string, rows: Row[]): Html {
   const v = viewer.voice;
   const { config } = deps.services;
   const th = (key: Parameters<typeof v.t>[0]) => html`<th scope="col">${v.t(key)}</th>`;
-  return html`<div class="table-scroll" role="region" aria-label="${v.t('web.history.table')}" tabindex="0"><table class="list">
+  return html`<div class="table-scroll" role="region" aria-label="${v.t('web.history.table')}" tabindex="0"><table class="list stack">
 <thead><tr>${th('web.history.when')}${th('web.history.app')}${th('web.history.change')}${th('web.history.action')}${th('web.history.by')}${th('web.history.approved-by')}${th('web.history.commit')}</tr></thead>
 <tbody>${rows.map(
     (r) => html`<tr>
-<td>${v.time(r.date)}</td>
-<td><a href="/history?env=${env}&amp;app=${r.app}">${r.app}</a></td>
-<td class="version-cell">${r.from ? html`<a href="/releases/${r.app}/${r.from}">${r.from}</a> → ` : ''}${r.version ? html`<a href="/releases/${r.app}/${r.version}">${r.version}</a>` : html`<span class="muted">${v.t('web.overview.no-version')}</span>`}</td>
-<td>${v.t(`web.action.${r.action}`)}${r.override ? html` ${badge('override', say(viewer, 'web.history.override', { reason: r.override }))}` : ''}</td>
-<td>${r.by}</td>
-<td>${r.approvedBy.length ? v.list(r.approvedBy) : html`<span class="muted">—</span>`}</td>
-<td>${commitLink(r.sha, commitUrl(config, r.sha))}</td>
+<td data-label="${v.t('web.history.when')}">${v.time(r.date)}</td>
+<td data-label="${v.t('web.history.app')}"><a href="/history?env=${env}&amp;app=${r.app}">${r.app}</a></td>
+<td class="version-cell" data-label="${v.t('web.history.change')}">${r.from ? html`<a href="/releases/${r.app}/${r.from}">${r.from}</a> → ` : ''}${r.version ? html`<a href="/releases/${r.app}/${r.version}">${r.version}</a>` : html`<span class="muted">${v.t('web.overview.no-version')}</span>`}</td>
+<td data-label="${v.t('web.history.action')}">${v.t(`web.action.${r.action}`)}${r.override ? html` ${badge('override', say(viewer, 'web.history.override', { reason: r.override }))}` : ''}</td>
+<td data-label="${v.t('web.history.by')}">${r.by}</td>
+<td data-label="${v.t('web.history.approved-by')}">${r.approvedBy.length ? v.list(r.approvedBy) : html`<span class="muted">—</span>`}</td>
+<td data-label="${v.t('web.history.commit')}">${commitLink(r.sha, commitUrl(config, r.sha))}</td>
 </tr>`,
   )}</tbody></table></div>`;
 }

@@ -10,13 +10,16 @@ import { badge, commitLink, say } from './common.js';
 export function overviewBody(viewer: Viewer, config: Config, o: Overview): Html {
   const v = viewer.voice;
   if (o.apps.length === 0) return html`<p>${v.t('web.overview.no-apps')}</p>`;
+  const notes = o.envs.filter((e) => e.lock || e.freeze);
+  // the column heads carry locks and freezes; a phone shows no column heads, so it lists them here
   return html`<p class="lead">${v.t('web.overview.lead')}</p>
+${notes.length ? html`<ul class="plain env-notes">${notes.map((e) => html`<li><strong>${e.env}</strong> ${envBadges(viewer, e)}</li>`)}</ul>` : ''}
 <div class="table-scroll" role="region" aria-label="${v.t('web.overview.matrix')}" tabindex="0">
-<table class="matrix">
+<table class="matrix stack">
 <thead><tr><th scope="col">${v.t('web.overview.app')}</th>${o.envs.map((e) => html`<th scope="col">${envHead(viewer, e)}</th>`)}</tr></thead>
 <tbody>
 ${o.apps.map(
-  (a) => html`<tr><th scope="row"><a href="/history?app=${a.app}">${a.app}</a></th>${a.cells.map((c, i) => html`<td>${c ? cell(viewer, config, a.app, c, previous(a.cells, i)) : html`<span class="muted">${v.t('web.overview.not-deployed')}</span>`}</td>`)}</tr>
+  (a) => html`<tr><th scope="row"><a href="/history?app=${a.app}">${a.app}</a></th>${a.cells.map((c, i) => html`<td data-label="${o.envs[i]!.env}">${c ? cell(viewer, config, a.app, c, previous(a.cells, i)) : html`<span class="muted">${v.t('web.overview.not-deployed')}</span>`}</td>`)}</tr>
 `,
 )}
 </tbody>
@@ -27,8 +30,13 @@ ${o.apps.map(
 function envHead(viewer: Viewer, e: OverviewEnv): Html {
   const v = viewer.voice;
   return html`<a href="/history?env=${e.env}">${e.env}</a>
-${e.lock ? html`<br>${badge('lock', say(viewer, 'web.badge.locked', { by: e.lock.by, reason: e.lock.reason }))}` : ''}
-${e.freeze ? html`<br>${badge('freeze', say(viewer, 'web.badge.frozen', { until: v.time(e.freeze.until), reason: e.freeze.reason }))}` : ''}`;
+${envBadges(viewer, e, html`<br>`)}`;
+}
+
+function envBadges(viewer: Viewer, e: OverviewEnv, before: Html | string = ''): Html {
+  const v = viewer.voice;
+  return html`${e.lock ? html`${before}${badge('lock', say(viewer, 'web.badge.locked', { by: e.lock.by, reason: e.lock.reason }))}` : ''}
+${e.freeze ? html`${before}${badge('freeze', say(viewer, 'web.badge.frozen', { until: v.time(e.freeze.until), reason: e.freeze.reason }))}` : ''}`;
 }
 
 /** The nearest environment to the left where the app runs something: what "behind" is measured against. */
