@@ -5,7 +5,8 @@ import { isGantryError } from '../domain/errors.js';
 import { buildJobId, type BuildJobData, type BuildQueue, type BuildTrigger } from '../images/build-queue.js';
 import { bullConnection, type Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
-import { newBuildId } from '../images/build-log.js';
+import { newBuildId, type BuildLogStore } from '../images/build-log.js';
+import { buildLogMeta } from '../images/build-log-job.js';
 import { buildPageUrl } from './build-page-url.js';
 import { cancelledOutput, checkName, configErrorOutput, createCheckRun, externalId, parseExternalId, queuedOutput, tagsRefusedOutput, updateCheckRun, type Octokit } from './check-run.js';
 import type { EventJob } from './events.js';
@@ -35,6 +36,8 @@ export interface EventWorkerDeps {
   registryOverride?: string;
   /** GANTRY_PUBLIC_URL: check runs link to their build's page there ("Details") */
   publicUrl?: string;
+  /** the build pages' store: a queued build's page exists before a worker takes it */
+  logs?: BuildLogStore;
 }
 
 /** the check-run key's value while its check run is being created */
@@ -283,6 +286,7 @@ export class EventHandler {
       }
       const [id, url, buildId] = check.split(' ');
       const job = { ...plan, checkRunId: Number(id), ...(url ? { checkRunUrl: url } : {}), ...(buildId ? { buildId } : {}) };
+      if (buildId && this.d.logs) await this.d.logs.queued(buildId, buildLogMeta(job)).catch((err: unknown) => ctx.log.warn({ err: String(err), build: buildId }, 'build page not created'));
       await this.d.builds.add(job, { rerun: !!o.rerun });
       // recorded only once it is queued: a newer head's event that read the record earlier would
       // have found no job, dropped the record, and left this build to run (the supersede test

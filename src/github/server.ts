@@ -124,6 +124,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
   const keys = new Keys(o.prefix);
   const redis = connect(o.redisUrl, { name: 'gantry-github' });
   redis.on('error', (err) => o.log.warn({ err: err.message }, 'redis connection error'));
+  const buildLogs = new BuildLogStore(redis, keys, buildLogSettings(o.core.config.builds), o.log.child({ worker: 'build-log' }));
   const probot = createGithubProbot(o.settings, o.log);
   const github = githubAuth(probot);
   const builds = new BuildQueue(o.redisUrl, keys, {
@@ -146,6 +147,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       concurrency: o.settings.eventConcurrency,
       ...(o.settings.registryOverride ? { registryOverride: o.settings.registryOverride } : {}),
       ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+      logs: buildLogs,
     });
     events.worker.on('failed', (job, err) => o.log.warn({ job: job?.id, delivery: job?.data.delivery, err: err.message }, 'github event failed'));
     o.metrics?.observeWorker(EVENT_QUEUE, events.worker);
@@ -182,7 +184,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       ...(o.settings.memoryBytes ? { memoryBytes: o.settings.memoryBytes } : {}),
       ...(o.settings.nanoCpus ? { nanoCpus: o.settings.nanoCpus } : {}),
       argEnv: o.settings.buildArgEnv,
-      logs: new BuildLogStore(redis, keys, buildLogSettings(o.core.config.builds), o.log.child({ worker: 'build-log' })),
+      logs: buildLogs,
       log: o.log.child({ worker: 'build' }),
     });
     o.metrics?.observeWorker(BUILD_QUEUE, worker.worker);

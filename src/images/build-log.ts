@@ -29,7 +29,7 @@ export function isStreamId(s: string): boolean {
   return STREAM_ID.test(s);
 }
 
-export type BuildState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const FINAL_STATES: ReadonlySet<string> = new Set<BuildState>(['succeeded', 'failed', 'cancelled']);
 
 /** What the page shows besides the log; every field a string, as the hash keeps it. */
@@ -46,6 +46,8 @@ export interface BuildLogMeta {
   dockerfile: string;
   checkRunUrl?: string;
   state?: BuildState;
+  /** when its check run was created and the job queued */
+  queuedAt?: string;
   startedAt?: string;
   finishedAt?: string;
   /** the image reference and digest of a build that pushed */
@@ -61,7 +63,7 @@ export interface BuildLogMeta {
   lines?: string;
 }
 
-export type BuildEnd = Pick<BuildLogMeta, 'ref' | 'digest' | 'stage' | 'message' | 'step' | 'instruction' | 'dockerfileLine'> & { state: Exclude<BuildState, 'running'> };
+export type BuildEnd = Pick<BuildLogMeta, 'ref' | 'digest' | 'stage' | 'message' | 'step' | 'instruction' | 'dockerfileLine'> & { state: Exclude<BuildState, 'running' | 'queued'> };
 
 export interface LogEntry {
   /** the stream id: the SSE event id a reconnecting reader resumes after */
@@ -101,6 +103,18 @@ export class BuildLogStore {
   }
   private recentKey(): string {
     return this.keys.k('build-log', 'recent');
+  }
+
+  /**
+   * A build is queued: its check run links the page already, so the page exists from now on
+   * (saying it waits for a builder) instead of answering 404 until a worker takes the job. A
+   * build that already has a page (a retried event) keeps it as it is.
+   */
+  async queued(id: string, meta: BuildLogMeta, now = new Date()): Promise<void> {
+    const k = this.metaKey(id);
+    const ttl = this.settings.retentionMs;
+    if (await this.redis.exists(k)) return;
+    await this.redis.multi().hset(k, { ...meta, state: 'queued', queuedAt: now.toISOString() }).pexpire(k, ttl).zadd(this.recentKey(), now.getTime(), id).exec();
   }
 
   /** A build (or another attempt of it) starts: its metadata, its place in the recent list, and a writer for its lines. */

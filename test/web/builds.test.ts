@@ -215,6 +215,32 @@ describe('build pages', () => {
     expect(await list.text()).toContain('No builds in the last 14d.');
   });
 
+  it("a queued build's page exists before a builder takes it (the check run links it at once), then follows the build", async () => {
+    const web = await start('web-builds-queued');
+    const g = env.h.gantry;
+    const { BuildLogStore } = await import('../../src/images/build-log.js');
+    const store = new BuildLogStore(g.redis, new Keys(env.h.prefix), { retentionMs: 60_000, maxLines: 100 });
+    const id = 'QQQQQQQQQQQQQQQQQQQQQQ';
+    const meta = { app: 'web', image: 'web', repo: 'acme/web', sha: SHA, version: 'pr-7', trigger: 'pr #7', dockerfile: 'Dockerfile' };
+    await store.queued(id, meta);
+    const queued = await fetch(`${web}/builds/${id}`, { headers: cookie });
+    expect(queued.status).toBe(200);
+    const page = await queued.text();
+    expect(page).toContain('queued, waiting for a builder');
+    expect(page).toContain(`data-events="/builds/${id}/events"`);
+    // the builder starts, writes and ends: the same page now has the log and the outcome
+    const w = await store.start(id, meta);
+    w.line('Step 1/1 : FROM scratch');
+    await w.close();
+    await store.end(id, { state: 'succeeded', ref: 'registry.example/web:pr-7', digest: `sha256:${'a'.repeat(64)}` });
+    // a retried event queues it again: the page keeps what it has
+    await store.queued(id, meta);
+    const done = await (await fetch(`${web}/builds/${id}`, { headers: cookie })).text();
+    expect(done).toContain('Step 1/1 : FROM scratch');
+    expect(done).toContain('succeeded');
+    expect(done).not.toContain('queued, waiting for a builder');
+  });
+
   it('someone not signed in, or with a forged cookie, gets no page and no log', async () => {
     const web = await start('web-builds-closed');
     const g = env.h.gantry;

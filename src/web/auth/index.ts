@@ -42,7 +42,8 @@ export interface SignIn {
   start(req: IncomingMessage, res: ServerResponse, identity: string, via: Session['via'], next: string, cookies?: string[]): Promise<void>;
   viewer(session?: Session): Viewer;
   /** a 4xx page that says what was refused; nothing was changed */
-  refuse(res: ServerResponse, status: number, text: (v: Viewer) => string, o?: { signIn?: boolean }): void;
+  /** `session`: the refused person's own, so the page still shows who is signed in */
+  refuse(res: ServerResponse, status: number, text: (v: Viewer) => string, o?: { signIn?: boolean; session?: Session | undefined }): void;
   secure: boolean;
   /** whether GitHub sign-in is set up */
   github: boolean;
@@ -100,8 +101,8 @@ export function webAuth(deps: WebDeps, settings: WebAuthSettings): { access: Web
       redirect(res, next, { 'set-cookie': [cookie(SESSION_COOKIE, value, { maxAge: sessionTtlMs / 1000, secure }), ...cookies] });
     },
     refuse(res, status, text, o = {}) {
-      const v = viewer();
-      sendHtml(res, status, messagePage(v, v.voice.t('signin.refused.title'), text(v), o));
+      const v = viewer(o.session);
+      sendHtml(res, status, messagePage(v, v.voice.t('signin.refused.title'), text(v), { ...(o.signIn !== undefined ? { signIn: o.signIn } : {}) }));
     },
   };
 
@@ -114,12 +115,12 @@ export function webAuth(deps: WebDeps, settings: WebAuthSettings): { access: Web
       return undefined;
     },
     async actor(req, res, form) {
-      if (crossSite(req, deps.publicUrl)) return void signIn.refuse(res, 403, (v) => v.voice.t('signin.refused.cross-site'));
       const current = await signIn.current(req);
+      if (crossSite(req, deps.publicUrl)) return void signIn.refuse(res, 403, (v) => v.voice.t('signin.refused.cross-site'), { session: current?.session });
       if (!current) return void signIn.refuse(res, 403, (v) => v.voice.t('signin.refused.signed-out'), { signIn: true });
       const { session } = current;
       const given = form.get('csrf');
-      if (given === null || !safeEqual(given, session.csrf)) return void signIn.refuse(res, 403, (v) => v.voice.t('signin.refused.csrf'));
+      if (given === null || !safeEqual(given, session.csrf)) return void signIn.refuse(res, 403, (v) => v.voice.t('signin.refused.csrf'), { session });
       return { ...viewer(session), actor: actorFor(config, session.identity), csrf: session.csrf };
     },
   };

@@ -6,6 +6,7 @@ import { sendHtml } from '../respond.js';
 import { crossSite, localPath } from './form.js';
 import type { SignIn } from './index.js';
 import type { LinkState } from './links.js';
+import type { Session } from './sessions.js';
 import { linkPage, signInPage } from './pages.js';
 
 const LINK_PREFIX = '/login/link/';
@@ -43,9 +44,10 @@ export function linkRoutes(signIn: SignIn): Route[] {
       method: 'POST',
       path: `${LINK_PREFIX}*`,
       async handler(req, res) {
-        if (crossSite(req, signIn.deps.publicUrl)) return signIn.refuse(res, 403, (v) => v.voice.t('signin.refused.cross-site'));
+        const session = (await signIn.current(req))?.session;
+        if (crossSite(req, signIn.deps.publicUrl)) return signIn.refuse(res, 403, (v) => v.voice.t('signin.refused.cross-site'), { session });
         const state = await signIn.links.consume(tokenOf(req));
-        if (state.state !== 'valid') return refuseLink(signIn, res, state);
+        if (state.state !== 'valid') return refuseLink(signIn, res, state, session);
         signIn.deps.log.info({ identity: state.link.identity, via: 'link' }, 'web sign-in');
         await signIn.start(req, res, state.link.identity, 'link', '/');
       },
@@ -58,7 +60,7 @@ function tokenOf(req: IncomingMessage): string {
 }
 
 /** unknown: 400 (never a link of ours); expired or used: 410 (it was, and is gone). */
-function refuseLink(signIn: SignIn, res: Parameters<SignIn['refuse']>[0], state: Exclude<LinkState, { state: 'valid' }>): void {
+function refuseLink(signIn: SignIn, res: Parameters<SignIn['refuse']>[0], state: Exclude<LinkState, { state: 'valid' }>, session?: Session): void {
   const key = state.state === 'unknown' ? 'signin.link.unknown' : state.state === 'expired' ? 'signin.link.expired' : 'signin.link.used';
-  signIn.refuse(res, state.state === 'unknown' ? 400 : 410, (v) => v.voice.t(key, { command: USAGE.login }));
+  signIn.refuse(res, state.state === 'unknown' ? 400 : 410, (v) => v.voice.t(key, { command: USAGE.login }), { session });
 }

@@ -13,7 +13,7 @@ import type { Viewer } from '../viewer.js';
 
 /** the build pages' own styles, after gantry.css */
 const STYLES = ['build-log.css'];
-const STATES = new Set(['running', 'succeeded', 'failed', 'cancelled']);
+const STATES = new Set(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 
 type Meta = BuildLogMeta & { attempts?: string };
 
@@ -45,13 +45,14 @@ function isFailedStep(line: string, step: string | undefined): boolean {
 export function buildPage(viewer: Viewer, id: string, m: Meta, entries: readonly LogEntry[], o: { maxLines: number }): Html {
   const v = viewer.voice;
   const lines = entries.filter((e) => e.line !== undefined);
-  const running = !m.state || m.state === 'running';
+  const running = !m.state || m.state === 'running' || m.state === 'queued';
   const cut = Math.max(0, Number(m.lines ?? 0) - lines.length);
   const last = entries[entries.length - 1]?.id;
   const facts = html`<dl class="build-facts">
 ${row(v.t('build-log.field.state'), stateBadge(v, m.state))}
 ${row(v.t('build-log.field.trigger'), m.trigger)}
 ${row(v.t('build-log.field.commit'), html`<code title="${m.sha}">${shortSha(m.sha)}</code> ${m.repo}`)}
+${row(v.t('build-log.field.queued'), m.queuedAt && !m.startedAt ? v.time(m.queuedAt) : undefined)}
 ${row(v.t('build-log.field.started'), m.startedAt ? v.time(m.startedAt) : undefined)}
 ${row(v.t('build-log.field.finished'), m.finishedAt ? v.time(m.finishedAt) : undefined)}
 ${row(v.t('build-log.field.duration'), duration(v, m))}
