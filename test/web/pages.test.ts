@@ -118,12 +118,13 @@ describe('web pages: overview, approvals, history, releases', () => {
     await unchanged();
 
     // a denial's reason is text wherever it shows
-    const denied = await answer('alice', id, 'deny', { reason: '<img src=x onerror=alert(1)>\nsecond line' });
+    // (apostrophes and quotes, which the command parser reads as quoting, are kept as text too)
+    const denied = await answer('alice', id, 'deny', { reason: `<img src=x onerror=alert(1)>\ndon't ship "this" --force` });
     expect(denied.status).toBe(200);
-    expect(denied.text).toContain('&lt;img src=x onerror=alert(1)&gt; second line');
+    expect(denied.text).toContain('&lt;img src=x onerror=alert(1)&gt; don&#39;t ship &#39;this&#39; --force');
     expect(denied.text).not.toContain('<img src=x');
     expect(await h.head()).toBe(head);
-    expect(await h.gantry.services.approval(id)).toMatchObject({ status: 'denied', denied: { reason: '<img src=x onerror=alert(1)> second line' } });
+    expect(await h.gantry.services.approval(id)).toMatchObject({ status: 'denied', denied: { reason: `<img src=x onerror=alert(1)> don't ship 'this' --force` } });
     // answering it again, as if replayed: refused, still denied
     expect((await answer('alice', id, 'approve')).status).toBe(409);
     expect(await h.gantry.services.approval(id)).toMatchObject({ status: 'denied', votes: [] });
@@ -143,8 +144,8 @@ describe('web pages: overview, approvals, history, releases', () => {
     expect(rows[0]).toContain('v1.2.0</a> → <a href="/releases/web/v1.3.0">v1.3.0</a>');
     expect(rows[0]).toContain('override: hotfix &lt;b&gt;now&lt;/b&gt;');
     expect(rows[0]).toContain(`<code>${short(await h.head())}</code>`);
-    expect(rows[0]).toMatch(/<td>alice<\/td>\s*<td>dave<\/td>/);
-    expect(rows[1]).toMatch(/<td>carol<\/td>\s*<td>alice<\/td>/); // requested by carol, approved by alice
+    expect(rows[0]).toMatch(/<td data-label="Who">alice<\/td>\s*<td data-label="Approved by">dave<\/td>/);
+    expect(rows[1]).toMatch(/<td data-label="Who">carol<\/td>\s*<td data-label="Approved by">alice<\/td>/); // requested by carol, approved by alice
     expect((await page('/history?env=prod&app=web', 'carol')).text).toContain('History of web in prod');
 
     const release = await page('/releases/web/v1.2.0', 'carol');

@@ -86,7 +86,10 @@ export async function answerApproval(deps: WebDeps, access: WebAccess, req: Inco
     notFound(res, viewer, 'web.not-found.approval', id);
     return;
   }
-  const line = answer === 'approve' ? `/approve ${id}` : `/deny ${id} ${cleanReason(form.get('reason'))}`.trimEnd();
+  const reason = cleanReason(form.get('reason'));
+  // one quoted word whatever it holds: an apostrophe ("don't") would otherwise open a quote the
+  // command parser refuses; double quotes inside become single ones, which end nothing there
+  const line = answer === 'approve' ? `/approve ${id}` : reason ? `/deny ${id} "${reason.replace(/["\u201c\u201d]/g, "'")}"` : `/deny ${id}`;
   deps.log.info({ approval: id, answer, actor: viewer.actor.id }, 'approval answered on the web');
   const reply = await deps.services.execute(line, { actor: viewer.actor });
   await sendApprovals(deps, viewer, res, { reply });
