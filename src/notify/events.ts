@@ -130,7 +130,16 @@ export class EventBus {
   /** Subscribes on a connection of its own; returns a function that unsubscribes and closes it. */
   async subscribe(sub: Redis, onEvent: (e: StoredEvent) => void): Promise<() => Promise<void>> {
     sub.on('message', (channel: string, raw: string) => {
-      if (channel === this.channel) onEvent(JSON.parse(raw) as StoredEvent);
+      if (channel !== this.channel) return;
+      // anyone who can write to Redis can publish here: a message that is no JSON object is dropped,
+      // never thrown out of the connection's event handler (which would end the process)
+      let e: unknown;
+      try {
+        e = JSON.parse(raw);
+      } catch {
+        return;
+      }
+      if (typeof e === 'object' && e !== null && typeof (e as { type?: unknown }).type === 'string') onEvent(e as StoredEvent);
     });
     await sub.subscribe(this.channel);
     return async () => {

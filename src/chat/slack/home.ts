@@ -25,7 +25,7 @@ export const HOME_DEFAULTS: HomeOptions = { debounceMs: 3000, spacingMs: 600, ma
 /** What a Home tab shows may have changed after these (a vote short of the last one: see `changed`). */
 const CHANGES: ReadonlySet<GantryEvent['type']> = new Set<GantryEvent['type']>([
   'deployed', 'rolled-back', 'deploy-failed', 'rolled-out', 'rollout-failed', 'verified', 'verify-failed',
-  'approval-requested', 'approval-approved', 'approval-denied', 'approval-expired',
+  'approval-requested', 'approval-voted', 'approval-approved', 'approval-denied', 'approval-expired',
   'locked', 'unlocked', 'frozen', 'unfrozen',
 ]);
 
