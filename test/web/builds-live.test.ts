@@ -9,6 +9,7 @@ import { buildRoutes } from '../../src/web/builds/index.js';
 import { closeLiveLogs, type LiveLogOptions } from '../../src/web/builds/live.js';
 import { serve } from '../http/serve.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { sse } from '../support/sse.js';
 import { signInAs } from '../support/web.js';
 
 /**
@@ -30,36 +31,19 @@ interface Viewer {
 let cookie = '';
 
 function view(url: string, o: { lastEventId?: string; paused?: boolean } = {}): Viewer {
-  const lines: string[] = [];
-  const ids: string[] = [];
-  let end = false;
-  let onRes!: (r: http.IncomingMessage) => void;
-  const response = new Promise<http.IncomingMessage>((r) => (onRes = r));
-  const ended = new Promise<void>((resolve, reject) => {
-    const req = http.get(url, { headers: { cookie, ...(o.lastEventId ? { 'last-event-id': o.lastEventId } : {}) } }, (res) => {
-      if (o.paused) res.pause();
-      onRes(res);
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) !== -1) {
-          const block = buf.slice(0, i).split('\n');
-          buf = buf.slice(i + 2);
-          const id = block.find((l) => l.startsWith('id: '))?.slice(4);
-          const data = block.find((l) => l.startsWith('data: '))?.slice(6);
-          if (block.includes('event: end')) end = true;
-          else if (data !== undefined) lines.push(data);
-          if (id) ids.push(id);
-        }
-      });
-      res.on('end', resolve);
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-  return { lines, ids, ended, sawEnd: () => end, response };
+  const s = sse(url, { headers: { cookie, ...(o.lastEventId ? { 'last-event-id': o.lastEventId } : {}) }, ...(o.paused ? { paused: true } : {}) });
+  // read from the events each time: they keep arriving
+  return {
+    get lines() {
+      return s.events.filter((e) => e.event !== 'end').map((e) => e.data);
+    },
+    get ids() {
+      return s.events.flatMap((e) => (e.id ? [e.id] : []));
+    },
+    ended: s.ended,
+    sawEnd: () => s.events.some((e) => e.event === 'end'),
+    response: s.response,
+  };
 }
 
 describe('live build logs', () => {
@@ -160,7 +144,7 @@ describe('live build logs', () => {
     expect(Date.now() - t).toBeLessThan(1000);
     site = undefined;
     expect(v.sawEnd()).toBe(false);
-    for (let i = 0; i < 100 && (await readers(h)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && (await readers(h)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await readers(h)).toBe(0);
   });
 

@@ -12,6 +12,7 @@ import { busyboxContext, dockerClient, dockerServices, type TestDockerServices }
 import { prPayload } from '../github/fake-github.js';
 import { eventually, startGithubEnv, testLog, type GithubEnv } from '../github/github-env.js';
 import { serve } from '../http/serve.js';
+import { sse } from '../support/sse.js';
 import { signInAs } from '../support/web.js';
 
 /**
@@ -24,50 +25,6 @@ const SHA = randomBytes(20).toString('hex');
 const PR = 1000 + (randomBytes(2).readUInt16BE() % 9000);
 const NAME = 'gantry / build (web)';
 const PUBLIC = 'https://gantry.example.com';
-
-interface SseEvent {
-  id?: string;
-  event: string;
-  data: string;
-  at: number;
-}
-
-/** An SSE client over plain HTTP: the events as they arrive, and the stream's end. */
-function sse(url: string, headers: Record<string, string> = {}) {
-  const events: SseEvent[] = [];
-  let status = 0;
-  let req!: http.ClientRequest;
-  const ended = new Promise<void>((resolve, reject) => {
-    req = http.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
-      status = res.statusCode ?? 0;
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) !== -1) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const e: SseEvent = { event: 'message', data: '', at: Date.now() };
-          let data = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':') || line.startsWith('retry:')) continue;
-            const [k, ...rest] = line.split(': ');
-            const v = rest.join(': ');
-            if (k === 'id') e.id = v;
-            else if (k === 'event') e.event = v;
-            else if (k === 'data') (e.data = data ? `${e.data}\n${v}` : v), (data = true);
-          }
-          if (data) events.push(e);
-        }
-      });
-      res.on('end', resolve);
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-  return { events, ended, status: () => status, close: () => req.destroy() };
-}
 
 let services: TestDockerServices;
 let docker: Docker;
@@ -137,7 +94,7 @@ describe('build pages', () => {
     expect(running).toContain('running');
     expect(running).toContain('<script src="/assets/live-log.js" defer></script>');
 
-    const live = sse(`${web}/builds/${id}/events`, cookie);
+    const live = sse(`${web}/builds/${id}/events`, { headers: cookie });
     await live.ended;
     expect(live.status()).toBe(200);
     const ticks = live.events.filter((e) => /^tick \d$/.test(e.data));
@@ -167,7 +124,7 @@ describe('build pages', () => {
 
     // a reconnect with Last-Event-ID replays only what followed, then ends
     const from = live.events[live.events.length - 5]!;
-    const again = sse(`${web}/builds/${id}/events`, { ...cookie, 'last-event-id': from.id! });
+    const again = sse(`${web}/builds/${id}/events`, { headers: { ...cookie, 'last-event-id': from.id! } });
     await again.ended;
     expect(again.events.map((e) => e.data)).toEqual(live.events.slice(-4).map((e) => e.data));
 
@@ -194,7 +151,7 @@ describe('build pages', () => {
     // the step's output is in the log, its terminal colours removed
     expect(page).toContain('\non stderr too\n');
     // a finished build's events are a replay that ends at once
-    const replay = sse(`${web}/builds/${id}/events`, cookie);
+    const replay = sse(`${web}/builds/${id}/events`, { headers: cookie });
     await replay.ended;
     expect(replay.events.at(-1)).toMatchObject({ event: 'end', data: 'failed' });
     env.gh.assertDone();
