@@ -122,6 +122,12 @@ describe.skipIf(SKIP_IMAGE_TESTS)('compose.yaml: web, worker and Redis', () => {
     const size = JSON.parse((await docker(img.dockerHost, ['image', 'inspect', img.gantry])).stdout)[0].Size as number;
     console.log(`gantry web: cold start to /readyz 200 ${first.coldStartMs} ms; idle ${rss.trim().replace(/\s+/g, ' ')}; image ${(size / 1e6).toFixed(1)} MB`);
 
+    // the dashboard ships with the image: sign-in page and stylesheet (assets/) are served
+    const signIn = await fetch(`${first.base}/login`);
+    expect(signIn.status).toBe(200);
+    expect(signIn.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect((await fetch(`${first.base}/assets/gantry.css`)).status).toBe(200);
+
     const body = JSON.stringify({ zen: 'Design for failure.', hook_id: 1, hook: { type: 'App', id: 1, events: [] } });
     const webhook = (secret: string, id: string) =>
       fetch(`${first.base}/api/github/webhooks`, {
