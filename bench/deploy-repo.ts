@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ConfigSchema, type Config } from '../src/config/schema.js';
 import { deployMessage } from '../src/gitops/trailers.js';
 import { run } from '../src/util/exec.js';
 
@@ -46,6 +47,23 @@ const BRANCH = 'main';
 export const appName = (i: number) => `app-${i}`;
 export const imageRepo = (app: string) => `registry.example.com/acme/${app}`;
 export const manifestPath = (app: string, env: string) => `apps/${app}/${env}/deployment.yaml`;
+
+/** The config of a generated repo: every app in every environment, with no approvals or order. */
+export function specConfig(spec: DeployRepoSpec, bare: string): Config {
+  const apps: Record<string, unknown> = {};
+  for (let i = 0; i < spec.apps; i++) {
+    const app = appName(i);
+    apps[app] = {
+      images: { [app]: { repository: imageRepo(app) } },
+      deploy: Object.fromEntries(spec.envs.map((env) => [env, [{ file: manifestPath(app, env), format: 'kubernetes' }]])),
+    };
+  }
+  return ConfigSchema.parse({
+    deployRepo: { url: bare, branch: BRANCH },
+    environments: Object.fromEntries(spec.envs.map((env) => [env, { promote: ['*'], rollback: ['*'] }])),
+    apps,
+  });
+}
 
 export function manifest(app: string, env: string, tag: string, replicas: number): string {
   return `# ${app} in ${env}: rolled out by Argo CD from this repo; gantry edits the image lines.

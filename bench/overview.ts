@@ -4,7 +4,6 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execute } from '../src/commands/execute.js';
-import { ConfigSchema, type Config } from '../src/config/schema.js';
 import { actorFor } from '../src/domain/identity.js';
 import { apiRoutes } from '../src/http/api.js';
 import { createHttpServer, listen } from '../src/http/server.js';
@@ -14,7 +13,7 @@ import { Keys } from '../src/store/redis.js';
 import { silentLogger } from '../src/util/logger.js';
 import { pageRoutes } from '../src/web/pages/index.js';
 import type { WebAccess } from '../src/web/viewer.js';
-import { appName, copyRepo, ensureDeployRepo, git, imageRepo, manifestPath, type DeployRepoSpec } from './deploy-repo.js';
+import { appName, copyRepo, ensureDeployRepo, git, imageRepo, specConfig, type DeployRepoSpec } from './deploy-repo.js';
 import { alternate } from './promote.js';
 import { compare, envInt, round, summarize, type Benchmark } from './report.js';
 
@@ -54,7 +53,7 @@ export const overviewBench: Benchmark = {
     let gantry: Gantry | undefined;
     let server: Server | undefined;
     try {
-      const config = benchConfig(copyRepo(repo.bare, path.join(runDir, 'deploy.git')));
+      const config = specConfig(SPEC, copyRepo(repo.bare, path.join(runDir, 'deploy.git')));
       gantry = createGantry({ config, redisUrl: await ctx.redisUrl(), prefix, workdir: path.join(runDir, 'work'), log: silentLogger });
       gantry.startWorkers();
       for (const [i, version] of VERSIONS.entries()) {
@@ -133,18 +132,3 @@ async function get(url: string, headers: Record<string, string>, expect: string)
   return body;
 }
 
-function benchConfig(bare: string): Config {
-  const apps: Record<string, unknown> = {};
-  for (let i = 0; i < SPEC.apps; i++) {
-    const app = appName(i);
-    apps[app] = {
-      images: { [app]: { repository: imageRepo(app) } },
-      deploy: Object.fromEntries(ENVS.map((env) => [env, [{ file: manifestPath(app, env), format: 'kubernetes' }]])),
-    };
-  }
-  return ConfigSchema.parse({
-    deployRepo: { url: bare, branch: 'main' },
-    environments: Object.fromEntries(ENVS.map((env) => [env, { promote: ['*'], rollback: ['*'] }])),
-    apps,
-  });
-}

@@ -5,12 +5,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Core } from '../src/commands/context.js';
 import { execute } from '../src/commands/execute.js';
-import { ConfigSchema, type Config } from '../src/config/schema.js';
 import { actorFor, type Actor } from '../src/domain/identity.js';
 import { deployMessage } from '../src/gitops/trailers.js';
 import { createGantry, type Gantry } from '../src/runtime/gantry.js';
 import { silentLogger } from '../src/util/logger.js';
-import { appName, copyRepo, ensureDeployRepo, git, imageRepo, manifestPath, type DeployRepoSpec } from './deploy-repo.js';
+import { appName, copyRepo, ensureDeployRepo, git, imageRepo, manifestPath, specConfig, type DeployRepoSpec } from './deploy-repo.js';
 import { baselinePhases, historyPhases, instrument, Profiler, promotePhases, renderPhases } from './profile.js';
 import { envInt, compare, type Benchmark, type BenchContext } from './report.js';
 
@@ -61,7 +60,7 @@ export const promoteBench: Benchmark = {
     try {
       const gantryBare = copyRepo(repo.bare, path.join(runDir, 'gantry.git'));
       const baselineBare = copyRepo(repo.bare, path.join(runDir, 'baseline.git'));
-      const config = benchConfig(gantryBare);
+      const config = specConfig(SPEC, gantryBare);
       gantry = createGantry({ config, redisUrl: await ctx.redisUrl(), prefix, workdir: path.join(runDir, 'gantry-work'), log: silentLogger });
       gantry.startWorkers();
       const core = gantry.core;
@@ -159,23 +158,6 @@ async function profiled(p: Profiler, fn: () => Promise<void>): Promise<void> {
   await bounded(fn(), 'profiled command');
   p.mark('exec.end', true);
   p.next();
-}
-
-/** The config under test: every app in every environment; prod without approvals or order. */
-function benchConfig(bare: string): Config {
-  const apps: Record<string, unknown> = {};
-  for (let i = 0; i < SPEC.apps; i++) {
-    const app = appName(i);
-    apps[app] = {
-      images: { [app]: { repository: imageRepo(app) } },
-      deploy: Object.fromEntries(SPEC.envs.map((env) => [env, [{ file: manifestPath(app, env), format: 'kubernetes' }]])),
-    };
-  }
-  return ConfigSchema.parse({
-    deployRepo: { url: bare, branch: BRANCH },
-    environments: Object.fromEntries(SPEC.envs.map((env) => [env, { promote: ['*'], rollback: ['*'] }])),
-    apps,
-  });
 }
 
 /** A catalog as a busy app has it: older builds, then the two versions promoted in turn. */
