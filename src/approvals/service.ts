@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { BundlePreview } from '../domain/bundle.js';
 import type { DeployChange, DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import { msg } from '../i18n/voice.js';
@@ -46,7 +47,7 @@ export class Approvals {
   }
 
   /** Opens a request for `req`, asks the environment's approvers, and schedules its expiry. */
-  async request(req: DeployRequest, required: number, plan: ApprovalPlan, origin?: Record<string, string>): Promise<Approval> {
+  async request(req: DeployRequest, required: number, plan: ApprovalPlan, origin?: Record<string, string>, bundle?: BundlePreview): Promise<Approval> {
     const now = this.d.now();
     const deadline = deadlineFor(this.d.config, req.env, now);
     const approval = await this.d.store.create({
@@ -57,6 +58,7 @@ export class Approvals {
       deadline: deadline.toISOString(),
       preview: { ...(plan.previousVersion ? { previousVersion: plan.previousVersion } : {}), changes: plan.changes },
       ...(origin ? { origin } : {}),
+      ...(bundle ? { bundle } : {}),
     });
     await this.d.expiry.schedule(approval.id, deadline);
     await this.d.bus.publish({ type: 'approval-requested', approval });

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { BundlePreview } from '../domain/bundle.js';
 import type { DeployChange, DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import { msg } from '../i18n/voice.js';
@@ -34,6 +35,8 @@ export interface Approval {
   result?: { commit?: string; error?: string };
   /** where the request came from, so the outcome can be told there (platform-specific) */
   origin?: Record<string, string>;
+  /** a bundle: every app it moves (`request` names the first); deployed by the bundle job only */
+  bundle?: BundlePreview;
 }
 
 /**
@@ -57,7 +60,9 @@ export class ApprovalStore {
    */
   async create(a: Omit<Approval, 'id' | 'status' | 'votes'>): Promise<Approval> {
     const r = a.request;
-    const claim = this.keys.k('approval', 'open', r.action, r.app, r.env, r.version ?? '');
+    const claim = a.bundle
+      ? this.keys.k('approval', 'open', r.action, 'bundle', a.bundle.name, r.env)
+      : this.keys.k('approval', 'open', r.action, r.app, r.env, r.version ?? '');
     const claimTtl = Math.max(1, Math.ceil((Date.parse(a.deadline) - Date.now()) / 1000));
     const id = String(await this.redis.incr(this.keys.k('approval', 'seq')));
     if ((await this.redis.set(claim, id, 'EX', claimTtl, 'NX')) !== 'OK') {

@@ -15,6 +15,9 @@ import type { RolloutStore } from '../rollout/store.js';
 import type { VerifyQueue } from '../rollout/verify-queue.js';
 import type { Verifier } from '../rollout/verifier.js';
 import type { Logger } from '../util/logger.js';
+import type { BundleStore } from '../store/bundles.js';
+import type { BundleDeployer } from '../gitops/bundle-deployer.js';
+import type { BundleQueue } from '../queue/bundle-queue.js';
 import type { CommandLimiter } from './rate-limit.js';
 import { sanitize, usage, type CommandName } from './grammar.js';
 
@@ -43,6 +46,8 @@ export interface Core {
   limiter?: CommandLimiter;
   /** counts answered commands (src/http/metrics.ts); absent: not counted */
   metrics?: CommandMetrics;
+  /** bundles (several apps promoted together): the store, the planner, the queue; absent: no bundles */
+  bundles?: { store: BundleStore; deployer: BundleDeployer; queue: BundleQueue };
   /** issues one-time web sign-in links (/gantry login; src/web/auth/links.ts); absent: no web sign-in */
   loginLinks?: LoginLinkIssuer;
 }

@@ -29,6 +29,8 @@ export interface ParsedCommand {
   name: CommandName;
   args: string[];
   force?: string;
+  /** `/promote --from staging prod`: every app's version in that environment, as one bundle */
+  from?: string;
 }
 
 const MAX_INPUT = 2000;
@@ -82,6 +84,7 @@ export function parseCommand(line: string): ParsedCommand {
   }
   const args: string[] = [];
   let force: string | undefined;
+  let from: string | undefined;
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (w === '--force' || w.startsWith('--force=')) {
@@ -89,13 +92,18 @@ export function parseCommand(line: string): ParsedCommand {
       const value = w.startsWith('--force=') ? w.slice('--force='.length) : words[++i];
       if (!value || value.startsWith('--')) throw usage(name, msg('error.grammar.force-reason'));
       force = value;
+    } else if (w === '--from' && name === 'promote') {
+      from = words[++i];
+      if (!from || from.startsWith('--')) throw usage(name, msg('error.bundle.args'));
     } else if (w.startsWith('--')) {
       throw usage(name, msg('error.grammar.unknown-option', { option: sanitize(w) }));
     } else {
       args.push(w);
     }
   }
-  return force !== undefined ? { name, args, force } : { name, args };
+  const cmd: ParsedCommand = force !== undefined ? { name, args, force } : { name, args };
+  if (from !== undefined) cmd.from = from;
+  return cmd;
 }
 
 /** Commands whose answer is for the asker alone (a sign-in link): faces deliver it privately and post no thread. */

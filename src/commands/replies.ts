@@ -1,4 +1,5 @@
 import type { DeployResult } from '../domain/deploy.js';
+import type { BundleResult } from '../domain/bundle.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { Message } from '../i18n/voice.js';
 import type { ApprovalView } from '../queries/approvals.js';
@@ -26,6 +27,8 @@ export type AnswerBody =
   /** a commit (or a pull request) was made; `approval` when it went through one */
   | { kind: 'deployed'; result: DeployResult; resolved?: Resolved; approvedBy?: string[]; approval?: ApprovalView; commitUrl?: string }
   | { kind: 'approval-requested'; approval: ApprovalView; resolved?: Resolved }
+  /** one commit moved every app of a bundle; `approval` when it went through one */
+  | { kind: 'bundle-deployed'; result: BundleResult; approvedBy?: string[]; approval?: ApprovalView; commitUrl?: string }
   /** a vote was counted and more are needed */
   | { kind: 'approval-voted'; approval: ApprovalView; by: string; remaining: number }
   | { kind: 'approval-denied'; approval: ApprovalView; by: string; reason: string }
@@ -53,7 +56,7 @@ export type AnswerKind = AnswerBody['kind'];
 /** The request whose outcome is told later where this reply was given (its rollout, its verification). */
 export function followedRequest(reply: Reply): string | undefined {
   if (!reply.ok) return undefined;
-  if (reply.kind === 'deployed') return reply.result.requestId;
+  if (reply.kind === 'deployed' || reply.kind === 'bundle-deployed') return reply.result.requestId;
   return reply.kind === 'verifying' ? reply.requestId : undefined;
 }
 

@@ -159,7 +159,7 @@ export async function readTimeline(objects: GitObjects, q: TimelineQuery): Promi
 }
 
 function change(c: PathCommit, before: EnvState, after: EnvState, app: string, env: string): EnvChange {
-  const t = parseDeployTrailers(c.message);
+  const t = parseDeployTrailers(c.message, app);
   return {
     sha: c.sha,
     date: c.date,

@@ -28,7 +28,7 @@ export class History {
     });
     const out: Deployment[] = [];
     for (const e of entries) {
-      const t = parseDeployTrailers(e.message);
+      const t = parseDeployTrailers(e.message, app);
       // --grep matched lines anywhere in the message; keep only real trailers of this app/env
       if (t && t.app === app && t.env === env) out.push({ ...t, sha: e.sha, date: e.date, author: e.author });
     }
@@ -42,7 +42,7 @@ export class History {
       max: 1,
     });
     const e = entries[0];
-    const t = e && parseDeployTrailers(e.message);
+    const t = e && parseDeployTrailers(e.message, app);
     return e && t && t.version === version ? { ...t, sha: e.sha, date: e.date, author: e.author } : undefined;
   }
 

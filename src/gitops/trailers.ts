@@ -15,6 +15,8 @@ export interface DeployTrailers {
   /** the request id (command or approval) that made this commit: redelivered jobs find it and stop */
   request?: string;
   reason?: string;
+  /** the bundle this commit promoted or rolled back as a whole (src/gitops/bundle-trailers.ts) */
+  bundle?: string;
 }
 
 // eslint-disable-next-line no-control-regex
@@ -42,23 +44,33 @@ export function deployMessage(t: DeployTrailers): string {
   return `${subject}\n\n${lines.join('\n')}\n`;
 }
 
-/** Reads the trailers back from a commit message; undefined when it is not a gantry commit. */
-export function parseDeployTrailers(message: string): DeployTrailers | undefined {
+/**
+ * Reads the trailers back from a commit message; undefined when it is not a gantry commit. A
+ * bundle commit names several apps, each `Gantry-App` followed by its own `Gantry-Version` and
+ * `Gantry-Previous-Version`: `app` picks that app's block (default: the first).
+ */
+export function parseDeployTrailers(message: string, app?: string): DeployTrailers | undefined {
   const values = new Map<string, string[]>();
+  const blocks: Map<string, string>[] = [];
   for (const line of message.split('\n')) {
     const m = /^Gantry-([A-Za-z-]+): (.*)$/.exec(line.trimEnd());
     if (!m) continue;
     const key = m[1]!.toLowerCase();
+    if (key === 'app') blocks.push(new Map([['app', m[2]!]]));
+    else if (APP_KEYS.has(key) && blocks.length && !blocks.at(-1)!.has(key)) {
+      blocks.at(-1)!.set(key, m[2]!);
+      continue;
+    }
     values.set(key, [...(values.get(key) ?? []), m[2]!]);
   }
-  const one = (k: string) => values.get(k)?.[0];
-  const app = one('app');
+  const block = app === undefined ? blocks[0] : blocks.find((b) => b.get('app') === app);
+  const one = (k: string) => (APP_KEYS.has(k) ? block?.get(k) : undefined) ?? values.get(k)?.[0];
   const env = one('environment');
   const version = one('version');
   const action = one('action');
-  if (!app || !env || !version || (action !== 'promote' && action !== 'rollback' && action !== 'auto')) return undefined;
+  if (!block || !env || !version || (action !== 'promote' && action !== 'rollback' && action !== 'auto')) return undefined;
   const t: DeployTrailers = {
-    app,
+    app: block.get('app')!,
     env,
     version,
     action,
@@ -73,5 +85,10 @@ export function parseDeployTrailers(message: string): DeployTrailers | undefined
   if (reason) t.reason = reason;
   const request = one('request');
   if (request) t.request = request;
+  const bundle = one('bundle');
+  if (bundle) t.bundle = bundle;
   return t;
 }
+
+/** Trailers that belong to the `Gantry-App` line before them. */
+const APP_KEYS: ReadonlySet<string> = new Set(['app', 'version', 'previous-version']);

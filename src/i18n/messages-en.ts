@@ -1,4 +1,5 @@
 import { buildLogEn } from './build-log-en.js';
+import { bundlesEn } from './bundles-en.js';
 import { errorsEn } from './errors-en.js';
 import { homeEn } from './home-en.js';
 import { signinEn } from './signin-en.js';
@@ -239,6 +240,7 @@ export const en = {
   ...signinEn,
   ...buildLogEn,
   ...homeEn,
+  ...bundlesEn,
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

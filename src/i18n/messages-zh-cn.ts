@@ -1,4 +1,5 @@
 import { buildLogZhCN } from './build-log-zh-cn.js';
+import { bundlesZhCN } from './bundles-zh-cn.js';
 import { errorsZhCN } from './errors-zh-cn.js';
 import { homeZhCN } from './home-zh-cn.js';
 import { signinZhCN } from './signin-zh-cn.js';
@@ -212,4 +213,5 @@ export const zhCN: Record<MessageKey, string> = {
   ...signinZhCN,
   ...buildLogZhCN,
   ...homeZhCN,
+  ...bundlesZhCN,
 };

@@ -29,6 +29,8 @@ export interface ApprovalView {
   deadline: string;
   denied?: { by: string; reason: string };
   result?: { commit?: string; commitUrl?: string; error?: string };
+  /** a bundle: every app it moves, one approval for all (`changes` holds every app's lines) */
+  bundle?: { name: string; apps: { app: string; from?: string; to: string }[] };
 }
 
 export async function approvalView(d: Pick<QueryDeps, 'config' | 'releases'>, a: Approval): Promise<ApprovalView> {
@@ -57,6 +59,10 @@ export async function approvalView(d: Pick<QueryDeps, 'config' | 'releases'>, a:
   if (toRel?.url) view.checkUrl = toRel.url;
   if (a.denied) view.denied = { by: name(a.denied.actor.id), reason: a.denied.reason };
   if (a.result) view.result = withCommitUrl(d.config, a.result);
+  if (a.bundle) {
+    const apps = a.bundle.apps.map((x) => ({ app: x.app, to: x.version, ...(x.previousVersion ? { from: x.previousVersion } : {}) }));
+    view.bundle = { name: a.bundle.name, apps };
+  }
   return view;
 }
 

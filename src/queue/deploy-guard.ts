@@ -178,6 +178,7 @@ export class DeployGuard {
   private async approvalOf(jobId: string, job: JobData): Promise<Approval> {
     const a = await this.d.approvals.get(job.approval!);
     if (!a) throw refuse(jobId, msg('error.guard.no-approval', { id: job.approval! }));
+    if (a.bundle) throw refuse(jobId, msg('error.guard.bundle-approval', { id: a.id, name: a.bundle.name }));
     const r = a.request;
     const same = r.id === job.id && r.action === job.action && r.app === job.app && r.env === job.env && r.version === job.version && r.requestedBy.id === job.requestedBy.id;
     if (!same) throw refuse(jobId, msg('error.guard.other-request', { id: a.id }));
@@ -189,7 +190,7 @@ export class DeployGuard {
    * to approve in the environment now; at least as many as the policy and the approval ask for.
    * An executed approval passes only on a retry (the deployer finds its commit and does nothing twice).
    */
-  private votesOf(jobId: string, a: Approval, required: number, retried: boolean): Actor[] {
+  votesOf(jobId: string, a: Approval, required: number, retried: boolean): Actor[] {
     if (a.status !== 'approved' && !(a.status === 'executed' && retried)) {
       throw new GantryError('APPROVAL_CLOSED', msg('error.guard.not-approved', { job: jobId, id: a.id, status: a.status }));
     }

@@ -19,9 +19,9 @@ const AFTER_DEPLOY_WAIT_MS = 5_000;
 /** How long a closing worker waits for after-deploy hooks still under way. */
 const AFTER_DEPLOY_GRACE_MS = 5_000;
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['DEPLOY_REPO_UNREACHABLE', 'DEPLOY_CONFLICT', 'INTERNAL']);
+export const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['DEPLOY_REPO_UNREACHABLE', 'DEPLOY_CONFLICT', 'INTERNAL']);
 
-const DEPLOY_JOB_OPTIONS = {
+export const DEPLOY_JOB_OPTIONS = {
   // a deploy repo that is briefly away is retried; a refusal is not (UnrecoverableError)
   attempts: 3,
   backoff: { type: 'exponential', delay: 300 },
@@ -29,7 +29,7 @@ const DEPLOY_JOB_OPTIONS = {
   removeOnFail: { age: 7 * 86400 },
 } as const;
 
-interface Progress {
+export interface Progress {
   queuedBehind?: number;
   /** why the job failed, as a catalog message, so the asker reads it in their own language */
   refusal?: Message;

@@ -3,6 +3,7 @@ import { msg, type Voice } from '../i18n/voice.js';
 import type { ApprovalView } from '../queries/approvals.js';
 import type { Markup } from './markup.js';
 import { PLAIN } from './markup.js';
+import { bundleCard } from './bundle-text.js';
 
 /**
  * An approval request as every card shows it (Slack blocks, DingTalk ActionCard, e-mail): a
@@ -34,8 +35,10 @@ export function approvalText(v: ApprovalView, voice: Voice, m: Markup, o: Approv
   ];
   if (v.compareUrl) fields.push({ label: voice.t('card.code-changes'), value: m.link(v.compareUrl, `${v.from ?? ''} → ${v.to ?? ''}`) });
   if (v.checkUrl) fields.push({ label: voice.t('card.build'), value: m.link(v.checkUrl, voice.t('card.check-run')) });
+  const bundle = bundleCard(v, voice, m);
+  if (bundle) fields.unshift(bundle.apps);
   const changes = v.changes.map((c) => `${m.esc(`${c.file}:${c.line}`)}  ${m.code(c.before)} → ${m.code(c.after)}`);
-  return { title, fields, changes, status: approvalStatus(v, voice, m) };
+  return { title: bundle?.title ?? title, fields, changes, status: approvalStatus(v, voice, m) };
 }
 
 /** One line: waiting with the votes so far, approved, deployed (with the commit), failed, denied, expired. */

@@ -7,6 +7,7 @@ import type { DeployEntry } from '../queries/entry.js';
 import type { EnvStatus } from '../queries/status.js';
 import type { Markup } from './markup.js';
 import { statsLines } from './stats-text.js';
+import { bundleDeployedLines, bundleRequestedLines } from './bundle-text.js';
 
 /**
  * A reply as lines of text in one language and one markup. `table`: the lines line up in
@@ -35,6 +36,8 @@ function answerLines(r: AnswerBody, v: Voice, m: Markup): string[] {
       return deployedLines(r, v, m);
     case 'approval-requested':
       return requestedLines(r, v, m);
+    case 'bundle-deployed':
+      return bundleDeployedLines(r, v, m);
     case 'approval-voted':
       return [v.say(msg('approval.voted', { id: r.approval.id, by: r.by, remaining: r.remaining }), m.esc)];
     case 'approval-denied': {
@@ -128,6 +131,7 @@ function deployDetails(res: DeployResult, v: Voice, m: Markup): string[] {
 
 function requestedLines(r: BodyOf<'approval-requested'>, v: Voice, m: Markup): string[] {
   const a = r.approval;
+  if (a.bundle) return [...bundleRequestedLines({ ...a, bundle: a.bundle }, v, m), ...changeLines(a, m), v.t('approval.how', { id: a.id })];
   const version = a.to ?? '';
   const change = msg('deploy.change', { action: a.action, app: a.app, env: a.env, version, resolved: '' });
   const head = msg('approval.requested', {
@@ -139,11 +143,11 @@ function requestedLines(r: BodyOf<'approval-requested'>, v: Voice, m: Markup): s
     approvers: { list: a.approvers },
     within: { duration: Date.parse(a.deadline) - Date.parse(a.createdAt) },
   });
-  return [
-    v.say(head, m.esc),
-    ...a.changes.map((c) => `${IND}${m.esc(`${c.file}:${c.line}`)}  ${m.code(c.before)} → ${m.code(c.after)}`),
-    v.t('approval.how', { id: a.id }),
-  ];
+  return [v.say(head, m.esc), ...changeLines(a, m), v.t('approval.how', { id: a.id })];
+}
+
+function changeLines(a: BodyOf<'approval-requested'>['approval'], m: Markup): string[] {
+  return a.changes.map((c) => `${IND}${m.esc(`${c.file}:${c.line}`)}  ${m.code(c.before)} → ${m.code(c.after)}`);
 }
 
 function statusLines(e: EnvStatus, v: Voice, m: Markup): string[] {

@@ -17,6 +17,10 @@ import { EventBus } from '../notify/events.js';
 import { BranchLock, HeadHint } from '../store/branch-lock.js';
 import { startFreezeWatch } from '../queue/freeze-watch.js';
 import { DeployGuard } from '../queue/deploy-guard.js';
+import { BundleStore } from '../store/bundles.js';
+import { BundleDeployer } from '../gitops/bundle-deployer.js';
+import { BundleGuard } from '../queue/bundle-guard.js';
+import { BundleQueue, startBundleWorker } from '../queue/bundle-queue.js';
 import { DeployQueue, startDeployWorkers, type WorkerDeps } from '../queue/deploy-queue.js';
 import { ExpiryQueue, startExpiryWorker } from '../approvals/expiry.js';
 import { Approvals } from '../approvals/service.js';
@@ -120,6 +124,12 @@ export function createGantry(o: GantryOptions): Gantry {
   const deployer = new Deployer({ config, repo, history, releases, envLocks, lock: branchLock, headHint, log: o.log, ...(o.now ? { now: o.now } : {}), ...(o.pullRequests ? { pullRequests: o.pullRequests } : {}) });
   const queueError = (err: Error, name: string) => o.log.warn({ queue: name, err: err.message }, 'queue connection error');
   const queue = new DeployQueue(o.redisUrl, prefix, queueError);
+  const bundleStore = new BundleStore(redis, keys);
+  const bundles = {
+    store: bundleStore,
+    deployer: new BundleDeployer({ config, deployer, repo, bundles: bundleStore, lock: branchLock, headHint, log: o.log }),
+    queue: new BundleQueue(o.redisUrl, prefix, queueError),
+  };
   const expiry = new ExpiryQueue(o.redisUrl, prefix, queueError);
   const now = o.now ?? (() => new Date());
   const approvals = new Approvals({ config, store: approvalStore, expiry, bus, now });
@@ -188,6 +198,7 @@ export function createGantry(o: GantryOptions): Gantry {
     readFreshnessMs: parseDuration(config.deployRepo.refreshInterval),
     metrics,
     ...(limiter ? { limiter } : {}),
+    bundles,
     loginLinks: new LoginLinks(redis, keys, { ttlMs: parseDuration(config.web.loginLinkTtl), now, publicUrl: () => o.publicUrl }),
   };
   const workers: { close(): Promise<void> }[] = [];
@@ -203,13 +214,24 @@ export function createGantry(o: GantryOptions): Gantry {
     verifyStore,
     queueHandle,
     startWorkers(concurrency, hooks) {
+      const deployGuard = new DeployGuard({ config, approvals: approvalStore, releases, envLocks, now: core.now, failed });
       workers.push(
+        startBundleWorker({
+          url: o.redisUrl,
+          prefix,
+          deployer: bundles.deployer,
+          guard: new BundleGuard({ config, approvals: approvalStore, bundles: bundleStore, envLocks, votes: deployGuard, now: core.now }),
+          approvals,
+          bus,
+          log: o.log,
+          follow: (result, req) => rollout.follow(result, req),
+        }),
         startDeployWorkers({
           url: o.redisUrl,
           prefix,
           deployer,
           approvals,
-          guard: new DeployGuard({ config, approvals: approvalStore, releases, envLocks, now: core.now, failed }),
+          guard: deployGuard,
           follow: (result, req) => rollout.follow(result, req),
           bus,
           log: o.log,
@@ -237,6 +259,7 @@ export function createGantry(o: GantryOptions): Gantry {
     async close() {
       await Promise.allSettled(workers.map((w) => w.close()));
       await queue.close();
+      await bundles.queue.close();
       await expiry.close();
       await verifyQueue.close();
       await notify.close();

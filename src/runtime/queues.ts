@@ -4,6 +4,7 @@ import type { BUILD_QUEUE } from '../images/build-queue.js';
 import type { NOTIFY_QUEUE } from '../notify/delivery.js';
 import type { APPROVAL_QUEUE } from '../approvals/expiry.js';
 import type { DEPLOY_QUEUE } from '../queue/deploy-queue.js';
+import type { BUNDLE_QUEUE } from '../queue/bundle-queue.js';
 import type { FREEZE_QUEUE } from '../queue/freeze-watch.js';
 import type { ROLLOUT_WATCH_QUEUE } from '../rollout/watch.js';
 import type { VERIFY_QUEUE } from '../rollout/verify-queue.js';
@@ -16,6 +17,7 @@ import type { VERIFY_QUEUE } from '../rollout/verify-queue.js';
  */
 export type QueueName =
   | typeof DEPLOY_QUEUE
+  | typeof BUNDLE_QUEUE
   | typeof APPROVAL_QUEUE
   | typeof NOTIFY_QUEUE
   | typeof FREEZE_QUEUE
@@ -38,6 +40,7 @@ export interface QueueSpec {
 
 export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
   deploy: { role: 'deploy', job: 'a promotion, rollback or automatic deploy: edit, commit, push' },
+  'bundle-deploy': { role: 'deploy', job: 'a bundle: several apps promoted or rolled back in one commit' },
   'approval-expiry': { role: 'deploy', job: "an approval request's deadline" },
   notify: { role: 'deploy', job: 'one notification to one target' },
   'freeze-watch': { role: 'deploy', job: 'the repeating check for freeze windows that open or close' },

@@ -44,6 +44,21 @@ export const approval: ApprovalView = {
 };
 
 export const SAMPLES: Record<ReplyKind, Reply[]> = {
+  'bundle-deployed': [
+    {
+      ok: true,
+      command: 'promote',
+      kind: 'bundle-deployed',
+      result: {
+        requestId: 'bundle-1', bundle: '2026.12', env: 'prod', action: 'promote', commit: SHA, retries: 0,
+        apps: [
+          { ...result, app: 'api', version: 'v3.4.0', previousVersion: 'v3.3.0', changes: [{ ...result.changes[0]!, file: 'apps/api/prod/values.yaml' }] },
+          { ...result, version: 'v1.2.3', previousVersion: undefined },
+        ],
+      },
+      commitUrl: `https://github.com/acme/deploy/commit/${SHA}`,
+    },
+  ],
   deployed: [
     { ok: true, command: 'promote', kind: 'deployed', result, resolved: { query: 'v1.2', version: 'v1.2.10' }, commitUrl: `https://github.com/acme/deploy/commit/${SHA}` },
     {

@@ -10,6 +10,7 @@ import { commitUrl } from '../../queries/links.js';
 import { describeActor, isEnv, resolveApp, resolveEnv, type CommandContext, type Core } from '../context.js';
 import type { Answer, Reply, Resolved } from '../replies.js';
 import { sanitize, usage, type ParsedCommand } from '../grammar.js';
+import { approvedBundle, isBundleCommand, promoteBundle, rollbackBundle } from './bundle.js';
 
 const MAX_REASON = 200;
 
@@ -28,6 +29,7 @@ export function cleanReason(s: string | undefined): string | undefined {
 
 /** `/promote [app] <version> <env> [--force "reason"]` */
 export async function promote(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  if (isBundleCommand(core, cmd)) return promoteBundle(core, cmd, ctx);
   const [appArg, query, envArg] = promoteArgs(core, cmd.args);
   const app = resolveApp(core, 'promote', appArg, ctx);
   const env = resolveEnv(core, envArg);
@@ -70,6 +72,7 @@ function promoteArgs(core: Core, args: string[]): [string | undefined, string, s
 
 /** `/rollback [app] <env> [version] [--force "reason"]` */
 export async function rollback(core: Core, cmd: ParsedCommand, ctx: CommandContext): Promise<Reply> {
+  if (isBundleCommand(core, cmd)) return rollbackBundle(core, cmd, ctx);
   const a = cmd.args;
   let appArg: string | undefined;
   let envArg: string | undefined;
@@ -147,6 +150,7 @@ export async function approve(core: Core, cmd: ParsedCommand, ctx: CommandContex
     const approval = await approvalView(core, outcome.approval);
     return { ok: true, kind: 'approval-voted', approval, by: describeActor(core.config, ctx.actor), remaining: outcome.remaining };
   }
+  if (outcome.approval.bundle) return approvedBundle(core, outcome.approval);
   const req = outcome.request;
   const result = await core.queue.submit(req, queued(req, ctx));
   const reply = deployed(core, result);
