@@ -11,7 +11,6 @@ export const bundlesEn = {
   'bundle.approval-app': '{app} {to}{now}',
   'bundle.card.title': 'Approval {id}: {action, select, rollback {roll back} other {promote}} bundle {name} in {env}',
   'bundle.card.apps': 'Apps',
-  'bundle.card.app': '{app} {range}',
 
   'error.bundle.name':
     'bundle name "{name}" is not valid: letters, digits, dots, dashes and underscores, starting with a letter or digit, at most 63 characters',

@@ -9,7 +9,6 @@ export const bundlesZhCN: Record<keyof typeof bundlesEn, string> = {
   'bundle.approval-app': '{app} {to}{now}',
   'bundle.card.title': '审批 {id}：{action, select, rollback {回滚} other {发布}}批次 {name}（{env}）',
   'bundle.card.apps': '应用',
-  'bundle.card.app': '{app} {range}',
 
   'error.bundle.name': '批次名“{name}”无效：只能包含字母、数字、点、短横线和下划线，以字母或数字开头，最多 63 个字符',
   'error.bundle.empty': '批次 {name} 没有任何应用：请给出 应用=版本',
