@@ -110,6 +110,14 @@ function program(run: { code: number; command?: Command }): Command {
       }),
     );
 
+  const bundle = root.command('bundle').description('bundles: app versions promoted together (/promote bundle <name> <env>)');
+  bundle.showHelpAfterError(pointer(bundle));
+  sub(bundle, 'add', 'register a bundle of built releases; a name means one set of versions forever')
+    .argument('<name>', 'the bundle name, such as 2026.12 or v1.2.3')
+    .argument('<app=version...>', 'one built release per app: web=v1.2.3 api=v3.4.0')
+    .action(act(async (name: string, pairs: string[], o: Common) => (await import('./bundle.js')).bundleAddCommand({ ...common(o), name, pairs })));
+  sub(bundle, 'list', 'registered bundles, newest first').action(act(async (o: Common) => (await import('./bundle.js')).bundleListCommand(common(o))));
+
   const config = root.command('config').description('the configuration gantry runs with');
   config.showHelpAfterError(pointer(config));
   sub(config, 'print', 'the merged config as YAML, each key with the file:line that set it or `default`')

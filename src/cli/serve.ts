@@ -61,7 +61,7 @@ export async function serveCommand(flags: { config?: string; role: Role }): Prom
   for (const name of queues) gantry.metrics.watchQueue(name);
 
   if (web) {
-    routes.push(...apiRoutes({ queries: gantry.services.queries, register: gantry.services.registerRelease, log, token: env.GANTRY_API_TOKEN }));
+    routes.push(...apiRoutes({ queries: gantry.services.queries, register: gantry.services.registerRelease, ...(gantry.services.bundles ? { bundles: gantry.services.bundles } : {}), log, token: env.GANTRY_API_TOKEN }));
     const handles = queues.map((n) => gantry.queueHandle(n));
     routes.push(...(await adminRoutes({ queues: handles, describe: queueJob, log, token: env.GANTRY_ADMIN_TOKEN })));
     // every chat platform configured in the environment, from the registry (src/chat/registry.ts)

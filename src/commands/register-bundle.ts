@@ -78,3 +78,21 @@ export async function bundleFromTag(d: BundleRegistry, app: string, version: str
     return undefined;
   }
 }
+
+/** Registering and listing bundles, as the CLI and the HTTP API use them. */
+export interface BundleService {
+  /** checks and registers `name` = `pairs`; `created: false` when the same contents were registered before */
+  add(name: string, pairs: BundleApp[], by: string): Promise<{ created: boolean; bundle: Bundle }>;
+  /** newest first */
+  list(limit?: number): Promise<Bundle[]>;
+}
+
+export function bundleService(d: BundleRegistry, now: () => Date): BundleService {
+  return {
+    add: async (name, pairs, by) => registerBundle(d, await bundleFromPairs(d, name, pairs, by, now())),
+    list: (limit) => d.bundles.list(limit),
+  };
+}
+
+/** Whether `e` refuses a name already taken by other contents (HTTP 409 rather than 400). */
+export const isBundleTaken = (e: unknown): boolean => e instanceof GantryError && e.detail.key === 'error.bundle.taken';

@@ -249,7 +249,7 @@ export const ENV_VARS = {
   }),
   GANTRY_API_TOKEN: declare({
     group: 'HTTP and API', schema: TokenText, secret: true,
-    description: 'Bearer token for `POST /api/releases` and `GET /api/status`; unset: no API',
+    description: 'Bearer token for `POST /api/releases`, `GET /api/status` and `/api/bundles`; unset: no API',
   }),
   GANTRY_ADMIN_TOKEN: declare({
     group: 'HTTP and API', schema: TokenText, secret: true,

@@ -3,27 +3,19 @@ import { z } from 'zod';
 import type { registerRelease } from '../commands/register-release.js';
 import { releaseFromInput } from '../commands/register-release.js';
 import type { Release } from '../domain/release.js';
-import { GantryError, isGantryError } from '../domain/errors.js';
+import { isGantryError } from '../domain/errors.js';
 import type { QueryDeps } from '../queries/deps.js';
 import { statusOf, type AppRunning } from '../queries/status.js';
 import type { Logger } from '../util/logger.js';
-import { bearer, readLimited, refuseBody, unauthorized } from './auth.js';
+import { bearer, refuseBody, unauthorized } from './auth.js';
+import { readJsonBody } from './api-body.js';
 import { sendJson, type Route } from './server.js';
+import type { BundleService } from '../commands/register-bundle.js';
+import { bundleRoutes } from './api-bundles.js';
 
-/** A release is a few image references; anything near this size is not one. */
-export const API_BODY_LIMIT = 64 * 1024;
+export { API_BODY_LIMIT } from './api-body.js';
 
 const Name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes, starting with a letter');
-
-/**
- * A JSON.parse reviver refusing a `__proto__` key: zod drops it silently (it would replace the
- * prototype of the record it builds), so without this an image named `__proto__` would vanish
- * from a release instead of being refused.
- */
-function refuseProtoKey(key: string, value: unknown): unknown {
-  if (key === '__proto__') throw new GantryError('INPUT_INVALID', 'the body has a "__proto__" key: no app, image or field has that name');
-  return value;
-}
 
 /** `POST /api/releases`: the JSON twin of `gantry release add`. */
 export const ReleaseBodySchema = z
@@ -46,41 +38,25 @@ export interface ApiOptions {
   queries: QueryDeps;
   /** `POST /api/releases`: registers a release (src/commands/register-release.ts) */
   register: (release: Release) => ReturnType<typeof registerRelease>;
+  /** `POST /api/bundles`, `GET /api/bundles` (src/http/api-bundles.ts); absent: not mounted */
+  bundles?: BundleService;
   log: Logger;
 }
 
-/** `POST /api/releases` and `GET /api/status`, behind `Authorization: Bearer $GANTRY_API_TOKEN`. */
+/** `POST /api/releases`, `GET /api/status` and the bundles, behind `Authorization: Bearer $GANTRY_API_TOKEN`. */
 export function apiRoutes(o: ApiOptions): Route[] {
   if (!o.token) return [];
   const token = o.token;
   return [
     { method: 'POST', path: '/api/releases', handler: (req, res) => postRelease(o, token, req, res) },
     { method: 'GET', path: '/api/status', handler: (req, res) => getStatus(o, token, req, res) },
+    ...(o.bundles ? bundleRoutes(o.bundles, token, o.log) : []),
   ];
 }
 
 async function postRelease(o: ApiOptions, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  // who, then how much, then what: an unauthenticated body is never read
-  if (!bearer(req, token)) return unauthorized(res, 'Bearer');
-  if (refuseBody(req, res, API_BODY_LIMIT)) return;
-  if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
-    return sendJson(res, 415, { error: 'send the release as application/json' });
-  }
-  const raw = await readLimited(req, res, API_BODY_LIMIT);
-  if (raw === undefined) return;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString('utf8'), refuseProtoKey);
-  } catch (e) {
-    if (isGantryError(e)) return sendJson(res, 400, { error: e.message, code: e.code });
-    return sendJson(res, 400, { error: 'the body is not valid JSON' });
-  }
-  const parsed = ReleaseBodySchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return sendJson(res, 400, { error: `${issue.path.join('.') || 'body'}: ${issue.message}`, code: 'INPUT_INVALID' });
-  }
-  const body = parsed.data;
+  const body = await readJsonBody(token, req, res, 'release', ReleaseBodySchema);
+  if (body === undefined) return;
   let release;
   try {
     release = releaseFromInput(o.queries.config, body, 'api', o.queries.now(), (name) => `images.${name}`);

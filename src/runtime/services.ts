@@ -4,6 +4,7 @@ import type { FaceDeps } from '../chat/face.js';
 import type { CommandContext, Core } from '../commands/context.js';
 import { execute } from '../commands/execute.js';
 import { registerRelease } from '../commands/register-release.js';
+import { bundleService, type BundleService } from '../commands/register-bundle.js';
 import type { Reply } from '../commands/replies.js';
 import type { Config } from '../config/schema.js';
 import type { Release } from '../domain/release.js';
@@ -28,6 +29,8 @@ export interface Services {
   /** the identities (`slack:U…`) that approved the deployment of `version` to `env`, from the deploy repo's trailers */
   approversOf(app: string, env: string, version: string): Promise<string[]>;
   registerRelease(release: Release): ReturnType<typeof registerRelease>;
+  /** register and list bundles (`gantry bundle`, `/api/bundles`); absent: no bundles in this process */
+  bundles?: BundleService;
 }
 
 export function servicesOf(core: Core): Services {
@@ -45,6 +48,7 @@ export function servicesOf(core: Core): Services {
       return expandIdentities(core.config, (dep?.approvedBy ?? []).map((a) => personOf(core.config, a.id)));
     },
     registerRelease: (release) => registerRelease(core, release),
+    ...(core.bundles ? { bundles: bundleService({ config: core.config, releases: core.releases, bundles: core.bundles.store }, core.now) } : {}),
   };
 }
 

@@ -1,26 +1,8 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseBundleTrailers } from '../../src/gitops/bundle-trailers.js';
 import { parseDeployTrailers } from '../../src/gitops/trailers.js';
-import { EXAMPLES, startHarness, type Harness } from '../support/harness.js';
-import { tempDir } from '../support/env.js';
-
-const ENVS = ['qa', 'staging', 'prod'] as const;
-
-/** The example deploy repo plus an `api` app: one plain Deployment per environment. */
-function seedWithApi(): { dir: string; remove(): void } {
-  const tmp = tempDir('bundle-seed');
-  cpSync(EXAMPLES, tmp.dir, { recursive: true });
-  for (const env of ENVS) {
-    mkdirSync(path.join(tmp.dir, 'apps', 'api', env), { recursive: true });
-    writeFileSync(
-      path.join(tmp.dir, 'apps', 'api', env, 'deployment.yaml'),
-      `# api in ${env}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/acme/api:v3.3.0  # keep\n`,
-    );
-  }
-  return tmp;
-}
+import { startHarness, type Harness } from '../support/harness.js';
+import { addApiApp, releaseApi, seedWithApi } from './seed.js';
 
 describe('bundles: several apps, one approval, one commit', () => {
   let h: Harness;
@@ -30,18 +12,10 @@ describe('bundles: several apps, one approval, one commit', () => {
     h = await startHarness({
       name: 'bundle',
       seed: seed.dir,
-      edit: (d) => {
-        d.apps.api = {
-          source: 'acme/api',
-          images: { api: { repository: 'registry.example.com/acme/api' } },
-          deploy: Object.fromEntries(ENVS.map((e) => [e, [{ file: `apps/api/${e}/deployment.yaml`, format: 'kubernetes' }]])),
-        };
-      },
+      edit: (d) => addApiApp(d),
     });
     for (const v of ['v1.2.3', 'v1.2.4']) await h.release(v);
-    for (const v of ['v3.4.0', 'v3.4.1']) {
-      await h.gantry.core.releases.add({ app: 'api', version: v, builtAt: new Date().toISOString(), images: { api: { repository: 'registry.example.com/acme/api', tag: v } } });
-    }
+    for (const v of ['v3.4.0', 'v3.4.1']) await releaseApi(h, v);
     await h.gantry.core.bundles!.store.add({ name: '2026.12', apps: [{ app: 'api', version: 'v3.4.0' }, { app: 'web', version: 'v1.2.3' }], createdAt: new Date().toISOString(), createdBy: 'test' });
   });
   afterEach(async () => {
