@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { BuildSuccess } from '../images/types.js';
 import { autoDeploy } from '../commands/auto-deploy.js';
+import { bundleFromTag } from '../commands/register-bundle.js';
 import type { Core } from '../commands/context.js';
 import type { Release, ReleaseImage } from '../domain/release.js';
 import type { BuildJobData } from '../images/build-queue.js';
@@ -45,6 +46,9 @@ export async function recordRelease(d: { core: Core; redis: Redis; keys: Keys },
     registeredBy: 'github:gantry',
   };
   await d.core.releases.add(release);
+  // a monorepo tag: the last of the repo's apps to finish registers bundle <tag>; a retry registers the same again
+  const bundles = d.core.bundles;
+  if (job.trigger.kind === 'tag' && bundles) await bundleFromTag({ config: d.core.config, releases: d.core.releases, bundles: bundles.store }, job.app, job.version, log);
   const trigger = { kind: job.trigger.kind, name: job.trigger.name };
   const first = await d.redis.set(k.releaseAnnounced(job.app, job.version, job.source.sha), '1', 'EX', PARTS_TTL_S, 'NX');
   const outcomes = await autoDeploy(d.core, job.app, job.version, trigger, job.autoDeploy);
