@@ -13,8 +13,11 @@ import type { DeployGuard } from './deploy-guard.js';
 const Line = (max: number) => z.string().min(1).max(max).regex(/^[^\p{Cc}\u2028\u2029]*$/u, 'must be one line of text');
 const ActorData = z.object({ id: Line(200), name: Line(200).optional() });
 
-/** A bundle job as read off the queue: anyone with Redis may have written it. It carries no versions. */
-const BundleJobData = z.object({
+/**
+ * A bundle job as read off the queue: anyone with Redis may have written it. It carries no versions
+ * (they come from the bundle store), and a job that brings any field gantry never sends is forged.
+ */
+const BundleJobData = z.strictObject({
   id: Line(200),
   action: z.enum(['promote', 'rollback']),
   bundle: z.string().regex(BUNDLE_NAME),

@@ -1,27 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseBundleTrailers } from '../../src/gitops/bundle-trailers.js';
 import { parseDeployTrailers } from '../../src/gitops/trailers.js';
-import { startHarness, type Harness } from '../support/harness.js';
-import { addApiApp, releaseApi, seedWithApi } from './seed.js';
+import type { Harness } from '../support/harness.js';
+import { startBundleHarness } from './seed.js';
 
 describe('bundles: several apps, one approval, one commit', () => {
   let h: Harness;
-  let seed: { dir: string; remove(): void };
   beforeEach(async () => {
-    seed = seedWithApi();
-    h = await startHarness({
-      name: 'bundle',
-      seed: seed.dir,
-      edit: (d) => addApiApp(d),
-    });
-    for (const v of ['v1.2.3', 'v1.2.4']) await h.release(v);
-    for (const v of ['v3.4.0', 'v3.4.1']) await releaseApi(h, v);
-    await h.gantry.core.bundles!.store.add({ name: '2026.12', apps: [{ app: 'api', version: 'v3.4.0' }, { app: 'web', version: 'v1.2.3' }], createdAt: new Date().toISOString(), createdBy: 'test' });
+    h = await startBundleHarness('bundle');
   });
-  afterEach(async () => {
-    await h.close();
-    seed.remove();
-  });
+  afterEach(async () => h.close());
 
   it('promotes every app in one commit with every trailer; /status and /history read each app', async () => {
     const reply = await h.run('carol', '/promote bundle 2026.12 qa');
