@@ -90,6 +90,36 @@ describe('bundles: several apps, one approval, one commit', () => {
     ]);
   });
 
+  it('/promote --from staging prod: every app that differs, one approval, one commit; then nothing left to promote', async () => {
+    for (const env of ['qa', 'staging']) expect((await h.run('carol', `/promote bundle 2026.12 ${env}`)).ok).toBe(true);
+    for (const env of ['qa', 'staging']) expect((await h.run('carol', `/promote web v1.2.4 ${env}`)).ok).toBe(true);
+    expect((await h.run('carol', '/promote --from qa qa')).code).toBe('COMMAND_USAGE');
+    expect((await h.run('carol', '/promote --from moon prod')).code).toBe('ENV_UNKNOWN');
+    const head = await h.head();
+    const asked = await h.run('carol', '/promote --from staging prod');
+    expect(asked.ok, asked.text).toBe(true);
+    const name = asked.approval!.bundle!.name;
+    expect(name).toMatch(/^staging-[0-9a-f]{8}$/);
+    expect(asked.text).toContain(`promote bundle ${name} to prod needs 1 approval from leads`);
+    expect(asked.text).toContain('api v3.4.0 (now v3.3.0)');
+    expect(asked.text).toContain('web v1.2.4 (now v1.0.0)');
+    expect(await h.head()).toBe(head);
+    expect(await h.gantry.core.bundles!.store.get(name)).toMatchObject({ createdBy: 'shell:carol', apps: [{ app: 'api', version: 'v3.4.0' }, { app: 'web', version: 'v1.2.4' }] });
+
+    expect((await h.run('alice', `/approve ${asked.approval!.id}`)).ok).toBe(true);
+    expect(await h.git('rev-list', '--count', `${head}..main`)).toBe('1\n');
+    const message = await h.git('log', '-1', '--format=%B', 'main');
+    expect(message).toContain(`Gantry-Bundle: ${name}\n`);
+    expect(parseBundleTrailers(message).map((t) => [t.app, t.version, t.previousVersion])).toEqual([
+      ['api', 'v3.4.0', 'v3.3.0'],
+      ['web', 'v1.2.4', 'v1.0.0'],
+    ]);
+    expect(await h.file('apps/web/prod/values.yaml')).toContain('tag: "v1.2.4"');
+    const again = await h.run('carol', '/promote --from staging prod');
+    expect(again).toMatchObject({ ok: false, code: 'ALREADY_DEPLOYED' });
+    expect(again.text).toContain('nothing to promote');
+  });
+
   it('refuses bad input clearly and changes nothing', async () => {
     const head = await h.head();
     expect(await h.run('carol', '/promote bundle nope qa')).toMatchObject({ ok: false, code: 'VERSION_UNKNOWN' });

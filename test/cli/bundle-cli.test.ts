@@ -74,4 +74,12 @@ describe('gantry bundle', () => {
     }
     expect((await gantry(['bundle', 'list'])).stdout).toMatch(/^b3 {2}api=v3\.4\.0 {2}\(api, /);
   });
+
+  it('the shell promotes a registered bundle in one commit', async () => {
+    const shell = await run('node', [MAIN, 'shell', '--as', 'carol'], { cwd: tmp.dir, env: env(), input: '/promote bundle b2 qa\n', timeoutMs: 60_000 });
+    expect(shell.stderr).toBe('');
+    expect(shell.stdout).toMatch(/^promoted bundle b2 to qa: one commit [0-9a-f]{7}$/m);
+    expect(shell.stdout).toContain('  web v1.2.3 (was v1.0.0)');
+    expect(shell.code).toBe(0);
+  });
 });
