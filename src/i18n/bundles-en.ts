@@ -11,6 +11,9 @@ export const bundlesEn = {
   'bundle.approval-app': '{app} {to}{now}',
   'bundle.card.title': 'Approval {id}: {action, select, rollback {roll back} other {promote}} bundle {name} in {env}',
   'bundle.card.apps': 'Apps',
+  'event.bundle.deploy-failed': '❌ {action, select, rollback {rollback of bundle {name}} other {bundle {name}}} ({apps}) to {env} failed: {message}',
+  'event.bundle.approval':
+    'approval {id} ({action, select, rollback {roll back} other {promote}} bundle {name}: {apps} to {env}): {state, select, requested {requested} approved {approved} denied {denied} other {expired}}',
 
   'error.bundle.name':
     'bundle name "{name}" is not valid: letters, digits, dots, dashes and underscores, starting with a letter or digit, at most 63 characters',

@@ -9,6 +9,9 @@ export const bundlesZhCN: Record<keyof typeof bundlesEn, string> = {
   'bundle.approval-app': '{app} {to}{now}',
   'bundle.card.title': '审批 {id}：{action, select, rollback {回滚} other {发布}}批次 {name}（{env}）',
   'bundle.card.apps': '应用',
+  'event.bundle.deploy-failed': '❌ 批次 {name}（{apps}）到 {env} 的{action, select, rollback {回滚} other {发布}}失败：{message}',
+  'event.bundle.approval':
+    '审批 {id}（{action, select, rollback {回滚} other {发布}}批次 {name}：{apps} 到 {env}）：{state, select, requested {已发起} approved {已批准} denied {已拒绝} other {已过期}}',
 
   'error.bundle.name': '批次名“{name}”无效：只能包含字母、数字、点、短横线和下划线，以字母或数字开头，最多 63 个字符',
   'error.bundle.empty': '批次 {name} 没有任何应用：请给出 应用=版本',

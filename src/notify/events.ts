@@ -7,11 +7,17 @@ import type { Approval } from '../approvals/store.js';
 import type { Keys } from '../store/redis.js';
 import type { Message } from '../i18n/voice.js';
 
+/** A bundle's job (src/queue/bundle-queue.ts): its name and every app it names; `request` names the first. */
+export interface BundleScope {
+  name: string;
+  apps: string[];
+}
+
 /** What happened, for chat reports and notifications. Never carries a secret. */
 export type GantryEvent =
   | { type: 'deployed' | 'rolled-back'; result: DeployResult; request: DeployRequest }
   /** `detail`: the message as catalog data, said in each reader's language (`message` is its English text) */
-  | { type: 'deploy-failed'; request: DeployRequest; code: string; message: string; detail?: Message }
+  | { type: 'deploy-failed'; request: DeployRequest; code: string; message: string; detail?: Message; bundle?: BundleScope }
   | { type: 'approval-requested' | 'approval-expired' | 'approval-denied' | 'approval-approved'; approval: Approval }
   /**
    * a vote was recorded and more are needed: only the request's own message is updated (never

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { matchesAny } from '../domain/identity.js';
 import type { GantryEvent } from './events.js';
+import { bundleAppsOf } from './bundle-scope.js';
 
 /** The app and environment an event concerns (either may be absent: a lock concerns every app). */
 export function eventScope(e: GantryEvent): { app?: string; env?: string } {
@@ -43,16 +44,19 @@ export function eventScope(e: GantryEvent): { app?: string; env?: string } {
 
 /**
  * Every target the config's notify rules send this event to, once each. A rule without apps or
- * environments matches all; an event without an app (a lock) matches every app filter.
+ * environments matches all; an event without an app (a lock) matches every app filter, a bundle's
+ * event any filter naming one of its apps.
  */
 export function routeEvent(config: Config, e: GantryEvent): string[] {
   // a vote only updates the message that asked (approvalOf); rules cannot name it
   if (e.type === 'approval-voted') return [];
   const { app, env } = eventScope(e);
+  const apps = bundleAppsOf(e) ?? (app !== undefined ? [app] : undefined);
   const out = new Set<string>();
   for (const rule of config.notify) {
     if (!rule.events.includes(e.type)) continue;
-    if (rule.apps && app !== undefined && !rule.apps.includes(app)) continue;
+    const only = rule.apps;
+    if (only && apps !== undefined && !apps.some((a) => only.includes(a))) continue;
     if (rule.environments && (env === undefined || !rule.environments.includes(env))) continue;
     rule.to.forEach((t) => out.add(t));
   }

@@ -9,6 +9,8 @@ import type { ApprovalStore } from '../approvals/store.js';
 import type { BundleStore } from '../store/bundles.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { DeployGuard } from './deploy-guard.js';
+import type { DeployRequest } from '../domain/deploy.js';
+import type { BundleScope } from '../notify/events.js';
 
 const Line = (max: number) => z.string().min(1).max(max).regex(/^[^\p{Cc}\u2028\u2029]*$/u, 'must be one line of text');
 const ActorData = z.object({ id: Line(200), name: Line(200).optional() });
@@ -47,6 +49,23 @@ const refuse = (jobId: string, why: Message) => new GantryError('DEPLOY_REFUSED'
  */
 export class BundleGuard {
   constructor(private readonly d: BundleGuardDeps) {}
+
+  /**
+   * What a failed job asked for, for the `deploy-failed` report: names that are no names become
+   * `?`, the apps are the stored bundle's (none when there is no such bundle).
+   */
+  async shown(jobId: string, data: unknown, req?: BundleRequest): Promise<{ request: DeployRequest; bundle: BundleScope }> {
+    const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+    const text = (v: unknown, max: number) => (typeof v === 'string' && Line(max).safeParse(v).success ? v : '?');
+    const name = req?.bundle ?? (typeof d.bundle === 'string' && BUNDLE_NAME.test(d.bundle) ? d.bundle : '?');
+    const apps = (await this.d.bundles.get(name))?.apps.map((a) => a.app) ?? [];
+    const action = req?.action ?? (d.action === 'rollback' ? 'rollback' : 'promote');
+    const by = req?.requestedBy ?? actorFor(this.d.config, text((d.requestedBy as { id?: unknown } | undefined)?.id, 200));
+    const request: DeployRequest = { id: jobId, action, app: apps[0] ?? '?', env: req?.env ?? text(d.env, 63), requestedBy: by, approvedBy: req?.approvedBy ?? [] };
+    // the card of the approval it ran for is told (approvalOf); a refused job names none
+    if (req?.approval) request.approval = req.approval;
+    return { request, bundle: { name, apps } };
+  }
 
   async check(jobId: string, data: unknown, retried: boolean): Promise<BundleRequest> {
     const parsed = BundleJobData.safeParse(data);

@@ -89,6 +89,13 @@ export function startBundleWorker(d: BundleWorkerDeps): { close(): Promise<void>
         log.warn({ code: err.code, final, refused: req === undefined }, 'bundle deploy failed');
         const approval = req?.approval ?? /^approval-(\d{1,12})$/.exec(jobId)?.[1];
         if (final && approval) await d.approvals.finish(approval, { error: err.message }).catch(() => undefined);
+        if (final) {
+          // told like a single deploy's failure (chat, notifications), naming the bundle and its apps
+          await d.guard
+            .shown(jobId, job.data, req)
+            .then(({ request, bundle }) => d.bus.publish({ type: 'deploy-failed', request, code: err.code, message: err.message, detail: err.detail, bundle }))
+            .catch((e2: unknown) => log.warn({ err: String(e2) }, 'cannot report the failed bundle'));
+        }
         await job.updateProgress({ refusal: err.detail } satisfies Progress).catch(() => undefined);
         const text = `${err.code}: ${err.message}`;
         throw RETRYABLE.has(err.code) ? new Error(text) : new UnrecoverableError(text);

@@ -3,6 +3,7 @@ import type { Actor } from '../domain/identity.js';
 import { checkedMessage, msg, type Message, type Voice } from '../i18n/voice.js';
 import type { GantryEvent } from '../notify/events.js';
 import type { Markup } from './markup.js';
+import { bundleEventMessage } from './bundle-event-text.js';
 
 /** Links a face may put into an event's line: the deploy commit's page (a build links its check run itself). */
 export interface EventLinks {
@@ -34,6 +35,8 @@ const named = (app: string, version: string | undefined) => (version ? `${app} $
 
 /** What the line says; `commit` goes in as a link to `url`, or to the deploy commit's page; `log` as a link to the log. */
 function eventMessage(e: GantryEvent): { message: Message; commit?: string; url?: string; log?: string } | undefined {
+  const bundle = bundleEventMessage(e);
+  if (bundle) return { message: bundle };
   switch (e.type) {
     case 'deployed':
     case 'rolled-back': {
