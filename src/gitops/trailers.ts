@@ -1,6 +1,6 @@
 import { formatActor, parseActor, type Actor } from '../domain/identity.js';
 
-export type DeployAction = 'promote' | 'rollback' | 'auto';
+export type DeployAction = 'promote' | 'rollback' | 'auto' | 'shift';
 
 /** What a deploy commit says about itself, in git trailers (DESIGN.md "Deploy-repo commits"). */
 export interface DeployTrailers {
@@ -15,6 +15,10 @@ export interface DeployTrailers {
   /** the request id (command or approval) that made this commit: redelivered jobs find it and stop */
   request?: string;
   reason?: string;
+  /** blue-green: the colour the commit wrote (promote) or moved traffic to (shift, rollback) */
+  color?: 'blue' | 'green';
+  /** blue-green: the traffic weights after the commit */
+  weights?: { blue: number; green: number };
 }
 
 // eslint-disable-next-line no-control-regex
@@ -26,7 +30,11 @@ const clean = (s: string) => s.replace(ONE_LINE, ' ').replace(BIDI, '').trim();
 export function deployMessage(t: DeployTrailers): string {
   const verb = t.action === 'rollback' ? 'roll back' : t.action === 'auto' ? 'auto-deploy' : 'promote';
   const subject =
-    t.action === 'rollback' ? `${verb} ${t.app} in ${t.env} to ${t.version}` : `${verb} ${t.app} ${t.version} to ${t.env}`;
+    t.action === 'shift'
+      ? shiftSubject(t)
+      : t.action === 'rollback'
+        ? `${verb} ${t.app} in ${t.env} to ${t.version}`
+        : `${verb} ${t.app} ${t.version} to ${t.env}${t.color ? ` (${t.color})` : ''}`;
   const lines = [
     `Gantry-App: ${t.app}`,
     `Gantry-Environment: ${t.env}`,
@@ -39,6 +47,8 @@ export function deployMessage(t: DeployTrailers): string {
   if (t.override) lines.push(`Gantry-Override: ${clean(t.override)}`);
   if (t.reason) lines.push(`Gantry-Reason: ${clean(t.reason)}`);
   if (t.request) lines.push(`Gantry-Request: ${t.request}`);
+  if (t.color) lines.push(`Gantry-Color: ${t.color}`);
+  if (t.weights) lines.push(`Gantry-Weights: blue=${t.weights.blue} green=${t.weights.green}`);
   return `${subject}\n\n${lines.join('\n')}\n`;
 }
 
@@ -56,7 +66,7 @@ export function parseDeployTrailers(message: string): DeployTrailers | undefined
   const env = one('environment');
   const version = one('version');
   const action = one('action');
-  if (!app || !env || !version || (action !== 'promote' && action !== 'rollback' && action !== 'auto')) return undefined;
+  if (!app || !env || !version || (action !== 'promote' && action !== 'rollback' && action !== 'auto' && action !== 'shift')) return undefined;
   const t: DeployTrailers = {
     app,
     env,
@@ -73,5 +83,14 @@ export function parseDeployTrailers(message: string): DeployTrailers | undefined
   if (reason) t.reason = reason;
   const request = one('request');
   if (request) t.request = request;
+  const color = one('color');
+  if (color === 'blue' || color === 'green') t.color = color;
+  const weights = /^blue=(\d{1,3}) green=(\d{1,3})$/.exec(one('weights') ?? '');
+  if (weights) t.weights = { blue: Number(weights[1]), green: Number(weights[2]) };
   return t;
+}
+
+function shiftSubject(t: DeployTrailers): string {
+  const to = t.color && t.weights ? ` (${t.color} ${t.weights[t.color]}%)` : '';
+  return `shift ${t.app} ${t.version} traffic in ${t.env}${to}`;
 }

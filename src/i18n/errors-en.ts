@@ -11,7 +11,7 @@ export const errorsEn = {
   'error.grammar.control-characters': 'the command contains control characters',
   'error.grammar.empty': 'type a command, e.g. {example}; /help lists them all',
   'error.grammar.unknown-command': 'unknown command "{command}"; known: {known}',
-  'error.grammar.force-elsewhere': '--force goes with /promote and /rollback only',
+  'error.grammar.force-elsewhere': '--force goes with /promote, /rollback, /shift and /switch only',
   'error.grammar.force-reason': '--force needs a reason in quotes',
   'error.grammar.unknown-option': 'unknown option {option}',
 
@@ -145,7 +145,7 @@ export const errorsEn = {
   'error.guard.not-deployed': '{app} is not deployed to {env}',
   'error.guard.no-version': '{action, select, auto {an auto-deploy} other {a promotion}} names the version to deploy',
   'error.guard.needs-approval':
-    '{action, select, rollback {rollback} auto {auto} other {promote}} to {env} needs {required, plural, one {# approval} other {# approvals}}, and the job names no approval gantry recorded',
+    '{action, select, rollback {rollback} auto {auto} shift {shift} other {promote}} to {env} needs {required, plural, one {# approval} other {# approvals}}, and the job names no approval gantry recorded',
   'error.guard.approvers-unrecorded': 'it names approvers, but no approval was recorded for it',
   'error.guard.auto-requester': 'automatic deploys are requested by {expected}, not {got}',
   'error.guard.auto-approvers': 'an automatic deploy has no approvers',

@@ -8,7 +8,7 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'error.grammar.control-characters': '命令中含有控制字符',
   'error.grammar.empty': '请输入命令，例如 {example}；/help 列出全部命令',
   'error.grammar.unknown-command': '未知命令“{command}”；可用命令：{known}',
-  'error.grammar.force-elsewhere': '--force 只能用于 /promote 和 /rollback',
+  'error.grammar.force-elsewhere': '--force 只能用于 /promote、/rollback、/shift 和 /switch',
   'error.grammar.force-reason': '--force 后面需要一个加引号的原因',
   'error.grammar.unknown-option': '未知选项 {option}',
 
@@ -137,7 +137,7 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'error.guard.not-deployed': '{app} 没有部署到 {env}',
   'error.guard.no-version': '{action, select, auto {自动部署} other {发布}}必须指定要部署的版本',
   'error.guard.needs-approval':
-    '{action, select, rollback {回滚} auto {自动部署} other {发布}}到 {env} 需要 {required} 人审批，但任务中没有 gantry 记录过的审批单',
+    '{action, select, rollback {回滚} auto {自动部署} shift {切换流量} other {发布}}到 {env} 需要 {required} 人审批，但任务中没有 gantry 记录过的审批单',
   'error.guard.approvers-unrecorded': '任务列出了审批人，但没有对应的审批记录',
   'error.guard.auto-requester': '自动部署应由 {expected} 发起，而不是 {got}',
   'error.guard.auto-approvers': '自动部署没有审批人',

@@ -4,6 +4,7 @@ import { homeZhCN } from './home-zh-cn.js';
 import { signinZhCN } from './signin-zh-cn.js';
 import { webZhCN } from './web-zh-cn.js';
 import type { MessageKey } from './messages-en.js';
+import { bluegreenZhCN } from './bluegreen-zh-cn.js';
 
 /**
  * Simplified Chinese (zh-CN), the default for DingTalk. The same keys as messages-en.ts: a key
@@ -12,9 +13,9 @@ import type { MessageKey } from './messages-en.js';
  */
 export const zhCN: Record<MessageKey, string> = {
   'deploy.change':
-    '{action, select, rollback {将 {app} 在 {env} 回滚到 {version}} auto {自动部署 {app} {version} 到 {env}{resolved}} other {将 {app} {version} 发布到 {env}{resolved}}}',
+    '{action, select, rollback {将 {app} 在 {env} 回滚到 {version}} shift {将 {app} 在 {env} 的流量切到 {version}} auto {自动部署 {app} {version} 到 {env}{resolved}} other {将 {app} {version} 发布到 {env}{resolved}}}',
   'deploy.done':
-    '{action, select, rollback {已将 {app} 在 {env} 回滚到 {version}{was}} auto {已自动部署 {app} {version} 到 {env}{resolved}{was}} other {已将 {app} {version} 发布到 {env}{resolved}{was}}}：提交 {commit}',
+    '{action, select, rollback {已将 {app} 在 {env} 回滚到 {version}{was}} shift {已将 {app} 在 {env} 的流量切到 {version}{was}} auto {已自动部署 {app} {version} 到 {env}{resolved}{was}} other {已将 {app} {version} 发布到 {env}{resolved}{was}}}：提交 {commit}',
   'deploy.resolved': '（{query} 解析为 {version}）',
   'deploy.was': '（原为 {version}）',
   'deploy.pull-request': '已创建拉取请求 #{number}，{change}：{url}',
@@ -34,7 +35,7 @@ export const zhCN: Record<MessageKey, string> = {
   'approval.denied': '审批 {id} 已被 {by} 拒绝：{reason}。{app} {version} 不会部署到 {env}。',
   'approval.previous-release': '（上一个版本）',
 
-  'card.title': '审批 {id}：{action, select, rollback {回滚} other {发布}} {app} {range}（{env}）',
+  'card.title': '审批 {id}：{action, select, rollback {回滚} shift {切换流量} other {发布}} {app} {range}（{env}）',
   'card.requested-by': '申请人',
   'card.approvers': '审批人',
   'card.approvers.value': '{approvers}（需要 {required} 人）',
@@ -65,12 +66,12 @@ export const zhCN: Record<MessageKey, string> = {
   'status.verification': '{state, select, verified {🧪 已通过验证} verifying {🧪 验证中} other {🧪 验证失败}}',
   'status.unreadable': '{app}：无法读取（{error}）',
   'status.no-image': '?',
-  'status.last': '，{action, select, promote {发布} rollback {回滚} auto {自动部署} other {手动修改}}：{by}，{date}',
+  'status.last': '，{action, select, promote {发布} rollback {回滚} auto {自动部署} shift {切换流量} other {手动修改}}：{by}，{date}',
   'status.none': '没有环境部署 {app}',
   'history.title': '{app} 在 {env} 的部署记录（最新在前）：',
   'history.empty': '{app} 还没有部署到 {env}',
   'history.entry':
-    '{commit} {date} {action, select, promote {发布} rollback {回滚} auto {自动部署} other {手动修改}} {version}{from}，操作人 {by}{approved}{override}',
+    '{commit} {date} {action, select, promote {发布} rollback {回滚} auto {自动部署} shift {切换流量} other {手动修改}} {version}{from}，操作人 {by}{approved}{override}',
   'history.no-image': '（无镜像）',
   'history.from': '（原为 {version}）',
   'history.approved': '，批准人 {names}',
@@ -110,7 +111,7 @@ export const zhCN: Record<MessageKey, string> = {
   'error.text': '{text}',
 
   'event.deployed':
-    '{rolledBack, select, yes {⏪ 已回滚} other {🚀 已部署}} {app} {version} 到 {env}{was}，操作人 {by}{approved}：提交 {commit}',
+    '{rolledBack, select, yes {⏪ 已回滚} shift {🔀 已切换流量} other {🚀 已部署}} {app} {version} 到 {env}{was}，操作人 {by}{approved}：提交 {commit}',
   'event.approved': '，批准人 {names}',
   'event.override': '强制执行：{reason}',
   'event.deploy-failed': '❌ {app} {version} 到 {env} 的{action, select, rollback {回滚} auto {自动部署} other {发布}}失败：{message}',
@@ -212,4 +213,5 @@ export const zhCN: Record<MessageKey, string> = {
   ...signinZhCN,
   ...buildLogZhCN,
   ...homeZhCN,
+  ...bluegreenZhCN,
 };

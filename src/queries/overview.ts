@@ -8,6 +8,7 @@ import type { QueryDeps } from './deps.js';
 import { rolloutOf, type RolloutStatus } from './status.js';
 import type { ApprovalView } from './approvals.js';
 import { pendingApprovals } from './approvals.js';
+import { trackedPaths } from '../gitops/bluegreen/target.js';
 
 /** What the deploy repo says about one app in one environment at one commit. */
 export interface RepoCell {
@@ -152,8 +153,7 @@ export class OverviewModel {
     }
     const out = new Set<string>();
     for (const [app, env] of this.allCells()) {
-      const files = this.d.config.apps[app]!.deploy[env]!;
-      if (files.some((f) => paths.has(f.file))) out.add(cellKey(app, env));
+      if (trackedPaths(this.d.config.apps[app]!.deploy[env]!).some((p) => paths.has(p))) out.add(cellKey(app, env));
     }
     return out;
   }

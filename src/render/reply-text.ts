@@ -7,6 +7,7 @@ import type { DeployEntry } from '../queries/entry.js';
 import type { EnvStatus } from '../queries/status.js';
 import type { Markup } from './markup.js';
 import { statsLines } from './stats-text.js';
+import { blueGreenDeployLines, blueGreenStatusLine } from './bluegreen-text.js';
 
 /**
  * A reply as lines of text in one language and one markup. `table`: the lines line up in
@@ -123,6 +124,7 @@ function deployDetails(res: DeployResult, v: Voice, m: Markup): string[] {
   if (res.override) lines.push(IND + v.say(msg('deploy.override', { reason: res.override.reason, passed: res.override.passed.join('; ') }), m.esc));
   if (res.replayed) lines.push(IND + v.t('deploy.replayed'));
   if (res.action === 'rollback') lines.push(IND + v.say(msg('deploy.held', { env: res.env, app: res.app }), m.esc));
+  lines.push(...blueGreenDeployLines(res, v, m).map((l) => IND + l));
   return lines;
 }
 
@@ -160,6 +162,7 @@ function statusLines(e: EnvStatus, v: Voice, m: Markup): string[] {
     const hold = a.held ? v.t('status.held') : '';
     const last = a.last ? v.say(msg('status.last', { action: a.last.action, by: a.last.by, date: { time: a.last.date } }), m.esc) : '';
     lines.push(`${IND}${m.esc(a.app)} ${m.esc(a.version ?? v.t('status.no-image'))}${hold}  ${refs}${last}`);
+    if (a.blueGreen) lines.push(IND + IND + blueGreenStatusLine(a.blueGreen, v, m));
     if (a.rollout) {
       const r = a.rollout;
       lines.push(IND + IND + v.say(msg('status.rollout', { state: r.state, since: { time: r.since }, for: { duration: r.forMs }, message: r.message ?? '' }), m.esc));

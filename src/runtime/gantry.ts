@@ -149,6 +149,7 @@ export function createGantry(o: GantryOptions): Gantry {
   const verifyStore = new VerifyStore(redis, keys, { now });
   const verifier = new Verifier({ config, store: verifyStore, docker: o.docker ?? (() => dockerClient()), publicUrl: o.publicUrl, log: o.log, now });
   deployer.setVerification(verifier);
+  deployer.setRollouts(rollouts);
   const verifyQueue = new VerifyQueue(o.redisUrl, prefix, queueError);
   const rollout = new RolloutFollower({
     config,
