@@ -50,7 +50,7 @@ export const errorsEn = {
 
   // ── policy: rights, blocks, locks, freezes ─────────────────────────────────────
   'error.policy.not-allowed':
-    '{who} may not {perm, select, promote {promote to {env}} rollback {roll back {env}} lock {lock or unlock {env}} breakGlass {use --force (break-glass) in {env}} other {block or unblock releases}} ({allowed})',
+    '{who} may not {perm, select, promote {promote to {env}} rollback {roll back {env}} lock {lock or unlock {env}} breakGlass {use --force (break-glass) in {env}} shift {shift traffic in {env}} other {block or unblock releases}} ({allowed})',
   'error.policy.allowed': 'allowed: {list}',
   'error.policy.nobody': 'nobody is allowed',
   'error.policy.blocked':

@@ -47,7 +47,7 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
 
   // ── policy: rights, blocks, locks, freezes ─────────────────────────────────────
   'error.policy.not-allowed':
-    '{who} 无权{perm, select, promote {发布到 {env}} rollback {回滚 {env}} lock {锁定或解锁 {env}} breakGlass {在 {env} 使用 --force（紧急越权）} other {封禁或解封版本}}（{allowed}）',
+    '{who} 无权{perm, select, promote {发布到 {env}} rollback {回滚 {env}} lock {锁定或解锁 {env}} breakGlass {在 {env} 使用 --force（紧急越权）} shift {在 {env} 切换流量} other {封禁或解封版本}}（{allowed}）',
   'error.policy.allowed': '有权限的人：{list}',
   'error.policy.nobody': '没有人有此权限',
   'error.policy.blocked':
