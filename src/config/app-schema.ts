@@ -58,7 +58,9 @@ export const AppSchema = z
       .describe("the app's images by name (at least one)"),
     deploy: record(
       NameSchema,
-      z.union([z.array(DeployFileSchema).min(1).describe('the files that carry the app in this environment'), BlueGreenDeploySchema]),
+      z
+        .union([z.array(DeployFileSchema).min(1).describe('the files that carry the app in this environment'), BlueGreenDeploySchema])
+        .describe('the files that carry the app in this environment, or { strategy: blueGreen, blue, green, traffic }'),
     ).describe('per environment, which files in the deploy repo carry which image, and their format (or a blue-green pair of colours)'),
     channels: z
       .array(z.string())

@@ -7,8 +7,8 @@ export const bluegreenZhCN: Record<keyof typeof bluegreenEn, string> = {
   'bluegreen.name': '{colour, select, blue {蓝} other {绿}}',
   'bluegreen.colour': '{name} {version} {weight}%{role, select, live {（在线）} fresh {（新）} other {}}',
   'bluegreen.promoted': '已写入空闲颜色 {colour}；流量不变，{live} 仍在线：/shift {env} 10% 或 /switch {env} 切换流量',
-  'bluegreen.shifted': '{colour} 现在承接 {weight}% 的流量{complete, select, yes {：已上线} other {}}',
-  'bluegreen.back': '全部流量已切回 {colour}；镜像未改动',
+  'bluegreen.shifted': '{colour}现在承接 {weight}% 的流量{complete, select, yes {：已上线} other {}}',
+  'bluegreen.back': '全部流量已切回{colour}；镜像未改动',
   'bluegreen.colours': '颜色：{colours}',
   'error.bluegreen.shifting':
     '{app} 正在 {env} 切换流量（蓝 {blue}%，绿 {green}%）：请先用 /switch {env} 完成或用 /rollback {env} 切回，再发布',
