@@ -1,6 +1,6 @@
 import { ManifestError } from '../../domain/errors.js';
 import { msg } from '../../i18n/voice.js';
-import { get, scalarSlot } from '../updaters/yaml-text.js';
+import { get, lineOf, scalarSlot } from '../updaters/yaml-text.js';
 import { colourNames, colourOf, makeTrafficFormat, type Split } from './engine.js';
 import { findResources } from './resources.js';
 import type { TrafficFile } from './types.js';
@@ -23,7 +23,7 @@ function scanService(content: string, file: TrafficFile): Split[] {
     const what = `selector ${key}`;
     if (!slot || slot.blocked !== undefined) {
       const params = { key: what, backend: 'Service', why: slot?.blocked ?? 'it is not a single value' };
-      throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, slot?.line ?? resource.line, msg('error.traffic.weight-blocked', params));
+      throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, slot?.line ?? lineOf(doc, at.node), msg('error.traffic.weight-blocked', params));
     }
     const colour = colourOf(file, slot.text);
     if (colour === undefined) {

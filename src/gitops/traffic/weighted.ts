@@ -2,7 +2,7 @@ import { ManifestError } from '../../domain/errors.js';
 import { msg } from '../../i18n/voice.js';
 import { items, lineOf, type Reached } from '../updaters/yaml-text.js';
 import { colourNames, colourOf, type Split } from './engine.js';
-import { intSlot, type IntSlot, type Resource } from './resources.js';
+import { intSlot, type Resource } from './resources.js';
 import { COLOURS, type Colour, type TrafficFile } from './types.js';
 
 /**
@@ -45,22 +45,24 @@ function ruleSplit(resource: Resource, file: TrafficFile, shape: WeightedShape, 
   if (!refs.some(({ backend }) => colourOf(file, backend) !== undefined)) return undefined;
   const names = colourNames(file);
   const line = lineOf(doc, rule.node);
-  const slots = new Map<Colour, IntSlot>();
+  const byColour = new Map<Colour, Reached>();
   for (const { ref, backend } of refs) {
     const colour = colourOf(file, backend);
     const params = { where: shape.where, backend: backend ?? '?', ...names };
     if (colour === undefined) {
       throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, lineOf(doc, ref.node), msg('error.traffic.other-backend', params));
     }
-    if (slots.has(colour)) throw new ManifestError('MANIFEST_INVALID', file.file, lineOf(doc, ref.node), msg('error.traffic.backend-twice', params));
-    slots.set(colour, intSlot(resource, file, ref, 'weight', names[colour]));
+    if (byColour.has(colour)) throw new ManifestError('MANIFEST_INVALID', file.file, lineOf(doc, ref.node), msg('error.traffic.backend-twice', params));
+    byColour.set(colour, ref);
   }
-  const blue = slots.get('blue');
-  const green = slots.get('green');
-  if (!blue || !green) {
-    const [present, missing] = blue ? [names.blue, names.green] : [names.green, names.blue];
+  const blueRef = byColour.get('blue');
+  const greenRef = byColour.get('green');
+  if (!blueRef || !greenRef) {
+    const [present, missing] = blueRef ? [names.blue, names.green] : [names.green, names.blue];
     throw new ManifestError('MANIFEST_IMAGE_NOT_FOUND', file.file, line, msg('error.traffic.colour-missing', { where: shape.where, present, missing }));
   }
+  const blue = intSlot(resource, file, blueRef, 'weight', names.blue);
+  const green = intSlot(resource, file, greenRef, 'weight', names.green);
   if (blue.value + green.value !== 100) {
     const params = { ...names, blueWeight: String(blue.value), greenWeight: String(green.value), sum: String(blue.value + green.value) };
     throw new ManifestError('MANIFEST_INVALID', file.file, blue.line, msg('error.traffic.weights-sum', params));
