@@ -11,7 +11,7 @@ export type { Colour, TrafficFile, TrafficFormat, TrafficFormatName, TrafficRead
 
 /**
  * Every traffic-split format, listed once. Typed as a Record over the names in TRAFFIC_FORMATS so a
- * name added there does not compile until it has an editor; test/gitops/traffic-contract.test.ts
+ * name added there does not compile until it has an editor; test/gitops/traffic-golden.test.ts
  * holds each to the same contract.
  */
 export const trafficFormats: Readonly<Record<TrafficFormatName, TrafficFormat>> = {
