@@ -137,6 +137,25 @@ export const errorsEn = {
   'error.target.bad-digest': 'target {image}: "{digest}" is not an image digest',
   'error.target.pin-needs-digest': 'target {image}: pinning needs a digest',
 
+  // ── traffic files of a blue-green app (src/gitops/traffic/) ───────────────────────
+  'error.traffic.no-resource': 'no {kind}{name, select, none {} other { named {name}}} here',
+  'error.traffic.no-route': 'no {where} in this {kind} routes to {blue} or {green}',
+  'error.traffic.no-selector': 'no Service here selects pods by {key}',
+  'error.traffic.colour-missing': 'this {where} routes to {present} but not to {missing}: it must name both colours',
+  'error.traffic.other-backend': 'this {where} also routes to {backend}: gantry splits traffic between {blue} and {green} only',
+  'error.traffic.backend-twice': 'this {where} names {backend} twice',
+  'error.traffic.weight-missing': '{backend} has no {key}: gantry edits it, it never adds it',
+  'error.traffic.weight-blocked': 'the {key} of {backend} cannot be edited safely: {why}',
+  'error.traffic.weight-not-integer': 'the {key} of {backend} is "{value}", not a whole number from 0 to 100',
+  'error.traffic.weights-sum': 'the weights of {blue} ({blueWeight}) and {green} ({greenWeight}) add up to {sum}, not 100',
+  'error.traffic.disagree':
+    'routes {blueWeight}% to blue and {greenWeight}% to green, but line {line} routes {blueThere}% and {greenThere}%: set them alike',
+  'error.traffic.both-selected': 'selects {value} while line {line} selects {other}: both colours are live',
+  'error.traffic.neither-colour': '{what} is "{value}", neither blue ({blue}) nor green ({green})',
+  'error.traffic.switch-only': '{format} can only send all traffic to one colour, not blue {blue}% and green {green}%',
+  'error.traffic.canary-total': 'canary-weight-total is "{total}": gantry writes percents, so it must be 100 or absent',
+  'error.traffic.bad-weights': 'traffic weights must be whole percents that add up to 100, not blue {blue} and green {green}',
+
   // ── the deploy worker's check of a job ─────────────────────────────────────────
   'error.guard.refused': 'deploy job {job} refused: {why}',
   'error.guard.id-mismatch': 'its request id {id} is not its job id',
