@@ -25,7 +25,7 @@ describe('config loading', () => {
   it('loads the local demo, config/demo', () => {
     const { config } = loadConfig(path.join(ROOT, 'config', 'demo'));
     expect(Object.keys(config.environments)).toEqual(['qa', 'staging', 'prod']);
-    expect(config.environments.prod!.approvals).toEqual({ required: 1, from: ['leads'], deadline: '1h', shift: 'none' });
+    expect(config.environments.prod!.approvals).toEqual({ required: 1, from: ['leads'], deadline: '1h' });
     expect(config.apps.web!.deploy.prod).toHaveLength(2);
   });
 

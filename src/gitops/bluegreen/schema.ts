@@ -23,7 +23,7 @@ export function blueGreenSchema<F extends z.ZodTypeAny>(file: F) {
 /** When /shift and /switch need approvals (`environments.<env>.approvals.shift`). */
 export const ShiftApprovalsSchema = z
   .enum(['none', 'first', 'complete', 'every'])
-  .default('none')
+  .optional()
   .describe(
     'which traffic shifts of blue-green apps need approvals (approvals.required of them): none (default), first (the first shift to a new colour), complete (the one to 100%), every',
   );
