@@ -170,7 +170,11 @@ export class Deployer {
     const { config } = this.d;
     const envCfg = envOf(config, req.env);
     const bg = blueGreenOf(config, req.app, req.env);
-    if (req.action === 'shift' || (bg && req.action === 'rollback')) return planTraffic(this.trafficDeps(req, at));
+    if (req.action === 'shift' || (bg && req.action === 'rollback')) {
+      const state = (target: BlueGreenDeploy) => this.blueGreenState(req.app, req.env, target, at);
+      const read = async (rel: string) => (await this.reader([rel], at))(rel);
+      return planTraffic({ req, config, stores: this.d, state, read, now: this.now() });
+    }
     // blue-green: a promotion writes the idle colour's files only; what runs is the live colour's version
     const state = bg ? await this.blueGreenState(req.app, req.env, bg, at) : undefined;
     const idle = state && req.version !== undefined ? idleColour(state, req, req.version) : undefined;
@@ -324,23 +328,6 @@ export class Deployer {
     const read = await this.reader(paths, at);
     const readersOf = (files: DeployFile[]) => this.readersOf(app, files);
     return readBlueGreen({ target, app, env, read, readersOf, objects: this.d.repo.objects, rev: at ?? 'HEAD' });
-  }
-
-  /** What planTraffic needs: the state, the traffic file, and the gate with the stores as they are now. */
-  private trafficDeps(req: DeployRequest, at: string | undefined): Parameters<typeof planTraffic>[0] {
-    const target = blueGreenOf(this.d.config, req.app, req.env);
-    if (!target) throw new GantryError('INPUT_INVALID', msg('error.bluegreen.not-bluegreen', { app: req.app, env: req.env }));
-    return {
-      req,
-      target,
-      config: this.d.config,
-      state: () => this.blueGreenState(req.app, req.env, target, at),
-      read: async (rel) => (await this.reader([rel], at))(rel),
-      lock: () => this.d.envLocks.get(req.env),
-      blocked: (version) => this.d.releases.blocked(req.app, version),
-      now: this.now(),
-      ...(this.d.rollouts ? { rollouts: this.d.rollouts } : {}),
-    };
   }
 
   private imageSpecs(app: string, file: DeployFile): ImageSpec[] {
