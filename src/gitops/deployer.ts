@@ -176,8 +176,8 @@ export class Deployer {
       return planTraffic({ req, config, stores: this.d, state, read, now: this.now() });
     }
     // blue-green: a promotion writes the idle colour's files only; what runs is the live colour's version
-    const state = bg ? await this.blueGreenState(req.app, req.env, bg, at) : undefined;
-    const idle = state && req.version !== undefined ? idleColour(state, req, req.version) : undefined;
+    const colours = bg ? await this.blueGreenState(req.app, req.env, bg, at) : undefined;
+    const idle = colours && req.version !== undefined ? idleColour(colours, req, req.version) : undefined;
     const readers = bg && idle ? this.readersOf(req.app, bg[idle]) : this.readers(req.app, req.env);
     const read = await this.reader(readers.map((r) => r.file.file), at);
     const pin = envCfg.pinDigest ?? config.deployRepo.pinDigest;
@@ -198,7 +198,7 @@ export class Deployer {
       version = state.version;
       targetsOf = (reader) => targetsFromState(state, reader);
     } else {
-      current = state ? state.versions[state.live] : versionIn(readers[0]!, await read(readers[0]!.file.file));
+      current = colours ? colours.versions[colours.live] : versionIn(readers[0]!, await read(readers[0]!.file.file));
       version = req.version!;
       const release = await this.d.releases.get(req.app, version);
       if (!release) throw new GantryError('VERSION_UNKNOWN', msg('error.release.not-built', { app: req.app, version }));
@@ -236,9 +236,9 @@ export class Deployer {
 
     const out: Plan = { version, files: [], changes: [], overridden };
     if (current !== undefined) out.previousVersion = current;
-    if (state && idle) {
-      const versions = { ...state.versions, [idle]: version };
-      out.blueGreen = { colour: idle, live: state.live, versions, weights: state.weights, before: state.weights };
+    if (colours && idle) {
+      const versions = { ...colours.versions, [idle]: version };
+      out.blueGreen = { colour: idle, live: colours.live, versions, weights: colours.weights, before: colours.weights };
     }
     for (const reader of readers) {
       const before = await read(reader.file.file);
@@ -365,7 +365,9 @@ export class Deployer {
   private async hasRunIn(app: string, env: string, version: string, at: string | undefined): Promise<boolean> {
     const readers = this.readers(app, env);
     const read = await this.reader(readers.map((r) => r.file.file), at);
-    const now = blueGreenOf(this.d.config, app, env) ? undefined : await read(readers[0]!.file.file).then((text) => versionIn(readers[0]!, text), () => undefined);
+    // a blue-green environment's version is its live colour's: the timeline reads it commit by commit
+    const plain = !blueGreenOf(this.d.config, app, env);
+    const now = plain ? await read(readers[0]!.file.file).then((text) => versionIn(readers[0]!, text), () => undefined) : undefined;
     if (now === version) return true;
     return (await this.timeline(app, env, HISTORY_DEPTH, at)).hasRun(version);
   }
