@@ -22,7 +22,8 @@ export function blueGreenDeployLines(res: DeployResult, v: Voice, m: Markup): st
   if (!bg) return [];
   const colour = colourName(bg.colour);
   let said: Message;
-  if (res.action === 'shift') said = msg('bluegreen.shifted', { colour, weight: bg.weights[bg.colour], complete: bg.live === bg.colour ? 'yes' : 'no' });
+  const complete = bg.live === bg.colour ? 'yes' : 'no';
+  if (res.action === 'shift') said = msg('bluegreen.shifted', { colour, weight: bg.weights[bg.colour], complete });
   else if (res.action === 'rollback') said = msg('bluegreen.back', { colour });
   else said = msg('bluegreen.promoted', { colour, live: colourName(bg.live), env: res.env });
   const fresh = res.action === 'rollback' ? undefined : bg.colour;

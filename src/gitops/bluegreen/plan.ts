@@ -60,7 +60,8 @@ export function trafficMove(state: BlueGreenState, req: DeployRequest, target: B
   requireApproved(req, version, base);
   if (before[fresh] === to) throw new GantryError('ALREADY_DEPLOYED', msg('error.bluegreen.nothing-to-shift', { ...base, version, to }));
   if (to !== 100 && getTrafficFormat(target.traffic.format).switchOnly) {
-    throw new GantryError('INPUT_INVALID', msg('error.bluegreen.switch-only', { ...base, format: target.traffic.format, file: target.traffic.file, to }));
+    const { format, file } = target.traffic;
+    throw new GantryError('INPUT_INVALID', msg('error.bluegreen.switch-only', { ...base, format, file, to }));
   }
   const weights = colourWeights(fresh, to);
   return {

@@ -11,7 +11,9 @@ export function blueGreenSchema<F extends z.ZodTypeAny>(file: F) {
   const colour = (name: string) => z.array(file).min(1).describe(`the files that carry the app's ${name} colour (any of the manifest formats)`);
   return z
     .object({
-      strategy: z.literal('blueGreen').describe('blueGreen: /promote writes the idle colour, /shift and /switch move traffic, /rollback moves it back'),
+      strategy: z
+        .literal('blueGreen')
+        .describe('blueGreen: /promote writes the idle colour, /shift and /switch move traffic, /rollback moves it back'),
       blue: colour('blue'),
       green: colour('green'),
       traffic: TrafficFileSchema,
@@ -25,5 +27,6 @@ export const ShiftApprovalsSchema = z
   .enum(['none', 'first', 'complete', 'every'])
   .optional()
   .describe(
-    'which traffic shifts of blue-green apps need approvals (approvals.required of them): none (default), first (the first shift to a new colour), complete (the one to 100%), every',
+    'which traffic shifts of blue-green apps need approvals (approvals.required of them): none (default), ' +
+      'first (the first shift to a new colour), complete (the one to 100%), every',
   );

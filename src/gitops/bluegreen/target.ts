@@ -48,7 +48,8 @@ export function blueGreenIssues(target: DeployTarget): { path: (string | number)
   const out: { path: (string | number)[]; message: string }[] = [];
   const blue = new Set(target.blue.map((f) => f.file));
   target.green.forEach((f, i) => {
-    if (blue.has(f.file)) out.push({ path: ['green', i, 'file'], message: `${f.file} is in both colours: each colour needs files of its own` });
+    if (!blue.has(f.file)) return;
+    out.push({ path: ['green', i, 'file'], message: `${f.file} is in both colours: each colour needs files of its own` });
   });
   const traffic = target.traffic.file;
   if (imageFilesOf(target).some((f) => f.file === traffic)) {
