@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { getTrafficFormat, TRAFFIC_FORMATS, TrafficFileSchema, trafficFormats, type TrafficFormatName } from '../../src/gitops/traffic/index.js';
+import { makeTrafficFormat } from '../../src/gitops/traffic/engine.js';
+import {
+  getTrafficFormat,
+  TRAFFIC_FORMATS,
+  TrafficFileSchema,
+  trafficFormats,
+  type TrafficFile,
+  type TrafficFormatName,
+} from '../../src/gitops/traffic/index.js';
+import { expectManifestError } from '../updaters/helpers.js';
 
 describe('the traffic format registry', () => {
   it('has one editor per name, each knowing its own name; only the Service selector is switch-only', () => {
@@ -48,5 +57,26 @@ describe('TrafficFileSchema', () => {
     ]);
     expect(issues({ file: '../r.yaml', format: 'service' })).toEqual([expect.stringMatching(/^file: must be a relative path/)]);
     expect(issues({ file: 'a/s.yaml', format: 'service', selector: 'color: x' })).toEqual([expect.stringMatching(/^selector: must be a label key/)]);
+  });
+});
+
+describe('the engine re-reads what it wrote', () => {
+  // A format whose edit lands on the wrong value: the write must be refused, not returned.
+  const liar = makeTrafficFormat('httproute', false, (content) => {
+    const value = Number(/weight: (\d+)/.exec(content)?.[1]);
+    return [
+      {
+        line: 1,
+        weights: { blue: value, green: 100 - value },
+        lines: [1],
+        plan: (weights) => [{ edit: { start: 0, end: 0, text: '# moved\n' }, line: 1, colour: 'blue', before: String(value), after: String(weights.blue) }],
+      },
+    ];
+  });
+
+  it('refuses a write whose output does not read as the weights asked for', () => {
+    const file: TrafficFile = { file: 'r.yaml', format: 'httproute', blue: 'a', green: 'b' };
+    const error = expectManifestError(() => liar.write('weight: 40\n', file, { blue: 70, green: 30 }), 'MANIFEST_UNSUPPORTED', 'r.yaml', 1);
+    expect(error.message).toContain('reads "blue 40% / green 60%" instead of "blue 70% / green 30%"; nothing was written');
   });
 });

@@ -73,7 +73,7 @@ describe('httproute refuses, naming the file and line, and writes nothing', () =
   it('a weight that is empty', () => refuse(httproute(...pair('', '100')), 'MANIFEST_UNSUPPORTED', 9, 'web-blue has no weight'));
 
   it('a templated weight', () =>
-    refuse(httproute(...pair('"{{ .Values.blue }}"', '0')), 'MANIFEST_UNSUPPORTED', 9, 'the weight of web-blue is "{{ .Values.blue }}", not a whole number'));
+    refuse(httproute(...pair('"{{ .Values.blue }}"', '0')), 'MANIFEST_UNSUPPORTED', 9, 'the weight of web-blue cannot be edited safely: the value "{{ .Values.blue }}" is templated'));
 
   it('an anchored weight', () => refuse(httproute(...pair('&w 50', '*w')), 'MANIFEST_UNSUPPORTED', 9, 'anchor &w'));
 

@@ -47,7 +47,7 @@ describe('nginx-canary refuses, naming the file and line', () => {
 
   it('a canary-weight that is no whole number from 0 to 100', () => {
     expectRefused(file, canary('"150"'), 'MANIFEST_UNSUPPORTED', 7, `the ${A}canary-weight of web-green is "150"`);
-    expectRefused(file, canary('"{{ .Values.weight }}"'), 'MANIFEST_UNSUPPORTED', 7, 'is "{{ .Values.weight }}", not a whole number');
+    expectRefused(file, canary('"{{ .Values.weight }}"'), 'MANIFEST_UNSUPPORTED', 7, 'cannot be edited safely: the value "{{ .Values.weight }}" is templated');
   });
 
   it('a canary-weight-total other than 100', () =>

@@ -1,7 +1,8 @@
-import { GantryError, ManifestError } from '../../domain/errors.js';
+import { GantryError } from '../../domain/errors.js';
 import { msg } from '../../i18n/voice.js';
 import { applyEdits, type Edit } from '../updaters/text-edits.js';
 import type { Change, Colour, TrafficFile, TrafficFormat, TrafficFormatName, TrafficRead, TrafficWrite, Weights } from './types.js';
+import { refuse } from './refuse.js';
 
 /**
  * The part every traffic format shares: a format only scans a file into splits (each place that
@@ -44,7 +45,7 @@ export function makeTrafficFormat(format: TrafficFormatName, switchOnly: boolean
       agree(splits, file);
       if (switchOnly && weights.blue !== 0 && weights.green !== 0) {
         const params = { format, blue: String(weights.blue), green: String(weights.green) };
-        throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, splits[0]?.line, msg('error.traffic.switch-only', params));
+        refuse('MANIFEST_UNSUPPORTED', file, splits[0]?.line, 'error.traffic.switch-only', params);
       }
       return write(read, content, file, weights, splits.flatMap((split) => split.plan(weights)));
     },
@@ -55,7 +56,8 @@ export function makeTrafficFormat(format: TrafficFormatName, switchOnly: boolean
 export function checkWeights(weights: Weights): void {
   const ok = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 100;
   if (!ok(weights.blue) || !ok(weights.green) || weights.blue + weights.green !== 100) {
-    throw new GantryError('INPUT_INVALID', msg('error.traffic.bad-weights', { blue: String(weights.blue), green: String(weights.green) }));
+    const params = { blue: String(weights.blue), green: String(weights.green) };
+    throw new GantryError('INPUT_INVALID', msg('error.traffic.bad-weights', params));
   }
 }
 
@@ -72,31 +74,43 @@ function agree(splits: Split[], file: TrafficFile): TrafficRead {
         blueThere: String(first.weights.blue),
         greenThere: String(first.weights.green),
       };
-      throw new ManifestError('MANIFEST_INVALID', file.file, split.line, msg('error.traffic.disagree', params));
+      refuse('MANIFEST_INVALID', file, split.line, 'error.traffic.disagree', params);
     }
   }
   const lines = [...new Set(splits.flatMap((split) => split.lines))].sort((a, b) => a - b);
   return { weights: { ...first.weights }, lines };
 }
 
-function write(read: TrafficFormat['read'], content: string, file: TrafficFile, weights: Weights, planned: SplitEdit[]): TrafficWrite {
+function write(
+  read: TrafficFormat['read'],
+  content: string,
+  file: TrafficFile,
+  weights: Weights,
+  planned: SplitEdit[],
+): TrafficWrite {
   if (planned.length === 0) return { content, changes: [] };
-  const changes: Change[] = planned.map((p) => ({ file: file.file, line: p.line, image: `traffic:${p.colour}`, before: p.before, after: p.after }));
+  const changes: Change[] = planned.map((p) => ({
+    file: file.file,
+    line: p.line,
+    image: `traffic:${p.colour}`,
+    before: p.before,
+    after: p.after,
+  }));
   let output: string;
   try {
     output = applyEdits(content, planned.map((p) => p.edit));
   } catch (e) {
-    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, planned[0]?.line, msg('error.manifest.overlap', { error: (e as Error).message }));
+    refuse('MANIFEST_UNSUPPORTED', file, planned[0]?.line, 'error.manifest.overlap', { error: (e as Error).message });
   }
   let after: TrafficRead;
   try {
     after = read(output, file);
   } catch (e) {
-    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, planned[0]?.line, msg('error.manifest.would-not-parse', { error: (e as Error).message }));
+    refuse('MANIFEST_UNSUPPORTED', file, planned[0]?.line, 'error.manifest.would-not-parse', { error: (e as Error).message });
   }
   if (after.weights.blue !== weights.blue || after.weights.green !== weights.green) {
     const params = { image: 'traffic', got: describe(after.weights), want: describe(weights) };
-    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, planned[0]?.line, msg('error.manifest.reads-otherwise', params));
+    refuse('MANIFEST_UNSUPPORTED', file, planned[0]?.line, 'error.manifest.reads-otherwise', params);
   }
   return { content: output, changes };
 }

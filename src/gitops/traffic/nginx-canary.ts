@@ -1,9 +1,8 @@
-import { ManifestError } from '../../domain/errors.js';
-import { msg } from '../../i18n/voice.js';
 import { get, items, scalarSlot, type Reached } from '../updaters/yaml-text.js';
 import { colourNames, colourOf, makeTrafficFormat, type Split } from './engine.js';
-import { findResources, intSlot, type Resource } from './resources.js';
+import { findResources, intSlot, noResource, type Resource } from './resources.js';
 import type { Colour, TrafficFile } from './types.js';
+import { refuse } from './refuse.js';
 
 /**
  * ingress-nginx canary: the canary Ingress (annotation `nginx.ingress.kubernetes.io/canary: "true"`)
@@ -20,9 +19,7 @@ function scanCanary(content: string, file: TrafficFile): Split[] {
   const canaries = findResources(content, file, 'Ingress', ['networking.k8s.io', 'extensions'], label).filter(
     (r) => scalarSlot(r.doc, get(r.doc, annotations(r), `${ANNOTATION}canary`))?.text === 'true',
   );
-  if (canaries.length === 0) {
-    throw new ManifestError('MANIFEST_IMAGE_NOT_FOUND', file.file, undefined, msg('error.traffic.no-resource', { kind: label, name: file.name ?? 'none' }));
-  }
+  if (canaries.length === 0) noResource(file, label);
   return canaries.map((resource) => canarySplit(resource, file));
 }
 
@@ -31,7 +28,7 @@ function canarySplit(resource: Resource, file: TrafficFile): Split {
   const names = colourNames(file);
   const total = scalarSlot(doc, get(doc, annotations(resource), `${ANNOTATION}canary-weight-total`));
   if (total && total.text !== '100') {
-    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, total.line, msg('error.traffic.canary-total', { total: total.text }));
+    refuse('MANIFEST_UNSUPPORTED', file, total.line, 'error.traffic.canary-total', { total: total.text });
   }
   const canary = canaryColour(resource, file);
   const slot = intSlot(resource, file, annotations(resource) ?? resource.at, `${ANNOTATION}canary-weight`, names[canary]);
@@ -55,17 +52,17 @@ function canaryColour(resource: Resource, file: TrafficFile): Colour {
     const colour = colourOf(file, backend.name);
     if (colour === undefined) {
       const params = { what: 'the canary backend service', value: backend.name, ...names };
-      throw new ManifestError('MANIFEST_INVALID', file.file, backend.line, msg('error.traffic.neither-colour', params));
+      refuse('MANIFEST_INVALID', file, backend.line, 'error.traffic.neither-colour', params);
     }
     if (found && found.colour !== colour) {
       const params = { value: backend.name, line: String(found.line), other: found.name };
-      throw new ManifestError('MANIFEST_INVALID', file.file, backend.line, msg('error.traffic.both-selected', params));
+      refuse('MANIFEST_INVALID', file, backend.line, 'error.traffic.both-selected', params);
     }
     found ??= { colour, name: backend.name, line: backend.line };
   }
   if (!found) {
     const params = { where: 'backend', kind: 'canary Ingress', ...names };
-    throw new ManifestError('MANIFEST_IMAGE_NOT_FOUND', file.file, resource.line, msg('error.traffic.no-route', params));
+    refuse('MANIFEST_IMAGE_NOT_FOUND', file, resource.line, 'error.traffic.no-route', params);
   }
   return found.colour;
 }

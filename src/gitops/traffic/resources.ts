@@ -1,9 +1,9 @@
 import { isScalar, type Scalar } from 'yaml';
-import { ManifestError } from '../../domain/errors.js';
-import { msg } from '../../i18n/voice.js';
+import { isTemplated } from '../updaters/engine.js';
 import type { Edit } from '../updaters/text-edits.js';
 import { get, items, lineOf, parseYaml, root, scalarSlot, type Reached, type YamlDoc } from '../updaters/yaml-text.js';
 import type { TrafficFile } from './types.js';
+import { refuse } from './refuse.js';
 
 /**
  * YAML reading shared by the traffic formats: the resources of one kind in a (multi-document)
@@ -38,10 +38,12 @@ export function findResources(content: string, file: TrafficFile, kind: string, 
     found.push({ doc, at, line: lineOf(doc, at.node) });
   };
   for (const doc of yaml.docs) visit(doc, root(doc));
-  if (found.length === 0) {
-    throw new ManifestError('MANIFEST_IMAGE_NOT_FOUND', file.file, undefined, msg('error.traffic.no-resource', { kind: label, name: file.name ?? 'none' }));
-  }
+  if (found.length === 0) noResource(file, label);
   return found;
+}
+
+export function noResource(file: TrafficFile, label: string): never {
+  refuse('MANIFEST_IMAGE_NOT_FOUND', file, undefined, 'error.traffic.no-resource', { kind: label, name: file.name ?? 'none' });
 }
 
 /** An integer value (a weight) and how to rewrite it. */
@@ -61,17 +63,21 @@ export function intSlot(resource: Resource, file: TrafficFile, owner: Reached, k
   const slot = scalarSlot(doc, at);
   if (!at || !slot || (isScalar(at.node) && at.node.value === null)) {
     const line = at ? lineOf(doc, at.node) : lineOf(doc, owner.node);
-    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, line, msg('error.traffic.weight-missing', { backend, key }));
+    refuse('MANIFEST_UNSUPPORTED', file, line, 'error.traffic.weight-missing', { backend, key });
   }
   if (slot.blocked !== undefined) {
     const params = { backend, key, why: slot.blocked };
-    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, slot.line, msg('error.traffic.weight-blocked', params));
+    refuse('MANIFEST_UNSUPPORTED', file, slot.line, 'error.traffic.weight-blocked', params);
+  }
+  if (isTemplated(slot.text)) {
+    const params = { backend, key, why: `the value "${slot.text}" is templated` };
+    refuse('MANIFEST_UNSUPPORTED', file, slot.line, 'error.traffic.weight-blocked', params);
   }
   const scalar = at.node as Scalar;
   // Plain digits or a quoted string of digits: `010`, `1e1`, `10.0`, `+10` are not weights anyone meant.
   const text = isScalar(scalar) && (scalar.type === 'PLAIN' || typeof scalar.value === 'string') ? slot.text : '';
   if (!/^(0|[1-9][0-9]{0,2})$/.test(text) || Number(text) > 100) {
-    throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, slot.line, msg('error.traffic.weight-not-integer', { backend, key, value: slot.text }));
+    refuse('MANIFEST_UNSUPPORTED', file, slot.line, 'error.traffic.weight-not-integer', { backend, key, value: slot.text });
   }
   const range = scalar.range as [number, number, number];
   return {

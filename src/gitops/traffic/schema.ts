@@ -47,13 +47,19 @@ export const TrafficFileSchema = z
     // The Service selector has natural defaults; a route's backends are Service names only the user knows.
     if (entry.format !== 'service') {
       for (const colour of ['blue', 'green'] as const) {
-        if (entry[colour] === undefined) ctx.addIssue({ code: 'custom', path: [colour], message: `${entry.format} needs the ${colour} backend's name` });
+        if (entry[colour] === undefined) {
+          ctx.addIssue({ code: 'custom', path: [colour], message: `${entry.format} needs the ${colour} backend's name` });
+        }
       }
-      if (entry.selector !== undefined) ctx.addIssue({ code: 'custom', path: ['selector'], message: 'selector is an option of format service only' });
+      if (entry.selector !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['selector'], message: 'selector is an option of format service only' });
+      }
     }
     if ((entry.blue ?? 'blue') === (entry.green ?? 'green')) {
       ctx.addIssue({ code: 'custom', path: ['green'], message: 'blue and green must name different backends' });
     }
   })
-  .describe('where traffic is split between the colours, e.g. { file: apps/web/prod/route.yaml, format: httproute, blue: web-blue, green: web-green }');
+  .describe(
+    'where traffic is split between the colours, e.g. { file: apps/web/prod/route.yaml, format: httproute, blue: web-blue, green: web-green }',
+  );
 export type TrafficFile = z.infer<typeof TrafficFileSchema>;

@@ -1,9 +1,8 @@
-import { ManifestError } from '../../domain/errors.js';
-import { msg } from '../../i18n/voice.js';
 import { get, lineOf, scalarSlot } from '../updaters/yaml-text.js';
 import { colourNames, colourOf, makeTrafficFormat, type Split } from './engine.js';
 import { findResources } from './resources.js';
 import type { TrafficFile } from './types.js';
+import { refuse } from './refuse.js';
 
 /**
  * A Kubernetes Service whose `spec.selector.<selector>` (default `color`) picks the live colour's
@@ -23,16 +22,16 @@ function scanService(content: string, file: TrafficFile): Split[] {
     const what = `selector ${key}`;
     if (!slot || slot.blocked !== undefined) {
       const params = { key: what, backend: 'Service', why: slot?.blocked ?? 'it is not a single value' };
-      throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, slot?.line ?? lineOf(doc, at.node), msg('error.traffic.weight-blocked', params));
+      refuse('MANIFEST_UNSUPPORTED', file, slot?.line ?? lineOf(doc, at.node), 'error.traffic.weight-blocked', params);
     }
     const colour = colourOf(file, slot.text);
     if (colour === undefined) {
-      throw new ManifestError('MANIFEST_INVALID', file.file, slot.line, msg('error.traffic.neither-colour', { what, value: slot.text, ...names }));
+      refuse('MANIFEST_INVALID', file, slot.line, 'error.traffic.neither-colour', { what, value: slot.text, ...names });
     }
     const first = splits[0];
     if (first && first.value !== slot.text) {
       const params = { value: slot.text, line: String(first.line), other: first.value };
-      throw new ManifestError('MANIFEST_INVALID', file.file, slot.line, msg('error.traffic.both-selected', params));
+      refuse('MANIFEST_INVALID', file, slot.line, 'error.traffic.both-selected', params);
     }
     splits.push({
       value: slot.text,
@@ -46,6 +45,6 @@ function scanService(content: string, file: TrafficFile): Split[] {
       },
     });
   }
-  if (splits.length === 0) throw new ManifestError('MANIFEST_IMAGE_NOT_FOUND', file.file, undefined, msg('error.traffic.no-selector', { key }));
+  if (splits.length === 0) refuse('MANIFEST_IMAGE_NOT_FOUND', file, undefined, 'error.traffic.no-selector', { key });
   return splits;
 }

@@ -1,9 +1,8 @@
-import { ManifestError } from '../../domain/errors.js';
-import { msg } from '../../i18n/voice.js';
 import { items, lineOf, type Reached } from '../updaters/yaml-text.js';
 import { colourNames, colourOf, type Split } from './engine.js';
 import { intSlot, type Resource } from './resources.js';
 import { COLOURS, type Colour, type TrafficFile } from './types.js';
+import { refuse } from './refuse.js';
 
 /**
  * Formats that split by weights over a list of backends per rule (Gateway API HTTPRoute rules and
@@ -34,7 +33,7 @@ export function weightedSplits(resources: Resource[], file: TrafficFile, shape: 
   }
   if (splits.length === 0) {
     const params = { where: shape.where, kind: shape.kind, ...colourNames(file) };
-    throw new ManifestError('MANIFEST_IMAGE_NOT_FOUND', file.file, resources[0]?.line, msg('error.traffic.no-route', params));
+    refuse('MANIFEST_IMAGE_NOT_FOUND', file, resources[0]?.line, 'error.traffic.no-route', params);
   }
   return splits;
 }
@@ -50,22 +49,23 @@ function ruleSplit(resource: Resource, file: TrafficFile, shape: WeightedShape, 
     const colour = colourOf(file, backend);
     const params = { where: shape.where, backend: backend ?? '?', ...names };
     if (colour === undefined) {
-      throw new ManifestError('MANIFEST_UNSUPPORTED', file.file, lineOf(doc, ref.node), msg('error.traffic.other-backend', params));
+      refuse('MANIFEST_UNSUPPORTED', file, lineOf(doc, ref.node), 'error.traffic.other-backend', params);
     }
-    if (byColour.has(colour)) throw new ManifestError('MANIFEST_INVALID', file.file, lineOf(doc, ref.node), msg('error.traffic.backend-twice', params));
+    if (byColour.has(colour)) refuse('MANIFEST_INVALID', file, lineOf(doc, ref.node), 'error.traffic.backend-twice', params);
     byColour.set(colour, ref);
   }
   const blueRef = byColour.get('blue');
   const greenRef = byColour.get('green');
   if (!blueRef || !greenRef) {
     const [present, missing] = blueRef ? [names.blue, names.green] : [names.green, names.blue];
-    throw new ManifestError('MANIFEST_IMAGE_NOT_FOUND', file.file, line, msg('error.traffic.colour-missing', { where: shape.where, present, missing }));
+    refuse('MANIFEST_IMAGE_NOT_FOUND', file, line, 'error.traffic.colour-missing', { where: shape.where, present, missing });
   }
   const blue = intSlot(resource, file, blueRef, 'weight', names.blue);
   const green = intSlot(resource, file, greenRef, 'weight', names.green);
   if (blue.value + green.value !== 100) {
-    const params = { ...names, blueWeight: String(blue.value), greenWeight: String(green.value), sum: String(blue.value + green.value) };
-    throw new ManifestError('MANIFEST_INVALID', file.file, blue.line, msg('error.traffic.weights-sum', params));
+    const sum = String(blue.value + green.value);
+    const params = { ...names, blueWeight: String(blue.value), greenWeight: String(green.value), sum };
+    refuse('MANIFEST_INVALID', file, blue.line, 'error.traffic.weights-sum', params);
   }
   return {
     line,
