@@ -41,6 +41,8 @@ async function shiftTo(core: Core, cmd: ParsedCommand, ctx: CommandContext, word
   core.deployer.filesOf(app, env);
   if (!blueGreenOf(core.config, app, env)) throw new GantryError('INPUT_INVALID', msg('error.bluegreen.not-bluegreen', { app, env }));
   requireAllowed(core.config, 'shift', env, ctx.actor.id);
+  // as /promote does: a --force the asker may not use is refused before what the repo says is read
+  if (cmd.force !== undefined) requireAllowed(core.config, 'breakGlass', env, ctx.actor.id);
   const req: DeployRequest = {
     id: `shift-${randomUUID()}`,
     action: 'shift',
