@@ -5,10 +5,10 @@ import type { EnvLock } from '../domain/policy.js';
 import { watchFor } from '../rollout/config.js';
 import { deployEntry, type DeployEntry } from './entry.js';
 import type { QueryDeps } from './deps.js';
-import { rolloutOf, type RolloutStatus } from './status.js';
+import { rolloutOf, type BlueGreenStatus, type RolloutStatus } from './status.js';
 import type { ApprovalView } from './approvals.js';
 import { pendingApprovals } from './approvals.js';
-import { trackedPaths } from '../gitops/bluegreen/target.js';
+import { blueGreenOf, trackedPaths } from '../gitops/bluegreen/target.js';
 
 /** What the deploy repo says about one app in one environment at one commit. */
 export interface RepoCell {
@@ -19,6 +19,8 @@ export interface RepoCell {
   held: boolean;
   /** the files could not be read (a broken manifest): what the reader is told instead */
   error?: string;
+  /** a blue-green app: both colours, their versions and the traffic weights at this commit */
+  blueGreen?: BlueGreenStatus;
 }
 
 export interface OverviewCell extends RepoCell {
@@ -172,6 +174,11 @@ export class OverviewModel {
       const cell: RepoCell = { held: t.held !== undefined };
       if (t.current.version !== undefined) cell.version = t.current.version;
       if (t.last) cell.last = deployEntry(this.d.config, t.last);
+      const bg = blueGreenOf(this.d.config, app, env);
+      if (bg) {
+        const { live, fresh, versions, weights } = await this.d.deployer.blueGreenState(app, env, bg, head);
+        cell.blueGreen = { live, fresh, versions, weights };
+      }
       return cell;
     } catch (e) {
       return { held: false, error: e instanceof Error ? e.message : String(e) };
