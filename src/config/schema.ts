@@ -9,6 +9,7 @@ import { DingtalkSchema, EmailSchema, NotifyRuleSchema, PAGERDUTY_EVENTS, PagerD
 import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema } from './primitives.js';
 import { rolloutIssues } from '../rollout/config.js';
 import { verifyIssues } from '../rollout/verify-config.js';
+import { previewIssues } from './preview-schema.js';
 
 /**
  * The schema of gantry's central config (the *.yml files of the config directory; the demo is
@@ -205,6 +206,7 @@ export const ConfigSchema = z
     });
     for (const issue of rolloutIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of verifyIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of previewIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     checkPrincipals(cfg.block, ['block']);
     checkPrincipals(cfg.limits.commands.exempt, ['limits', 'commands', 'exempt']);
     for (const [appName, app] of Object.entries(cfg.apps)) {
