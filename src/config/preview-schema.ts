@@ -8,7 +8,8 @@ import { DurationSchema, NameSchema, RepoPathSchema } from './primitives.js';
  */
 
 const PATH_DEFAULT = 'previews/${app}-pr-${pr}';
-const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|\$\{(?:app|pr)\})+(?:\.(?:[a-z0-9-]|\$\{(?:app|pr)\})+)+$/;
+const HOST_NAME = /^(?:[a-z0-9-]|\$\{(?:app|pr)\})+(?:\.(?:[a-z0-9-]|\$\{(?:app|pr)\})+)+$/;
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const PreviewsSchema = z
   .object({
@@ -16,10 +17,9 @@ export const PreviewsSchema = z
     path: z
       .string()
       .max(400)
-      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\-/]*[A-Za-z0-9._-]*\$\{pr\}[A-Za-z0-9._${}-]*$/, {
-        message: 'must be a relative path whose last segment contains ${pr}, e.g. previews/${app}-pr-${pr}',
-      })
+      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\-/${}]+$/, { message: 'must be a relative path inside the deploy repo (letters, digits, . _ - /, placeholders; no ..)' })
       .refine((p) => !/\$\{(?!app\}|pr\})/.test(p), 'may use only the placeholders ${app} and ${pr}')
+      .refine((p) => /\$\{pr\}[^/]*\/?$/.test(p) && !/\$\{pr\}.*\//.test(p.replace(/\/+$/, '')), 'must have ${pr} in its last segment (one directory per pull request), e.g. previews/${app}-pr-${pr}')
       .default(PATH_DEFAULT)
       .describe(`where each preview is written (default ${PATH_DEFAULT}); \${pr} must be in its last segment`),
     host: z
@@ -51,6 +51,11 @@ export function previewIssues(cfg: { apps: Record<string, { images: Record<strin
     if (!p) continue;
     if (p.image !== undefined && !Object.hasOwn(app.images, p.image)) {
       issues.push({ path: ['apps', appName, 'previews', 'image'], message: `image "${p.image}" is not one of the app's images (${Object.keys(app.images).join(', ')})` });
+    }
+    // a preview number of ten digits: the longest a host can get
+    const host = p.host.replaceAll('${app}', appName).replaceAll('${pr}', '1234567890');
+    if (!host.split('.').every((l) => DNS_LABEL.test(l))) {
+      issues.push({ path: ['apps', appName, 'previews', 'host'], message: `"${host}" (for pull request 1234567890) is not a DNS name: labels of at most 63 letters, digits and inner dashes` });
     }
     const where = p.path.replaceAll('${app}', appName);
     const other = paths.get(where);

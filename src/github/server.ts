@@ -25,6 +25,7 @@ import type { EventJob } from './events.js';
 import { EVENT_QUEUE, Ingest } from './ingest.js';
 import { startRedeliverSweep } from './redeliver.js';
 import { startPreviewRole } from './preview-role.js';
+import type { GithubPreviews } from './previews.js';
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
 
@@ -121,7 +122,7 @@ export interface GithubWorkerOptions extends GithubFaceDeps {
  * build worker (docker builds, bounded by GANTRY_BUILD_CONCURRENCY). Any number of processes may
  * run them against one Redis.
  */
-export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue; events?: Queue<EventJob>; close(): Promise<void> } {
+export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue; events?: Queue<EventJob>; previews?: GithubPreviews; close(): Promise<void> } {
   const keys = new Keys(o.prefix);
   const redis = connect(o.redisUrl, { name: 'gantry-github' });
   redis.on('error', (err) => o.log.warn({ err: err.message }, 'redis connection error'));
@@ -200,6 +201,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
   return {
     builds,
     ...(eventQueue ? { events: eventQueue } : {}),
+    ...(previewRole ? { previews: previewRole.previews } : {}),
     async close() {
       await Promise.allSettled(closers.map((c) => c()));
       await builds.close();
