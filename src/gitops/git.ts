@@ -268,12 +268,13 @@ export class GitRepo {
       throw new GantryError('INPUT_INVALID', `${dir}: not a directory inside the deploy repo`);
     }
     try {
+      await this.must(['rm', '-r', '-q', '--ignore-unmatch', '--', dir], 'git rm');
       await rm(abs, { recursive: true, force: true });
       for (const f of files ?? []) {
         await mkdir(path.dirname(path.resolve(root, f.path)), { recursive: true });
         await writeFile(path.resolve(root, f.path), f.content);
       }
-      await this.must(['add', '-A', '--', dir], 'git add');
+      if (files?.length) await this.must(['add', '--', ...files.map((f) => f.path)], 'git add');
       if ((await this.git(['diff', '--cached', '--quiet'])).code === 0) return 'unchanged';
       return await this.commitStagedAndPush(message, this.opts.branch);
     } catch (e) {
