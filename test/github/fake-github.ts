@@ -65,18 +65,20 @@ export class FakeGithub {
   }
 
   /** check run create and update, as often as they come (persisted; each must be used at least once) */
-  checks(o: { updates?: boolean } = {}): this {
+  checks(o: { updates?: boolean; creates?: boolean } = {}): this {
     // a scope of its own: persistence is per scope in nock
     const persisted = nock(API).persist();
-    persisted
-      .post(`${this.base}/check-runs`)
-      .reply(201, (_uri, body) => {
-        const b = body as Record<string, any>;
-        const id = this.nextId++;
-        const state: CheckRunState = { id, name: b.name, head_sha: b.head_sha, external_id: b.external_id, status: b.status ?? 'queued', conclusion: b.conclusion ?? null, output: b.output ?? {}, history: [b] };
-        this.checkRuns.set(id, state);
-        return this.checkRunBody(state);
-      });
+    if (o.creates !== false) {
+      persisted
+        .post(`${this.base}/check-runs`)
+        .reply(201, (_uri, body) => {
+          const b = body as Record<string, any>;
+          const id = this.nextId++;
+          const state: CheckRunState = { id, name: b.name, head_sha: b.head_sha, external_id: b.external_id, status: b.status ?? 'queued', conclusion: b.conclusion ?? null, output: b.output ?? {}, history: [b] };
+          this.checkRuns.set(id, state);
+          return this.checkRunBody(state);
+        });
+    }
     if (o.updates !== false) {
       persisted
         .patch(new RegExp(`^${this.base}/check-runs/\\d+$`))
@@ -199,6 +201,13 @@ export class FakeGithub {
       return { id, body: (body as { body: string }).body };
     });
     return this;
+  }
+
+  /** a check run as an earlier build left it (completed, success), without a request */
+  seedCheckRun(sha: string, summary: string): number {
+    const id = this.nextId++;
+    this.checkRuns.set(id, { id, name: 'gantry / build (web)', head_sha: sha, external_id: 'web|pr|1', status: 'completed', conclusion: 'success', output: { title: 'image built', summary }, history: [] });
+    return id;
   }
 
   runs(): CheckRunState[] {
