@@ -3,11 +3,11 @@ import type { Config } from '../config/schema.js';
 import type { Previews } from '../config/preview-schema.js';
 import { parseDuration } from '../domain/duration.js';
 import { GantryError } from '../domain/errors.js';
-import { own } from '../domain/own.js';
 import type { GitRepo } from '../gitops/git.js';
 import type { BranchLock, HeadHint } from '../store/branch-lock.js';
 import type { Logger } from '../util/logger.js';
-import { previewMessage, trailer } from './commit-message.js';
+import { previewMessage } from './commit-message.js';
+import { listPreviews, previewsOf, previewUrl, type PreviewEntry } from './list.js';
 import { previewPlace } from './paths.js';
 import { previewValues, renderTemplate } from './template.js';
 
@@ -23,18 +23,9 @@ export type PreviewChange = {
   maybeDone?: boolean;
 } & ({ kind: 'write'; image: string; version: string } | { kind: 'remove' });
 
-export type PreviewOutcome = { outcome: 'written' | 'removed' | 'unchanged' | 'replayed'; dir: string; url?: string; commit?: string };
+export type { PreviewEntry } from './list.js';
 
-/** A preview as the deploy repo shows it: its directory and the commit that last changed it. */
-export interface PreviewEntry {
-  app: string;
-  pr: number;
-  dir: string;
-  url: string;
-  updatedAt: string;
-  version?: string;
-  image?: string;
-}
+export type PreviewOutcome = { outcome: 'written' | 'removed' | 'unchanged' | 'replayed'; dir: string; url?: string; commit?: string };
 
 export interface PreviewWriterDeps {
   config: Config;
@@ -55,13 +46,11 @@ export class PreviewWriter {
 
   /** The app's previews config; an app without one (or unknown) gets no preview. */
   settings(app: string): Previews {
-    const p = own(this.d.config.apps, app)?.previews;
-    if (!p) throw new GantryError('APP_UNKNOWN', `app ${app} has no previews configured (apps.${app}.previews)`);
-    return p;
+    return previewsOf(this.d.config, app);
   }
 
   urlOf(app: string, pr: number): string {
-    return `https://${this.settings(app).host.replaceAll('${app}', app).replaceAll('${pr}', String(pr))}/`;
+    return previewUrl(this.settings(app), app, pr);
   }
 
   async apply(c: PreviewChange): Promise<PreviewOutcome> {
@@ -119,22 +108,9 @@ export class PreviewWriter {
     return renderTemplate(template, values).map((f) => ({ path: `${dir}/${f.path}`, content: f.content }));
   }
 
-  /** The app's previews on the deploy branch at `rev`, with the commit that last changed each. */
-  async list(app: string, rev: string): Promise<PreviewEntry[]> {
-    const p = this.settings(app);
-    const place = previewPlace(app, p);
-    const raw = await this.d.repo.bytes(['ls-tree', '-d', '-z', '--name-only', rev, '--', place.parent ? `${place.parent}/` : '.'], 'git ls-tree');
-    const out: PreviewEntry[] = [];
-    for (const full of raw.toString('utf8').split('\0')) {
-      const pr = place.number(path.posix.basename(full));
-      if (pr === undefined || full !== place.dirOf(pr)) continue;
-      const [last] = await this.d.repo.log({ max: 1, paths: [full], range: rev });
-      if (!last) continue;
-      const version = trailer(last.message, 'Version');
-      const image = trailer(last.message, 'Image');
-      out.push({ app, pr, dir: full, url: this.urlOf(app, pr), updatedAt: last.date, ...(version ? { version } : {}), ...(image ? { image } : {}) });
-    }
-    return out.sort((a, b) => a.pr - b.pr);
+  /** The app's previews on the deploy branch at `rev` (src/previews/list.ts). */
+  list(app: string, rev: string): Promise<PreviewEntry[]> {
+    return listPreviews(this.d, app, rev);
   }
 
   /** Previews of every app not updated within their app's ttl, as the branch has them. */

@@ -63,7 +63,7 @@ describe('refusals are said in English and in Chinese', () => {
     const zh = check(
       await h.run('carol', '/frobnicate qa'),
       'COMMAND_UNKNOWN',
-      'unknown command "/frobnicate"; known: /promote /rollback /approve /deny /status /history /releases /diff /stats /verify /lock /unlock /block /unblock /help /login',
+      'unknown command "/frobnicate"; known: /promote /rollback /approve /deny /status /history /releases /previews /diff /stats /verify /lock /unlock /block /unblock /help /login',
     );
     expect(zh).toContain('未知命令');
   });
