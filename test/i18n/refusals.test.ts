@@ -18,7 +18,7 @@ const KEPT = new Set(
     'web', 'qa', 'staging', 'prod', 'shell', 'alice', 'bob', 'carol', 'dave', 'leads', 'oncall', 'devs',
     'v', 'frobnicate', 'extra', 'db', 'migration', 'corrupts', 'sessions', 'release', 'train', 'not', 'now',
     'promote', 'rollback', 'approve', 'deny', 'status', 'history', 'releases', 'diff', 'lock', 'unlock', 'block',
-    'unblock', 'help', 'login', 'gantry', 'stats', 'verify', 'period', 'force', 'n', 'GMT', 'UTC',
+    'unblock', 'help', 'login', 'gantry', 'stats', 'verify', 'previews', 'period', 'force', 'n', 'GMT', 'UTC',
   ].map((w) => w.toLowerCase()),
 );
 
