@@ -85,6 +85,20 @@ describe('preview writer', () => {
     ]);
   });
 
+  it('/previews lists them from the deploy branch, in the shell as in chat', async () => {
+    const w = await start('pv-list');
+    expect((await h.run('alice', '/previews')).text).toBe('no previews of web are open');
+    await write(w, 42);
+    await write(w, 7, IMAGE2);
+    const r = await h.run('alice', '/previews web');
+    expect(r.ok, r.text).toBe(true);
+    const lines = r.text.split('\n');
+    expect(lines[0]).toBe('previews of web, one per pull request:');
+    expect(lines[1]).toMatch(/^#7  pr-7-1a2b3c4  https:\/\/web-pr-7\.preview\.example\.com\/  previews\/web-pr-7  updated /);
+    expect(lines[2]).toMatch(/^#42  pr-42-1a2b3c4  https:\/\/web-pr-42\.preview\.example\.com\/  previews\/web-pr-42  updated /);
+    expect(await h.run('alice', '/previews web qa')).toMatchObject({ ok: false, code: 'COMMAND_USAGE' });
+  });
+
   it('a template with an unknown placeholder is refused naming file and line; nothing is written', async () => {
     const w = await start('pv-bad', { template: { 'service.yaml': 'kind: Service\nmetadata:\n  namespace: ${namespace}\n' } });
     const head = await h.head();
