@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Core } from '../commands/context.js';
 import { startRepeatingJob } from '../queue/repeating.js';
-import { PreviewQueue, startPreviewWorker, PREVIEW_QUEUE } from '../previews/queue.js';
+import { PreviewQueue, startPreviewWorker, PREVIEW_QUEUE, PREVIEW_TTL_QUEUE } from '../previews/queue.js';
 import { PreviewWriter } from '../previews/writer.js';
 import type { Keys } from '../store/redis.js';
 import type { Logger } from '../util/logger.js';
@@ -37,7 +37,7 @@ export function startPreviewRole(d: {
   if (d.runWorker) {
     const worker = startPreviewWorker({ url: d.redisUrl, prefix: d.keys.prefix, run: (job) => previews.run(job), log });
     worker.worker.on('failed', (job, err) => log.info({ job: job?.id, err: err.message }, 'preview job ended without a change'));
-    const sweep = startRepeatingJob({ url: d.redisUrl, prefix: d.keys.prefix, queue: `${PREVIEW_QUEUE}-ttl`, everyMs: d.sweepEveryMs ?? SWEEP_EVERY_MS, run: () => writer.sweep(), log });
+    const sweep = startRepeatingJob({ url: d.redisUrl, prefix: d.keys.prefix, queue: PREVIEW_TTL_QUEUE, everyMs: d.sweepEveryMs ?? SWEEP_EVERY_MS, run: () => writer.sweep(), log });
     closers.push(() => worker.close(), () => sweep.close());
   }
   return {

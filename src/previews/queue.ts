@@ -4,6 +4,7 @@ import { jobLock } from '../store/job-lock.js';
 import type { Logger } from '../util/logger.js';
 
 export const PREVIEW_QUEUE = 'preview';
+export const PREVIEW_TTL_QUEUE = 'preview-ttl';
 
 /**
  * One thing that may change a pull request's preview. `write`: an image of the pull request was
