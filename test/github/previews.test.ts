@@ -156,6 +156,40 @@ describe('preview environments per pull request', () => {
     env.gh.assertDone();
   });
 
+  it('a preview job is hostile input: one naming another repository, image or app is refused before GitHub is asked', async () => {
+    await start('gh-preview-forged');
+    const head = await env.h.head();
+    const good = { kind: 'write', app: 'web', owner: 'acme', repo: 'web', installationId: 42, number: 42, sha: SHA, image: IMAGE1, version: 'pr-42-1a2b3c4', cause: 'built' };
+    const forged: [string, Record<string, unknown>, string][] = [
+      ['other-image', { ...good, image: `registry.example.com/evil/web@${DIGEST1}` }, "image is not web's repository by digest"],
+      ['by-tag', { ...good, image: 'registry.example.com/acme/web:pr-42-1a2b3c4' }, "image is not web's repository by digest"],
+      ['other-repo', { ...good, owner: 'evil' }, "repository is not the app's source"],
+      ['proto-app', { ...good, app: '__proto__' }, 'app __proto__ has no previews'],
+      ['yaml-version', { ...good, version: 'pr-42-1a2b3c4\nkind: Secret' }, 'commit or version malformed'],
+    ];
+    for (const [id, data] of forged) await previewQueue.add('write', data, { jobId: id });
+    for (const [id, , why] of forged) expect(await settled(id)).toMatchObject({ state: 'failed', failed: `INPUT_INVALID: preview job: ${why}` });
+    expect(await env.h.head()).toBe(head);
+    env.gh.assertDone();
+  });
+
+  it('on: every writes previews for pull requests of users with write access only', async () => {
+    await start('gh-preview-every', { on: 'every' });
+    env.gh.installationToken().checks({ creates: false }).checkRunReads();
+    const run = env.gh.seedCheckRun(SHA, 'image built');
+    env.gh.pull(42, { sha: SHA, headRef: 'feature', fork: false, user: 'drive-by' }).permission('drive-by', 'read');
+    const head = await env.h.head();
+    await env.previews!.built(buildJob(42, SHA, run), pushed(DIGEST1, buildJob(42, SHA, run)));
+    expect(await settled(`preview-build-acme-web-${run}`)).toMatchObject({ value: 'not-asked' });
+    expect(await env.h.head()).toBe(head);
+    const run2 = env.gh.seedCheckRun(SHA, 'image built');
+    env.gh.pull(42, { sha: SHA, headRef: 'feature', fork: false, user: 'alice' }).permission('alice', 'write').commentCreate(42);
+    await env.previews!.built(buildJob(42, SHA, run2), pushed(DIGEST1, buildJob(42, SHA, run2)));
+    expect(await settled(`preview-build-acme-web-${run2}`)).toMatchObject({ value: 'written' });
+    expect(await env.h.git('log', '-1', '--format=%B', 'main')).toContain('Gantry-Requested-By: github:alice\n');
+    env.gh.assertDone();
+  });
+
   it('past the limit a new preview is refused on the pull request and its check run; nothing is written', async () => {
     await start('gh-preview-limit', { limit: 1, on: 'branches', branches: ['feature/*', 'feature'] });
     env.gh.installationToken().checks({ creates: false }).checkRunReads();
