@@ -64,7 +64,19 @@ export class GithubPreviews {
     const number = job.trigger.number;
     const image = `${r.repository}@${r.digest}`;
     const { owner, repo } = job.source;
-    const data: PreviewJob = { kind: 'write', app: job.app, owner, repo, installationId: job.source.installationId, number, sha: job.source.sha, image, version: job.version, checkRunId: job.checkRunId, cause: 'built' };
+    const data: PreviewJob = {
+      kind: 'write',
+      app: job.app,
+      owner,
+      repo,
+      installationId: job.source.installationId,
+      number,
+      sha: job.source.sha,
+      image,
+      version: job.version,
+      checkRunId: job.checkRunId,
+      cause: 'built',
+    };
     // kept for a label added later: that preview is written from this build, not a new one
     await this.d.redis.set(this.k.previewImage(owner, repo, number, job.app), JSON.stringify(data), 'EX', 30 * 86_400);
     await this.d.queue.add(`preview-build-${owner}-${repo}-${job.checkRunId}`, data);
@@ -113,7 +125,16 @@ export class GithubPreviews {
     log.info({ outcome: out.outcome, dir: out.dir, commit: out.commit }, 'preview');
     if (out.outcome === 'unchanged' && data.kind === 'sync' && !built) return out.outcome;
     const said = out.url
-      ? { kind: 'live' as const, app: data.app, number: data.number, url: out.url, dir: out.dir, image: built!.image!, version: built!.version!, ...(out.commit ? { commit: out.commit } : {}) }
+      ? {
+          kind: 'live' as const,
+          app: data.app,
+          number: data.number,
+          url: out.url,
+          dir: out.dir,
+          image: built!.image!,
+          version: built!.version!,
+          ...(out.commit ? { commit: out.commit } : {}),
+        }
       : { kind: 'removed' as const, app: data.app, number: data.number, dir: out.dir, reason: why ?? data.cause };
     // a removal edits an existing comment only; a closed pull request gets no new one
     if (said.kind === 'live' || (await this.d.redis.exists(this.k.previewComment(data.owner, data.repo, data.number, data.app)))) {
@@ -163,7 +184,8 @@ export class GithubPreviews {
     const bad = (what: string) => new UnrecoverableError(`INPUT_INVALID: preview job: ${what}`);
     const app = own(this.d.config.apps, typeof x?.app === 'string' ? x.app : '');
     if (!app?.previews) throw bad(`app ${String(x?.app).slice(0, 60)} has no previews`);
-    if (typeof x.owner !== 'string' || typeof x.repo !== 'string' || app.source?.toLowerCase() !== `${x.owner}/${x.repo}`.toLowerCase()) throw bad('repository is not the app\'s source');
+    const sameRepo = typeof x.owner === 'string' && typeof x.repo === 'string' && app.source?.toLowerCase() === `${x.owner}/${x.repo}`.toLowerCase();
+    if (!sameRepo) throw bad("repository is not the app's source");
     if (!Number.isSafeInteger(x.number) || x.number < 1 || !Number.isSafeInteger(x.installationId)) throw bad('pull request or installation is no number');
     if (!['built', 'labeled', 'unlabeled', 'closed', 'reopened'].includes(x.cause) || (x.kind !== 'write' && x.kind !== 'sync')) throw bad('unknown kind or cause');
     if (x.kind === 'sync') return { kind: 'sync', app: x.app, owner: x.owner, repo: x.repo, installationId: x.installationId, number: x.number, cause: x.cause };

@@ -56,7 +56,12 @@ export class PreviewQueue {
 }
 
 /** Runs preview jobs one at a time per process (each one waits for the deploy branch's lock anyway). */
-export function startPreviewWorker(d: { url: string; prefix: string; run: (job: Job<PreviewJob, string>) => Promise<string>; log: Logger }): { worker: Worker<PreviewJob, string>; close(): Promise<void> } {
+export function startPreviewWorker(d: {
+  url: string;
+  prefix: string;
+  run: (job: Job<PreviewJob, string>) => Promise<string>;
+  log: Logger;
+}): { worker: Worker<PreviewJob, string>; close(): Promise<void> } {
   const worker = new Worker<PreviewJob, string>(PREVIEW_QUEUE, d.run, {
     connection: bullConnection(d.url),
     prefix: d.prefix,

@@ -100,7 +100,8 @@ export class PreviewWriter {
     const open = await this.list(c.app, 'HEAD');
     if (!open.some((e) => e.pr === c.pr) && open.length >= p.limit) {
       const prs = open.map((e) => `#${e.pr}`).join(', ');
-      throw new GantryError('DEPLOY_REFUSED', `app ${c.app} already has ${open.length} previews (limit ${p.limit}: ${prs}); close one of them or raise apps.${c.app}.previews.limit`);
+      const why = `app ${c.app} already has ${open.length} previews (limit ${p.limit}: ${prs})`;
+      throw new GantryError('DEPLOY_REFUSED', `${why}; close one of them or raise apps.${c.app}.previews.limit`);
     }
     const template = (await this.d.repo.filesUnder(p.template)).map((f) => ({ ...f, path: path.posix.relative(p.template, f.path) }));
     if (template.length === 0) throw new GantryError('MANIFEST_INVALID', `${p.template}: the preview template of ${c.app} has no files on the deploy branch`);
@@ -132,7 +133,8 @@ export class PreviewWriter {
     const done: PreviewOutcome[] = [];
     for (const e of await this.expired()) {
       const request = `preview-ttl-${e.app}-${e.pr}-${Date.parse(e.updatedAt)}`;
-      done.push(await this.apply({ kind: 'remove', app: e.app, pr: e.pr, requestedBy: 'gantry:ttl', request, reason: `not updated since ${e.updatedAt} (ttl ${this.settings(e.app).ttl})`, maybeDone: true }));
+      const reason = `not updated since ${e.updatedAt} (ttl ${this.settings(e.app).ttl})`;
+      done.push(await this.apply({ kind: 'remove', app: e.app, pr: e.pr, requestedBy: 'gantry:ttl', request, reason, maybeDone: true }));
       this.d.log.info({ app: e.app, pr: e.pr, dir: e.dir }, 'expired preview removed');
     }
     return done;
