@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { run } from '../../src/util/exec.js';
 import { PreviewWriter } from '../../src/previews/writer.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -47,6 +50,27 @@ describe('preview writer', () => {
     const head = await h.head();
     expect((await write(w, 42, IMAGE2, 'req-other')).outcome).toBe('unchanged');
     expect(await h.head()).toBe(head);
+  });
+
+  it('a push by someone else in between is fetched and the preview written on top of it; a concurrent promotion waits its turn', async () => {
+    const w = await start('pv-race');
+    await write(w, 42);
+    // another writer (a person, another tool) pushes straight to the deploy repo
+    const other = path.join(h.dir, 'other');
+    await run('git', ['clone', '-q', h.bare, other]);
+    writeFileSync(path.join(other, 'NOTES.md'), 'hand-written\n');
+    for (const args of [['add', 'NOTES.md'], ['-c', 'user.name=Dana', '-c', 'user.email=dana@example.com', 'commit', '-qm', 'notes'], ['push', '-q', 'origin', 'HEAD:main']]) {
+      expect((await run('git', args, { cwd: other })).code).toBe(0);
+    }
+    await h.release('v9.9.9');
+    const [preview, promoted] = await Promise.all([write(w, 42, IMAGE2), h.gantry.core.deployer.deploy({ id: 'race-1', app: 'web', env: 'qa', version: 'v9.9.9', action: 'promote', requestedBy: { id: 'shell:alice', name: 'alice' }, approvedBy: [] })]);
+    expect(preview.outcome).toBe('written');
+    const log = await h.git('log', '--format=%s', '-4', 'main');
+    expect(log.split('\n').filter(Boolean).sort()).toEqual(['notes', 'preview web pr-42-1a2b3c4 as pr-42', 'preview web pr-42-1a2b3c4 as pr-42', 'promote web v9.9.9 to qa'].sort());
+    expect(await h.file('NOTES.md')).toBe('hand-written\n');
+    expect(await h.file('previews/web-pr-42/kustomization.yaml')).toContain(IMAGE2);
+    expect(await h.file('apps/web/qa/deployment.yaml')).toContain('registry.example.com/acme/web:v9.9.9');
+    expect(promoted.commit).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it('a job run again finds its commit by the request trailer and writes nothing twice', async () => {
