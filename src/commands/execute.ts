@@ -8,6 +8,7 @@ import { diff, help, history, releases, stats, status } from './handlers/read.js
 import { login } from './handlers/login.js';
 import { verify } from './handlers/verify.js';
 import { shift, switchTraffic } from './handlers/shift.js';
+import { previews } from './handlers/previews.js';
 import { limitedMessage } from './rate-limit.js';
 import type { Refusal, Reply } from './replies.js';
 
@@ -22,6 +23,7 @@ const HANDLERS: Record<CommandName, Handler> = {
   status,
   history,
   releases,
+  previews,
   diff,
   stats,
   verify,

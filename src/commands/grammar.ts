@@ -10,6 +10,7 @@ export const USAGE = {
   status: '/status [app] [env]',
   history: '/history [app] <env> [n]',
   releases: '/releases [app]',
+  previews: '/previews [app]',
   diff: '/diff [app] <envA> <envB>',
   stats: '/stats [app] [env] [period]',
   verify: '/verify [app] <env>',

@@ -4,6 +4,7 @@ import { formatFields } from '../gitops/updaters/schemas.js';
 import { appRolloutFields } from '../rollout/config.js';
 import { blueGreenSchema } from '../gitops/bluegreen/schema.js';
 import { DurationSchema, NameSchema, RepoPathSchema } from './primitives.js';
+import { PreviewsSchema } from './preview-schema.js';
 
 /**
  * `apps.<app>` of the central config: what gantry builds and which deploy-repo files carry its
@@ -67,6 +68,7 @@ export const AppSchema = z
       .default([])
       .describe('chat channels bound to this app, e.g. slack:C0123 or dingtalk:cid…: commands there may leave the app out'),
     ...appRolloutFields,
+    previews: PreviewsSchema.optional().describe('an environment per pull request, written from a template (src/previews/)'),
   })
   .strict()
   .describe('an app: a source repo gantry builds, its images, and the deploy-repo files that carry them');

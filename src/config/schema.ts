@@ -10,6 +10,7 @@ import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema } from './p
 import { rolloutIssues } from '../rollout/config.js';
 import { verifyIssues } from '../rollout/verify-config.js';
 import { blueGreenIssues, deployFileEntries } from '../gitops/bluegreen/target.js';
+import { previewIssues } from './preview-schema.js';
 
 /**
  * The schema of gantry's central config (the *.yml files of the config directory; the demo is
@@ -206,6 +207,7 @@ export const ConfigSchema = z
     });
     for (const issue of rolloutIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of verifyIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of previewIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     checkPrincipals(cfg.block, ['block']);
     checkPrincipals(cfg.limits.commands.exempt, ['limits', 'commands', 'exempt']);
     for (const [appName, app] of Object.entries(cfg.apps)) {

@@ -200,4 +200,5 @@ export const errorsEn = {
   'error.approval.already-denied': 'approval {id} is already denied by {by}',
   'error.approval.open-until': 'approval {id} is open until {deadline}',
   'error.approval.expired': 'approval {id} expired at {deadline}; ask for the promotion again',
+  'error.previews.none': 'app {app} has no preview environments (apps.{app}.previews in the config)',
 } as const satisfies Record<string, string>;

@@ -192,4 +192,5 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'error.approval.already-denied': '审批单 {id} 已被 {by} 拒绝',
   'error.approval.open-until': '审批单 {id} 在 {deadline} 之前仍可审批',
   'error.approval.expired': '审批单 {id} 已于 {deadline} 过期；请重新申请发布',
+  'error.previews.none': '应用 {app} 没有配置预览环境（配置中的 apps.{app}.previews）',
 };

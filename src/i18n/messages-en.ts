@@ -90,6 +90,9 @@ export const en = {
   'releases.title': '{app} releases, newest first:',
   'releases.empty': 'no built releases of {app} yet (gantry release add {app} <version> --image …)',
   'releases.blocked': 'BLOCKED by {by}: {reason}',
+  'previews.title': 'previews of {app}, one per pull request:',
+  'previews.empty': 'no previews of {app} are open',
+  'previews.updated': 'updated {at}',
   'diff.title': '{app}: {envA} vs {envB}: {same, select, yes {the same} other {different}}',
   'diff.none': '(none)',
 
@@ -109,6 +112,7 @@ export const en = {
   'help.status': 'what runs where, read from the deploy repo',
   'help.history': 'the last n deployments of an environment, from git history',
   'help.releases': 'built releases, newest first',
+  'help.previews': 'the preview environments of open pull requests, from the deploy repo',
   'help.diff': 'which releases differ between two environments',
   'help.lock': 'stop all deployments to an environment',
   'help.unlock': 'allow deployments again',

@@ -79,6 +79,9 @@ export const zhCN: Record<MessageKey, string> = {
   'releases.title': '{app} 的版本（最新在前）：',
   'releases.empty': '{app} 还没有构建好的版本（gantry release add {app} <version> --image …）',
   'releases.blocked': '已被 {by} 封禁：{reason}',
+  'previews.title': '{app} 的预览环境（每个拉取请求一个）：',
+  'previews.empty': '{app} 目前没有预览环境',
+  'previews.updated': '更新于 {at}',
   'diff.title': '{app}：{envA} 与 {envB} {same, select, yes {相同} other {不同}}',
   'diff.none': '（无）',
 
@@ -96,6 +99,7 @@ export const zhCN: Record<MessageKey, string> = {
   'help.status': '各环境正在运行的版本（读取自部署仓库）',
   'help.history': '一个环境最近 n 次部署（读取自 git 历史）',
   'help.releases': '构建好的版本，最新在前',
+  'help.previews': '打开的拉取请求的预览环境（读自部署仓库）',
   'help.diff': '两个环境之间有哪些版本不同',
   'help.lock': '停止到一个环境的所有部署',
   'help.unlock': '重新允许部署',

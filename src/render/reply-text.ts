@@ -8,6 +8,7 @@ import type { EnvStatus } from '../queries/status.js';
 import type { Markup } from './markup.js';
 import { statsLines } from './stats-text.js';
 import { blueGreenDeployLines, blueGreenStatusLine } from './bluegreen-text.js';
+import { previewLines } from './previews-text.js';
 
 /**
  * A reply as lines of text in one language and one markup. `table`: the lines line up in
@@ -28,7 +29,7 @@ export function replyText(r: Reply, v: Voice, m: Markup): ReplyText {
   return { lines: answerLines(r, v, m), table };
 }
 
-const TABLES = new Set<AnswerBody['kind']>(['status', 'history', 'releases', 'diff', 'stats', 'help']);
+const TABLES = new Set<AnswerBody['kind']>(['status', 'history', 'releases', 'previews', 'diff', 'stats', 'help']);
 
 function answerLines(r: AnswerBody, v: Voice, m: Markup): string[] {
   switch (r.kind) {
@@ -51,6 +52,8 @@ function answerLines(r: AnswerBody, v: Voice, m: Markup): string[] {
     case 'releases':
       if (r.releases.length === 0) return [v.say(msg('releases.empty', { app: r.app }), m.esc)];
       return [v.say(msg('releases.title', { app: r.app }), m.esc), ...releaseLines(r, v, m)];
+    case 'previews':
+      return previewLines(r, v, m);
     case 'diff':
       return diffLines(r, v, m);
     case 'verifying':

@@ -179,6 +179,7 @@ export function createGantry(o: GantryOptions): Gantry {
     repo,
     history,
     deployer,
+    deployBranch: { lock: branchLock, headHint },
     queue,
     bus,
     rollouts,

@@ -172,6 +172,19 @@ export const SAMPLES: Record<ReplyKind, Reply[]> = {
     },
     { ok: true, command: 'releases', kind: 'releases', app: 'api', releases: [] },
   ],
+  previews: [
+    {
+      ok: true,
+      command: 'previews',
+      kind: 'previews',
+      app: 'web',
+      previews: [
+        { app: 'web', pr: 42, dir: 'previews/web-pr-42', url: 'https://web-pr-42.preview.example.com/', updatedAt: AT, version: 'pr-42-1a2b3c4', image: `reg.example/web@sha256:${'ab'.repeat(32)}` },
+        { app: 'web', pr: 57, dir: 'previews/web-pr-57', url: 'https://web-pr-57.preview.example.com/', updatedAt: AT },
+      ],
+    },
+    { ok: true, command: 'previews', kind: 'previews', app: 'web', previews: [] },
+  ],
   verifying: [{ ok: true, command: 'verify', kind: 'verifying', app: 'web', env: 'qa', version: 'v1.2.10', checks: 2, requestId: 'verify-web-qa-1' }],
   stats: [
     {
