@@ -9,6 +9,7 @@ import { checkRollout } from './doctor-rollout.js';
 import { redisPersistence } from '../store/redis-persistence.js';
 import { probeRedis } from '../store/redis-probe.js';
 import { ENV_VARS } from '../config/env-vars.js';
+import { imageFilesOf } from '../gitops/bluegreen/target.js';
 
 interface Check {
   name: string;
@@ -69,8 +70,8 @@ async function checkDeployRepo(booted: Booted, add: (c: Check) => void): Promise
     return;
   }
   for (const [app, appCfg] of Object.entries(core.config.apps)) {
-    for (const [env, files] of Object.entries(appCfg.deploy)) {
-      for (const file of files) {
+    for (const [env, target] of Object.entries(appCfg.deploy)) {
+      for (const file of imageFilesOf(target)) {
         const where = `${app}/${env} ${file.file}`;
         try {
           const specs = (file.images ?? Object.keys(appCfg.images)).map((n) => ({ name: n, repository: appCfg.images[n]!.repository }));

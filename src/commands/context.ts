@@ -13,6 +13,7 @@ import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
 import type { RolloutStore } from '../rollout/store.js';
 import type { VerifyQueue } from '../rollout/verify-queue.js';
+import type { BranchLock, HeadHint } from '../store/branch-lock.js';
 import type { Verifier } from '../rollout/verifier.js';
 import type { Logger } from '../util/logger.js';
 import type { BundleStore } from '../store/bundles.js';
@@ -30,6 +31,8 @@ export interface Core {
   repo: GitRepo;
   history: History;
   deployer: Deployer;
+  /** the deploy branch's write lock and last-pushed head, for writers other than the deployer (previews) */
+  deployBranch?: { lock: BranchLock; headHint: HeadHint };
   queue: DeployQueue;
   bus: EventBus;
   /** deploys followed after the commit, until Argo CD or Flux says how they went */

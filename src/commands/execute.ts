@@ -7,6 +7,8 @@ import { approve, deny, promote, rollback } from './handlers/deploy.js';
 import { diff, help, history, releases, stats, status } from './handlers/read.js';
 import { login } from './handlers/login.js';
 import { verify } from './handlers/verify.js';
+import { shift, switchTraffic } from './handlers/shift.js';
+import { previews } from './handlers/previews.js';
 import { limitedMessage } from './rate-limit.js';
 import type { Refusal, Reply } from './replies.js';
 
@@ -21,6 +23,7 @@ const HANDLERS: Record<CommandName, Handler> = {
   status,
   history,
   releases,
+  previews,
   diff,
   stats,
   verify,
@@ -30,6 +33,8 @@ const HANDLERS: Record<CommandName, Handler> = {
   unblock: block,
   help,
   login,
+  shift,
+  switch: switchTraffic,
 };
 
 /**

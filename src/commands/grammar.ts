@@ -10,6 +10,7 @@ export const USAGE = {
   status: '/status [app] [env]',
   history: '/history [app] <env> [n]',
   releases: '/releases [app]',
+  previews: '/previews [app]',
   diff: '/diff [app] <envA> <envB>',
   stats: '/stats [app] [env] [period]',
   verify: '/verify [app] <env>',
@@ -17,6 +18,8 @@ export const USAGE = {
   unlock: '/unlock <env>',
   block: '/block [app] <version> [reason]',
   unblock: '/unblock [app] <version>',
+  shift: '/shift [app] <env> <n>% [--force "reason"]',
+  switch: '/switch [app] <env> [--force "reason"]',
   help: '/help [command]',
   login: '/gantry login',
 } as const;
@@ -34,6 +37,9 @@ export interface ParsedCommand {
 }
 
 const MAX_INPUT = 2000;
+
+/** Commands that take `--force "reason"` past a lock or freeze window (break-glass). */
+const FORCE_COMMANDS: ReadonlySet<CommandName> = new Set(['promote', 'rollback', 'shift', 'switch']);
 
 /** Splits a line into words, honouring "double" and 'single' quotes. */
 export function tokenize(line: string): string[] {
@@ -88,7 +94,7 @@ export function parseCommand(line: string): ParsedCommand {
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (w === '--force' || w.startsWith('--force=')) {
-      if (name !== 'promote' && name !== 'rollback') throw usage(name, msg('error.grammar.force-elsewhere'));
+      if (!FORCE_COMMANDS.has(name)) throw usage(name, msg('error.grammar.force-elsewhere'));
       const value = w.startsWith('--force=') ? w.slice('--force='.length) : words[++i];
       if (!value || value.startsWith('--')) throw usage(name, msg('error.grammar.force-reason'));
       force = value;

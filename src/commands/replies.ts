@@ -6,6 +6,7 @@ import type { ApprovalView } from '../queries/approvals.js';
 import type { EnvStatus } from '../queries/status.js';
 import type { HistoryEntry } from '../queries/history.js';
 import type { ReleaseRow } from '../queries/releases.js';
+import type { PreviewEntry } from '../previews/list.js';
 import type { DeliveryStats } from '../queries/stats.js';
 import type { CommandName } from './grammar.js';
 
@@ -35,6 +36,8 @@ export type AnswerBody =
   | { kind: 'status'; envs: EnvStatus[] }
   | { kind: 'history'; app: string; env: string; entries: HistoryEntry[] }
   | { kind: 'releases'; app: string; releases: ReleaseRow[] }
+  /** `/previews`: the app's preview environments as the deploy branch has them */
+  | { kind: 'previews'; app: string; previews: PreviewEntry[] }
   | { kind: 'diff'; app: string; envA: string; envB: string; images: DiffRow[] }
   /** delivery metrics of `apps` in `envs` over the `period` (ms) before `stats.to` */
   | { kind: 'stats'; apps: string[]; envs: string[]; period: number; stats: DeliveryStats }

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { record } from '../domain/record.js';
 import { formatFields } from '../gitops/updaters/schemas.js';
 import { appRolloutFields } from '../rollout/config.js';
+import { blueGreenSchema } from '../gitops/bluegreen/schema.js';
 import { DurationSchema, NameSchema, RepoPathSchema } from './primitives.js';
+import { PreviewsSchema } from './preview-schema.js';
 
 /**
  * `apps.<app>` of the central config: what gantry builds and which deploy-repo files carry its
@@ -24,6 +26,11 @@ export const DeployFileSchema = z
   .strict()
   .describe('one file that carries the app\'s images, e.g. { file: apps/web/qa/deployment.yaml, format: kubernetes }');
 export type DeployFile = z.infer<typeof DeployFileSchema>;
+
+export const BlueGreenDeploySchema = blueGreenSchema(DeployFileSchema);
+export type BlueGreenDeploy = z.infer<typeof BlueGreenDeploySchema>;
+/** What `apps.<app>.deploy.<env>` holds: the files, or a blue-green pair (src/gitops/bluegreen/target.ts reads it). */
+export type DeployTarget = DeployFile[] | BlueGreenDeploy;
 
 export const ImageSchema = z
   .object({
@@ -50,14 +57,18 @@ export const AppSchema = z
     images: record(NameSchema, ImageSchema)
       .refine((v) => Object.keys(v).length > 0, 'needs at least one image')
       .describe("the app's images by name (at least one)"),
-    deploy: record(NameSchema, z.array(DeployFileSchema).min(1).describe('the files that carry the app in this environment')).describe(
-      'per environment, which files in the deploy repo carry which image, and their format',
-    ),
+    deploy: record(
+      NameSchema,
+      z
+        .union([z.array(DeployFileSchema).min(1).describe('the files that carry the app in this environment'), BlueGreenDeploySchema])
+        .describe('the files that carry the app in this environment, or { strategy: blueGreen, blue, green, traffic }'),
+    ).describe('per environment, which files in the deploy repo carry which image, and their format (or a blue-green pair of colours)'),
     channels: z
       .array(z.string())
       .default([])
       .describe('chat channels bound to this app, e.g. slack:C0123 or dingtalk:cid…: commands there may leave the app out'),
     ...appRolloutFields,
+    previews: PreviewsSchema.optional().describe('an environment per pull request, written from a template (src/previews/)'),
   })
   .strict()
   .describe('an app: a source repo gantry builds, its images, and the deploy-repo files that carry them');

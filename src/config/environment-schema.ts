@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TimeZoneSchema } from '../i18n/config.js';
 import { environmentRolloutFields } from '../rollout/config.js';
 import { VerifyListSchema } from '../rollout/verify-config.js';
+import { ShiftApprovalsSchema } from '../gitops/bluegreen/schema.js';
 import { DurationSchema, NameSchema, PrincipalSchema } from './primitives.js';
 
 /**
@@ -34,6 +35,7 @@ const ApprovalsSchema = z
     deadline: DurationSchema.default(DEFAULT_APPROVAL_DEADLINE).describe(
       `the request expires by itself after this and the requester is told, e.g. 4h (default ${DEFAULT_APPROVAL_DEADLINE})`,
     ),
+    shift: ShiftApprovalsSchema,
   })
   .strict();
 
@@ -71,6 +73,7 @@ export const EnvironmentSchema = z
     promote: principals('who may /promote here').default(['*']),
     rollback: principals('who may /rollback here (on-call rolls back without approval unless rollbackApprovals)').default(['*']),
     lock: principals('who may /lock and /unlock (default: whoever may promote or roll back)').optional(),
+    shift: principals('who may /shift and /switch traffic of blue-green apps (default: whoever may promote)').optional(),
     breakGlass: principals('who may --force "reason" past a lock or freeze window (default: no one)').default([]),
     rollbackApprovals: z.boolean().default(false).describe('rollbacks need approvals too (default false: on-call acts alone)'),
     freeze: z.array(FreezeSchema).default([]).describe('freeze windows: they stop promotions, never rollbacks (default none)'),

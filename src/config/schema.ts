@@ -9,6 +9,8 @@ import { DingtalkSchema, EmailSchema, NotifyRuleSchema, PAGERDUTY_EVENTS, PagerD
 import { DurationSchema, IdentitySchema, NameSchema, PrincipalSchema } from './primitives.js';
 import { rolloutIssues } from '../rollout/config.js';
 import { verifyIssues } from '../rollout/verify-config.js';
+import { blueGreenIssues, deployFileEntries } from '../gitops/bluegreen/target.js';
+import { previewIssues } from './preview-schema.js';
 
 /**
  * The schema of gantry's central config (the *.yml files of the config directory; the demo is
@@ -17,7 +19,7 @@ import { verifyIssues } from '../rollout/verify-config.js';
  */
 
 // the parts, re-exported so the rest of gantry imports the config's types from one place
-export { AppSchema, DeployFileSchema, FORMATS, FormatSchema, ImageSchema, type App, type DeployFile, type Format, type Image } from './app-schema.js';
+export { AppSchema, DeployFileSchema, FORMATS, FormatSchema, ImageSchema, type App, type DeployFile, type DeployTarget, type BlueGreenDeploy, type Format, type Image } from './app-schema.js';
 export { DEFAULT_APPROVAL_DEADLINE, EnvironmentSchema, FreezeSchema, fromOf, type Environment, type Freeze } from './environment-schema.js';
 
 export const UserSchema = z
@@ -205,23 +207,25 @@ export const ConfigSchema = z
     });
     for (const issue of rolloutIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of verifyIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of previewIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
     checkPrincipals(cfg.block, ['block']);
     checkPrincipals(cfg.limits.commands.exempt, ['limits', 'commands', 'exempt']);
     for (const [appName, app] of Object.entries(cfg.apps)) {
-      for (const [envName, files] of Object.entries(app.deploy)) {
+      for (const [envName, target] of Object.entries(app.deploy)) {
         if (!envs.includes(envName)) {
           ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName], message: `environment "${envName}" is not defined` });
         }
-        files.forEach((f, i) => {
+        deployFileEntries(target).forEach(({ file: f, path: i }) => {
           f.images?.forEach((img, j) => {
             if (!(img in app.images)) {
-              ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, i, 'images', j], message: `image "${img}" is not one of app ${appName}'s images` });
+              ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, ...i, 'images', j], message: `image "${img}" is not one of app ${appName}'s images` });
             }
           });
           for (const issue of schemaFragments[f.format].check?.(f, Object.keys(app.images)) ?? []) {
-            ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, i, ...issue.path], message: issue.message });
+            ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, ...i, ...issue.path], message: issue.message });
           }
         });
+        for (const issue of blueGreenIssues(target)) ctx.addIssue({ code: 'custom', path: ['apps', appName, 'deploy', envName, ...issue.path], message: issue.message });
       }
     }
   });

@@ -4,11 +4,13 @@ import type { Actor } from './identity.js';
 export interface DeployRequest {
   /** the request id: the job id, and the Gantry-Request trailer, so a replayed job is harmless */
   id: string;
-  action: 'promote' | 'rollback' | 'auto';
+  action: 'promote' | 'rollback' | 'auto' | 'shift';
   app: string;
   env: string;
   /** the resolved version; absent for `/rollback <env>` (the target is read from history when it runs) */
   version?: string;
+  /** `/shift` and `/switch`: the percent of traffic the new colour of a blue-green app gets (1 to 100) */
+  weight?: number;
   requestedBy: Actor;
   approvedBy: Actor[];
   /** the --force reason (break-glass); what it passed is decided when the deploy runs */
@@ -49,4 +51,20 @@ export interface DeployResult {
   replayed?: boolean;
   /** pull-request mode: the commit is on this branch, waiting for review */
   pullRequest?: { number: number; url: string; branch: string };
+  /** a blue-green app: which colour was written or moved to, and both colours after the commit */
+  blueGreen?: BlueGreenOutcome;
+}
+
+export type Colour = 'blue' | 'green';
+
+/** Both colours of a blue-green app after a commit, and the colour the commit was about. */
+export interface BlueGreenOutcome {
+  /** promote: the idle colour written; shift: the new colour; rollback: the old colour traffic went back to */
+  colour: Colour;
+  /** the colour that serves: the new one once it has all traffic, else the old one */
+  live: Colour;
+  versions: { blue?: string; green?: string };
+  weights: { blue: number; green: number };
+  /** the weights before the commit */
+  before: { blue: number; green: number };
 }

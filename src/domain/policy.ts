@@ -6,7 +6,7 @@ import { matchesAny } from './identity.js';
 import { own } from './own.js';
 
 /** What someone can be allowed to do in an environment (who may approve: src/approvals/rules.ts). */
-export type Permission = 'promote' | 'rollback' | 'lock' | 'breakGlass' | 'block';
+export type Permission = 'promote' | 'rollback' | 'lock' | 'breakGlass' | 'block' | 'shift';
 
 export interface EnvLock {
   by: string;
@@ -33,6 +33,8 @@ export function principalsFor(config: Config, envName: string | undefined, perm:
       return env.lock ?? [...env.promote, ...env.rollback];
     case 'breakGlass':
       return env.breakGlass;
+    case 'shift':
+      return env.shift ?? env.promote;
   }
 }
 
@@ -56,7 +58,7 @@ export function envOf(config: Config, name: string): Environment {
 }
 
 export interface GateInput {
-  action: 'promote' | 'rollback' | 'auto';
+  action: 'promote' | 'rollback' | 'auto' | 'shift';
   env: string;
   actorId: string;
   /** the break-glass reason given with --force */
@@ -68,6 +70,13 @@ export interface GateInput {
   version: string;
   /** the config itself asked for it (`onFailure: rollback`): no person's right to check */
   automatic?: boolean;
+  /** a blue-green shift: whether it is the first to the new colour and whether it completes it (approvals.shift) */
+  shift?: ShiftStep;
+}
+
+export interface ShiftStep {
+  first: boolean;
+  complete: boolean;
 }
 
 export interface GateResult {
@@ -115,6 +124,13 @@ export function gate(config: Config, input: GateInput): GateResult {
   let approvalsRequired = 0;
   if (input.action === 'promote' || (input.action === 'rollback' && env.rollbackApprovals)) {
     approvalsRequired = env.approvals?.required ?? 0;
+  } else if (input.action === 'shift' && input.shift && shiftNeedsApproval(env.approvals?.shift ?? 'none', input.shift)) {
+    approvalsRequired = env.approvals?.required ?? 0;
   }
   return { approvalsRequired, overridden };
+}
+
+/** `approvals.shift`: which steps of moving traffic to a new colour wait for approvals. */
+function shiftNeedsApproval(rule: 'none' | 'first' | 'complete' | 'every', step: ShiftStep): boolean {
+  return rule === 'every' || (rule === 'first' && step.first) || (rule === 'complete' && step.complete);
 }

@@ -8,7 +8,7 @@ import type { Ingest } from './ingest.js';
  */
 export function gantryApp(ingest: Ingest, appId: number): ApplicationFunction {
   return (app) => {
-    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.closed'], async (ctx) => {
+    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.closed', 'pull_request.labeled', 'pull_request.unlabeled'], async (ctx) => {
       await ingest.accept(ctx.id, fromPullRequest(ctx.payload), ctx.name);
     });
     app.on('push', async (ctx) => {

@@ -15,6 +15,7 @@ import { cacheBranches } from '../images/plan.js';
 import { recordRelease } from './release.js';
 import { buildPageUrl } from './build-page-url.js';
 import { triggerText } from '../images/build-log-job.js';
+import type { GithubPreviews } from './previews.js';
 
 export interface ReporterDeps {
   core: Core;
@@ -26,6 +27,8 @@ export interface ReporterDeps {
   progressIntervalMs?: number;
   /** GANTRY_PUBLIC_URL: check runs and chat reports link to the build's page */
   publicUrl?: string;
+  /** preview environments per pull request: a built pull-request image may write one */
+  previews?: Pick<GithubPreviews, 'built'>;
 }
 
 /**
@@ -138,6 +141,7 @@ export class GithubBuildReporter implements BuildReporter {
       await this.d.redis.set(this.k.lastImage(job.app, job.image, branch), `${r.repository}:${r.tags[0]}`, 'EX', 30 * 86_400);
     }
     if (job.trigger.kind !== 'pr') await recordRelease(this.d, job, r, this.d.log.child({ job: jobId, delivery: job.delivery }));
+    else await this.d.previews?.built(job, r);
   }
 
   private async drain(job: BuildJobData): Promise<void> {

@@ -17,6 +17,7 @@ import { GhKeys } from './keys.js';
 import { defaultRepoConfig, errorLine, REPO_CONFIG_PATH, type RepoConfig } from '../images/repo-config.js';
 import { fetchRepoConfig } from './repo-config-fetch.js';
 import { jobLock } from '../store/job-lock.js';
+import type { GithubPreviews } from './previews.js';
 
 export interface GithubAuth {
   /** an Octokit authenticated as the installation */
@@ -38,6 +39,8 @@ export interface EventWorkerDeps {
   publicUrl?: string;
   /** the build pages' store: a queued build's page exists before a worker takes it */
   logs?: BuildLogStore;
+  /** preview environments per pull request (src/github/previews.ts); absent: none */
+  previews?: Pick<GithubPreviews, 'changed'>;
 }
 
 /** the check-run key's value while its check run is being created */
@@ -114,8 +117,10 @@ export class EventHandler {
   private async pullRequest(ctx: Ctx, ev: Extract<EventJob, { type: 'pr' }>): Promise<string> {
     if (ev.action === 'close') {
       await this.moveHead(ctx, ev.number, CLOSED);
+      await this.previewChanged(ev, 'closed');
       return 'cancelled';
     }
+    if (ev.action === 'relabel') return (await this.previewChanged(ev, 'labeled')) ? 'preview' : 'ignored';
     await this.moveHead(ctx, ev.number, ev.sha);
     if (ev.fork && !(await this.d.redis.sismember(this.k.forkAllowed(ev.owner, ev.repo, ev.number), ev.sha))) {
       ctx.log.info({ pr: ev.number, sha: ev.sha }, 'fork pull request not built: a user with write access must comment /gantry build');
@@ -124,6 +129,12 @@ export class EventHandler {
     const trigger: BuildTrigger = { kind: 'pr', number: ev.number, headRef: ev.headRef, baseRef: ev.baseRef, fork: ev.fork };
     // a reopened pull request (or a head moved back) builds again even if this commit was built before
     return this.startBuilds(ctx, trigger, ev.sha, { rerun: true });
+  }
+
+  /** the preview follows the pull request's state; the worker reads which labels it has now */
+  private async previewChanged(ev: Extract<EventJob, { type: 'pr' }>, cause: 'closed' | 'labeled'): Promise<boolean> {
+    const { app, owner, repo, installationId, number, delivery } = ev;
+    return (await this.d.previews?.changed({ app, owner, repo, installationId, number, delivery, cause })) ?? false;
   }
 
   private async push(ctx: Ctx, ev: Extract<EventJob, { type: 'push' }>): Promise<string> {

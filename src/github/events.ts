@@ -17,7 +17,8 @@ interface Base {
 }
 
 export type RepoEvent =
-  | (Base & { type: 'pr'; action: 'build' | 'close'; number: number; sha: string; headRef: string; baseRef: string; fork: boolean })
+  /** `relabel`: labeled or unlabeled, which only previews act on */
+  | (Base & { type: 'pr'; action: 'build' | 'close' | 'relabel'; number: number; sha: string; headRef: string; baseRef: string; fork: boolean })
   /** `changedAt`: the pushed commit's own time (GitHub's head_commit.timestamp), when it has a valid one */
   | (Base & { type: 'push'; kind: 'branch' | 'tag'; name: string; sha: string; changedAt?: string })
   | (Base & { type: 'rerun-check'; sha: string; externalId: string })
@@ -41,7 +42,7 @@ export function fromPullRequest(p: Payload<'pull_request'>): RepoEvent | undefin
   // updated_at: a pull request closed and reopened on the same head is built again, a replay is not
   const b = base(p, 'pr', pr.number, p.action, pr.head.sha, pr.updated_at);
   if (!b) return undefined;
-  const action = p.action === 'closed' ? 'close' : ['opened', 'synchronize', 'reopened'].includes(p.action) ? 'build' : undefined;
+  const action = p.action === 'closed' ? 'close' : ['opened', 'synchronize', 'reopened'].includes(p.action) ? 'build' : ['labeled', 'unlabeled'].includes(p.action) ? 'relabel' : undefined;
   if (!action) return undefined;
   // a fork's head repo differs from the base repo (or is gone when the fork was deleted)
   const fork = pr.head.repo?.full_name !== pr.base.repo.full_name;

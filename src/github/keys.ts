@@ -43,4 +43,14 @@ export class GhKeys {
   releaseAnnounced(app: string, version: string, sha: string): string {
     return this.keys.k('gh', 'release-announced', app, version, sha);
   }
+
+  /** the newest image built for an app's preview of a pull request (JSON: sha, image, version, checkRunId) */
+  previewImage(owner: string, repo: string, number: number, app: string): string {
+    return this.keys.k('gh', 'preview-image', `${owner}/${repo}`, String(number), app);
+  }
+
+  /** the id of the pull-request comment that tells an app's preview (one comment, edited) */
+  previewComment(owner: string, repo: string, number: number, app: string): string {
+    return this.keys.k('gh', 'preview-comment', `${owner}/${repo}`, String(number), app);
+  }
 }

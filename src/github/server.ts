@@ -24,6 +24,8 @@ import { startEventWorker, type GithubAuth } from './event-worker.js';
 import type { EventJob } from './events.js';
 import { EVENT_QUEUE, Ingest } from './ingest.js';
 import { startRedeliverSweep } from './redeliver.js';
+import { startPreviewRole } from './preview-role.js';
+import type { GithubPreviews } from './previews.js';
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
 
@@ -120,7 +122,7 @@ export interface GithubWorkerOptions extends GithubFaceDeps {
  * build worker (docker builds, bounded by GANTRY_BUILD_CONCURRENCY). Any number of processes may
  * run them against one Redis.
  */
-export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue; events?: Queue<EventJob>; close(): Promise<void> } {
+export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue; events?: Queue<EventJob>; previews?: GithubPreviews; close(): Promise<void> } {
   const keys = new Keys(o.prefix);
   const redis = connect(o.redisUrl, { name: 'gantry-github' });
   redis.on('error', (err) => o.log.warn({ err: err.message }, 'redis connection error'));
@@ -133,6 +135,9 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
     onError: (err) => o.log.warn({ queue: BUILD_QUEUE, err: err.message }, 'build queue connection error'),
   });
   const closers: (() => Promise<void>)[] = [];
+  const registryOverride = o.settings.registryOverride;
+  const previewRole = startPreviewRole({ core: o.core, redis, redisUrl: o.redisUrl, keys, github, runWorker: o.only !== 'builds', log: o.log, ...(registryOverride ? { registryOverride } : {}) });
+  if (previewRole) closers.push(() => previewRole.close());
   let eventQueue: Queue<EventJob> | undefined;
   if (o.only !== 'builds') {
     const events = startEventWorker({
@@ -148,6 +153,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       ...(o.settings.registryOverride ? { registryOverride: o.settings.registryOverride } : {}),
       ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
       logs: buildLogs,
+      ...(previewRole ? { previews: previewRole.previews } : {}),
     });
     events.worker.on('failed', (job, err) => o.log.warn({ job: job?.id, delivery: job?.data.delivery, err: err.message }, 'github event failed'));
     o.metrics?.observeWorker(EVENT_QUEUE, events.worker);
@@ -168,6 +174,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
       log: o.log.child({ worker: 'build' }),
       ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
       ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+      ...(previewRole ? { previews: previewRole.previews } : {}),
     });
     const worker = startBuildWorker({
       redisUrl: o.redisUrl,
@@ -194,6 +201,7 @@ export function startGithubWorkers(o: GithubWorkerOptions): { builds: BuildQueue
   return {
     builds,
     ...(eventQueue ? { events: eventQueue } : {}),
+    ...(previewRole ? { previews: previewRole.previews } : {}),
     async close() {
       await Promise.allSettled(closers.map((c) => c()));
       await builds.close();

@@ -18,6 +18,13 @@ import { readTimeline, type EnvState, type EnvTimeline, type FileReader } from '
 import { releaseTarget, targetsFromState, versionIn } from './targets.js';
 import { getUpdater } from './updaters/index.js';
 import { own } from '../domain/own.js';
+import type { BlueGreenDeploy } from '../config/schema.js';
+import type { BlueGreenOutcome } from '../domain/deploy.js';
+import type { RolloutStore } from '../rollout/store.js';
+import { blueGreenOf, imageFilesOf } from './bluegreen/target.js';
+import { liveSelector, readBlueGreen, type BlueGreenState } from './bluegreen/state.js';
+import { idleColour } from './bluegreen/plan.js';
+import { planTraffic } from './bluegreen/traffic-plan.js';
 
 export interface DeployerDeps {
   config: Config;
@@ -34,6 +41,8 @@ export interface DeployerDeps {
   pullRequests?: PullRequestOpener;
   /** how a version's verification in an environment went, for `from: { env, verified: true }` (src/rollout/verifier.ts) */
   verification?: Pick<Verifier, 'gate'>;
+  /** followed deploys, for blue-green shifts that wait for the new colour to be live (src/rollout/store.ts) */
+  rollouts?: Pick<RolloutStore, 'latest'>;
 }
 
 /** What a deployment will write: computed against the repo as it is, again after every rebase. */
@@ -43,6 +52,10 @@ export interface Plan {
   files: { path: string; content: string }[];
   changes: DeployChange[];
   overridden: string[];
+  /** a blue-green app: the colours after the commit (trailers Gantry-Color and Gantry-Weights, the reply) */
+  blueGreen?: BlueGreenOutcome;
+  /** a blue-green shift: the approvals approvals.shift asks of it, checked again when it runs */
+  approvalsRequired?: number;
 }
 
 /**
@@ -92,6 +105,10 @@ export class Deployer {
           await this.d.repo.refresh();
           plan = await this.plan(req);
         }
+        if (req.action === 'shift' && (plan.approvalsRequired ?? 0) > req.approvedBy.length) {
+          // the first shift or the one to 100% may need approvals the request was queued without
+          throw new GantryError('DEPLOY_REFUSED', msg('error.bluegreen.needs-approval', { app: req.app, env: req.env, required: plan.approvalsRequired! }));
+        }
         const message = deployMessage({
           app: req.app,
           env: req.env,
@@ -104,6 +121,7 @@ export class Deployer {
           ...(req.force !== undefined && plan.overridden.length ? { override: `${req.force} (passed ${plan.overridden.join('; ')})` } : {}),
           ...(req.reason ? { reason: req.reason } : {}),
           request: req.id,
+          ...(plan.blueGreen ? { color: plan.blueGreen.colour, weights: plan.blueGreen.weights } : {}),
         });
         if ((envOf(this.d.config, req.env).mode ?? this.d.config.deployRepo.mode) === 'pull-request') {
           if (!this.d.pullRequests) {
@@ -128,7 +146,7 @@ export class Deployer {
     }, opts.onWait);
   }
 
-  private result(req: DeployRequest, plan: Pick<Plan, 'version' | 'previousVersion' | 'changes' | 'overridden'>, commit: string, retries: number): DeployResult {
+  private result(req: DeployRequest, plan: Pick<Plan, 'version' | 'previousVersion' | 'changes' | 'overridden' | 'blueGreen'>, commit: string, retries: number): DeployResult {
     return {
       requestId: req.id,
       app: req.app,
@@ -140,6 +158,7 @@ export class Deployer {
       changes: plan.changes,
       ...(req.force !== undefined && plan.overridden.length ? { override: { reason: req.force, passed: plan.overridden } } : {}),
       retries,
+      ...(plan.blueGreen ? { blueGreen: plan.blueGreen } : {}),
     };
   }
 
@@ -150,8 +169,17 @@ export class Deployer {
   async plan(req: DeployRequest, at?: string): Promise<Plan> {
     const { config } = this.d;
     const envCfg = envOf(config, req.env);
-    const readers = this.readers(req.app, req.env);
-    const read = await this.reader(readers, at);
+    const bg = blueGreenOf(config, req.app, req.env);
+    if (req.action === 'shift' || (bg && req.action === 'rollback')) {
+      const state = (target: BlueGreenDeploy) => this.blueGreenState(req.app, req.env, target, at);
+      const read = async (rel: string) => (await this.reader([rel], at))(rel);
+      return planTraffic({ req, config, stores: this.d, state, read, now: this.now() });
+    }
+    // blue-green: a promotion writes the idle colour's files only; what runs is the live colour's version
+    const colours = bg ? await this.blueGreenState(req.app, req.env, bg, at) : undefined;
+    const idle = colours && req.version !== undefined ? idleColour(colours, req, req.version) : undefined;
+    const readers = bg && idle ? this.readersOf(req.app, bg[idle]) : this.readers(req.app, req.env);
+    const read = await this.reader(readers.map((r) => r.file.file), at);
     const pin = envCfg.pinDigest ?? config.deployRepo.pinDigest;
     let current: string | undefined;
     let version: string;
@@ -170,7 +198,7 @@ export class Deployer {
       version = state.version;
       targetsOf = (reader) => targetsFromState(state, reader);
     } else {
-      current = versionIn(readers[0]!, await read(readers[0]!.file.file));
+      current = colours ? colours.versions[colours.live] : versionIn(readers[0]!, await read(readers[0]!.file.file));
       version = req.version!;
       const release = await this.d.releases.get(req.app, version);
       if (!release) throw new GantryError('VERSION_UNKNOWN', msg('error.release.not-built', { app: req.app, version }));
@@ -208,6 +236,10 @@ export class Deployer {
 
     const out: Plan = { version, files: [], changes: [], overridden };
     if (current !== undefined) out.previousVersion = current;
+    if (colours && idle) {
+      const versions = { ...colours.versions, [idle]: version };
+      out.blueGreen = { colour: idle, live: colours.live, versions, weights: colours.weights, before: colours.weights };
+    }
     for (const reader of readers) {
       const before = await read(reader.file.file);
       const updated = getUpdater(reader.file.format).update(before, reader.file, targetsOf(reader));
@@ -238,7 +270,9 @@ export class Deployer {
   /** The app's history in env, read from its files (see EnvTimeline). */
   async timeline(app: string, env: string, depth: number, at = 'HEAD'): Promise<EnvTimeline> {
     await this.d.repo.ensure();
-    return readTimeline(this.d.repo.objects, { rev: at, app, env, readers: this.readers(app, env), depth, memo: this.memo });
+    const bg = blueGreenOf(this.d.config, app, env);
+    const select = bg ? { select: liveSelector(bg) } : {};
+    return readTimeline(this.d.repo.objects, { rev: at, app, env, readers: this.readers(app, env), depth, memo: this.memo, ...select });
   }
 
   /**
@@ -258,9 +292,9 @@ export class Deployer {
   }
 
   /** Reads deploy files from the working clone, or at commit `at`. */
-  private async reader(readers: FileReader[], at: string | undefined): Promise<(rel: string) => Promise<string>> {
+  private async reader(paths: string[], at: string | undefined): Promise<(rel: string) => Promise<string>> {
     if (at === undefined) return (rel) => this.d.repo.readFile(rel);
-    const files = await this.d.repo.objects.contents(at, readers.map((r) => r.file.file));
+    const files = await this.d.repo.objects.contents(at, paths);
     return async (rel) => {
       const text = files.get(rel);
       if (text === undefined) {
@@ -270,13 +304,30 @@ export class Deployer {
     };
   }
 
+  /** The files that carry the app's images in env (a blue-green app: both colours); throws when it is not deployed there. */
   filesOf(app: string, env: string): DeployFile[] {
     const appCfg = own(this.d.config.apps, app);
     if (!appCfg) throw new GantryError('APP_UNKNOWN', msg('error.app.unknown', { app, known: { list: Object.keys(this.d.config.apps) } }));
     envOf(this.d.config, env);
-    const files = own(appCfg.deploy, env);
-    if (!files) throw new GantryError('ENV_UNKNOWN', msg('error.env.not-deployed', { app, env }));
-    return files;
+    const target = own(appCfg.deploy, env);
+    if (!target) throw new GantryError('ENV_UNKNOWN', msg('error.env.not-deployed', { app, env }));
+    return imageFilesOf(target);
+  }
+
+  /** The files that say which version runs: a blue-green app's live colour, else all of them. */
+  private async versionFilesOf(app: string, env: string, at?: string): Promise<DeployFile[]> {
+    const bg = blueGreenOf(this.d.config, app, env);
+    if (!bg) return this.filesOf(app, env);
+    return bg[(await this.blueGreenState(app, env, bg, at)).live];
+  }
+
+  /** Where a blue-green app stands in env: both colours' versions, the weights, the new and the live colour. */
+  async blueGreenState(app: string, env: string, target: BlueGreenDeploy, at?: string): Promise<BlueGreenState> {
+    await this.d.repo.ensure();
+    const paths = [target.traffic.file, ...imageFilesOf(target).map((f) => f.file)];
+    const read = await this.reader(paths, at);
+    const readersOf = (files: DeployFile[]) => this.readersOf(app, files);
+    return readBlueGreen({ target, app, env, read, readersOf, objects: this.d.repo.objects, rev: at ?? 'HEAD' });
   }
 
   private imageSpecs(app: string, file: DeployFile): ImageSpec[] {
@@ -287,7 +338,7 @@ export class Deployer {
   /** The image references each deploy file of app/env carries now. */
   async currentImages(app: string, env: string, at?: string): Promise<{ file: DeployFile; images: FoundImage[] }[]> {
     const out: { file: DeployFile; images: FoundImage[] }[] = [];
-    for (const file of this.filesOf(app, env)) {
+    for (const file of await this.versionFilesOf(app, env, at)) {
       const content = at ? await this.d.repo.show(at, file.file) : await this.d.repo.readFile(file.file);
       out.push({ file, images: getUpdater(file.format).read(content, file, this.imageSpecs(app, file)) });
     }
@@ -306,16 +357,27 @@ export class Deployer {
     this.d.verification = v;
   }
 
+  /** The followed deploys blue-green shifts wait on (built after the deployer, like the verifications). */
+  setRollouts(r: Pick<RolloutStore, 'latest'>): void {
+    this.d.rollouts = r;
+  }
+
   private async hasRunIn(app: string, env: string, version: string, at: string | undefined): Promise<boolean> {
     const readers = this.readers(app, env);
-    const read = await this.reader(readers, at);
-    const now = await read(readers[0]!.file.file).then((text) => versionIn(readers[0]!, text), () => undefined);
+    const read = await this.reader(readers.map((r) => r.file.file), at);
+    // a blue-green environment's version is its live colour's: the timeline reads it commit by commit
+    const plain = !blueGreenOf(this.d.config, app, env);
+    const now = plain ? await read(readers[0]!.file.file).then((text) => versionIn(readers[0]!, text), () => undefined) : undefined;
     if (now === version) return true;
     return (await this.timeline(app, env, HISTORY_DEPTH, at)).hasRun(version);
   }
 
   private readers(app: string, env: string): FileReader[] {
-    return this.filesOf(app, env).map((file) => ({ file, specs: this.imageSpecs(app, file) }));
+    return this.readersOf(app, this.filesOf(app, env));
+  }
+
+  private readersOf(app: string, files: DeployFile[]): FileReader[] {
+    return files.map((file) => ({ file, specs: this.imageSpecs(app, file) }));
   }
 }
 

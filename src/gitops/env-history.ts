@@ -120,11 +120,23 @@ export interface TimelineQuery {
   depth: number;
   /** parsed files by blob, kept between calls (a blob's images never change); bounded by the caller */
   memo: Map<string, FoundImage[] | undefined>;
+  /** which file says the version, decided by other files (a blue-green app's traffic file); absent: the first reader's */
+  select?: VersionSelector;
+}
+
+/**
+ * Files that pick the file whose first tagged image is the version (src/gitops/bluegreen/): their
+ * changes count as changes of what runs, as a traffic move does.
+ */
+export interface VersionSelector {
+  paths: readonly string[];
+  /** the path of the reader's file that says the version, from the selector files' texts (undefined: absent) */
+  pick(texts: ReadonlyMap<string, string | undefined>): string | undefined;
 }
 
 export async function readTimeline(objects: GitObjects, q: TimelineQuery): Promise<EnvTimeline> {
-  const { rev, app, env, readers, depth, memo } = q;
-  const paths = readers.map((r) => r.file.file);
+  const { rev, app, env, readers, depth, memo, select } = q;
+  const paths = [...readers.map((r) => r.file.file), ...(select?.paths ?? [])];
   const [head, log] = await Promise.all([objects.blobsAt(rev, paths), objects.pathLog(rev, paths, depth)]);
   // walk back from rev: the state before each commit is the one after it with its changes undone
   const states: FileBlobs[] = [];
@@ -137,9 +149,10 @@ export async function readTimeline(objects: GitObjects, q: TimelineQuery): Promi
     cur = before;
   }
   // only blobs not parsed before are read
-  const wanted = states.flatMap((st) => [...st].filter(([p, b]) => b !== undefined && !memo.has(memoId(b, app, p))).map(([, b]) => b!));
+  const selecting = new Set(select?.paths);
+  const wanted = states.flatMap((st) => [...st].filter(([p, b]) => b !== undefined && (selecting.has(p) || !memo.has(memoId(b, app, p)))).map(([, b]) => b!));
   const contents = await objects.read(wanted);
-  const state = (blobs: FileBlobs): EnvState => toState(blobs, { app, readers, contents, memo });
+  const state = (blobs: FileBlobs): EnvState => toState(blobs, { app, readers, contents, memo, ...(select ? { select } : {}) });
 
   const current = state(states[0]!);
   const changes: EnvChange[] = [];
@@ -175,11 +188,12 @@ interface StateInput {
   readers: readonly FileReader[];
   contents: ReadonlyMap<string, string>;
   memo: Map<string, FoundImage[] | undefined>;
+  select?: VersionSelector;
 }
 
 const MEMO_MAX = 20_000;
 
-function toState(blobs: FileBlobs, { app, readers, contents, memo }: StateInput): EnvState {
+function toState(blobs: FileBlobs, { app, readers, contents, memo, select }: StateInput): EnvState {
   const images = new Map<string, FoundImage[] | undefined>();
   for (const { file, specs } of readers) {
     const blob = blobs.get(file.file);
@@ -201,10 +215,19 @@ function toState(blobs: FileBlobs, { app, readers, contents, memo }: StateInput)
     }
     images.set(file.file, memo.get(id));
   }
-  const first = readers[0] ? images.get(readers[0].file.file) : undefined;
+  const versionFile = select ? select.pick(selectorTexts(blobs, select, contents)) : readers[0]?.file.file;
+  const first = versionFile !== undefined ? images.get(versionFile) : undefined;
   const version = first?.find((i) => i.tag)?.tag;
-  const key = [...images.values()].map((list) => (list ? list.map((i) => `${i.name}=${i.ref}`).join(',') : '-')).join('|');
+  const selected = select ? `#${select.paths.map((p) => blobs.get(p) ?? '-').join('|')}` : '';
+  const key = [...images.values()].map((list) => (list ? list.map((i) => `${i.name}=${i.ref}`).join(',') : '-')).join('|') + selected;
   return { blobs, images, version, key };
+}
+
+function selectorTexts(blobs: FileBlobs, select: VersionSelector, contents: ReadonlyMap<string, string>): Map<string, string | undefined> {
+  return new Map(select.paths.map((p) => {
+    const blob = blobs.get(p);
+    return [p, blob === undefined ? undefined : contents.get(blob)];
+  }));
 }
 
 function memoId(blob: string, app: string, file: string): string {

@@ -248,26 +248,65 @@ export class GitRepo {
     for (const f of files) await writeFile(path.join(this.dir, f.path), f.content);
     try {
       await this.must(['add', '--', ...files.map((f) => f.path)], 'git add');
-      await this.must(['commit', '-q', '--no-verify', '-F', '-'], 'git commit', message);
-      const sha = await this.branchHead();
-      // the push also moves refs/remotes/origin/<branch> (it matches the clone's fetch refspec)
-      const push = await this.git(['push', '-q', '--porcelain', 'origin', `HEAD:refs/heads/${toBranch}`]);
-      if (push.code === 0 && toBranch !== this.opts.branch) {
-        // a pull-request branch: the deploy branch itself did not move, so neither does the clone
-        await this.resetToRemote();
-        return { sha };
-      }
-      if (push.code === 0) {
-        this.known = sha;
-        return { sha };
-      }
-      await this.resetToRemote();
-      if (/\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref/.test(push.stdout + push.stderr)) return 'rejected';
-      throw gitError(`cannot push to the deploy repo ${redact(this.opts.url)}`, push, 'DEPLOY_REPO_UNREACHABLE');
+      return await this.commitStagedAndPush(message, toBranch);
     } catch (e) {
       await this.resetToRemote().catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * Makes directory `dir` hold exactly `files` (paths relative to the repo root, all under `dir`),
+   * or removes it when `files` is undefined, then commits and pushes like commitAndPush.
+   * `unchanged` when the branch already looks like that (nothing is committed).
+   */
+  async replaceDirAndPush(dir: string, files: { path: string; content: string }[] | undefined, message: string): Promise<{ sha: string } | 'rejected' | 'unchanged'> {
+    const root = path.resolve(this.dir);
+    const abs = path.resolve(root, dir);
+    // the caller checked the paths; this is the last line before the file system
+    if (!abs.startsWith(root + path.sep) || files?.some((f) => !path.resolve(root, f.path).startsWith(abs + path.sep))) {
+      throw new GantryError('INPUT_INVALID', `${dir}: not a directory inside the deploy repo`);
+    }
+    try {
+      await this.must(['rm', '-r', '-q', '--ignore-unmatch', '--', dir], 'git rm');
+      await rm(abs, { recursive: true, force: true });
+      for (const f of files ?? []) {
+        await mkdir(path.dirname(path.resolve(root, f.path)), { recursive: true });
+        await writeFile(path.resolve(root, f.path), f.content);
+      }
+      if (files?.length) await this.must(['add', '--', ...files.map((f) => f.path)], 'git add');
+      if ((await this.git(['diff', '--cached', '--quiet'])).code === 0) return 'unchanged';
+      return await this.commitStagedAndPush(message, this.opts.branch);
+    } catch (e) {
+      await this.resetToRemote().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** The files git tracks under `dir` in the working clone, with their text. */
+  async filesUnder(dir: string): Promise<{ path: string; content: string }[]> {
+    const out = await this.must(['ls-files', '-z', '--', dir], 'git ls-files');
+    const paths = out.split('\0').filter((p) => p.length > 0);
+    return Promise.all(paths.map(async (p) => ({ path: p, content: await this.readFile(p) })));
+  }
+
+  private async commitStagedAndPush(message: string, toBranch: string): Promise<{ sha: string } | 'rejected'> {
+    await this.must(['commit', '-q', '--no-verify', '-F', '-'], 'git commit', message);
+    const sha = await this.branchHead();
+    // the push also moves refs/remotes/origin/<branch> (it matches the clone's fetch refspec)
+    const push = await this.git(['push', '-q', '--porcelain', 'origin', `HEAD:refs/heads/${toBranch}`]);
+    if (push.code === 0 && toBranch !== this.opts.branch) {
+      // a pull-request branch: the deploy branch itself did not move, so neither does the clone
+      await this.resetToRemote();
+      return { sha };
+    }
+    if (push.code === 0) {
+      this.known = sha;
+      return { sha };
+    }
+    await this.resetToRemote();
+    if (/\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref/.test(push.stdout + push.stderr)) return 'rejected';
+    throw gitError(`cannot push to the deploy repo ${redact(this.opts.url)}`, push, 'DEPLOY_REPO_UNREACHABLE');
   }
 
   /** The message of a remote branch's head commit, or undefined when there is no such branch. */

@@ -1,6 +1,6 @@
 import { formatActor, parseActor, type Actor } from '../domain/identity.js';
 
-export type DeployAction = 'promote' | 'rollback' | 'auto';
+export type DeployAction = 'promote' | 'rollback' | 'auto' | 'shift';
 
 /** What a deploy commit says about itself, in git trailers (DESIGN.md "Deploy-repo commits"). */
 export interface DeployTrailers {
@@ -17,6 +17,10 @@ export interface DeployTrailers {
   reason?: string;
   /** the bundle this commit promoted or rolled back as a whole (src/gitops/bundle-trailers.ts) */
   bundle?: string;
+  /** blue-green: the colour the commit wrote (promote) or moved traffic to (shift, rollback) */
+  color?: 'blue' | 'green';
+  /** blue-green: the traffic weights after the commit */
+  weights?: { blue: number; green: number };
 }
 
 // eslint-disable-next-line no-control-regex
@@ -28,7 +32,11 @@ const clean = (s: string) => s.replace(ONE_LINE, ' ').replace(BIDI, '').trim();
 export function deployMessage(t: DeployTrailers): string {
   const verb = t.action === 'rollback' ? 'roll back' : t.action === 'auto' ? 'auto-deploy' : 'promote';
   const subject =
-    t.action === 'rollback' ? `${verb} ${t.app} in ${t.env} to ${t.version}` : `${verb} ${t.app} ${t.version} to ${t.env}`;
+    t.action === 'shift'
+      ? shiftSubject(t)
+      : t.action === 'rollback'
+        ? `${verb} ${t.app} in ${t.env} to ${t.version}`
+        : `${verb} ${t.app} ${t.version} to ${t.env}${t.color ? ` (${t.color})` : ''}`;
   const lines = [
     `Gantry-App: ${t.app}`,
     `Gantry-Environment: ${t.env}`,
@@ -41,6 +49,8 @@ export function deployMessage(t: DeployTrailers): string {
   if (t.override) lines.push(`Gantry-Override: ${clean(t.override)}`);
   if (t.reason) lines.push(`Gantry-Reason: ${clean(t.reason)}`);
   if (t.request) lines.push(`Gantry-Request: ${t.request}`);
+  if (t.color) lines.push(`Gantry-Color: ${t.color}`);
+  if (t.weights) lines.push(`Gantry-Weights: blue=${t.weights.blue} green=${t.weights.green}`);
   return `${subject}\n\n${lines.join('\n')}\n`;
 }
 
@@ -68,7 +78,7 @@ export function parseDeployTrailers(message: string, app?: string): DeployTraile
   const env = one('environment');
   const version = one('version');
   const action = one('action');
-  if (!block || !env || !version || (action !== 'promote' && action !== 'rollback' && action !== 'auto')) return undefined;
+  if (!block || !env || !version || (action !== 'promote' && action !== 'rollback' && action !== 'auto' && action !== 'shift')) return undefined;
   const t: DeployTrailers = {
     app: block.get('app')!,
     env,
@@ -87,8 +97,17 @@ export function parseDeployTrailers(message: string, app?: string): DeployTraile
   if (request) t.request = request;
   const bundle = one('bundle');
   if (bundle) t.bundle = bundle;
+  const color = one('color');
+  if (color === 'blue' || color === 'green') t.color = color;
+  const weights = /^blue=(\d{1,3}) green=(\d{1,3})$/.exec(one('weights') ?? '');
+  if (weights) t.weights = { blue: Number(weights[1]), green: Number(weights[2]) };
   return t;
 }
 
 /** Trailers that belong to the `Gantry-App` line before them. */
 const APP_KEYS: ReadonlySet<string> = new Set(['app', 'version', 'previous-version']);
+
+function shiftSubject(t: DeployTrailers): string {
+  const to = t.color && t.weights ? ` (${t.color} ${t.weights[t.color]}%)` : '';
+  return `shift ${t.app} ${t.version} traffic in ${t.env}${to}`;
+}

@@ -11,7 +11,7 @@ export const errorsEn = {
   'error.grammar.control-characters': 'the command contains control characters',
   'error.grammar.empty': 'type a command, e.g. {example}; /help lists them all',
   'error.grammar.unknown-command': 'unknown command "{command}"; known: {known}',
-  'error.grammar.force-elsewhere': '--force goes with /promote and /rollback only',
+  'error.grammar.force-elsewhere': '--force goes with /promote, /rollback, /shift and /switch only',
   'error.grammar.force-reason': '--force needs a reason in quotes',
   'error.grammar.unknown-option': 'unknown option {option}',
 
@@ -50,7 +50,7 @@ export const errorsEn = {
 
   // ── policy: rights, blocks, locks, freezes ─────────────────────────────────────
   'error.policy.not-allowed':
-    '{who} may not {perm, select, promote {promote to {env}} rollback {roll back {env}} lock {lock or unlock {env}} breakGlass {use --force (break-glass) in {env}} other {block or unblock releases}} ({allowed})',
+    '{who} may not {perm, select, promote {promote to {env}} rollback {roll back {env}} lock {lock or unlock {env}} breakGlass {use --force (break-glass) in {env}} shift {shift traffic in {env}} other {block or unblock releases}} ({allowed})',
   'error.policy.allowed': 'allowed: {list}',
   'error.policy.nobody': 'nobody is allowed',
   'error.policy.blocked':
@@ -137,6 +137,25 @@ export const errorsEn = {
   'error.target.bad-digest': 'target {image}: "{digest}" is not an image digest',
   'error.target.pin-needs-digest': 'target {image}: pinning needs a digest',
 
+  // ── traffic files of a blue-green app (src/gitops/traffic/) ───────────────────────
+  'error.traffic.no-resource': 'no {kind}{name, select, none {} other { named {name}}} here',
+  'error.traffic.no-route': 'no {where} in this {kind} routes to {blue} or {green}',
+  'error.traffic.no-selector': 'no Service here selects pods by {key}',
+  'error.traffic.colour-missing': 'this {where} routes to {present} but not to {missing}: it must name both colours',
+  'error.traffic.other-backend': 'this {where} also routes to {backend}: gantry splits traffic between {blue} and {green} only',
+  'error.traffic.backend-twice': 'this {where} names {backend} twice',
+  'error.traffic.weight-missing': '{backend} has no {key}: gantry edits it, it never adds it',
+  'error.traffic.weight-blocked': 'the {key} of {backend} cannot be edited safely: {why}',
+  'error.traffic.weight-not-integer': 'the {key} of {backend} is "{value}", not a whole number from 0 to 100',
+  'error.traffic.weights-sum': 'the weights of {blue} ({blueWeight}) and {green} ({greenWeight}) add up to {sum}, not 100',
+  'error.traffic.disagree':
+    'routes {blueWeight}% to blue and {greenWeight}% to green, but line {line} routes {blueThere}% and {greenThere}%: set them alike',
+  'error.traffic.both-selected': 'selects {value} while line {line} selects {other}: both colours are live',
+  'error.traffic.neither-colour': '{what} is "{value}", neither blue ({blue}) nor green ({green})',
+  'error.traffic.switch-only': '{format} can only send all traffic to one colour, not blue {blue}% and green {green}%',
+  'error.traffic.canary-total': 'canary-weight-total is "{total}": gantry writes percents, so it must be 100 or absent',
+  'error.traffic.bad-weights': 'traffic weights must be whole percents that add up to 100, not blue {blue} and green {green}',
+
   // ── the deploy worker's check of a job ─────────────────────────────────────────
   'error.guard.refused': 'deploy job {job} refused: {why}',
   'error.guard.id-mismatch': 'its request id {id} is not its job id',
@@ -145,7 +164,7 @@ export const errorsEn = {
   'error.guard.not-deployed': '{app} is not deployed to {env}',
   'error.guard.no-version': '{action, select, auto {an auto-deploy} other {a promotion}} names the version to deploy',
   'error.guard.needs-approval':
-    '{action, select, rollback {rollback} auto {auto} other {promote}} to {env} needs {required, plural, one {# approval} other {# approvals}}, and the job names no approval gantry recorded',
+    '{action, select, rollback {rollback} auto {auto} shift {shift} other {promote}} to {env} needs {required, plural, one {# approval} other {# approvals}}, and the job names no approval gantry recorded',
   'error.guard.approvers-unrecorded': 'it names approvers, but no approval was recorded for it',
   'error.guard.auto-requester': 'automatic deploys are requested by {expected}, not {got}',
   'error.guard.auto-approvers': 'an automatic deploy has no approvers',
@@ -181,4 +200,5 @@ export const errorsEn = {
   'error.approval.already-denied': 'approval {id} is already denied by {by}',
   'error.approval.open-until': 'approval {id} is open until {deadline}',
   'error.approval.expired': 'approval {id} expired at {deadline}; ask for the promotion again',
+  'error.previews.none': 'app {app} has no preview environments (apps.{app}.previews in the config)',
 } as const satisfies Record<string, string>;

@@ -8,7 +8,7 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'error.grammar.control-characters': '命令中含有控制字符',
   'error.grammar.empty': '请输入命令，例如 {example}；/help 列出全部命令',
   'error.grammar.unknown-command': '未知命令“{command}”；可用命令：{known}',
-  'error.grammar.force-elsewhere': '--force 只能用于 /promote 和 /rollback',
+  'error.grammar.force-elsewhere': '--force 只能用于 /promote、/rollback、/shift 和 /switch',
   'error.grammar.force-reason': '--force 后面需要一个加引号的原因',
   'error.grammar.unknown-option': '未知选项 {option}',
 
@@ -47,7 +47,7 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
 
   // ── policy: rights, blocks, locks, freezes ─────────────────────────────────────
   'error.policy.not-allowed':
-    '{who} 无权{perm, select, promote {发布到 {env}} rollback {回滚 {env}} lock {锁定或解锁 {env}} breakGlass {在 {env} 使用 --force（紧急越权）} other {封禁或解封版本}}（{allowed}）',
+    '{who} 无权{perm, select, promote {发布到 {env}} rollback {回滚 {env}} lock {锁定或解锁 {env}} breakGlass {在 {env} 使用 --force（紧急越权）} shift {在 {env} 切换流量} other {封禁或解封版本}}（{allowed}）',
   'error.policy.allowed': '有权限的人：{list}',
   'error.policy.nobody': '没有人有此权限',
   'error.policy.blocked':
@@ -129,6 +129,25 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'error.target.bad-digest': '目标 {image}：“{digest}”不是合法的镜像摘要',
   'error.target.pin-needs-digest': '目标 {image}：固定版本需要镜像摘要',
 
+  // ── traffic files of a blue-green app (src/gitops/traffic/) ───────────────────────
+  'error.traffic.no-resource': '这里没有{name, select, none {} other {名为 {name} 的}} {kind}',
+  'error.traffic.no-route': '这个 {kind} 中没有任何 {where} 指向 {blue} 或 {green}',
+  'error.traffic.no-selector': '这里没有按 {key} 选择 Pod 的 Service',
+  'error.traffic.colour-missing': '这个 {where} 指向 {present}，但没有指向 {missing}：必须同时写明两种颜色',
+  'error.traffic.other-backend': '这个 {where} 还指向 {backend}：gantry 只在 {blue} 和 {green} 之间分配流量',
+  'error.traffic.backend-twice': '这个 {where} 两次写到 {backend}',
+  'error.traffic.weight-missing': '{backend} 没有 {key}：gantry 只修改它，不会添加它',
+  'error.traffic.weight-blocked': '{backend} 的 {key} 无法安全修改：{why}',
+  'error.traffic.weight-not-integer': '{backend} 的 {key} 为“{value}”，不是 0 到 100 之间的整数',
+  'error.traffic.weights-sum': '{blue}（{blueWeight}）和 {green}（{greenWeight}）的权重之和为 {sum}，不是 100',
+  'error.traffic.disagree':
+    '这里把 {blueWeight}% 分给蓝色、{greenWeight}% 分给绿色，而第 {line} 行是 {blueThere}% 和 {greenThere}%：请改成一致',
+  'error.traffic.both-selected': '这里选中 {value}，而第 {line} 行选中 {other}：两种颜色同时在线',
+  'error.traffic.neither-colour': '{what} 为“{value}”，既不是蓝色（{blue}）也不是绿色（{green}）',
+  'error.traffic.switch-only': '{format} 只能把全部流量切到一种颜色，不能分成蓝色 {blue}% 和绿色 {green}%',
+  'error.traffic.canary-total': 'canary-weight-total 为“{total}”：gantry 按百分比写入，它必须是 100 或不写',
+  'error.traffic.bad-weights': '流量权重必须是加起来为 100 的整数百分比，而不是蓝色 {blue}、绿色 {green}',
+
   // ── the deploy worker's check of a job ─────────────────────────────────────────
   'error.guard.refused': '部署任务 {job} 被拒绝：{why}',
   'error.guard.id-mismatch': '其请求编号 {id} 与任务编号不一致',
@@ -137,7 +156,7 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'error.guard.not-deployed': '{app} 没有部署到 {env}',
   'error.guard.no-version': '{action, select, auto {自动部署} other {发布}}必须指定要部署的版本',
   'error.guard.needs-approval':
-    '{action, select, rollback {回滚} auto {自动部署} other {发布}}到 {env} 需要 {required} 人审批，但任务中没有 gantry 记录过的审批单',
+    '{action, select, rollback {回滚} auto {自动部署} shift {切换流量} other {发布}}到 {env} 需要 {required} 人审批，但任务中没有 gantry 记录过的审批单',
   'error.guard.approvers-unrecorded': '任务列出了审批人，但没有对应的审批记录',
   'error.guard.auto-requester': '自动部署应由 {expected} 发起，而不是 {got}',
   'error.guard.auto-approvers': '自动部署没有审批人',
@@ -173,4 +192,5 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'error.approval.already-denied': '审批单 {id} 已被 {by} 拒绝',
   'error.approval.open-until': '审批单 {id} 在 {deadline} 之前仍可审批',
   'error.approval.expired': '审批单 {id} 已于 {deadline} 过期；请重新申请发布',
+  'error.previews.none': '应用 {app} 没有配置预览环境（配置中的 apps.{app}.previews）',
 };

@@ -4,6 +4,7 @@ import { errorsEn } from './errors-en.js';
 import { homeEn } from './home-en.js';
 import { signinEn } from './signin-en.js';
 import { webEn } from './web-en.js';
+import { bluegreenEn } from './bluegreen-en.js';
 
 /**
  * Every sentence gantry says to a person, in English, as ICU MessageFormat
@@ -18,9 +19,9 @@ import { webEn } from './web-en.js';
 export const en = {
   // ── a deploy's outcome ─────────────────────────────────────────────────────────
   'deploy.change':
-    '{action, select, rollback {roll back {app} in {env} to {version}} auto {auto-deploy {app} {version} to {env}{resolved}} other {promote {app} {version} to {env}{resolved}}}',
+    '{action, select, rollback {roll back {app} in {env} to {version}} shift {shift traffic of {app} in {env} to {version}} auto {auto-deploy {app} {version} to {env}{resolved}} other {promote {app} {version} to {env}{resolved}}}',
   'deploy.done':
-    '{action, select, rollback {rolled back {app} in {env} to {version}{was}} auto {auto-deployed {app} {version} to {env}{resolved}{was}} other {promoted {app} {version} to {env}{resolved}{was}}}: commit {commit}',
+    '{action, select, rollback {rolled back {app} in {env} to {version}{was}} shift {shifted traffic of {app} in {env} to {version}{was}} auto {auto-deployed {app} {version} to {env}{resolved}{was}} other {promoted {app} {version} to {env}{resolved}{was}}}: commit {commit}',
   'deploy.resolved': ' ({query} resolved to {version})',
   'deploy.was': ' (was {version})',
   'deploy.pull-request': 'opened pull request #{number} to {change}: {url}',
@@ -44,7 +45,7 @@ export const en = {
 
   // ── approval cards (Slack, DingTalk, e-mail) ───────────────────────────────────
   'card.title':
-    'Approval {id}: {action, select, rollback {roll back} other {promote}} {app} {range} in {env}',
+    'Approval {id}: {action, select, rollback {roll back} shift {shift traffic of} other {promote}} {app} {range} in {env}',
   'card.requested-by': 'Requested by',
   'card.approvers': 'Approvers',
   'card.approvers.value': '{approvers} ({required} needed)',
@@ -77,12 +78,12 @@ export const en = {
   'status.unreadable': '{app}: cannot read ({error})',
   'status.no-image': '?',
   'status.last':
-    ', {action, select, promote {promote} rollback {rollback} auto {auto} other {manual change}} by {by} {date}',
+    ', {action, select, promote {promote} rollback {rollback} auto {auto} shift {traffic shift} other {manual change}} by {by} {date}',
   'status.none': 'no environment has {app}',
   'history.title': '{app} in {env}, newest first:',
   'history.empty': 'no deployments of {app} to {env} yet',
   'history.entry':
-    '{commit} {date} {action, select, promote {promote} rollback {rollback} auto {auto} other {manual}} {version}{from} by {by}{approved}{override}',
+    '{commit} {date} {action, select, promote {promote} rollback {rollback} auto {auto} shift {shift} other {manual}} {version}{from} by {by}{approved}{override}',
   'history.no-image': '(no image)',
   'history.from': ' (from {version})',
   'history.approved': ', approved by {names}',
@@ -90,6 +91,9 @@ export const en = {
   'releases.title': '{app} releases, newest first:',
   'releases.empty': 'no built releases of {app} yet (gantry release add {app} <version> --image …)',
   'releases.blocked': 'BLOCKED by {by}: {reason}',
+  'previews.title': 'previews of {app}, one per pull request:',
+  'previews.empty': 'no previews of {app} are open',
+  'previews.updated': 'updated {at}',
   'diff.title': '{app}: {envA} vs {envB}: {same, select, yes {the same} other {different}}',
   'diff.none': '(none)',
 
@@ -109,6 +113,7 @@ export const en = {
   'help.status': 'what runs where, read from the deploy repo',
   'help.history': 'the last n deployments of an environment, from git history',
   'help.releases': 'built releases, newest first',
+  'help.previews': 'the preview environments of open pull requests, from the deploy repo',
   'help.diff': 'which releases differ between two environments',
   'help.lock': 'stop all deployments to an environment',
   'help.unlock': 'allow deployments again',
@@ -127,7 +132,7 @@ export const en = {
 
   // ── notifications: one line per event ──────────────────────────────────────────
   'event.deployed':
-    '{rolledBack, select, yes {⏪ rolled back} other {🚀 deployed}} {app} {version} to {env}{was} by {by}{approved}: commit {commit}',
+    '{rolledBack, select, yes {⏪ rolled back} shift {🔀 shifted traffic of} other {🚀 deployed}} {app} {version} to {env}{was} by {by}{approved}: commit {commit}',
   'event.approved': ', approved by {names}',
   'event.override': 'override: {reason}',
   'event.deploy-failed': '❌ {action} of {app} {version} to {env} failed: {message}',
@@ -241,6 +246,7 @@ export const en = {
   ...buildLogEn,
   ...homeEn,
   ...bundlesEn,
+  ...bluegreenEn,
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -5,6 +5,7 @@ import { homeZhCN } from './home-zh-cn.js';
 import { signinZhCN } from './signin-zh-cn.js';
 import { webZhCN } from './web-zh-cn.js';
 import type { MessageKey } from './messages-en.js';
+import { bluegreenZhCN } from './bluegreen-zh-cn.js';
 
 /**
  * Simplified Chinese (zh-CN), the default for DingTalk. The same keys as messages-en.ts: a key
@@ -13,9 +14,9 @@ import type { MessageKey } from './messages-en.js';
  */
 export const zhCN: Record<MessageKey, string> = {
   'deploy.change':
-    '{action, select, rollback {将 {app} 在 {env} 回滚到 {version}} auto {自动部署 {app} {version} 到 {env}{resolved}} other {将 {app} {version} 发布到 {env}{resolved}}}',
+    '{action, select, rollback {将 {app} 在 {env} 回滚到 {version}} shift {将 {app} 在 {env} 的流量切到 {version}} auto {自动部署 {app} {version} 到 {env}{resolved}} other {将 {app} {version} 发布到 {env}{resolved}}}',
   'deploy.done':
-    '{action, select, rollback {已将 {app} 在 {env} 回滚到 {version}{was}} auto {已自动部署 {app} {version} 到 {env}{resolved}{was}} other {已将 {app} {version} 发布到 {env}{resolved}{was}}}：提交 {commit}',
+    '{action, select, rollback {已将 {app} 在 {env} 回滚到 {version}{was}} shift {已将 {app} 在 {env} 的流量切到 {version}{was}} auto {已自动部署 {app} {version} 到 {env}{resolved}{was}} other {已将 {app} {version} 发布到 {env}{resolved}{was}}}：提交 {commit}',
   'deploy.resolved': '（{query} 解析为 {version}）',
   'deploy.was': '（原为 {version}）',
   'deploy.pull-request': '已创建拉取请求 #{number}，{change}：{url}',
@@ -35,7 +36,7 @@ export const zhCN: Record<MessageKey, string> = {
   'approval.denied': '审批 {id} 已被 {by} 拒绝：{reason}。{app} {version} 不会部署到 {env}。',
   'approval.previous-release': '（上一个版本）',
 
-  'card.title': '审批 {id}：{action, select, rollback {回滚} other {发布}} {app} {range}（{env}）',
+  'card.title': '审批 {id}：{action, select, rollback {回滚} shift {切换流量} other {发布}} {app} {range}（{env}）',
   'card.requested-by': '申请人',
   'card.approvers': '审批人',
   'card.approvers.value': '{approvers}（需要 {required} 人）',
@@ -66,12 +67,12 @@ export const zhCN: Record<MessageKey, string> = {
   'status.verification': '{state, select, verified {🧪 已通过验证} verifying {🧪 验证中} other {🧪 验证失败}}',
   'status.unreadable': '{app}：无法读取（{error}）',
   'status.no-image': '?',
-  'status.last': '，{action, select, promote {发布} rollback {回滚} auto {自动部署} other {手动修改}}：{by}，{date}',
+  'status.last': '，{action, select, promote {发布} rollback {回滚} auto {自动部署} shift {切换流量} other {手动修改}}：{by}，{date}',
   'status.none': '没有环境部署 {app}',
   'history.title': '{app} 在 {env} 的部署记录（最新在前）：',
   'history.empty': '{app} 还没有部署到 {env}',
   'history.entry':
-    '{commit} {date} {action, select, promote {发布} rollback {回滚} auto {自动部署} other {手动修改}} {version}{from}，操作人 {by}{approved}{override}',
+    '{commit} {date} {action, select, promote {发布} rollback {回滚} auto {自动部署} shift {切换流量} other {手动修改}} {version}{from}，操作人 {by}{approved}{override}',
   'history.no-image': '（无镜像）',
   'history.from': '（原为 {version}）',
   'history.approved': '，批准人 {names}',
@@ -79,6 +80,9 @@ export const zhCN: Record<MessageKey, string> = {
   'releases.title': '{app} 的版本（最新在前）：',
   'releases.empty': '{app} 还没有构建好的版本（gantry release add {app} <version> --image …）',
   'releases.blocked': '已被 {by} 封禁：{reason}',
+  'previews.title': '{app} 的预览环境（每个拉取请求一个）：',
+  'previews.empty': '{app} 目前没有预览环境',
+  'previews.updated': '更新于 {at}',
   'diff.title': '{app}：{envA} 与 {envB} {same, select, yes {相同} other {不同}}',
   'diff.none': '（无）',
 
@@ -96,6 +100,7 @@ export const zhCN: Record<MessageKey, string> = {
   'help.status': '各环境正在运行的版本（读取自部署仓库）',
   'help.history': '一个环境最近 n 次部署（读取自 git 历史）',
   'help.releases': '构建好的版本，最新在前',
+  'help.previews': '打开的拉取请求的预览环境（读自部署仓库）',
   'help.diff': '两个环境之间有哪些版本不同',
   'help.lock': '停止到一个环境的所有部署',
   'help.unlock': '重新允许部署',
@@ -111,7 +116,7 @@ export const zhCN: Record<MessageKey, string> = {
   'error.text': '{text}',
 
   'event.deployed':
-    '{rolledBack, select, yes {⏪ 已回滚} other {🚀 已部署}} {app} {version} 到 {env}{was}，操作人 {by}{approved}：提交 {commit}',
+    '{rolledBack, select, yes {⏪ 已回滚} shift {🔀 已切换流量} other {🚀 已部署}} {app} {version} 到 {env}{was}，操作人 {by}{approved}：提交 {commit}',
   'event.approved': '，批准人 {names}',
   'event.override': '强制执行：{reason}',
   'event.deploy-failed': '❌ {app} {version} 到 {env} 的{action, select, rollback {回滚} auto {自动部署} other {发布}}失败：{message}',
@@ -214,4 +219,5 @@ export const zhCN: Record<MessageKey, string> = {
   ...buildLogZhCN,
   ...homeZhCN,
   ...bundlesZhCN,
+  ...bluegreenZhCN,
 };

@@ -40,6 +40,7 @@ export const webEn = {
   'web.action.promote': 'promote',
   'web.action.rollback': 'rollback',
   'web.action.auto': 'automatic',
+  'web.action.shift': 'traffic shift',
   'web.action.manual': 'by hand',
   'web.approvals.title': 'Waiting for approval',
   'web.approvals.none': 'No request is waiting for approval.',

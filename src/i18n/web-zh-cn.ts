@@ -42,6 +42,7 @@ export const webZhCN: Record<keyof typeof webEn, string> = {
   'web.action.promote': '晋级',
   'web.action.rollback': '回滚',
   'web.action.auto': '自动',
+  'web.action.shift': '切换流量',
   'web.action.manual': '手动',
   'web.approvals.title': '等待审批',
   'web.approvals.none': '没有等待审批的请求。',

@@ -12,7 +12,7 @@ import { commitUrl } from './links.js';
 export interface ApprovalView {
   id: string;
   status: Approval['status'];
-  action: 'promote' | 'rollback' | 'auto';
+  action: 'promote' | 'rollback' | 'auto' | 'shift';
   app: string;
   env: string;
   from?: string;

@@ -12,7 +12,7 @@ export interface QueryDeps {
   config: Config;
   /** `bytes` and `tracking`: the dashboard's overview reads the deploy branch's commit and what changed since */
   repo: Pick<GitRepo, 'refreshIfOlder' | 'bytes' | 'tracking' | 'dir'>;
-  deployer: Pick<Deployer, 'currentImages' | 'timeline'>;
+  deployer: Pick<Deployer, 'currentImages' | 'timeline' | 'blueGreenState'>;
   envLocks: Pick<EnvLockStore, 'get'>;
   releases: Pick<ReleaseStore, 'get' | 'list' | 'allBlocked'>;
   approvals: Pick<Approvals, 'pending'>;

@@ -8,7 +8,7 @@ export interface DeployEntry {
   /** committer date, ISO 8601 */
   date: string;
   /** `manual`: a commit gantry did not make (its git author is `by`) */
-  action: 'promote' | 'rollback' | 'auto' | 'manual';
+  action: 'promote' | 'rollback' | 'auto' | 'shift' | 'manual';
   /** the version after the change (absent: the files name no tagged image) */
   version?: string;
   /** the version before it, when it was another one */
@@ -34,7 +34,9 @@ export function deployEntry(config: Config, c: EnvChange): DeployEntry {
     by: t ? displayName(config, t.requestedBy.id) : c.author,
     approvedBy: t ? t.approvedBy.map((a) => displayName(config, a.id)) : [],
   };
-  if (c.after.version !== undefined) entry.version = c.after.version;
+  // a blue-green commit says which colour's version it was about (a promotion to the idle colour changes no live version)
+  const version = t?.color ? t.version : c.after.version;
+  if (version !== undefined) entry.version = version;
   if (c.before.version !== undefined && c.before.version !== c.after.version) entry.from = c.before.version;
   if (t) entry.identity = t.requestedBy.id;
   if (t?.override) entry.override = t.override;

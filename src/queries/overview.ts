@@ -5,9 +5,10 @@ import type { EnvLock } from '../domain/policy.js';
 import { watchFor } from '../rollout/config.js';
 import { deployEntry, type DeployEntry } from './entry.js';
 import type { QueryDeps } from './deps.js';
-import { rolloutOf, type RolloutStatus } from './status.js';
+import { rolloutOf, type BlueGreenStatus, type RolloutStatus } from './status.js';
 import type { ApprovalView } from './approvals.js';
 import { pendingApprovals } from './approvals.js';
+import { blueGreenOf, trackedPaths } from '../gitops/bluegreen/target.js';
 
 /** What the deploy repo says about one app in one environment at one commit. */
 export interface RepoCell {
@@ -18,6 +19,8 @@ export interface RepoCell {
   held: boolean;
   /** the files could not be read (a broken manifest): what the reader is told instead */
   error?: string;
+  /** a blue-green app: both colours, their versions and the traffic weights at this commit */
+  blueGreen?: BlueGreenStatus;
 }
 
 export interface OverviewCell extends RepoCell {
@@ -152,8 +155,7 @@ export class OverviewModel {
     }
     const out = new Set<string>();
     for (const [app, env] of this.allCells()) {
-      const files = this.d.config.apps[app]!.deploy[env]!;
-      if (files.some((f) => paths.has(f.file))) out.add(cellKey(app, env));
+      if (trackedPaths(this.d.config.apps[app]!.deploy[env]!).some((p) => paths.has(p))) out.add(cellKey(app, env));
     }
     return out;
   }
@@ -172,6 +174,11 @@ export class OverviewModel {
       const cell: RepoCell = { held: t.held !== undefined };
       if (t.current.version !== undefined) cell.version = t.current.version;
       if (t.last) cell.last = deployEntry(this.d.config, t.last);
+      const bg = blueGreenOf(this.d.config, app, env);
+      if (bg) {
+        const { live, fresh, versions, weights } = await this.d.deployer.blueGreenState(app, env, bg, head);
+        cell.blueGreen = { live, fresh, versions, weights };
+      }
       return cell;
     } catch (e) {
       return { held: false, error: e instanceof Error ? e.message : String(e) };

@@ -4,6 +4,8 @@ import type { EnvLock } from '../domain/policy.js';
 import { deployEntry, type DeployEntry } from './entry.js';
 import type { QueryDeps } from './deps.js';
 import type { RolloutState } from '../rollout/state.js';
+import type { Colour } from '../domain/deploy.js';
+import { blueGreenOf } from '../gitops/bluegreen/target.js';
 
 /** One environment: its lock and freeze, and what each app runs there. */
 export interface EnvStatus {
@@ -28,6 +30,16 @@ export interface AppRunning {
   rollout?: RolloutStatus;
   /** how this version's verification here went, when the environment has checks */
   verification?: { state: 'verified' | 'verifying' | 'failed'; logUrl?: string };
+  /** a blue-green app: both colours, their versions and weights (`version` is the live colour's) */
+  blueGreen?: BlueGreenStatus;
+}
+
+export interface BlueGreenStatus {
+  live: Colour;
+  /** the colour the newest promotion wrote: /shift moves traffic to it */
+  fresh: Colour;
+  versions: { blue?: string; green?: string };
+  weights: { blue: number; green: number };
 }
 
 export interface RolloutStatus {
@@ -74,6 +86,11 @@ async function appStatus(d: QueryDeps, app: string, env: string): Promise<AppSta
     };
     const version = found[0]?.images.find((i) => i.tag)?.tag;
     if (version !== undefined) running.version = version;
+    const bg = blueGreenOf(d.config, app, env);
+    if (bg) {
+      const { live, fresh, versions, weights } = await d.deployer.blueGreenState(app, env, bg);
+      running.blueGreen = { live, fresh, versions, weights };
+    }
     if (timeline.last) running.last = deployEntry(d.config, timeline.last);
     const rollout = await rolloutOf(d, app, env, version);
     if (rollout) running.rollout = rollout;

@@ -10,6 +10,7 @@ import { countedVotes } from '../approvals/rules.js';
 import type { Approval, ApprovalStore } from '../approvals/store.js';
 import type { EnvLockStore } from '../store/env-locks.js';
 import type { ReleaseStore } from '../store/releases.js';
+import { shiftProblem } from './shift-guard.js';
 
 /** The identity automatic deploys are requested as (src/commands/auto-deploy.ts). */
 export const AUTO_REQUESTER = 'github:gantry';
@@ -21,10 +22,11 @@ const ActorData = z.object({ id: Line(200), name: Line(200).optional() });
 /** A deploy job's payload as it is read off the queue: anyone with Redis or the admin UI may have written it. */
 const JobData = z.object({
   id: Line(200),
-  action: z.enum(['promote', 'rollback', 'auto']),
+  action: z.enum(['promote', 'rollback', 'auto', 'shift']),
   app: Line(63),
   env: Line(63),
   version: Line(128).optional(),
+  weight: z.number().int().min(1).max(100).optional(),
   requestedBy: ActorData,
   approvedBy: z.array(ActorData).max(50),
   force: Line(200).optional(),
@@ -80,7 +82,9 @@ export class DeployGuard {
     const source = approval?.request ?? job;
     this.knownTarget(jobId, source.app, source.env);
     if (source.version !== undefined) validateVersion(source.version);
-    else if (source.action !== 'rollback') throw refuse(jobId, msg('error.guard.no-version', { action: source.action }));
+    else if (source.action !== 'rollback' && source.action !== 'shift') throw refuse(jobId, msg('error.guard.no-version', { action: source.action }));
+    const shiftWrong = shiftProblem(this.d.config, source);
+    if (shiftWrong) throw refuse(jobId, shiftWrong);
     const { config } = this.d;
     if (job.action === 'auto') await this.checkAuto(jobId, job);
     const automatic = job.action === 'rollback' && job.requestedBy.id === AUTO_REQUESTER;
@@ -110,6 +114,7 @@ export class DeployGuard {
       app: source.app,
       env: source.env,
       ...(source.version !== undefined ? { version: source.version } : {}),
+      ...(source.weight !== undefined ? { weight: source.weight } : {}),
       requestedBy: job.action === 'auto' ? autoActor(job.requestedBy) : automatic ? { id: AUTO_REQUESTER, name: 'gantry' } : actorFor(config, source.requestedBy.id),
       approvedBy,
       ...(source.force !== undefined ? { force: source.force } : {}),
@@ -125,7 +130,7 @@ export class DeployGuard {
     const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
     const text = (v: unknown, max: number) => (typeof v === 'string' && Line(max).safeParse(v).success ? v : '?');
     const by = d.requestedBy as { id?: unknown } | undefined;
-    const action = ['promote', 'rollback', 'auto'].includes(d.action as string) ? (d.action as DeployRequest['action']) : 'promote';
+    const action = ['promote', 'rollback', 'auto', 'shift'].includes(d.action as string) ? (d.action as DeployRequest['action']) : 'promote';
     return {
       id: jobId,
       action,
@@ -180,7 +185,8 @@ export class DeployGuard {
     if (!a) throw refuse(jobId, msg('error.guard.no-approval', { id: job.approval! }));
     if (a.bundle) throw refuse(jobId, msg('error.guard.bundle-approval', { id: a.id, name: a.bundle.name }));
     const r = a.request;
-    const same = r.id === job.id && r.action === job.action && r.app === job.app && r.env === job.env && r.version === job.version && r.requestedBy.id === job.requestedBy.id;
+    const same =
+      r.id === job.id && r.action === job.action && r.app === job.app && r.env === job.env && r.version === job.version && r.weight === job.weight && r.requestedBy.id === job.requestedBy.id;
     if (!same) throw refuse(jobId, msg('error.guard.other-request', { id: a.id }));
     return a;
   }

@@ -43,7 +43,7 @@ function eventMessage(e: GantryEvent): { message: Message; commit?: string; url?
       const r = e.result;
       const approved = e.request.approvedBy.length ? msg('event.approved', { names: { list: e.request.approvedBy.map(who) } }) : '';
       const params = {
-        rolledBack: e.type === 'rolled-back' ? 'yes' : 'no',
+        rolledBack: e.type === 'rolled-back' ? 'yes' : r.action === 'shift' ? 'shift' : 'no',
         app: r.app,
         version: r.version,
         env: r.env,

@@ -8,6 +8,8 @@ import type { EnvStatus } from '../queries/status.js';
 import type { Markup } from './markup.js';
 import { statsLines } from './stats-text.js';
 import { bundleDeployedLines, bundleRequestedLines } from './bundle-text.js';
+import { blueGreenDeployLines, blueGreenStatusLine } from './bluegreen-text.js';
+import { previewLines } from './previews-text.js';
 
 /**
  * A reply as lines of text in one language and one markup. `table`: the lines line up in
@@ -28,7 +30,7 @@ export function replyText(r: Reply, v: Voice, m: Markup): ReplyText {
   return { lines: answerLines(r, v, m), table };
 }
 
-const TABLES = new Set<AnswerBody['kind']>(['status', 'history', 'releases', 'diff', 'stats', 'help']);
+const TABLES = new Set<AnswerBody['kind']>(['status', 'history', 'releases', 'previews', 'diff', 'stats', 'help']);
 
 function answerLines(r: AnswerBody, v: Voice, m: Markup): string[] {
   switch (r.kind) {
@@ -53,6 +55,8 @@ function answerLines(r: AnswerBody, v: Voice, m: Markup): string[] {
     case 'releases':
       if (r.releases.length === 0) return [v.say(msg('releases.empty', { app: r.app }), m.esc)];
       return [v.say(msg('releases.title', { app: r.app }), m.esc), ...releaseLines(r, v, m)];
+    case 'previews':
+      return previewLines(r, v, m);
     case 'diff':
       return diffLines(r, v, m);
     case 'verifying':
@@ -126,6 +130,7 @@ function deployDetails(res: DeployResult, v: Voice, m: Markup): string[] {
   if (res.override) lines.push(IND + v.say(msg('deploy.override', { reason: res.override.reason, passed: res.override.passed.join('; ') }), m.esc));
   if (res.replayed) lines.push(IND + v.t('deploy.replayed'));
   if (res.action === 'rollback') lines.push(IND + v.say(msg('deploy.held', { env: res.env, app: res.app }), m.esc));
+  lines.push(...blueGreenDeployLines(res, v, m).map((l) => IND + l));
   return lines;
 }
 
@@ -164,6 +169,7 @@ function statusLines(e: EnvStatus, v: Voice, m: Markup): string[] {
     const hold = a.held ? v.t('status.held') : '';
     const last = a.last ? v.say(msg('status.last', { action: a.last.action, by: a.last.by, date: { time: a.last.date } }), m.esc) : '';
     lines.push(`${IND}${m.esc(a.app)} ${m.esc(a.version ?? v.t('status.no-image'))}${hold}  ${refs}${last}`);
+    if (a.blueGreen) lines.push(IND + IND + blueGreenStatusLine(a.blueGreen, v, m));
     if (a.rollout) {
       const r = a.rollout;
       lines.push(IND + IND + v.say(msg('status.rollout', { state: r.state, since: { time: r.since }, for: { duration: r.forMs }, message: r.message ?? '' }), m.esc));

@@ -159,6 +159,7 @@ export function createGantry(o: GantryOptions): Gantry {
   const verifyStore = new VerifyStore(redis, keys, { now });
   const verifier = new Verifier({ config, store: verifyStore, docker: o.docker ?? (() => dockerClient()), publicUrl: o.publicUrl, log: o.log, now });
   deployer.setVerification(verifier);
+  deployer.setRollouts(rollouts);
   const verifyQueue = new VerifyQueue(o.redisUrl, prefix, queueError);
   const rollout = new RolloutFollower({
     config,
@@ -188,6 +189,7 @@ export function createGantry(o: GantryOptions): Gantry {
     repo,
     history,
     deployer,
+    deployBranch: { lock: branchLock, headHint },
     queue,
     bus,
     rollouts,

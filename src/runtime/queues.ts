@@ -8,6 +8,7 @@ import type { BUNDLE_QUEUE } from '../queue/bundle-queue.js';
 import type { FREEZE_QUEUE } from '../queue/freeze-watch.js';
 import type { ROLLOUT_WATCH_QUEUE } from '../rollout/watch.js';
 import type { VERIFY_QUEUE } from '../rollout/verify-queue.js';
+import type { PREVIEW_QUEUE, PREVIEW_TTL_QUEUE } from '../previews/queue.js';
 
 /**
  * Every BullMQ queue gantry uses, listed once. Each name is declared beside its worker (the
@@ -25,7 +26,9 @@ export type QueueName =
   | typeof VERIFY_QUEUE
   | typeof BUILD_QUEUE
   | typeof EVENT_QUEUE
-  | typeof REDELIVER_QUEUE;
+  | typeof REDELIVER_QUEUE
+  | typeof PREVIEW_QUEUE
+  | typeof PREVIEW_TTL_QUEUE;
 
 export interface QueueSpec {
   /**
@@ -49,6 +52,8 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
   build: { role: 'github', job: 'one image of one commit: build, push, smoke test' },
   'github-events': { role: 'github', job: 'one webhook delivery, turned into check runs and builds' },
   'github-redeliver': { role: 'github', job: 'the repeating sweep that asks GitHub to redeliver failed webhooks' },
+  preview: { role: 'github', job: "a pull request's preview environment: written from its template, or removed" },
+  'preview-ttl': { role: 'github', job: 'the repeating sweep that removes previews past their ttl' },
 };
 
 /** A registered queue's job line, for the dashboard. */

@@ -33,7 +33,7 @@ describe('bad input', () => {
     [`/promote ${'v'.repeat(3000)} qa`, 'INPUT_INVALID', /too long/],
     ['/promote v1.2.3 qa --force', 'COMMAND_USAGE', /--force needs a reason/],
     ['/promote v1.2.3 qa --dry-run', 'COMMAND_USAGE', /unknown option --dry-run/],
-    ['/status --force "x"', 'COMMAND_USAGE', /--force goes with \/promote and \/rollback only/],
+    ['/status --force "x"', 'COMMAND_USAGE', /--force goes with \/promote, \/rollback, \/shift and \/switch only/],
     ['/promote "v1.2.3 qa', 'COMMAND_USAGE', /unclosed quote/],
     ['/approve', 'COMMAND_USAGE', /usage: \/approve <id>/],
     ['/approve 12; drop', 'COMMAND_USAGE', /usage: \/approve/],

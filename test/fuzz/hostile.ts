@@ -97,7 +97,7 @@ export function asArg(s: string): string {
 // eslint-disable-next-line no-control-regex
 export const UNSAFE_IN_REPLY = /[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/u;
 
-const COMMANDS = ['promote', 'rollback', 'approve', 'deny', 'status', 'history', 'releases', 'diff', 'stats', 'lock', 'unlock', 'block', 'unblock', 'help'];
+const COMMANDS = ['promote', 'rollback', 'approve', 'deny', 'status', 'history', 'releases', 'diff', 'stats', 'lock', 'unlock', 'block', 'unblock', 'help', 'shift', 'switch'];
 
 /** One word of a near-valid command: real names, real versions, hostile strings and noise. */
 export const wordArb = fc.oneof(

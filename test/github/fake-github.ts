@@ -65,18 +65,20 @@ export class FakeGithub {
   }
 
   /** check run create and update, as often as they come (persisted; each must be used at least once) */
-  checks(o: { updates?: boolean } = {}): this {
+  checks(o: { updates?: boolean; creates?: boolean } = {}): this {
     // a scope of its own: persistence is per scope in nock
     const persisted = nock(API).persist();
-    persisted
-      .post(`${this.base}/check-runs`)
-      .reply(201, (_uri, body) => {
-        const b = body as Record<string, any>;
-        const id = this.nextId++;
-        const state: CheckRunState = { id, name: b.name, head_sha: b.head_sha, external_id: b.external_id, status: b.status ?? 'queued', conclusion: b.conclusion ?? null, output: b.output ?? {}, history: [b] };
-        this.checkRuns.set(id, state);
-        return this.checkRunBody(state);
-      });
+    if (o.creates !== false) {
+      persisted
+        .post(`${this.base}/check-runs`)
+        .reply(201, (_uri, body) => {
+          const b = body as Record<string, any>;
+          const id = this.nextId++;
+          const state: CheckRunState = { id, name: b.name, head_sha: b.head_sha, external_id: b.external_id, status: b.status ?? 'queued', conclusion: b.conclusion ?? null, output: b.output ?? {}, history: [b] };
+          this.checkRuns.set(id, state);
+          return this.checkRunBody(state);
+        });
+    }
     if (o.updates !== false) {
       persisted
         .patch(new RegExp(`^${this.base}/check-runs/\\d+$`))
@@ -138,11 +140,14 @@ export class FakeGithub {
     return this;
   }
 
-  /** GET /pulls/:n */
-  pull(number: number, o: { sha: string; headRef: string; fork: boolean; state?: 'open' | 'closed' }): this {
+  /** GET /pulls/:n (`labels`, `user`, `merged`: what previews read) */
+  pull(number: number, o: { sha: string; headRef: string; fork: boolean; state?: 'open' | 'closed'; labels?: string[]; user?: string; merged?: boolean }): this {
     this.api.get(`${this.base}/pulls/${number}`).reply(200, {
       number,
       state: o.state ?? 'open',
+      user: { login: o.user ?? 'octocat', id: 583231, type: 'User' },
+      labels: (o.labels ?? []).map((name, i) => ({ id: 208045946 + i, node_id: `MDU6TGFiZWwyMDgwNDU5NDY${i}`, name, color: 'f29513', default: false, description: null })),
+      merged_at: o.merged ? '2026-01-02T00:00:00Z' : null,
       head: { ref: o.headRef, sha: o.sha, repo: { full_name: o.fork ? `octocat/${this.repo}` : `${this.owner}/${this.repo}`, fork: o.fork } },
       base: { ref: 'main', sha: 'f'.repeat(40), repo: { full_name: `${this.owner}/${this.repo}`, fork: false } },
     });
@@ -161,6 +166,48 @@ export class FakeGithub {
       return { id: 1, state: (body as { state: string }).state };
     });
     return this;
+  }
+
+  /** GET /check-runs/:id, as often as asked (persisted: used at least once) */
+  checkRunReads(): this {
+    nock(API)
+      .persist()
+      .get(new RegExp(`^${this.base}/check-runs/\\d+$`))
+      .reply((uri) => {
+        const state = this.checkRuns.get(Number(uri.split('/').pop()));
+        return state ? [200, this.checkRunBody(state)] : [404, { message: 'Not Found' }];
+      });
+    return this;
+  }
+
+  /** bodies of the pull-request comments, by comment id, each edit appended */
+  readonly comments = new Map<number, string[]>();
+
+  /** POST /issues/:n/comments, once */
+  commentCreate(number: number): this {
+    this.api.post(`${this.base}/issues/${number}/comments`).reply(201, (_uri, body) => {
+      const id = 1_500_000_000 + this.comments.size;
+      this.comments.set(id, [(body as { body: string }).body]);
+      return { id, node_id: 'IC_kwDOABCD', html_url: `https://github.com/${this.owner}/${this.repo}/pull/${number}#issuecomment-${id}`, body: (body as { body: string }).body, user: { login: 'gantry[bot]', type: 'Bot' } };
+    });
+    return this;
+  }
+
+  /** PATCH /issues/comments/:id, once */
+  commentEdit(): this {
+    this.api.patch(new RegExp(`^${this.base}/issues/comments/\\d+$`)).reply(200, (uri, body) => {
+      const id = Number(uri.split('/').pop());
+      this.comments.get(id)?.push((body as { body: string }).body);
+      return { id, body: (body as { body: string }).body };
+    });
+    return this;
+  }
+
+  /** a check run as an earlier build left it (completed, success), without a request */
+  seedCheckRun(sha: string, summary: string): number {
+    const id = this.nextId++;
+    this.checkRuns.set(id, { id, name: 'gantry / build (web)', head_sha: sha, external_id: 'web|pr|1', status: 'completed', conclusion: 'success', output: { title: 'image built', summary }, history: [] });
+    return id;
   }
 
   runs(): CheckRunState[] {

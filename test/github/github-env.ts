@@ -6,6 +6,7 @@ import type { EventJob } from '../../src/github/events.js';
 import nock from 'nock';
 import { readGithubEnv, type GithubSettings } from '../../src/github/env.js';
 import type { Ingest } from '../../src/github/ingest.js';
+import type { GithubPreviews } from '../../src/github/previews.js';
 import { githubRoutes, startGithubWorkers, WEBHOOK_PATH, type GithubWorkerOptions } from '../../src/github/server.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import type { BuildQueue } from '../../src/images/build-queue.js';
@@ -48,6 +49,8 @@ export interface GithubEnv {
   url: string;
   ingest: Ingest;
   builds: BuildQueue | undefined;
+  /** preview environments (src/github/previews.ts), when an app has them */
+  previews: GithubPreviews | undefined;
   /** the BullMQ event queue the inbox pump fills (absent without workers) */
   events: Queue<EventJob> | undefined;
   /** events waiting in the webhook inbox */
@@ -71,7 +74,7 @@ export interface GithubEnvOptions extends Omit<HarnessOptions, 'workers'> {
 /** gantry's real HTTP server with the GitHub routes, on 127.0.0.1, over a harness (real Redis and deploy repo). */
 export async function startGithubEnv(o: GithubEnvOptions): Promise<GithubEnv> {
   lockDownNetwork();
-  const h = await startHarness({ name: o.name, workers: o.deployWorkers !== false, ...(o.edit ? { edit: o.edit } : {}), ...(o.now ? { now: o.now } : {}), ...(o.gantry ? { gantry: o.gantry } : {}) });
+  const h = await startHarness({ name: o.name, workers: o.deployWorkers !== false, ...(o.seed ? { seed: o.seed } : {}), ...(o.edit ? { edit: o.edit } : {}), ...(o.now ? { now: o.now } : {}), ...(o.gantry ? { gantry: o.gantry } : {}) });
   const settings = testSettings(o.env);
   const log = testLog();
   const deps = { core: h.gantry.core, redisUrl: redisUrl(), prefix: h.prefix, settings, log };
@@ -91,6 +94,7 @@ export async function startGithubEnv(o: GithubEnvOptions): Promise<GithubEnv> {
     url,
     ingest,
     builds: workers?.builds,
+    previews: workers?.previews,
     events: workers?.events,
     inboxLength: () => h.gantry.redis.llen(`${h.prefix}:gh:inbox`),
     settings,

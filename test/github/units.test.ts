@@ -164,7 +164,10 @@ describe('check run rendering', () => {
 describe('webhook payloads (from @octokit/webhooks-examples)', () => {
   it('normalizes pull requests, pushes and comments', () => {
     expect(fromPullRequest(prPayload(gh, { action: 'opened', number: 3, sha: SHA, fork: true }))).toMatchObject({ type: 'pr', action: 'build', number: 3, sha: SHA, fork: true, installationId: 42, owner: 'acme', repo: 'web' });
-    expect(fromPullRequest({ ...prPayload(gh, { action: 'opened', number: 3, sha: SHA }), action: 'labeled' })).toBeUndefined();
+    // labels only move previews (issue 15): queued as `relabel`, which builds nothing
+    expect(fromPullRequest(prPayload(gh, { action: 'labeled', number: 3, sha: SHA, label: 'preview' }))).toMatchObject({ type: 'pr', action: 'relabel', number: 3, sha: SHA });
+    expect(fromPullRequest(prPayload(gh, { action: 'unlabeled', number: 3, sha: SHA, label: 'preview' }))).toMatchObject({ type: 'pr', action: 'relabel', number: 3 });
+    expect(fromPullRequest({ ...prPayload(gh, { action: 'opened', number: 3, sha: SHA }), action: 'assigned' })).toBeUndefined();
     // an annotated tag: `after` is the tag object, head_commit the commit
     const tag = pushPayload(gh, { ref: 'refs/tags/v1.0.0', sha: SHA });
     tag.after = 'f'.repeat(40);

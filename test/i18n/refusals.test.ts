@@ -18,7 +18,7 @@ const KEPT = new Set(
     'web', 'qa', 'staging', 'prod', 'shell', 'alice', 'bob', 'carol', 'dave', 'leads', 'oncall', 'devs',
     'v', 'frobnicate', 'extra', 'db', 'migration', 'corrupts', 'sessions', 'release', 'train', 'not', 'now',
     'promote', 'rollback', 'approve', 'deny', 'status', 'history', 'releases', 'diff', 'lock', 'unlock', 'block',
-    'unblock', 'help', 'login', 'gantry', 'stats', 'verify', 'period', 'force', 'n', 'GMT', 'UTC',
+    'unblock', 'help', 'login', 'gantry', 'stats', 'verify', 'previews', 'period', 'force', 'n', 'GMT', 'UTC', 'shift', 'switch',
   ].map((w) => w.toLowerCase()),
 );
 
@@ -63,7 +63,7 @@ describe('refusals are said in English and in Chinese', () => {
     const zh = check(
       await h.run('carol', '/frobnicate qa'),
       'COMMAND_UNKNOWN',
-      'unknown command "/frobnicate"; known: /promote /rollback /approve /deny /status /history /releases /diff /stats /verify /lock /unlock /block /unblock /help /login',
+      'unknown command "/frobnicate"; known: /promote /rollback /approve /deny /status /history /releases /previews /diff /stats /verify /lock /unlock /block /unblock /shift /switch /help /login',
     );
     expect(zh).toContain('未知命令');
   });

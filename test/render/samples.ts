@@ -75,6 +75,36 @@ export const SAMPLES: Record<ReplyKind, Reply[]> = {
       approval: { ...approval, status: 'executed', votes: ['alice'], result: { commit: SHA } },
       approvedBy: ['alice'],
     },
+    // blue-green: a promotion to the idle colour, a shift, traffic moved back
+    {
+      ok: true,
+      command: 'promote',
+      kind: 'deployed',
+      result: { ...result, blueGreen: { colour: 'green', live: 'blue', versions: { blue: 'v1.2.3', green: 'v1.2.10' }, weights: { blue: 100, green: 0 }, before: { blue: 100, green: 0 } } },
+    },
+    {
+      ok: true,
+      command: 'shift',
+      kind: 'deployed',
+      result: {
+        ...result,
+        action: 'shift',
+        changes: [{ file: 'apps/web/prod/route.yaml', line: 17, image: 'traffic:green', before: '0', after: '10' }],
+        blueGreen: { colour: 'green', live: 'blue', versions: { blue: 'v1.2.3', green: 'v1.2.10' }, weights: { blue: 90, green: 10 }, before: { blue: 100, green: 0 } },
+      },
+    },
+    {
+      ok: true,
+      command: 'rollback',
+      kind: 'deployed',
+      result: {
+        ...result,
+        action: 'rollback',
+        version: 'v1.2.3',
+        previousVersion: 'v1.2.10',
+        blueGreen: { colour: 'blue', live: 'blue', versions: { blue: 'v1.2.3', green: 'v1.2.10' }, weights: { blue: 100, green: 0 }, before: { blue: 50, green: 50 } },
+      },
+    },
   ],
   'approval-requested': [{ ok: true, command: 'promote', kind: 'approval-requested', approval, resolved: { query: 'v1.2', version: 'v1.2.10' } }],
   'approval-voted': [{ ok: true, command: 'approve', kind: 'approval-voted', approval: { ...approval, required: 2, votes: ['alice'] }, by: 'alice', remaining: 1 }],
@@ -115,6 +145,14 @@ export const SAMPLES: Record<ReplyKind, Reply[]> = {
               rollout: { state: 'live', since: AT, forMs: 600_000 },
               verification: { state: 'failed', logUrl: 'https://gantry.example/verifications/v2/log' },
             },
+            {
+              app: 'shop',
+              version: 'v4.0.0',
+              images: [{ name: 'shop', ref: 'reg.example/shop:v4.0.0', file: 'apps/shop/prod/blue.yaml' }],
+              held: false,
+              last: { sha: SHA, date: AT, action: 'shift', version: 'v4.1.0', from: 'v4.0.0', by: 'carol', approvedBy: [] },
+              blueGreen: { live: 'blue', fresh: 'green', versions: { blue: 'v4.0.0', green: 'v4.1.0' }, weights: { blue: 90, green: 10 } },
+            },
             { app: 'api', error: 'apps/api/prod/values.yaml line 3: not a mapping' },
           ],
         },
@@ -148,6 +186,19 @@ export const SAMPLES: Record<ReplyKind, Reply[]> = {
       ],
     },
     { ok: true, command: 'releases', kind: 'releases', app: 'api', releases: [] },
+  ],
+  previews: [
+    {
+      ok: true,
+      command: 'previews',
+      kind: 'previews',
+      app: 'web',
+      previews: [
+        { app: 'web', pr: 42, dir: 'previews/web-pr-42', url: 'https://web-pr-42.preview.example.com/', updatedAt: AT, version: 'pr-42-1a2b3c4', image: `reg.example/web@sha256:${'ab'.repeat(32)}` },
+        { app: 'web', pr: 57, dir: 'previews/web-pr-57', url: 'https://web-pr-57.preview.example.com/', updatedAt: AT },
+      ],
+    },
+    { ok: true, command: 'previews', kind: 'previews', app: 'web', previews: [] },
   ],
   verifying: [{ ok: true, command: 'verify', kind: 'verifying', app: 'web', env: 'qa', version: 'v1.2.10', checks: 2, requestId: 'verify-web-qa-1' }],
   stats: [

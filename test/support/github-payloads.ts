@@ -41,8 +41,10 @@ export function adapt(p: any, gh: RepoRef): any {
   return p;
 }
 
-export function prPayload(gh: RepoRef, o: { action: string; number: number; sha: string; headRef?: string; fork?: boolean }): any {
-  const p = adapt(example('pull_request', (e) => e.action === (o.action === 'synchronize' ? 'synchronize' : o.action === 'closed' ? 'closed' : 'opened')), gh);
+export function prPayload(gh: RepoRef, o: { action: string; number: number; sha: string; headRef?: string; fork?: boolean; label?: string }): any {
+  const recorded = ['synchronize', 'closed', 'labeled', 'unlabeled'].includes(o.action) ? o.action : 'opened';
+  const p = adapt(example('pull_request', (e) => e.action === recorded), gh);
+  if (o.label !== undefined && p.label) p.label.name = o.label;
   p.action = o.action;
   p.number = o.number;
   const pr = p.pull_request;

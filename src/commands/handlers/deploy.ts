@@ -11,6 +11,7 @@ import { describeActor, isEnv, resolveApp, resolveEnv, type CommandContext, type
 import type { Answer, Reply, Resolved } from '../replies.js';
 import { sanitize, usage, type ParsedCommand } from '../grammar.js';
 import { approvedBundle, isBundleCommand, promoteBundle, rollbackBundle } from './bundle.js';
+import { blueGreenOf } from '../../gitops/bluegreen/target.js';
 
 const MAX_REASON = 200;
 
@@ -88,6 +89,8 @@ export async function rollback(core: Core, cmd: ParsedCommand, ctx: CommandConte
   const env = resolveEnv(core, envArg!);
   if (version !== undefined) validateVersion(version);
   core.deployer.filesOf(app, env);
+  // blue-green: /rollback moves traffic back; another version goes to the idle colour by /promote
+  if (version !== undefined && blueGreenOf(core.config, app, env)) throw usage('rollback', msg('error.bluegreen.rollback-version', { app, env, version }));
   const req: DeployRequest = {
     id: `rollback-${randomUUID()}`,
     action: 'rollback',
@@ -122,11 +125,11 @@ async function deployOrAsk(core: Core, req: DeployRequest, ctx: CommandContext, 
 }
 
 /** Tells the asker where their request waits, when others are ahead of it. */
-function queued(req: DeployRequest, ctx: CommandContext): (ahead: number) => void {
+export function queued(req: DeployRequest, ctx: CommandContext): (ahead: number) => void {
   return (ahead) => void ctx.progress?.(msg('deploy.queued', { ahead, env: req.env }));
 }
 
-function deployed(core: Core, result: DeployResult, resolved?: Resolved): Answer & { kind: 'deployed' } {
+export function deployed(core: Core, result: DeployResult, resolved?: Resolved): Answer & { kind: 'deployed' } {
   const reply: Answer & { kind: 'deployed' } = { ok: true, kind: 'deployed', result };
   const url = commitUrl(core.config, result.commit);
   if (url) reply.commitUrl = url;
@@ -134,7 +137,7 @@ function deployed(core: Core, result: DeployResult, resolved?: Resolved): Answer
   return reply;
 }
 
-async function askApproval(core: Core, req: DeployRequest, ask: { required: number; plan: Plan }, ctx: CommandContext, resolved?: Resolved): Promise<Reply> {
+export async function askApproval(core: Core, req: DeployRequest, ask: { required: number; plan: Plan }, ctx: CommandContext, resolved?: Resolved): Promise<Reply> {
   const { required, plan } = ask;
   const approval = await core.approvals.request(req, required, plan, ctx.origin);
   const reply: Answer = { ok: true, kind: 'approval-requested', approval: await approvalView(core, approval) };

@@ -2,9 +2,10 @@ import type { Config } from '../../config/schema.js';
 import { compareVersions, parseVersion } from '../../domain/version.js';
 import { commitUrl } from '../../queries/links.js';
 import type { Overview, OverviewCell, OverviewEnv } from '../../queries/overview.js';
-import { html, type Html } from '../html.js';
+import { html, trusted, type Html } from '../html.js';
+import { blueGreenStatusLine } from '../../render/bluegreen-text.js';
 import type { Viewer } from '../viewer.js';
-import { badge, commitLink, say } from './common.js';
+import { badge, commitLink, say, WEB_MARKUP } from './common.js';
 
 /** `GET /`: every app × environment, environments in promotion order, lag marked against the column before. */
 export function overviewBody(viewer: Viewer, config: Config, o: Overview): Html {
@@ -52,6 +53,7 @@ function cell(viewer: Viewer, config: Config, app: string, c: OverviewCell, prev
   const last = c.last;
   return html`<div class="cell">${version} ${lag(viewer, c, prev)}
 ${last ? html`<div class="small">${commitLink(last.sha, commitUrl(config, last.sha))} · ${say(viewer, 'web.overview.deployed-by', { by: last.by, when: v.time(last.date) })}${last.approvedBy.length ? html` · ${say(viewer, 'web.overview.approved-by', { by: v.list(last.approvedBy) })}` : ''}</div>` : ''}
+${c.blueGreen ? html`<div class="small colours">${trusted(blueGreenStatusLine(c.blueGreen, v, WEB_MARKUP))}</div>` : ''}
 <div class="badges">${c.held ? badge('hold', v.t('web.badge.held')) : ''}${c.rollout ? badge(`rollout-${c.rollout.state}`, v.t(`web.rollout.${c.rollout.state}`), c.rollout.message) : ''}${c.pending.map((a) => html`<a class="badge badge-pending" href="/approvals#approval-${a.id}">${say(viewer, 'web.badge.pending', { id: a.id, version: a.to ?? '' })}</a>`)}</div></div>`;
 }
 

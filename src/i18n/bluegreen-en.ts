@@ -1,0 +1,30 @@
+/** Blue-green deploys (src/gitops/bluegreen/): /shift, /switch, traffic moved back, colours in /status. */
+export const bluegreenEn = {
+  'help.shift': 'move a share of the traffic of a blue-green app to its new colour, e.g. /shift prod 10%',
+  'help.switch': 'give a blue-green app\'s new colour all the traffic (the same as /shift <env> 100%)',
+  'bluegreen.name': '{colour, select, blue {blue} other {green}}',
+  'bluegreen.colour': '{name} {version} {weight}%{role, select, live { (live)} fresh { (new)} other {}}',
+  'bluegreen.promoted': 'wrote the idle colour {colour}; traffic unchanged, {live} stays live: /shift {env} 10% or /switch {env} moves traffic',
+  'bluegreen.shifted': '{colour} has {weight}% of the traffic now{complete, select, yes {: it is live} other {}}',
+  'bluegreen.back': 'all traffic is back on {colour}; images untouched',
+  'bluegreen.colours': 'colours: {colours}',
+  'error.bluegreen.shifting':
+    '{app} is shifting traffic in {env} (blue {blue}%, green {green}%): finish with /switch {env} or move it back with /rollback {env} before promoting again',
+  'error.bluegreen.no-live': 'the traffic file of {app} in {env} sends traffic to neither colour alone (blue {blue}%, green {green}%); fix it in the deploy repo',
+  'error.bluegreen.idle-has': '{app} {version} is already on the idle colour ({colour}) in {env}: /shift {env} 10% or /switch {env} moves traffic to it',
+  'error.bluegreen.nothing-back': 'nothing to move back: all traffic of {app} in {env} is on the old colour ({old}) already',
+  'error.bluegreen.no-version': 'the {colour} colour of {app} in {env} names no tagged image',
+  'error.bluegreen.nothing-to-shift': 'the new colour of {app} in {env} ({fresh}, {version}) has {to}% of the traffic already: nothing to shift',
+  'error.bluegreen.switch-only': '{file} ({format}) only switches all traffic at once: /switch {env} (or /shift {env} 100%), not {to}%',
+  'error.bluegreen.moved-on': 'the colour of {app} in {env} runs {version} now, not {asked} as when this was asked: ask again',
+  'error.bluegreen.not-live': '{app} {version} is not live and healthy in {env} yet ({state}): traffic moves to it once Argo CD or Flux says so',
+  'error.bluegreen.needs-approval':
+    'this traffic shift of {app} in {env} needs {required, plural, one {# approval} other {# approvals}} (approvals.shift): ask again with /shift or /switch',
+  'error.bluegreen.not-bluegreen': '{app} is not deployed blue-green in {env} (no strategy: blueGreen in apps.{app}.deploy.{env}): traffic moves only there',
+  'error.bluegreen.rollback-version': '{app} is deployed blue-green in {env}: /rollback {env} moves traffic back to the old colour; to run {version}, /promote it to the idle colour',
+  'error.shift.weight': 'the last word is the new colour\'s share of the traffic, from 1% to 100%, e.g. 10% (not "{word}")',
+  'error.shift.missing': 'name the environment and the share of traffic, e.g. /shift prod 10%',
+  'error.switch.missing': 'name the environment, e.g. /switch prod',
+  'error.guard.weight-not-shift': 'a {action} job carries a traffic weight: only shifts do',
+  'error.guard.shift-no-weight': 'a shift job names no traffic weight',
+} as const satisfies Record<string, string>;
