@@ -9,7 +9,7 @@ import { bullConnection } from '../store/redis.js';
 import { jobLock } from '../store/job-lock.js';
 import type { Logger } from '../util/logger.js';
 import type { BundleGuard } from './bundle-guard.js';
-import { DEPLOY_JOB_OPTIONS, RETRYABLE, toGantryError, type Progress } from './deploy-queue.js';
+import { addUnderId, RETRYABLE, toGantryError, type Progress } from './deploy-queue.js';
 
 export const BUNDLE_QUEUE = 'bundle-deploy';
 
@@ -34,7 +34,7 @@ export class BundleQueue {
       this.events.on('error', (err) => this.onError(err, `${BUNDLE_QUEUE} events`));
       await this.events.waitUntilReady();
     }
-    const job = await this.queue.add('bundle', req, { jobId: req.id, ...DEPLOY_JOB_OPTIONS });
+    const job = await addUnderId(this.queue, 'bundle', req, req.id);
     try {
       return (await job.waitUntilFinished(this.events, timeoutMs)) as BundleResult;
     } catch (e) {

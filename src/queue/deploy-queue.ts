@@ -29,6 +29,20 @@ export const DEPLOY_JOB_OPTIONS = {
   removeOnFail: { age: 7 * 86400 },
 } as const;
 
+/**
+ * Adds a job under its request id, which deduplicates repeated clicks and redelivered commands.
+ * A FAILED job already under that id is removed first: it is an earlier attempt, or a forged job
+ * (anyone with Redis or the admin UI may add one as `approval-<id>` before the approval completes),
+ * and kept it would be answered in place of this request for as long as failed jobs are kept. A
+ * waiting, running or completed job is left as it is: the worker's guard deploys an approved request
+ * as it was approved whatever its job says, and the Gantry-Request trailer stops a second commit.
+ */
+export async function addUnderId<T>(queue: Queue<T>, name: string, data: T, jobId: string): Promise<Job<T>> {
+  const old = await Job.fromId<T>(queue, jobId);
+  if (old && (await old.isFailed())) await old.remove().catch(() => undefined);
+  return (await queue.add(name as never, data as never, { jobId, ...DEPLOY_JOB_OPTIONS })) as Job<T>;
+}
+
 export interface Progress {
   queuedBehind?: number;
   /** why the job failed, as a catalog message, so the asker reads it in their own language */
@@ -71,7 +85,7 @@ export class DeployQueue {
     };
     events.on('progress', onProgress);
     try {
-      const job = await this.queue.add('deploy', req, { jobId: req.id, ...DEPLOY_JOB_OPTIONS });
+      const job = await addUnderId(this.queue, 'deploy', req, req.id);
       try {
         return (await job.waitUntilFinished(events, timeoutMs)) as DeployResult;
       } catch (e) {

@@ -177,4 +177,21 @@ describe('the deploy worker refuses forged jobs', () => {
     const message = await h.git('log', '-1', '--format=%B', 'main');
     expect(message.match(/^Gantry-Approved-By: .*$/gm)).toEqual(['Gantry-Approved-By: slack:UDAVEMAIL (dave)', 'Gantry-Approved-By: shell:alice (alice)']);
   });
+
+  it('a forged job that failed under an approval\'s job id does not stand in for the real one', async () => {
+    // forged as `approval-<id>` while the request waits: refused, and BullMQ keeps failed jobs for days
+    const id = await askProd('v1.6.0');
+    const before = await h.head();
+    const early = await forge({ action: 'promote', env: 'prod', version: 'v1.6.0', requestedBy: { id: 'shell:carol' }, approval: id }, `approval-${id}`);
+    expect(early.state).toBe('failed');
+    expect(await h.head()).toBe(before);
+    // the approval completes: its own job runs, not the forged job's old failure
+    expect((await h.run('dave', `/approve ${id}`)).ok).toBe(true);
+    const done = await h.run('alice', `/approve ${id}`);
+    expect(done.ok, done.text).toBe(true);
+    expect(await h.head()).not.toBe(before);
+    const message = await h.git('log', '-1', '--format=%B', 'main');
+    expect(message).toContain('Gantry-Version: v1.6.0');
+    expect(message.match(/^Gantry-Approved-By: .*$/gm)).toEqual(['Gantry-Approved-By: shell:dave (dave)', 'Gantry-Approved-By: shell:alice (alice)']);
+  });
 });
