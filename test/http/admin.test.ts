@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRoutes } from '../../src/http/admin.js';
 import { APPROVAL_QUEUE } from '../../src/approvals/expiry.js';
 import { DEPLOY_QUEUE } from '../../src/queue/deploy-queue.js';
+import { BUNDLE_QUEUE } from '../../src/queue/bundle-queue.js';
 import { NOTIFY_QUEUE } from '../../src/notify/delivery.js';
 import { FREEZE_QUEUE } from '../../src/queue/freeze-watch.js';
 import { ROLLOUT_WATCH_QUEUE } from '../../src/rollout/watch.js';
@@ -74,7 +75,7 @@ describe('the queue dashboard at /admin/queues', () => {
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: { name: string; description: string; counts: Record<string, number> }[] };
     const names = body.queues.map((q) => q.name).sort();
-    expect(names).toEqual([APPROVAL_QUEUE, DEPLOY_QUEUE, FREEZE_QUEUE, NOTIFY_QUEUE, ROLLOUT_WATCH_QUEUE, VERIFY_QUEUE].sort());
+    expect(names).toEqual([APPROVAL_QUEUE, BUNDLE_QUEUE, DEPLOY_QUEUE, FREEZE_QUEUE, NOTIFY_QUEUE, ROLLOUT_WATCH_QUEUE, VERIFY_QUEUE].sort());
     expect(body.queues.find((q) => q.name === DEPLOY_QUEUE)!.counts.waiting).toBe(1);
     // each queue says what its jobs are, from the queue registry
     expect(body.queues.find((q) => q.name === APPROVAL_QUEUE)!.description).toBe(QUEUES[APPROVAL_QUEUE].job);

@@ -17,7 +17,7 @@ describe('queue registry', () => {
 
   it('every queue of the deploy role has a worker once startWorkers ran', async () => {
     const names = queuesOf('deploy');
-    expect(names).toEqual(['deploy', 'approval-expiry', 'notify', 'freeze-watch', 'rollout-watch', 'verify']);
+    expect(names).toEqual(['deploy', 'bundle-deploy', 'approval-expiry', 'notify', 'freeze-watch', 'rollout-watch', 'verify']);
     for (const name of names) {
       const workers = await h.gantry.queueHandle(name).getWorkers();
       expect({ name, workers: workers.length > 0 }).toEqual({ name, workers: true });
