@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blueGreenProd, blueGreenSeed } from '../support/bluegreen.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { startBundleHarness } from '../bundles/seed.js';
 
 /**
  * The policy matrix (test/commands/policy-matrix.test.ts) for the commands of the release
@@ -57,4 +58,38 @@ describe('policy matrix: /shift and /switch in a blue-green prod', () => {
     const bob = await h.run('bob', '/rollback prod');
     expect(bob.ok, bob.text).toBe(true);
   });
+});
+
+describe('policy matrix: bundles', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startBundleHarness('matrix-bundle', {
+      edit: (d) => {
+        d.environments.prod.approvals.required = 5; // asked, never executed
+        delete d.environments.staging.from;
+        delete d.environments.prod.from;
+      },
+    });
+  });
+  afterAll(async () => h?.close());
+
+  const EXPECTED: [string, string, Role[]][] = [
+    ['/promote bundle 2026.12 qa', 'qa', [...ROLES]],
+    ['/promote bundle 2026.12 staging', 'staging', [...ROLES]],
+    ['/promote bundle 2026.12 prod', 'prod', PROD_PROMOTERS],
+    ['/promote bundle 2026.12 prod --force "matrix"', 'prod', ['alice', 'dave']],
+    ['/rollback bundle 2026.12 qa', 'qa', [...ROLES]],
+    ['/rollback bundle 2026.12 prod', 'prod', ['alice', 'bob', 'dave']],
+  ];
+  for (const [line, env, allowed] of EXPECTED) {
+    for (const role of ROLES) {
+      const want = allowed.includes(role) ? 'allowed' : 'denied';
+      it(`${line} by ${role}: ${want}`, async () => {
+        const before = await h.head();
+        const reply = await h.run(role, line);
+        expect(reply.code === 'NOT_ALLOWED' ? 'denied' : 'allowed', `${env}: ${reply.text}`).toBe(want);
+        if (want === 'denied') expect(await h.head()).toBe(before);
+      });
+    }
+  }
 });

@@ -3,7 +3,7 @@ import type { Approval } from '../../approvals/store.js';
 import type { BundlePreview, BundleRequest, BundleResult } from '../../domain/bundle.js';
 import type { DeployRequest } from '../../domain/deploy.js';
 import { GantryError } from '../../domain/errors.js';
-import { gate } from '../../domain/policy.js';
+import { gate, requireAllowed } from '../../domain/policy.js';
 import { msg } from '../../i18n/voice.js';
 import type { BundlePlan } from '../../gitops/bundle-deployer.js';
 import { approvalView } from '../../queries/approvals.js';
@@ -58,6 +58,9 @@ function request(action: BundleRequest['action'], name: string, env: string, cmd
  * the whole bundle, or straight to one bundle job.
  */
 async function bundleOrAsk(core: Core, bundles: Bundles, req: BundleRequest, ctx: CommandContext): Promise<Reply> {
+  // as for one app: who may act here is asked before anything the deploy repo says is read or told
+  requireAllowed(core.config, req.action, req.env, ctx.actor.id);
+  if (req.force !== undefined) requireAllowed(core.config, 'breakGlass', req.env, ctx.actor.id);
   const plan = await bundles.deployer.preflight(req, core.readFreshnessMs);
   const { approvalsRequired } = gate(core.config, {
     action: req.action,
