@@ -65,9 +65,11 @@ describe('preview environments per pull request', () => {
   const settled = (id: string) =>
     eventually(
       async () => {
-        const job = await previewQueue.getJob(id);
-        const state = await job?.getState();
-        return state === 'completed' || state === 'failed' ? { state, value: job!.returnvalue as string, failed: job!.failedReason } : undefined;
+        // the state first, then the job: a job read before it ended has no return value yet
+        const state = await previewQueue.getJobState(id);
+        if (state !== 'completed' && state !== 'failed') return undefined;
+        const job = (await previewQueue.getJob(id))!;
+        return { state, value: job.returnvalue as string, failed: job.failedReason };
       },
       20_000,
       `preview job ${id}`,

@@ -40,9 +40,9 @@ describe('the deploy worker refuses forged jobs', () => {
     const queue = h.gantry.queueHandle(DEPLOY_QUEUE);
     await queue.add('deploy', { id: jobId, app: 'web', approvedBy: [], ...data } as never, { jobId, attempts: 3 });
     for (let i = 0; i < 400; i++) {
-      const job = await queue.getJob(jobId);
-      const state = await job?.getState();
-      if (state === 'failed' || state === 'completed') return { state, reason: job!.failedReason ?? '' };
+      // the state first, then the job: a job read before it ended has no failed reason yet
+      const state = await queue.getJobState(jobId);
+      if (state === 'failed' || state === 'completed') return { state, reason: (await queue.getJob(jobId))!.failedReason ?? '' };
       await new Promise((r) => setTimeout(r, 25));
     }
     throw new Error(`job ${jobId} did not end`);
