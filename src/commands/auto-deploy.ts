@@ -1,7 +1,7 @@
 import type { DeployRequest } from '../domain/deploy.js';
 import { isGantryError } from '../domain/errors.js';
 import { globMatch } from '../domain/glob.js';
-import { gate } from '../domain/policy.js';
+import { gateRequest } from '../domain/gate-request.js';
 import type { Core } from './context.js';
 
 /** What triggered a build: a pushed tag or branch. */
@@ -50,15 +50,7 @@ export async function autoDeploy(core: Core, app: string, version: string, trigg
       approvedBy: [],
     };
     try {
-      gate(core.config, {
-        action: 'auto',
-        env,
-        actorId: req.requestedBy.id,
-        now: core.now(),
-        lock: await core.envLocks.get(env),
-        blocked: await core.releases.blocked(app, version),
-        version,
-      });
+      await gateRequest(core.config, req, { at: core.now(), locks: core.envLocks, blocked: await core.releases.blocked(app, version), version });
       await core.queue.enqueue(req);
       outcomes.push({ env, queued: true });
     } catch (e) {

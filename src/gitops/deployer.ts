@@ -3,7 +3,8 @@ import type { Verifier } from '../rollout/verifier.js';
 import { requireStillFailing, requireVerified } from './rollout-gates.js';
 import type { DeployChange, DeployRequest, DeployResult } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
-import { envOf, gate } from '../domain/policy.js';
+import { gateRequest } from '../domain/gate-request.js';
+import { envOf } from '../domain/policy.js';
 import { msg } from '../i18n/voice.js';
 import type { BranchLock, HeadHint } from '../store/branch-lock.js';
 import type { EnvLockStore } from '../store/env-locks.js';
@@ -221,17 +222,13 @@ export class Deployer {
       throw new GantryError('ALREADY_DEPLOYED', msg('error.deploy.already', { app: req.app, version, env: req.env }));
     }
     // policy at execution time too: a lock, freeze or block may have appeared while waiting
-    const { overridden } = gate(config, {
-      action: req.action,
-      env: req.env,
-      actorId: req.requestedBy.id,
-      ...(req.force !== undefined ? { force: req.force } : {}),
-      now: this.now(),
-      lock: await this.d.envLocks.get(req.env),
+    const { overridden } = await gateRequest(config, req, {
+      at: this.now(),
+      locks: this.d.envLocks,
       blocked: await this.d.releases.blocked(req.app, version),
       version,
       // the guard lets `failure` through only on gantry's own rollbacks, which the config asked for
-      ...(req.failure ? { automatic: true } : {}),
+      automatic: req.failure !== undefined,
     });
 
     const out: Plan = { version, files: [], changes: [], overridden };

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { BUNDLE_NAME, type BundleRequest } from '../domain/bundle.js';
 import { GantryError } from '../domain/errors.js';
 import { actorFor, type Actor } from '../domain/identity.js';
-import { gate } from '../domain/policy.js';
+import { gateRequest } from '../domain/gate-request.js';
 import { msg, type Message } from '../i18n/voice.js';
 import type { ApprovalStore } from '../approvals/store.js';
 import type { BundleStore } from '../store/bundles.js';
@@ -91,16 +91,8 @@ export class BundleGuard {
       const same = approval.bundle?.name === job.bundle && r.id === job.id && r.action === job.action && r.env === job.env && r.requestedBy.id === job.requestedBy.id && r.force === job.force;
       if (!same) throw refuse(jobId, msg('error.guard.other-request', { id: approval.id }));
     }
-    const { approvalsRequired } = gate(config, {
-      action: job.action,
-      env: job.env,
-      actorId: job.requestedBy.id,
-      ...(job.force !== undefined ? { force: job.force } : {}),
-      now: this.d.now(),
-      lock: await this.d.envLocks.get(job.env),
-      blocked: null, // each app's block is checked in its plan
-      version: bundle.name,
-    });
+    // each app's block is checked in its plan
+    const { approvalsRequired } = await gateRequest(config, job, { at: this.d.now(), locks: this.d.envLocks, blocked: null, version: bundle.name });
     let approvedBy: Actor[] = [];
     if (approval) approvedBy = this.d.votes.votesOf(jobId, approval, approvalsRequired, retried);
     else if (approvalsRequired > 0) throw refuse(jobId, msg('error.guard.needs-approval', { action: job.action, env: job.env, required: approvalsRequired }));

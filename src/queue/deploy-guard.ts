@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { DeployRequest } from '../domain/deploy.js';
 import { GantryError } from '../domain/errors.js';
 import { actorFor, type Actor } from '../domain/identity.js';
-import { gate } from '../domain/policy.js';
+import { gateRequest } from '../domain/gate-request.js';
 import { validateVersion } from '../domain/version.js';
 import { msg, type Message } from '../i18n/voice.js';
 import { countedVotes } from '../approvals/rules.js';
@@ -90,16 +90,12 @@ export class DeployGuard {
     const automatic = job.action === 'rollback' && job.requestedBy.id === AUTO_REQUESTER;
     if (automatic) await this.checkAutoRollback(jobId, job);
     else if (job.failure !== undefined) throw refuse(jobId, msg('error.guard.failure-not-auto'));
-    const { approvalsRequired, overridden } = gate(config, {
-      action: source.action,
-      env: source.env,
-      actorId: source.requestedBy.id,
-      ...(source.force !== undefined ? { force: source.force } : {}),
-      now: this.d.now(),
-      lock: await this.d.envLocks.get(source.env),
+    const { approvalsRequired, overridden } = await gateRequest(config, source, {
+      at: this.d.now(),
+      locks: this.d.envLocks,
       blocked: source.version === undefined ? null : await this.d.releases.blocked(source.app, source.version),
       version: source.version ?? '(previous release)',
-      ...(automatic ? { automatic } : {}),
+      automatic,
     });
     let approvedBy: Actor[] = [];
     if (approval) approvedBy = this.votesOf(jobId, approval, approvalsRequired, retried);

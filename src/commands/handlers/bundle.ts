@@ -3,7 +3,8 @@ import type { Approval } from '../../approvals/store.js';
 import type { BundlePreview, BundleRequest, BundleResult } from '../../domain/bundle.js';
 import type { DeployRequest } from '../../domain/deploy.js';
 import { GantryError } from '../../domain/errors.js';
-import { gate, requireAllowed } from '../../domain/policy.js';
+import { gateRequest } from '../../domain/gate-request.js';
+import { requireAllowed } from '../../domain/policy.js';
 import { msg } from '../../i18n/voice.js';
 import type { BundlePlan } from '../../gitops/bundle-deployer.js';
 import { approvalView } from '../../queries/approvals.js';
@@ -62,16 +63,7 @@ async function bundleOrAsk(core: Core, bundles: Bundles, req: BundleRequest, ctx
   requireAllowed(core.config, req.action, req.env, ctx.actor.id);
   if (req.force !== undefined) requireAllowed(core.config, 'breakGlass', req.env, ctx.actor.id);
   const plan = await bundles.deployer.preflight(req, core.readFreshnessMs);
-  const { approvalsRequired } = gate(core.config, {
-    action: req.action,
-    env: req.env,
-    actorId: ctx.actor.id,
-    ...(req.force !== undefined ? { force: req.force } : {}),
-    now: core.now(),
-    lock: await core.envLocks.get(req.env),
-    blocked: null,
-    version: req.bundle,
-  });
+  const { approvalsRequired } = await gateRequest(core.config, req, { at: core.now(), locks: core.envLocks, blocked: null, version: req.bundle });
   if (approvalsRequired > 0) return askApproval(core, req, plan, approvalsRequired, ctx);
   return bundleDeployed(core, await bundles.queue.submit(req));
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeployRequest, DeployResult } from '../../domain/deploy.js';
 import { GantryError } from '../../domain/errors.js';
-import { gate } from '../../domain/policy.js';
+import { gateRequest } from '../../domain/gate-request.js';
 import { resolveVersion, validateVersion } from '../../domain/version.js';
 import { msg } from '../../i18n/voice.js';
 import type { Plan } from '../../gitops/deployer.js';
@@ -106,16 +106,7 @@ export async function rollback(core: Core, cmd: ParsedCommand, ctx: CommandConte
 
 async function deployOrAsk(core: Core, req: DeployRequest, ctx: CommandContext, resolved?: Resolved): Promise<Reply> {
   const blocked = req.version ? await core.releases.blocked(req.app, req.version) : null;
-  const { approvalsRequired } = gate(core.config, {
-    action: req.action,
-    env: req.env,
-    actorId: ctx.actor.id,
-    ...(req.force !== undefined ? { force: req.force } : {}),
-    now: core.now(),
-    lock: await core.envLocks.get(req.env),
-    blocked,
-    version: req.version ?? '(previous release)',
-  });
+  const { approvalsRequired } = await gateRequest(core.config, req, { at: core.now(), locks: core.envLocks, blocked, version: req.version ?? '(previous release)' });
   // refuse now what the deploy would refuse (already there, order, nothing to roll back to,
   // manifests), before anyone is asked to approve it or a job is queued
   const plan = await core.deployer.preflight(req, core.readFreshnessMs);

@@ -1,7 +1,7 @@
 import type { BlueGreenDeploy, Config } from '../../config/schema.js';
 import type { DeployRequest } from '../../domain/deploy.js';
 import { GantryError } from '../../domain/errors.js';
-import { gate } from '../../domain/policy.js';
+import { gateRequest } from '../../domain/gate-request.js';
 import { msg } from '../../i18n/voice.js';
 import type { EnvLockStore } from '../../store/env-locks.js';
 import type { ReleaseStore } from '../../store/releases.js';
@@ -35,17 +35,13 @@ export async function planTraffic(d: TrafficPlanDeps): Promise<Plan> {
   const move = trafficMove(await d.state(target), req, target);
   // a forward shift moves traffic only to what Argo CD or Flux says is live and healthy
   if (move.forward && stores.rollouts && watchFor(d.config, req.app, req.env)) await requireLive(stores.rollouts, req, move.version);
-  const { approvalsRequired, overridden } = gate(d.config, {
-    action: req.action === 'shift' ? 'shift' : 'rollback',
-    env: req.env,
-    actorId: req.requestedBy.id,
-    ...(req.force !== undefined ? { force: req.force } : {}),
-    now: d.now,
-    lock: await stores.envLocks.get(req.env),
+  const { approvalsRequired, overridden } = await gateRequest(d.config, { ...req, action: req.action === 'shift' ? 'shift' : 'rollback' }, {
+    at: d.now,
+    locks: stores.envLocks,
     // shifting traffic to a blocked release is promoting it; moving traffic back never is
     blocked: req.action === 'shift' ? await stores.releases.blocked(req.app, move.version) : null,
     version: move.version,
-    ...(req.failure ? { automatic: true } : {}),
+    automatic: req.failure !== undefined,
     ...(move.step ? { shift: move.step } : {}),
   });
   const file = target.traffic.file;
