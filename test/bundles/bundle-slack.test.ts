@@ -1,12 +1,8 @@
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slackModule } from '../../src/chat/slack/module.js';
 import { parseBundleTrailers } from '../../src/gitops/bundle-trailers.js';
-import { createHttpServer, listen } from '../../src/http/server.js';
-import { silentLogger } from '../../src/util/logger.js';
 import type { Harness } from '../support/harness.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
-import { clickBody, faceDeps, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
+import { slackApi, startSlackFace, type SlackFace } from '../support/slack.js';
 import { startBundleHarness } from './seed.js';
 
 const CAROL = 'UCAROL01'; // devs: may promote to prod, may not approve
@@ -15,8 +11,7 @@ const ALICE = 'U024BE7LH'; // lead: approver
 /** A bundle through Slack: signed slash commands and button clicks into the bot, its calls to a local recorder. */
 describe('bundles in Slack', () => {
   let h: Harness;
-  let server: Server;
-  let events: string;
+  let sf: SlackFace;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
 
   beforeAll(async () => {
@@ -28,22 +23,16 @@ describe('bundles in Slack', () => {
         d.deployRepo.webUrl = 'https://github.com/acme/deploy';
       },
     });
-    const deps = faceDeps(h.gantry, silentLogger);
-    const settings = { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: false };
-    const slack = await slackModule.create(deps, settings);
-    h.gantry.startWorkers(undefined, { notifiers: [slackModule.notifier(deps, settings)!] });
-    server = createHttpServer(slack.routes, silentLogger);
-    events = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/slack/events`;
+    sf = await startSlackFace(h.gantry, recorder, { notify: true });
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await sf?.close();
     await h.close();
     await recorder.close();
   });
 
-  const slash = (user: string, text: string) => postSlack(events, slashBody({ command: '/promote', text, user, responseUrl: `${recorder.url}/response/${user}` }), 'form');
-  const click = (user: string, actionId: string, value: string) =>
-    postSlack(events, clickBody({ user, actionId, value, messageTs: '1.0', responseUrl: `${recorder.url}/response/click` }), 'form');
+  const slash = (user: string, text: string) => sf.slash(user, '/promote', text);
+  const click = (user: string, actionId: string, value: string) => sf.click(user, actionId, value);
   const blocksText = (c: Recorded) => JSON.stringify(c.body.blocks ?? []);
 
   it('/promote bundle to qa answers with every app; to prod one card lists every app, one vote writes one commit', async () => {

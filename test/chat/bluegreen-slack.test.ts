@@ -1,14 +1,9 @@
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Face } from '../../src/chat/face.js';
-import { slackModule } from '../../src/chat/slack/module.js';
-import { createHttpServer, listen } from '../../src/http/server.js';
 import { parseDeployTrailers } from '../../src/gitops/trailers.js';
-import { silentLogger } from '../../src/util/logger.js';
 import { BLUE, GREEN, SERVICE, blueGreenProd, blueGreenSeed } from '../support/bluegreen.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startRecorder } from '../support/recorder.js';
-import { faceDeps, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
+import { slackApi, startSlackFace, type SlackFace } from '../support/slack.js';
 
 const CAROL = 'UCAROL01'; // devs: may promote and shift in prod
 const BOB = 'U0G9QF9C6'; // oncall: rolls back
@@ -19,9 +14,7 @@ const BOB = 'U0G9QF9C6'; // oncall: rolls back
  */
 describe('blue-green through Slack, switched by a Service selector', () => {
   let h: Harness;
-  let slack: Face;
-  let server: Server;
-  let events: string;
+  let sf: SlackFace;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
   let seed: { dir: string; remove(): void };
 
@@ -37,23 +30,17 @@ describe('blue-green through Slack, switched by a Service selector', () => {
         d.users.carol.ids.push(`slack:${CAROL}`);
       },
     });
-    const deps = faceDeps(h.gantry, silentLogger);
-    const settings = { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: false };
-    slack = await slackModule.create(deps, settings);
-    h.gantry.startWorkers(undefined, { notifiers: [slackModule.notifier(deps, settings)!] });
-    server = createHttpServer(slack.routes, silentLogger);
-    events = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/slack/events`;
+    sf = await startSlackFace(h.gantry, recorder, { notify: true });
     await h.release('v1.3.0');
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await sf?.close();
     await h.close();
     await recorder.close();
     seed.remove();
   });
 
-  const slash = (user: string, command: string, text: string) =>
-    postSlack(events, slashBody({ command, text, user, responseUrl: `${recorder.url}/response/${user}` }), 'form');
+  const slash = (user: string, command: string, text: string) => sf.slash(user, command, text);
   /** The bot's answer in the thread: the first chat.postMessage after `from` whose text matches. */
   const answer = (from: number, re: RegExp, what: string) =>
     recorder.waitFor((c) => recorder.calls.indexOf(c) >= from && c.path === '/api/chat.postMessage' && re.test(c.body.text ?? ''), what);

@@ -1,14 +1,10 @@
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Face } from '../../src/chat/face.js';
-import { slackModule } from '../../src/chat/slack/module.js';
-import { createHttpServer, listen } from '../../src/http/server.js';
 import { PreviewWriter } from '../../src/previews/writer.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { IMAGE1, IMAGE2, previewSeed, withPreviews } from '../previews/support.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startRecorder } from '../support/recorder.js';
-import { faceDeps, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
+import { slackApi, startSlackFace, type SlackFace } from '../support/slack.js';
 
 const CAROL = 'UCAROL01';
 
@@ -20,9 +16,7 @@ const CAROL = 'UCAROL01';
  */
 describe('previews through Slack', () => {
   let h: Harness;
-  let slack: Face;
-  let server: Server;
-  let events: string;
+  let sf: SlackFace;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
   let seed: ReturnType<typeof previewSeed>;
   let writer: PreviewWriter;
@@ -41,20 +35,16 @@ describe('previews through Slack', () => {
     });
     const core = h.gantry.core;
     writer = new PreviewWriter({ config: core.config, repo: core.repo, lock: core.deployBranch!.lock, headHint: core.deployBranch!.headHint, log: silentLogger, now: () => core.now() });
-    const deps = faceDeps(h.gantry, silentLogger);
-    const settings = { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: false };
-    slack = await slackModule.create(deps, settings);
-    server = createHttpServer(slack.routes, silentLogger);
-    events = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/slack/events`;
+    sf = await startSlackFace(h.gantry, recorder);
   });
   afterAll(async () => {
-    await new Promise((r) => server?.close(r));
+    await sf?.close();
     await h?.close();
     await recorder?.close();
     seed?.remove();
   });
 
-  const slash = (text: string) => postSlack(events, slashBody({ command: '/previews', text, user: CAROL, responseUrl: `${recorder.url}/response/${CAROL}` }), 'form');
+  const slash = (text: string) => sf.slash(CAROL, '/previews', text);
   const answer = (from: number, re: RegExp, what: string) =>
     recorder.waitFor((c) => recorder.calls.indexOf(c) >= from && c.path === '/api/chat.postMessage' && re.test(c.body.text ?? ''), what);
 

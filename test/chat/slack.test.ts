@@ -1,14 +1,10 @@
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Face } from '../../src/chat/face.js';
-import { slackModule } from '../../src/chat/slack/module.js';
 import { replyMessage } from '../../src/chat/slack/render.js';
 import { Voice } from '../../src/i18n/voice.js';
-import { createHttpServer, listen } from '../../src/http/server.js';
-import { silentLogger } from '../../src/util/logger.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startRecorder, type Recorded } from '../support/recorder.js';
-import { clickBody, faceDeps, postSlack, SIGNING_SECRET, slackApi, slashBody } from '../support/slack.js';
+import { clickBody, postSlack, slackApi, slashBody, startSlackFace, type SlackFace } from '../support/slack.js';
 
 const CAROL = 'UCAROL01'; // devs: may promote to prod, may not approve
 const BOB = 'U0G9QF9C6'; // oncall
@@ -19,7 +15,7 @@ const CHINA = 'C0CHINA01'; // a channel that reads Chinese
 describe('Slack face', () => {
   let h: Harness;
   let slack: Face;
-  let server: Server;
+  let sf: SlackFace;
   let events: string;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
 
@@ -40,26 +36,20 @@ describe('Slack face', () => {
         ];
       },
     });
-    const deps = faceDeps(h.gantry, silentLogger);
-    const settings = { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: false };
-    slack = await slackModule.create(deps, settings);
-    h.gantry.startWorkers(undefined, { notifiers: [slackModule.notifier(deps, settings)!] });
-    server = createHttpServer(slack.routes, silentLogger);
-    events = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/slack/events`;
+    sf = await startSlackFace(h.gantry, recorder, { notify: true });
+    ({ face: slack, events } = sf);
     await h.release('v1.2.3');
     for (const env of ['qa', 'staging']) expect((await h.run('carol', `/promote v1.2.3 ${env}`)).ok).toBe(true);
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await sf.close();
     await h.close();
     await recorder.close();
   });
 
   const calls = (method: string, from = 0) => recorder.calls.slice(from).filter((c) => c.path === `/api/${method}`);
-  const slash = (user: string, command: string, text: string, opts: { secret?: string; timestamp?: number } = {}) =>
-    postSlack(events, slashBody({ command, text, user, responseUrl: `${recorder.url}/response/${user}` }), 'form', opts);
-  const click = (user: string, actionId: string, value: string, messageTs: string) =>
-    postSlack(events, clickBody({ user, actionId, value, messageTs, responseUrl: `${recorder.url}/response/click` }), 'form');
+  const slash: SlackFace['slash'] = (...a) => sf.slash(...a);
+  const click = (user: string, actionId: string, value: string, messageTs: string) => sf.click(user, actionId, value, messageTs);
   const blocksText = (c: Recorded) => JSON.stringify(c.body.blocks ?? []);
 
   it('promote → approval with buttons → requester refused → approver deploys → message updated with the commit', async () => {
@@ -257,17 +247,15 @@ describe('Slack users matched by e-mail', () => {
       },
     });
     try {
-      const slack = await slackModule.create(faceDeps(h.gantry, silentLogger), { botToken: 'xoxb-t', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: true });
-      const s = createHttpServer(slack.routes, silentLogger);
-      const url = `http://127.0.0.1:${await listen(s, 0, '127.0.0.1')}/slack/events`;
-      await postSlack(url, slashBody({ command: '/gantry', text: 'lock prod maintenance', user: 'UERIN0001', responseUrl: `${recorder.url}/response/e` }), 'form');
+      const f = await startSlackFace(h.gantry, recorder, { resolveByEmail: true });
+      await f.slash('UERIN0001', '/gantry', 'lock prod maintenance');
       const reply = await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /prod locked by erin: maintenance/.test(c.body.text ?? ''), 'lock reply');
       expect(reply.body.text).toContain('Deployments to prod are refused until /unlock prod.');
       expect(recorder.calls.some((c) => c.path === '/api/users.info' && c.body.user === 'UERIN0001')).toBe(true);
       // someone whose e-mail matches nobody stays a bare identity, refused where policy names groups
-      await postSlack(url, slashBody({ command: '/gantry', text: 'unlock prod', user: 'UOTHER001', responseUrl: `${recorder.url}/response/o` }), 'form');
+      await f.slash('UOTHER001', '/gantry', 'unlock prod');
       await recorder.waitFor((c) => c.path === '/api/chat.postMessage' && /slack:UOTHER001 may not lock or unlock prod/.test(c.body.text ?? ''), 'refusal');
-      await new Promise((r) => s.close(r));
+      await f.close();
     } finally {
       await h.close();
       await recorder.close();

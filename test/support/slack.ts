@@ -1,9 +1,11 @@
 import { createHmac } from 'node:crypto';
-import type { FaceDeps } from '../../src/chat/face.js';
+import type { Face, FaceDeps } from '../../src/chat/face.js';
+import { slackModule } from '../../src/chat/slack/module.js';
+import { createHttpServer, listen } from '../../src/http/server.js';
 import { faceDepsOf } from '../../src/runtime/services.js';
 import type { Gantry } from '../../src/runtime/gantry.js';
 import { Keys } from '../../src/store/redis.js';
-import type { Logger } from '../../src/util/logger.js';
+import { silentLogger, type Logger } from '../../src/util/logger.js';
 import type { Recorded } from './recorder.js';
 
 export const SIGNING_SECRET = 'test-slack-signing-secret-8f3a';
@@ -84,4 +86,39 @@ export function slackApi(r: Recorded): { body: unknown } | undefined {
 /** What the Slack face gets: the production wiring over a test's gantry (src/runtime/services.ts). */
 export function faceDeps(gantry: Gantry, log: Logger): FaceDeps {
   return faceDepsOf(gantry.services, gantry.redis, new Keys(gantry.prefix), log);
+}
+
+/** The Slack face of a test's gantry, served over HTTP, with its Web API calls going to `recorder`. */
+export interface SlackFace {
+  face: Face;
+  /** the Events API / interactivity URL */
+  events: string;
+  settings: { botToken: string; signingSecret: string; apiUrl: string; resolveByEmail: boolean };
+  /** a signed slash command from `user`; Slack's response_url points at the recorder */
+  slash(user: string, command: string, text: string, opts?: { secret?: string; timestamp?: number }): Promise<{ status: number; text: string }>;
+  /** a signed button click from `user` */
+  click(user: string, actionId: string, value: string, messageTs?: string): Promise<{ status: number; text: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves gantry's Slack face on 127.0.0.1. With `notify`, the gantry's workers are started with
+ * the Slack notifier; with `resolveByEmail`, Slack users are matched to config users by e-mail.
+ */
+export async function startSlackFace(gantry: Gantry, recorder: { url: string }, o: { notify?: boolean; resolveByEmail?: boolean } = {}): Promise<SlackFace> {
+  const deps = faceDeps(gantry, silentLogger);
+  const settings = { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${recorder.url}/api/`, resolveByEmail: o.resolveByEmail ?? false };
+  const face = await slackModule.create(deps, settings);
+  if (o.notify) gantry.startWorkers(undefined, { notifiers: [slackModule.notifier(deps, settings)!] });
+  const server = createHttpServer(face.routes, silentLogger);
+  const events = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/slack/events`;
+  return {
+    face,
+    events,
+    settings,
+    slash: (user, command, text, opts = {}) => postSlack(events, slashBody({ command, text, user, responseUrl: `${recorder.url}/response/${user}` }), 'form', opts),
+    click: (user, actionId, value, messageTs = '1.0') =>
+      postSlack(events, clickBody({ user, actionId, value, messageTs, responseUrl: `${recorder.url}/response/click` }), 'form'),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
