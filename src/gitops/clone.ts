@@ -59,8 +59,9 @@ export async function cloneWarm(host: CloneHost, sparse: readonly string[] | und
 
 /** Whether the clone has a sparse checkout (one gantry made lean); a full clone is left as it is. */
 export async function isSparse(dir: string): Promise<boolean> {
-  const config = await readFile(path.join(dir, '.git', 'config'), 'utf8').catch(() => '');
-  return /^\s*sparsecheckout\s*=\s*true\s*$/im.test(config);
+  // `git sparse-checkout` keeps its settings in the worktree's own config file
+  const files = ['config.worktree', 'config'].map((f) => readFile(path.join(dir, '.git', f), 'utf8').catch(() => ''));
+  return (await Promise.all(files)).some((text) => /^\s*sparsecheckout\s*=\s*true\s*$/im.test(text));
 }
 
 /**
