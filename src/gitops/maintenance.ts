@@ -16,8 +16,9 @@ export interface MaintenanceOptions {
  *   trees of commits that did not touch the paths: the walk of a rarely deployed app stops
  *   reading 100,000 trees;
  * - loose objects packed (the index-less writer adds a few loose objects per commit; thousands of
- *   them slow every object lookup) and small packs rolled up (`git maintenance`'s loose-objects
- *   and incremental-repack tasks, which never delete an object another command may be using);
+ *   them slow every object lookup: `git repack -d`, without -a, packs only those) and small packs
+ *   rolled up (`git maintenance`'s incremental-repack task, through the multi-pack-index, never
+ *   deleting a pack another command may be reading);
  * - refs packed.
  * It never runs on a deploy's path: in the background, on a timer and after a number of commits,
  * one run at a time; `close()` stops the timer and waits for a run under way, so no git process
@@ -72,7 +73,9 @@ export class Maintenance {
     this.commits = 0;
     const steps: [string, string[]][] = [
       ['commit-graph', ['commit-graph', 'write', '--reachable', '--changed-paths', '--split', '--no-progress']],
-      ['repack', ['maintenance', 'run', '--quiet', '--task=loose-objects', '--task=incremental-repack', '--task=pack-refs']],
+      // loose objects into one new pack, and removed (maintenance's loose-objects task removes them one run late)
+      ['loose-objects', ['repack', '-d', '-q', '--no-write-bitmap-index']],
+      ['incremental-repack', ['maintenance', 'run', '--quiet', '--task=incremental-repack', '--task=pack-refs']],
     ];
     for (const [name, args] of steps) {
       if (this.closed) return;
