@@ -80,7 +80,7 @@ export class Deployer {
       if (opts.maybeDone) {
         // this job may have pushed before its process died: never commit the same request twice
         await this.d.repo.refresh();
-        const done = await this.d.history.findRequest(req.id);
+        const done = await this.d.history.findRequest(req.id, undefined, { app: req.app, env: req.env });
         if (done) {
           const prior = { version: done.version, ...(done.previousVersion ? { previousVersion: done.previousVersion } : {}), changes: [], overridden: [] };
           return { ...this.result(req, prior, done.sha, 0), replayed: true };

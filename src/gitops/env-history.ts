@@ -151,6 +151,8 @@ export async function readTimeline(objects: GitObjects, q: TimelineQuery): Promi
   // only blobs not parsed before are read
   const selecting = new Set(select?.paths);
   const wanted = states.flatMap((st) => [...st].filter(([p, b]) => b !== undefined && (selecting.has(p) || !memo.has(memoId(b, app, p)))).map(([, b]) => b!));
+  // a lean clone lacks old blobs: fetched in one batch, not one fetch per blob read
+  if (wanted.length > 0) await objects.prefetch([rev, ...log.flatMap((c) => (c.parent ? [c.parent] : []))], paths, new Set(wanted));
   const contents = await objects.read(wanted);
   const state = (blobs: FileBlobs): EnvState => toState(blobs, { app, readers, contents, memo, ...(select ? { select } : {}) });
 

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GantryError } from '../domain/errors.js';
 import { msg } from '../i18n/voice.js';
 import { run, runBytes, type ExecResult } from '../util/exec.js';
+import { adoptWarm, applySparse, cloneWarm, isSparse } from './clone.js';
+import { Maintenance, type MaintenanceOptions } from './maintenance.js';
 import { GitObjects } from './objects.js';
 
 export interface GitRepoOptions {
@@ -13,6 +15,13 @@ export interface GitRepoOptions {
   author: { name: string; email: string };
   /** GANTRY_DEPLOY_TOKEN: sent as an HTTP header per command, never written to .git/config or logs */
   token?: string;
+  /**
+   * The directories gantry edits (sparseDirsOf, src/gitops/sparse.ts): when set, a new clone is
+   * lean (blobless, sparse checkout of these); see src/gitops/clone.ts
+   */
+  sparse?: readonly string[];
+  /** the clone's maintenance schedule (src/gitops/maintenance.ts); defaults suit a deploy repo */
+  maintenance?: MaintenanceOptions;
 }
 
 export interface LogEntry {
@@ -30,8 +39,8 @@ export class GitRepo {
   private lastRefresh = 0;
   /** when the remote-tracking ref was last fetched (a refresh fetches it too) */
   private lastFetch = 0;
-  private maintaining = false;
-  private lastMaintained = 0;
+  /** the sparse set asked for since the last clone, adoption or refresh applied one */
+  private sparseWanted: readonly string[] | undefined;
   /** HEAD of the working clone as of the last clone, refresh or push (undefined: unknown) */
   private known: string | undefined;
   /** settles once this process has a clone it can use (cloned now, or adopted) */
@@ -39,14 +48,18 @@ export class GitRepo {
   private readyDone = false;
   /** the clone's objects, read with plumbing (history of a few files, blobs by id) */
   readonly objects: GitObjects = new GitObjects(this);
-  constructor(readonly opts: GitRepoOptions) {}
+  /** commit-graph, packing: in the background while this process holds the clone */
+  readonly maintenance: Maintenance;
+  constructor(readonly opts: GitRepoOptions) {
+    this.maintenance = new Maintenance((args) => this.git(args), opts.maintenance);
+  }
 
   get dir(): string {
     return this.opts.workdir;
   }
 
   /** `-c` options for every git command, the clone included: the token header must reach that too */
-  private options(): string[] {
+  options(): string[] {
     const pre = ['-c', 'core.autocrlf=false', '-c', 'core.safecrlf=false', '-c', 'gc.auto=0'];
     if (this.opts.token && /^https?:/.test(this.opts.url)) {
       const basic = Buffer.from(`x-access-token:${this.opts.token}`).toString('base64');
@@ -55,7 +68,8 @@ export class GitRepo {
     return pre;
   }
 
-  private git(args: string[], input?: string): Promise<ExecResult> {
+  /** A git command in the clone (src/gitops/clone.ts and maintenance.ts use it too). */
+  git(args: string[], input?: string): Promise<ExecResult> {
     return run('git', [...this.options(), ...args], {
       cwd: existsSync(this.dir) ? this.dir : undefined,
       input,
@@ -74,7 +88,7 @@ export class GitRepo {
     return r.stdout;
   }
 
-  private async must(args: string[], what: string, input?: string): Promise<string> {
+  async must(args: string[], what: string, input?: string): Promise<string> {
     const r = await this.git(args, input);
     if (r.code !== 0) throw gitError(what, r);
     return r.stdout;
@@ -92,7 +106,7 @@ export class GitRepo {
       this.ready = (existsSync(gitDir) ? this.adopt() : this.clone()).then(
         () => {
           this.readyDone = true;
-          this.maintainSoon();
+          this.maintenance.start();
         },
         (e: unknown) => {
           this.ready = undefined; // try again next time
@@ -104,69 +118,38 @@ export class GitRepo {
   }
 
   private async clone(): Promise<void> {
-    await mkdir(path.dirname(path.resolve(this.dir)), { recursive: true });
-    const r = await run(
-      'git',
-      [...this.options(), 'clone', '-q', '--no-tags', '--single-branch', '--branch', this.opts.branch, this.opts.url, this.dir],
-      { env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } },
-    );
+    const r = await cloneWarm(this, this.opts.sparse);
     if (r.code !== 0) throw gitError(`cannot clone the deploy repo ${redact(this.opts.url)} (branch ${this.opts.branch})`, r, 'DEPLOY_REPO_UNREACHABLE');
-    await this.must(['config', 'user.name', this.opts.author.name], 'git config');
-    await this.must(['config', 'user.email', this.opts.author.email], 'git config');
     this.lastRefresh = this.lastFetch = Date.now();
   }
 
+  /** Repairs a clone an earlier process left (src/gitops/clone.ts, adoptWarm). */
+  private adopt(): Promise<void> {
+    return adoptWarm(this, this.opts.sparse, () => this.clone());
+  }
+
   /**
-   * A clone found on disk was left by an earlier process, which may have been killed (-9) in the
-   * middle of a git command: its lock files would make every later command fail, and an edit it
-   * had staged would ride along in the next commit. So, once per process: remove lock files older
-   * than this process, and reset to the remote-tracking branch. A clone too broken to reset (a
-   * clone that was itself cut short) is removed and made again.
+   * The config's directories changed (a reload): a lean clone's sparse checkout follows on the
+   * next refresh. A full clone stays full.
    */
-  private async adopt(): Promise<void> {
-    const started = Date.now() - process.uptime() * 1000;
-    const gitDir = path.join(this.dir, '.git');
-    const top = (await readdir(gitDir)).filter((f) => f.endsWith('.lock'));
-    const refs = ((await readdir(path.join(gitDir, 'refs'), { recursive: true }).catch(() => [])) as string[]).filter((f) => f.endsWith('.lock')).map((f) => path.join('refs', f));
-    for (const rel of [...top, ...refs]) {
-      const file = path.join(gitDir, rel);
-      const st = await stat(file).catch(() => undefined);
-      if (st?.isFile() && st.mtimeMs < started) await rm(file, { force: true });
-    }
-    try {
-      await this.resetToRemote();
-    } catch (e) {
-      // only a clone without the branch it tracks is remade; any other failure is reported as it is
-      if ((await this.git(['rev-parse', '-q', '--verify', `refs/remotes/origin/${this.opts.branch}`])).code === 0) throw e;
-      await rm(this.dir, { recursive: true, force: true });
-      await this.clone();
-    }
+  setSparse(dirs: readonly string[]): void {
+    this.sparseWanted = dirs;
+  }
+
+  /** Stops the clone's maintenance and waits for a run under way: no git process outlives this. */
+  close(): Promise<void> {
+    return this.maintenance.close();
   }
 
   /** Fetches the branch and moves the working clone to it, dropping anything local. */
   async refresh(): Promise<void> {
     await this.ensure();
     await this.fetch();
-    this.maintainSoon();
+    const wanted = this.sparseWanted;
+    if (wanted && (await isSparse(this.dir))) await applySparse(this, wanted);
+    this.sparseWanted = undefined;
     await this.resetToRemote();
     this.lastRefresh = Date.now();
-  }
-
-  /**
-   * Keeps a commit-graph with changed-path Bloom filters in the clone, so the history of a few
-   * files (rollback targets, promotion order, /history) skips the trees of commits that did not
-   * touch them: on 10,000 commits a path-limited walk drops from ~130 ms to ~20 ms. Written in
-   * the background, at most once a minute, incrementally (--split); never on a deploy's path.
-   */
-  private maintainSoon(): void {
-    if (this.maintaining || Date.now() - this.lastMaintained < 60_000) return;
-    this.maintaining = true;
-    void this.git(['commit-graph', 'write', '--reachable', '--changed-paths', '--split'])
-      .catch(() => undefined) // a missing graph only makes walks slower
-      .finally(() => {
-        this.maintaining = false;
-        this.lastMaintained = Date.now();
-      });
   }
 
   /** The remote-tracking ref of the deploy branch: the branch as last fetched or pushed, never a local edit. */

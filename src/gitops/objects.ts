@@ -1,8 +1,12 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { GitRepo } from './git.js';
 
 /** A commit that touched some of the paths asked about, with the blobs it changed them from and to. */
 export interface PathCommit {
   sha: string;
+  /** the first parent (undefined: a root commit): the files' state before this commit */
+  parent: string | undefined;
   author: string;
   date: string;
   message: string;
@@ -46,15 +50,19 @@ export class GitObjects {
    */
   async pathLog(rev: string, paths: readonly string[], max: number): Promise<PathCommit[]> {
     const raw = await this.repo.bytes(
-      ['log', '--first-parent', '--raw', '--no-abbrev', '--no-renames', '-z', `--max-count=${max}`, '--format=%x1e%H%x1f%an <%ae>%x1f%cI%x1f%B%x1f', rev, '--', ...paths],
+      [
+        'log', '--first-parent', '--raw', '--no-abbrev', '--no-renames', '-z', `--max-count=${max}`,
+        '--format=%x1e%H%x1f%P%x1f%an <%ae>%x1f%cI%x1f%B%x1f', rev, '--', ...paths,
+      ],
       'git log',
     );
     const out: PathCommit[] = [];
     for (const rec of raw.toString('utf8').split(/\x1e(?=[0-9a-f]{40,64}\x1f)/)) {
       const end = rec.lastIndexOf('\x1f');
-      const [sha = '', author = '', date = '', ...msg] = rec.slice(0, end).split('\x1f');
+      const [sha = '', parents = '', author = '', date = '', ...msg] = rec.slice(0, end).split('\x1f');
       if (!SHA.test(sha)) continue;
-      out.push({ sha, author, date, message: msg.join('\x1f'), changed: parseRaw(rec.slice(end + 1)) });
+      const parent = parents.split(' ')[0] || undefined;
+      out.push({ sha, parent, author, date, message: msg.join('\x1f'), changed: parseRaw(rec.slice(end + 1)) });
     }
     return out;
   }
@@ -69,6 +77,43 @@ export class GitObjects {
       if (text !== undefined) out.set(p, text);
     }
     return out;
+  }
+
+  /**
+   * In a lean (blobless) clone, fetches in one request the blobs of `paths` at `commits` that are
+   * not on disk yet (only those in `wanted`, when given): read one by one, each missing blob would
+   * start a fetch of its own. Which are missing is asked without fetching anything (rev-list
+   * --missing=print). A full clone has them all: nothing runs.
+   */
+  async prefetch(commits: readonly string[], paths: readonly string[], wanted?: ReadonlySet<string>): Promise<number> {
+    const revs = commits.filter((c) => SHA.test(c) || c === 'HEAD' || c.startsWith('refs/'));
+    if (revs.length === 0 || paths.length === 0 || !(await this.partial())) return 0;
+    // --full-history --sparse: every commit given is listed, also one that did not touch the paths
+    const listed = await this.repo.bytes(
+      ['rev-list', '--objects', '--missing=print', '--no-walk', '--full-history', '--sparse', '--stdin', '--', ...paths],
+      'git rev-list --missing',
+      `${revs.join('\n')}\n`,
+    );
+    const missing = listed
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('?'))
+      .map((l) => l.slice(1).trim())
+      .filter((id) => SHA.test(id) && (!wanted || wanted.has(id)));
+    if (missing.length === 0) return 0;
+    // what git's own lazy fetch runs, for all of them at once
+    await this.repo.must(
+      ['-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '-q', 'origin', '--no-tags', '--no-write-fetch-head', '--recurse-submodules=no', '--filter=blob:none', '--stdin'],
+      'git fetch (missing blobs)',
+      `${missing.join('\n')}\n`,
+    );
+    return missing.length;
+  }
+
+  /** Whether the clone is partial (a promisor remote): read from its config, no process. */
+  private async partial(): Promise<boolean> {
+    const config = await readFile(path.join(this.repo.dir, '.git', 'config'), 'utf8').catch(() => '');
+    return /^\s*promisor\s*=\s*true\s*$/im.test(config);
   }
 
   /** Blob contents by id; missing ids are absent from the result. */

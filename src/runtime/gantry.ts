@@ -8,6 +8,8 @@ import { parseDuration } from '../domain/duration.js';
 import { Deployer } from '../gitops/deployer.js';
 import { GitRepo } from '../gitops/git.js';
 import { History } from '../gitops/history.js';
+import { sparseDirsOf } from '../gitops/sparse.js';
+import { deployTargetOf, trackedPaths } from '../gitops/bluegreen/target.js';
 import { claimWorkdir } from '../gitops/workdir.js';
 import type { PullRequestOpener } from '../gitops/pull-request.js';
 import { GantryMetrics } from '../http/metrics.js';
@@ -108,9 +110,16 @@ export function createGantry(o: GantryOptions): Gantry {
     branch: config.deployRepo.branch,
     workdir: workdir.dir,
     author: config.deployRepo.author,
+    // a lean clone: blobless, with a sparse checkout of the directories the config names
+    sparse: sparseDirsOf(config),
+    maintenance: { onError: (step, detail) => o.log.warn({ step, detail }, 'deploy repo maintenance failed') },
     ...(o.deployToken ? { token: o.deployToken } : {}),
   });
-  const history = new History(repo);
+  // deployments are looked up among the commits that touched the app's files in the environment
+  const history = new History(repo, (app, env) => {
+    const target = deployTargetOf(config, app, env);
+    return target && trackedPaths(target);
+  });
   const releases = new ReleaseStore(redis, keys, config.releases.keep);
   const envLocks = new EnvLockStore(redis, keys);
   // an event may name a commit pushed after the clone's last fetch: fetch, at most once in 5 s
@@ -267,6 +276,7 @@ export function createGantry(o: GantryOptions): Gantry {
       await notify.close();
       await Promise.allSettled([...handles.values()].map((q) => q.close()));
       redis.disconnect();
+      await repo.close(); // before the claim goes: no git process of ours is left in the clone
       workdir.release();
     },
   };
