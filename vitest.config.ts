@@ -11,6 +11,8 @@ const ALL = ['test/**/*.test.ts'];
 const ALONE = [
   'test/image/**/*.test.ts',
   'test/faults/concurrency-50.test.ts',
+  // 20 gantry processes at once, each with its own warm clone of a 20,000-manifest deploy repo
+  'test/gitops/concurrency-processes.test.ts',
   'test/github/webhook-body-limit.test.ts',
   // chromium tests that time pages or load the server (many viewers of one live log): the
   // functional browser tests (test/web/browser*.test.ts) wait on the page, not the clock, and run with the rest

@@ -50,19 +50,26 @@ export const manifestPath = (app: string, env: string) => `apps/${app}/${env}/de
 
 /** The config of a generated repo: every app in every environment, with no approvals or order. */
 export function specConfig(spec: DeployRepoSpec, bare: string): Config {
+  return ConfigSchema.parse(specConfigData(spec, bare));
+}
+
+/**
+ * The same config as plain data (what a config file holds), for every app of the spec or only
+ * `only` of them: a team's gantry that manages a slice of a shared deploy repo.
+ */
+export function specConfigData(spec: DeployRepoSpec, bare: string, only?: readonly string[]): Record<string, unknown> {
   const apps: Record<string, unknown> = {};
-  for (let i = 0; i < spec.apps; i++) {
-    const app = appName(i);
+  for (const app of only ?? Array.from({ length: spec.apps }, (_, i) => appName(i))) {
     apps[app] = {
       images: { [app]: { repository: imageRepo(app) } },
       deploy: Object.fromEntries(spec.envs.map((env) => [env, [{ file: manifestPath(app, env), format: 'kubernetes' }]])),
     };
   }
-  return ConfigSchema.parse({
+  return {
     deployRepo: { url: bare, branch: BRANCH },
     environments: Object.fromEntries(spec.envs.map((env) => [env, { promote: ['*'], rollback: ['*'] }])),
     apps,
-  });
+  };
 }
 
 export function manifest(app: string, env: string, tag: string, replicas: number): string {

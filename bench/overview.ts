@@ -14,7 +14,7 @@ import { silentLogger } from '../src/util/logger.js';
 import { pageRoutes } from '../src/web/pages/index.js';
 import type { WebAccess } from '../src/web/viewer.js';
 import { appName, copyRepo, ensureDeployRepo, git, imageRepo, specConfig, type DeployRepoSpec } from './deploy-repo.js';
-import { alternate } from './promote.js';
+import { alternate } from './promote-steps.js';
 import { compare, envInt, round, summarize, type Benchmark } from './report.js';
 
 /**
@@ -46,7 +46,7 @@ const VERSIONS = ['v3.0.0', 'v3.0.1'] as const;
 export const overviewBench: Benchmark = {
   name: 'overview',
   async run(ctx) {
-    const repo = await ensureDeployRepo(ctx.workDir, SPEC);
+    const repo = await ensureDeployRepo(ctx.repoCache, SPEC);
     ctx.log(`deploy repo: ${repo.meta.files} manifests, ${repo.meta.commits} commits${repo.cached ? ' (from the cache)' : ''}`);
     const runDir = mkdtempSync(path.join(ctx.workDir, 'overview-'));
     const prefix = `bench-${randomBytes(4).toString('hex')}`;

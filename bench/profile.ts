@@ -45,17 +45,31 @@ export class Profiler {
     }
   }
 
+  /** Times one whole command as an iteration of its own (marks exec.start and exec.end). */
+  async command(fn: () => Promise<void>): Promise<void> {
+    this.mark('exec.start');
+    await fn();
+    this.mark('exec.end', true);
+    this.next();
+  }
+
   /** Ends an iteration. */
   next(): void {
     this.done.push(this.cur);
     this.cur = fresh();
   }
 
-  /** Replaces `obj[method]` by a timed wrapper around it. */
-  wrap(obj: object, method: string, label: string | ((args: unknown[]) => string), marks: { start?: string; end?: string } = {}): void {
+  /**
+   * Replaces `obj[method]` by a timed wrapper around it. An `optional` method that this version of
+   * gantry does not have is left alone (its row stays empty).
+   */
+  wrap(obj: object, method: string, label: string | ((args: unknown[]) => string), marks: { start?: string; end?: string; optional?: boolean } = {}): void {
     const o = obj as Record<string, Fn>;
     const orig = o[method];
-    if (typeof orig !== 'function') throw new Error(`cannot profile ${method}: not a method`);
+    if (typeof orig !== 'function') {
+      if (marks.optional) return;
+      throw new Error(`cannot profile ${method}: not a method`);
+    }
     const p = this;
     o[method] = function (this: unknown, ...args: unknown[]) {
       const t0 = performance.now();
@@ -77,6 +91,13 @@ export class Profiler {
     // a method never called (or absent in this version of gantry) gets no row
     const samples = calls ? this.done.map((it) => it.spans.get(label)?.ms ?? 0) : [];
     return { label: name, samples, calls: calls / Math.max(1, this.done.length) };
+  }
+
+  /** Per iteration: the total of several spans; no samples when none of them occurred. */
+  sumRow(labels: readonly string[], name: string): PhaseRow {
+    const rows = labels.map((l) => this.spanRow(l));
+    if (rows.some((r) => r.samples.length === 0)) return { label: name, samples: [] };
+    return { label: name, samples: this.done.map((_, i) => rows.reduce((n, r) => n + r.samples[i]!, 0)) };
   }
 
   /** Per iteration: the time from mark `from` to mark `to`. */
@@ -123,6 +144,8 @@ export function instrument(core: Core, p: Profiler): void {
   p.wrap(core.repo, 'refreshIfOlder', 'repo.refreshIfOlder');
   p.wrap(core.repo, 'readFile', 'repo.readFile');
   p.wrap(core.repo, 'commitAndPush', 'repo.commitAndPush', { start: 'commit.start', end: 'commit.end' });
+  // the edit + commit step without the push (issue 16's index-less writer): its own method once it exists
+  p.wrap(core.repo, COMMIT_METHOD, `repo.${COMMIT_METHOD}`, { optional: true });
   p.wrap(core.repo, 'log', 'repo.log');
   p.wrap(core.repo, 'git', (args) => `git ${String((args[0] as string[])[0])}`);
   p.wrap(core.history, 'deployments', 'history.deployments');
@@ -144,6 +167,23 @@ export function instrument(core: Core, p: Profiler): void {
         p.mark('lock.body.end', true);
       }
     }, onWait);
+}
+
+/** The GitRepo method that writes a commit without pushing it (issue 16's writer names it so). */
+export const COMMIT_METHOD = 'writeCommit';
+
+/**
+ * The edit + commit step of a promotion, per profiled iteration, in gantry and in the baseline
+ * (`git add` + `git commit`): gantry's from its `writeCommit` span when it has one, else from the
+ * `git add` and `git commit` it runs inside commitAndPush (gantry before issue 16).
+ */
+export function commitStep(gantry: Profiler, baseline: Profiler): { source: string; gantry: number[]; baseline: number[] } | undefined {
+  const base = baseline.sumRow(['git add', 'git commit'], 'git add + git commit').samples;
+  const own = gantry.spanRow(`repo.${COMMIT_METHOD}`).samples;
+  if (own.length && base.length) return { source: `repo.${COMMIT_METHOD}`, gantry: own, baseline: base };
+  const cli = gantry.sumRow(['git add', 'git commit'], 'git add + git commit').samples;
+  if (cli.length && base.length) return { source: 'the git add and git commit spans inside repo.commitAndPush', gantry: cli, baseline: base };
+  return undefined;
 }
 
 const GIT_IN_COMMIT = ['add', 'commit', 'rev-parse', 'push', 'update-ref'];
@@ -168,6 +208,7 @@ export function promotePhases(p: Profiler): PhaseRow[] {
     p.spanRow('redis releases.get', '      redis releases.get'),
     p.between('plan.end', 'commit.start', '    deploy message'),
     p.spanRow('repo.commitAndPush', '    commit and push'),
+    p.spanRow(`repo.${COMMIT_METHOD}`, `      repo.${COMMIT_METHOD} (edit + commit, no push)`),
     git('add'),
     git('commit'),
     git('rev-parse'),

@@ -21,14 +21,18 @@ export interface Entry {
 export interface Figure extends Entry {
   /** the ratio should be at most this */
   maxRatio?: number;
+  /** the value should stay under this (an absolute aim, in `unit`) */
+  maxValue?: number;
 }
 
 /** What run.ts lends every benchmark. */
 export interface BenchContext {
   /** the project root */
   root: string;
-  /** bench/work: gitignored scratch and cache space */
+  /** bench/work (or BENCH_WORK_DIR): gitignored scratch space */
   workDir: string;
+  /** where generated deploy repos are cached (`deploy-repo/<key>/`): workDir, or BENCH_REPO_CACHE */
+  repoCache: string;
   /** a Redis to use (started on first call, stopped by run.ts); give your keys a unique prefix */
   redisUrl(): Promise<string>;
   /** deletes every key under `prefix:` */
@@ -42,6 +46,8 @@ export interface BenchContext {
 /** A benchmark module: measures something against its baseline, in the same run. */
 export interface Benchmark {
   name: string;
+  /** left out of a run that names no benchmark: it runs only when named (a long one) */
+  onlyWhenNamed?: boolean;
   run(ctx: BenchContext): Promise<Figure[]>;
 }
 
@@ -77,7 +83,11 @@ export function round(n: number, digits = 2): number {
 /** The markdown table printed at the end of a run. */
 export function renderTable(figures: readonly Figure[]): string {
   const rows = figures.map((f) => {
-    const target = f.maxRatio === undefined ? '—' : `≤ ${f.maxRatio}${f.ratio === null ? '' : f.ratio <= f.maxRatio ? ' ✓' : ' ✗'}`;
+    const aims = [
+      ...(f.maxRatio === undefined ? [] : [`≤ ${f.maxRatio}${f.ratio === null ? '' : f.ratio <= f.maxRatio ? ' ✓' : ' ✗'}`]),
+      ...(f.maxValue === undefined ? [] : [`< ${f.maxValue} ${f.unit}${f.value < f.maxValue ? ' ✓' : ' ✗'}`]),
+    ];
+    const target = aims.length ? aims.join(', ') : '—';
     return [f.name, f.unit, String(f.value), f.baseline === null ? '—' : String(f.baseline), f.ratio === null ? '—' : `${f.ratio}×`, target];
   });
   const head = ['figure', 'unit', 'value', 'baseline', 'ratio', 'target'];

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { startRedis, type LocalRedis } from '../src/runtime/redis-server.js';
 import { promoteBench } from './promote.js';
+import { promoteLargeBench } from './promote-large.js';
 import { slackAckBench } from './slack-ack.js';
 import { buildBench } from './build.js';
 import { ingestBench } from './ingest.js';
@@ -18,9 +19,12 @@ import { renderTable, writeReport, type Benchmark, type BenchContext, type Figur
 /**
  * `npm run bench [-- <name>…]`: runs every benchmark (or the ones named), prints one markdown
  * table and writes bench/report.json. A run of only some benchmarks keeps the other entries of
- * the report. A Redis is started on 127.0.0.1 for the run unless REDIS_URL names one.
+ * the report. A Redis is started on 127.0.0.1 for the run unless REDIS_URL names one. Benchmarks
+ * marked onlyWhenNamed (promote-large) run only when named. Scratch space and the cache of
+ * generated deploy repos are in bench/work (BENCH_WORK_DIR); BENCH_REPO_CACHE names another place
+ * for the cached repos alone, e.g. another checkout's bench/work (they are only copied, never written).
  */
-const BENCHMARKS: readonly Benchmark[] = [promoteBench, ingestBench, buildBench, slackAckBench, queueBench, rssBench, rolloutBench, logFanoutBench, overviewBench];
+const BENCHMARKS: readonly Benchmark[] = [promoteBench, promoteLargeBench, ingestBench, buildBench, slackAckBench, queueBench, rssBench, rolloutBench, logFanoutBench, overviewBench];
 
 async function main(): Promise<number> {
   const started = performance.now();
@@ -31,9 +35,10 @@ async function main(): Promise<number> {
     process.stderr.write(`unknown benchmark ${unknown.join(', ')} (known: ${BENCHMARKS.map((b) => b.name).join(', ')})\n`);
     return 2;
   }
-  const selected = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
-  const workDir = path.join(root, 'bench', 'work');
+  const selected = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS.filter((b) => !b.onlyWhenNamed);
+  const workDir = path.resolve(process.env.BENCH_WORK_DIR || path.join(root, 'bench', 'work'));
   mkdirSync(workDir, { recursive: true });
+  const repoCache = path.resolve(process.env.BENCH_REPO_CACHE || workDir);
 
   let redis: Promise<{ url: string; local?: LocalRedis }> | undefined;
   const notes: string[] = [];
@@ -41,6 +46,7 @@ async function main(): Promise<number> {
   const ctx: BenchContext = {
     root,
     workDir,
+    repoCache,
     redisUrl: async () => {
       redis ??= process.env.REDIS_URL ? Promise.resolve({ url: process.env.REDIS_URL }) : startRedis().then((local) => ({ url: local.url, local }));
       return (await redis).url;
