@@ -5,7 +5,7 @@ import { deflateSync } from 'node:zlib';
 import { GantryError } from '../domain/errors.js';
 import type { CatFile } from './cat-file.js';
 import { signedCommit, type Signer } from './signing.js';
-import { editTree, parseTree, type ChangeSet, type ObjectStore, type TreeEntry } from './tree-edit.js';
+import { editTree, parseTree, pathParts, type ChangeSet, type ObjectStore, type TreeEntry } from './tree-edit.js';
 
 /**
  * Writes loose objects the way git does (`<type> <len>\0<body>`, hashed, zlib-deflated, written
@@ -16,6 +16,8 @@ import { editTree, parseTree, type ChangeSet, type ObjectStore, type TreeEntry }
 export class LooseObjects implements ObjectStore {
   readonly idBytes: number;
   private readonly algo: 'sha1' | 'sha256';
+  /** trees read ahead (see prefetch), by id */
+  private readonly trees = new Map<string, Buffer>();
 
   constructor(
     private readonly objectsDir: string,
@@ -27,7 +29,18 @@ export class LooseObjects implements ObjectStore {
     this.idBytes = hexLength / 2;
   }
 
+  /**
+   * Asks for the trees of `commit` along `dirs` all at once: the reader answers them in one
+   * pipelined batch instead of one round trip per directory level.
+   */
+  async prefetch(commit: string, dirs: Iterable<string>): Promise<void> {
+    const got = await Promise.all([...dirs].map((d) => this.reader.read(d === '' ? `${commit}^{tree}` : `${commit}:${d}`)));
+    for (const o of got) if (o?.type === 'tree') this.trees.set(o.id, o.body);
+  }
+
   async readTree(id: string): Promise<TreeEntry[]> {
+    const hit = this.trees.get(id);
+    if (hit) return parseTree(hit, this.idBytes);
     const o = await this.reader.read(id);
     if (o?.type !== 'tree') throw new GantryError('INTERNAL', `tree ${id} is missing from the deploy repo clone`);
     return parseTree(o.body, this.idBytes);
@@ -108,7 +121,13 @@ export interface CommitSpec {
  * `git add`/`git rm` + `git commit` would make. `unchanged`: the tree would be the parent's.
  */
 export async function writeCommit(store: LooseObjects, reader: CatFile, spec: CommitSpec): Promise<{ sha: string; tree: string } | 'unchanged'> {
-  const parent = await reader.read(spec.parent);
+  // every directory on a changed path, checked before anything is asked of git
+  const dirs = new Set<string>(['']);
+  for (const p of [...spec.change.files.keys(), ...(spec.change.replaceDirs ?? [])]) {
+    const parts = pathParts(p);
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  const [parent] = await Promise.all([reader.read(spec.parent), store.prefetch(spec.parent, dirs)]);
   if (parent?.type !== 'commit') throw new GantryError('INTERNAL', `commit ${spec.parent} is missing from the deploy repo clone`);
   const baseTree = /^tree ([0-9a-f]{40,64})$/m.exec(parent.body.toString('latin1').split('\n\n')[0] ?? '')?.[1];
   if (!baseTree) throw new GantryError('INTERNAL', `commit ${spec.parent} has no tree`);
