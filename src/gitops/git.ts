@@ -173,7 +173,7 @@ export class GitRepo {
     await this.fetch();
     this.maintainSoon();
     const sha = (await this.must(['rev-parse', '--verify', `${this.tracking}^{commit}`], 'git rev-parse')).trim();
-    this.moveBranch(sha);
+    await this.moveBranch(sha);
     this.lastRefresh = Date.now();
   }
 
@@ -181,17 +181,17 @@ export class GitRepo {
    * The local branch (and so HEAD, for a person running `git log` in the clone) now points at
    * `sha`. gantry reads the object database, never the working tree, so the index and working
    * tree only follow for people and tools looking at the clone: a few seconds after the branch
-   * last moved, off the promotion path and never holding it up, `git reset --hard` brings them in
-   * step (it honours a sparse checkout). A sync cut short by the next move is harmless: it only
-   * touches the index and files, which no promotion reads.
+   * last moved, off the promotion path and never holding it up, `git read-tree -u --reset HEAD`
+   * brings them in step (it honours a sparse checkout and, unlike `reset --hard`, takes no ref
+   * lock that a promotion would wait for). A sync cut short is harmless: no promotion reads them.
    */
-  private moveBranch(sha: string): void {
-    moveRef(path.join(this.dir, '.git'), `refs/heads/${this.opts.branch}`, sha);
-    this.known = sha;
+  private async moveBranch(sha: string): Promise<void> {
+    this.known = sha; // reads follow at once, even if the ref file below could not be written
+    await moveRef(path.join(this.dir, '.git'), `refs/heads/${this.opts.branch}`, sha);
     if (this.syncTimer) clearTimeout(this.syncTimer);
     this.syncTimer = setTimeout(() => {
       this.syncTimer = undefined;
-      void this.git(['reset', '-q', '--hard']).catch(() => undefined);
+      void this.git(['read-tree', '-u', '--reset', 'HEAD']).catch(() => undefined);
     }, 3000);
     this.syncTimer.unref();
   }
@@ -359,7 +359,9 @@ export class GitRepo {
     const push = await this.git(pushArgs(sha, toBranch));
     if (push.code === 0) {
       // a pull-request branch: the deploy branch itself did not move, so neither does the clone
-      if (toBranch === this.opts.branch) this.moveBranch(sha);
+      // the push went through: a ref file that cannot be written now must not fail the deploy
+      // (reads follow `known`; the next refresh writes the ref)
+      if (toBranch === this.opts.branch) await this.moveBranch(sha).catch(() => undefined);
       return { sha };
     }
     if (wasRejected(push)) return 'rejected';

@@ -21,13 +21,25 @@ export function wasRejected(r: ExecResult): boolean {
 /**
  * Points a ref of the clone at `sha` as git's files backend does (`<ref>.lock`, then rename), in
  * this process: the last step of a promotion needs no `git update-ref` process. A loose ref wins
- * over a packed one, so a packed ref needs no rewrite. No reflog entry is written.
+ * over a packed one, so a packed ref needs no rewrite. No reflog entry is written. A lock held by
+ * a git command (a person's, or the working-tree sync) is waited for, as git waits
+ * (core.filesRefLockTimeout), up to `waitMs`.
  */
-export function moveRef(gitDir: string, ref: string, sha: string): void {
+export async function moveRef(gitDir: string, ref: string, sha: string, waitMs = 1000): Promise<void> {
   const file = path.join(gitDir, ...ref.split('/'));
   mkdirSync(path.dirname(file), { recursive: true });
   const lock = `${file}.lock`;
-  const fd = openSync(lock, 'wx'); // EEXIST: a git command holds it; the caller reports it
+  const until = Date.now() + waitMs;
+  let fd: number;
+  for (;;) {
+    try {
+      fd = openSync(lock, 'wx');
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
   try {
     writeSync(fd, `${sha}\n`);
   } finally {
