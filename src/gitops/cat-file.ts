@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { GantryError } from '../domain/errors.js';
+import { isInside, parseTree, TREE_MODE } from './tree-edit.js';
 
 export interface GitObject {
   id: string;
@@ -127,4 +128,23 @@ export class CatFile {
     this.pending.shift()?.resolve(o);
     if (this.child) this.refIfBusy(this.child);
   }
+}
+
+/**
+ * The regular files under `dir` at commit `rev`, with their text, sorted by path (what `git
+ * ls-files` listed when gantry read the working tree). Symlinks and submodules are left out.
+ */
+export async function filesAt(reader: CatFile, rev: string, dir: string): Promise<{ path: string; content: string }[]> {
+  const clean = dir.replace(/\/+$/, '');
+  if (!isInside(clean)) return [];
+  const out: { path: string; content: string }[] = [];
+  const walk = async (spec: string, at: string): Promise<void> => {
+    const o = await reader.read(spec);
+    if (o?.type === 'blob') out.push({ path: at, content: o.body.toString('utf8') });
+    if (o?.type !== 'tree') return;
+    const entries = parseTree(o.body, rev.length / 2).filter((e) => e.mode === TREE_MODE || e.mode === '100644' || e.mode === '100755');
+    await Promise.all(entries.map((e) => walk(e.id, `${at}/${e.name}`)));
+  };
+  await walk(`${rev}:${clean}`, clean);
+  return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
 }

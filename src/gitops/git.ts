@@ -4,11 +4,11 @@ import path from 'node:path';
 import { GantryError } from '../domain/errors.js';
 import { msg } from '../i18n/voice.js';
 import { run, runBytes, type ExecResult } from '../util/exec.js';
-import { CatFile } from './cat-file.js';
+import { CatFile, filesAt } from './cat-file.js';
 import { LooseObjects, writeCommit } from './commit-writer.js';
 import { GitObjects } from './objects.js';
-import { moveRef, pushArgs, wasRejected } from './push.js';
-import { parseTree, pathParts, TREE_MODE, type ChangeSet } from './tree-edit.js';
+import { moveRef, PUSH_CONFIG, pushArgs, wasRejected } from './push.js';
+import { isInside, pathParts, type ChangeSet } from './tree-edit.js';
 import type { Signer } from './signing.js';
 
 export interface GitRepoOptions {
@@ -74,8 +74,9 @@ export class GitRepo {
     return pre;
   }
 
-  private git(args: string[], input?: string): Promise<ExecResult> {
-    return run('git', [...this.options(), ...args], {
+  /** `config`: `-c` options for this command alone (args[0] stays the subcommand, which profiles name) */
+  private git(args: string[], input?: string, config: readonly string[] = []): Promise<ExecResult> {
+    return run('git', [...this.options(), ...config, ...args], {
       cwd: existsSync(this.dir) ? this.dir : undefined,
       input,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
@@ -191,7 +192,10 @@ export class GitRepo {
     if (this.syncTimer) clearTimeout(this.syncTimer);
     this.syncTimer = setTimeout(() => {
       this.syncTimer = undefined;
-      void this.git(['read-tree', '-u', '--reset', 'HEAD']).catch(() => undefined);
+      // only inside the clone: git() falls back to the process's directory when the clone is gone
+      const gitDir = path.join(this.dir, '.git');
+      if (!existsSync(gitDir)) return;
+      void this.git([`--git-dir=${gitDir}`, `--work-tree=${this.dir}`, 'read-tree', '-u', '--reset', 'HEAD']).catch(() => undefined);
     }, 3000);
     this.syncTimer.unref();
   }
@@ -305,14 +309,7 @@ export class GitRepo {
    */
   async replaceDirAndPush(dir: string, files: { path: string; content: string }[] | undefined, message: string): Promise<{ sha: string } | 'rejected' | 'unchanged'> {
     // the caller checked the paths; this is the last line before the object database
-    const inside = (p: string) => {
-      try {
-        return pathParts(p).length > 0;
-      } catch {
-        return false;
-      }
-    };
-    if (!inside(dir) || files?.some((f) => !inside(f.path) || !f.path.startsWith(`${dir}/`))) {
+    if (!isInside(dir) || files?.some((f) => !isInside(f.path) || !f.path.startsWith(`${dir}/`))) {
       throw new GantryError('INPUT_INVALID', `${dir}: not a directory inside the deploy repo`);
     }
     const written = await this.writeCommit({ files: new Map((files ?? []).map((f) => [f.path, f.content])), replaceDirs: [dir] }, message);
@@ -334,29 +331,12 @@ export class GitRepo {
 
   /** The files under `dir` at the local branch's head, with their text (symlinks and submodules left out). */
   async filesUnder(dir: string): Promise<{ path: string; content: string }[]> {
-    const head = await this.knownHead();
-    const clean = dir.replace(/\/+$/, '');
-    const out: { path: string; content: string }[] = [];
-    const walk = async (spec: string, prefix: string): Promise<void> => {
-      const o = await this.reader.read(spec);
-      if (o?.type === 'blob') out.push({ path: prefix, content: o.body.toString('utf8') });
-      if (o?.type !== 'tree') return;
-      for (const e of parseTree(o.body, head.length / 2)) {
-        if (e.mode === TREE_MODE || e.mode === '100644' || e.mode === '100755') await walk(e.id, `${prefix}/${e.name}`);
-      }
-    };
-    try {
-      pathParts(clean);
-    } catch {
-      return [];
-    }
-    await walk(`${head}:${clean}`, clean);
-    return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+    return filesAt(this.reader, await this.knownHead(), dir);
   }
 
   /** Pushes `sha` (never forced); on success the local branch follows when it is the deploy branch. */
   private async pushCommit(sha: string, toBranch: string): Promise<{ sha: string } | 'rejected'> {
-    const push = await this.git(pushArgs(sha, toBranch));
+    const push = await this.git(pushArgs(sha, toBranch), undefined, PUSH_CONFIG);
     if (push.code === 0) {
       // a pull-request branch: the deploy branch itself did not move, so neither does the clone
       // the push went through: a ref file that cannot be written now must not fail the deploy

@@ -10,8 +10,11 @@ import type { ExecResult } from '../util/exec.js';
  * ref that is read below. The push moves the remote-tracking ref too (it matches the fetch refspec).
  */
 export function pushArgs(sha: string, toBranch: string): string[] {
-  return ['-c', 'pack.useBitmaps=false', '-c', 'pack.useSparse=true', 'push', '-q', '--porcelain', '--no-verify', '--no-signed', 'origin', `${sha}:refs/heads/${toBranch}`];
+  return ['push', '-q', '--porcelain', '--no-verify', '--no-signed', 'origin', `${sha}:refs/heads/${toBranch}`];
 }
+
+/** Config for the pack-objects a push runs (see pushArgs). */
+export const PUSH_CONFIG: readonly string[] = ['-c', 'pack.useBitmaps=false', '-c', 'pack.useSparse=true'];
 
 /** A push refused because the branch moved (or a ref was locked): fetch, re-apply, try again. */
 export function wasRejected(r: ExecResult): boolean {

@@ -62,6 +62,15 @@ export function pathParts(p: string): string[] {
   return parts;
 }
 
+/** Whether `p` names something inside the repo (pathParts would accept it). */
+export function isInside(p: string): boolean {
+  try {
+    return pathParts(p).length > 0;
+  } catch {
+    return false;
+  }
+}
+
 function changeTree(c: ChangeSet): Dir {
   const root: Dir = { wipe: false, children: new Map() };
   const dirAt = (parts: string[], whole: string): Dir => {
