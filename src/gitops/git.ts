@@ -1,12 +1,17 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GantryError } from '../domain/errors.js';
 import { msg } from '../i18n/voice.js';
 import { run, runBytes, type ExecResult } from '../util/exec.js';
+import { CatFile, filesAt } from './cat-file.js';
 import { adoptWarm, applySparse, cloneWarm, isSparse } from './clone.js';
+import { LooseObjects, writeCommit } from './commit-writer.js';
 import { Maintenance, type MaintenanceOptions } from './maintenance.js';
 import { GitObjects } from './objects.js';
+import { moveRef, PUSH_CONFIG, pushArgs, wasRejected } from './push.js';
+import { isInside, pathParts, type ChangeSet } from './tree-edit.js';
+import type { Signer } from './signing.js';
 
 export interface GitRepoOptions {
   url: string;
@@ -22,6 +27,8 @@ export interface GitRepoOptions {
   sparse?: readonly string[];
   /** the clone's maintenance schedule (src/gitops/maintenance.ts); defaults suit a deploy repo */
   maintenance?: MaintenanceOptions;
+  /** when set, every commit gantry writes (deploys, bundles, previews, PR branches) is signed with it */
+  signer?: Signer;
 }
 
 export interface LogEntry {
@@ -50,8 +57,26 @@ export class GitRepo {
   readonly objects: GitObjects = new GitObjects(this);
   /** commit-graph, packing: in the background while this process holds the clone */
   readonly maintenance: Maintenance;
+  /** reads objects for the promotion path (manifests, trees, commits) over one long-lived pipe */
+  readonly reader: CatFile;
+  private syncTimer: NodeJS.Timeout | undefined;
+  /** the working-tree sync under way (see moveBranch), awaited on close */
+  private syncing: Promise<unknown> | undefined;
   constructor(readonly opts: GitRepoOptions) {
     this.maintenance = new Maintenance((args) => this.git(args), opts.maintenance);
+    this.reader = new CatFile(opts.workdir, () => this.options());
+  }
+
+  /**
+   * Stops the object reader, a pending working-tree sync and the clone's maintenance, and waits
+   * for what is under way: no git process of gantry's outlives this (the clone stays on disk).
+   */
+  async close(): Promise<void> {
+    this.reader.close();
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    await this.syncing;
+    await this.maintenance.close();
   }
 
   get dir(): string {
@@ -68,9 +93,12 @@ export class GitRepo {
     return pre;
   }
 
-  /** A git command in the clone (src/gitops/clone.ts and maintenance.ts use it too). */
-  git(args: string[], input?: string): Promise<ExecResult> {
-    return run('git', [...this.options(), ...args], {
+  /**
+   * A git command in the clone (src/gitops/clone.ts and maintenance.ts use it too). `config`: `-c`
+   * options for this command alone (args[0] stays the subcommand, which profiles name).
+   */
+  git(args: string[], input?: string, config: readonly string[] = []): Promise<ExecResult> {
+    return run('git', [...this.options(), ...config, ...args], {
       cwd: existsSync(this.dir) ? this.dir : undefined,
       input,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
@@ -103,6 +131,8 @@ export class GitRepo {
     if (this.ready && this.readyDone && !existsSync(gitDir)) this.ready = undefined; // removed under us: clone again
     if (!this.ready) {
       this.readyDone = false;
+      this.known = undefined;
+      this.reader.close(false); // a clone made again is a new directory: its reader starts there
       this.ready = (existsSync(gitDir) ? this.adopt() : this.clone()).then(
         () => {
           this.readyDone = true;
@@ -136,20 +166,43 @@ export class GitRepo {
     this.sparseWanted = dirs;
   }
 
-  /** Stops the clone's maintenance and waits for a run under way: no git process outlives this. */
-  close(): Promise<void> {
-    return this.maintenance.close();
-  }
-
-  /** Fetches the branch and moves the working clone to it, dropping anything local. */
+  /**
+   * Fetches the branch and moves the local branch to it, dropping local commits that did not reach
+   * the remote. Neither the index nor the working tree is read or written (see syncWorktreeSoon).
+   */
   async refresh(): Promise<void> {
     await this.ensure();
     await this.fetch();
     const wanted = this.sparseWanted;
     if (wanted && (await isSparse(this.dir))) await applySparse(this, wanted);
     this.sparseWanted = undefined;
-    await this.resetToRemote();
+    const sha = (await this.must(['rev-parse', '--verify', `${this.tracking}^{commit}`], 'git rev-parse')).trim();
+    await this.moveBranch(sha);
     this.lastRefresh = Date.now();
+  }
+
+  /**
+   * The local branch (and so HEAD, for a person running `git log` in the clone) now points at
+   * `sha`. gantry reads the object database, never the working tree, so the index and working
+   * tree only follow for people and tools looking at the clone: a few seconds after the branch
+   * last moved, off the promotion path and never holding it up, `git read-tree -u --reset HEAD`
+   * brings them in step (it honours a sparse checkout and, unlike `reset --hard`, takes no ref
+   * lock that a promotion would wait for). A sync cut short is harmless: no promotion reads them.
+   */
+  private async moveBranch(sha: string): Promise<void> {
+    this.known = sha; // reads follow at once, even if the ref file below could not be written
+    await moveRef(path.join(this.dir, '.git'), `refs/heads/${this.opts.branch}`, sha);
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      // only inside the clone: git() falls back to the process's directory when the clone is gone
+      const gitDir = path.join(this.dir, '.git');
+      if (!existsSync(gitDir) || this.syncing) return;
+      this.syncing = this.git([`--git-dir=${gitDir}`, `--work-tree=${this.dir}`, 'read-tree', '-u', '--reset', 'HEAD'])
+        .catch(() => undefined)
+        .finally(() => (this.syncing = undefined));
+    }, 3000);
+    this.syncTimer.unref();
   }
 
   /** The remote-tracking ref of the deploy branch: the branch as last fetched or pushed, never a local edit. */
@@ -173,9 +226,9 @@ export class GitRepo {
     this.lastFetch = Date.now();
   }
 
-  /** HEAD of the working clone, from memory when gantry itself last moved it. */
+  /** The local branch's commit, from memory when gantry itself last moved it. */
   async knownHead(): Promise<string> {
-    this.known ??= await this.head();
+    this.known ??= await this.branchHead();
     return this.known;
   }
 
@@ -192,15 +245,18 @@ export class GitRepo {
     await this.must(['clean', '-q', '-fd'], 'git clean');
   }
 
+  /** A file of the local branch's head, read from the object database (never the working tree). */
   async readFile(rel: string): Promise<string> {
+    const noFile = () => new GantryError('MANIFEST_INVALID', msg('error.manifest.no-file', { file: rel, branch: this.opts.branch }));
+    let parts: string[];
     try {
-      return await readFile(path.join(this.dir, rel), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new GantryError('MANIFEST_INVALID', msg('error.manifest.no-file', { file: rel, branch: this.opts.branch }));
-      }
-      throw e;
+      parts = pathParts(rel);
+    } catch {
+      throw noFile();
     }
+    const o = await this.reader.read(`${await this.knownHead()}:${parts.join('/')}`);
+    if (o?.type !== 'blob') throw noFile();
+    return o.body.toString('utf8');
   }
 
   /** A file as it was at a commit. */
@@ -224,18 +280,14 @@ export class GitRepo {
   }
 
   /**
-   * Writes the files, commits them with `message` and pushes. Returns the new commit, or
-   * `rejected` when the remote moved (the local commit is then undone).
+   * Commits the files on top of the local branch and pushes. Returns the new commit, or
+   * `rejected` when the remote moved (nothing local changed then: the branch moves only after a
+   * push went through).
    */
   async commitAndPush(files: { path: string; content: string }[], message: string, toBranch = this.opts.branch): Promise<{ sha: string } | 'rejected'> {
-    for (const f of files) await writeFile(path.join(this.dir, f.path), f.content);
-    try {
-      await this.must(['add', '--', ...files.map((f) => f.path)], 'git add');
-      return await this.commitStagedAndPush(message, toBranch);
-    } catch (e) {
-      await this.resetToRemote().catch(() => undefined);
-      throw e;
-    }
+    const written = await this.writeCommit({ files: new Map(files.map((f) => [f.path, f.content])) }, message);
+    if (written === 'unchanged') throw new GantryError('INTERNAL', 'git commit: nothing to commit (the files already have this content)');
+    return this.pushCommit(written.sha, toBranch);
   }
 
   /**
@@ -244,51 +296,44 @@ export class GitRepo {
    * `unchanged` when the branch already looks like that (nothing is committed).
    */
   async replaceDirAndPush(dir: string, files: { path: string; content: string }[] | undefined, message: string): Promise<{ sha: string } | 'rejected' | 'unchanged'> {
-    const root = path.resolve(this.dir);
-    const abs = path.resolve(root, dir);
-    // the caller checked the paths; this is the last line before the file system
-    if (!abs.startsWith(root + path.sep) || files?.some((f) => !path.resolve(root, f.path).startsWith(abs + path.sep))) {
+    // the caller checked the paths; this is the last line before the object database
+    if (!isInside(dir) || files?.some((f) => !isInside(f.path) || !f.path.startsWith(`${dir}/`))) {
       throw new GantryError('INPUT_INVALID', `${dir}: not a directory inside the deploy repo`);
     }
-    try {
-      await this.must(['rm', '-r', '-q', '--ignore-unmatch', '--', dir], 'git rm');
-      await rm(abs, { recursive: true, force: true });
-      for (const f of files ?? []) {
-        await mkdir(path.dirname(path.resolve(root, f.path)), { recursive: true });
-        await writeFile(path.resolve(root, f.path), f.content);
-      }
-      if (files?.length) await this.must(['add', '--', ...files.map((f) => f.path)], 'git add');
-      if ((await this.git(['diff', '--cached', '--quiet'])).code === 0) return 'unchanged';
-      return await this.commitStagedAndPush(message, this.opts.branch);
-    } catch (e) {
-      await this.resetToRemote().catch(() => undefined);
-      throw e;
-    }
+    const written = await this.writeCommit({ files: new Map((files ?? []).map((f) => [f.path, f.content])), replaceDirs: [dir] }, message);
+    if (written === 'unchanged') return 'unchanged';
+    return this.pushCommit(written.sha, this.opts.branch);
   }
 
-  /** The files git tracks under `dir` in the working clone, with their text. */
+  /**
+   * The commit of `change` on top of the local branch, written without the index (only the
+   * trees on the changed paths are rewritten), signed when a signer is configured. The branch
+   * does not move. Its own method so a profiler can time edit + commit apart from the push.
+   */
+  async writeCommit(change: ChangeSet, message: string): Promise<{ sha: string } | 'unchanged'> {
+    const parent = await this.knownHead();
+    const store = new LooseObjects(path.join(this.dir, '.git', 'objects'), this.reader, parent.length);
+    const out = await writeCommit(store, this.reader, { parent, change, message, author: this.opts.author, signer: this.opts.signer });
+    return out === 'unchanged' ? out : { sha: out.sha };
+  }
+
+  /** The files under `dir` at the local branch's head, with their text (symlinks and submodules left out). */
   async filesUnder(dir: string): Promise<{ path: string; content: string }[]> {
-    const out = await this.must(['ls-files', '-z', '--', dir], 'git ls-files');
-    const paths = out.split('\0').filter((p) => p.length > 0);
-    return Promise.all(paths.map(async (p) => ({ path: p, content: await this.readFile(p) })));
+    return filesAt(this.reader, await this.knownHead(), dir);
   }
 
-  private async commitStagedAndPush(message: string, toBranch: string): Promise<{ sha: string } | 'rejected'> {
-    await this.must(['commit', '-q', '--no-verify', '-F', '-'], 'git commit', message);
-    const sha = await this.branchHead();
-    // the push also moves refs/remotes/origin/<branch> (it matches the clone's fetch refspec)
-    const push = await this.git(['push', '-q', '--porcelain', 'origin', `HEAD:refs/heads/${toBranch}`]);
-    if (push.code === 0 && toBranch !== this.opts.branch) {
-      // a pull-request branch: the deploy branch itself did not move, so neither does the clone
-      await this.resetToRemote();
-      return { sha };
-    }
+  /** Pushes `sha` (never forced); on success the local branch follows when it is the deploy branch. */
+  private async pushCommit(sha: string, toBranch: string): Promise<{ sha: string } | 'rejected'> {
+    const push = await this.git(pushArgs(sha, toBranch), undefined, PUSH_CONFIG);
     if (push.code === 0) {
-      this.known = sha;
+      // a pull-request branch: the deploy branch itself did not move, so neither does the clone
+      // the push went through: a ref file that cannot be written now must not fail the deploy
+      // (reads follow `known`; the next refresh writes the ref)
+      if (toBranch === this.opts.branch) await this.moveBranch(sha).catch(() => undefined);
+      this.maintenance.noteCommit(); // the writer's loose objects get packed after enough of them
       return { sha };
     }
-    await this.resetToRemote();
-    if (/\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref/.test(push.stdout + push.stderr)) return 'rejected';
+    if (wasRejected(push)) return 'rejected';
     throw gitError(`cannot push to the deploy repo ${redact(this.opts.url)}`, push, 'DEPLOY_REPO_UNREACHABLE');
   }
 

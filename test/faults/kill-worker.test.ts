@@ -167,7 +167,7 @@ describe('kill -9 while git holds the warm clone', () => {
     await f.asker.core.queue.enqueue(d1);
     await completed(d1.id, 'the first deploy', 60_000);
 
-    // the next commit in this clone hangs with its files staged and HEAD's and the branch's ref locks taken
+    // the next deploy in this clone hangs in the middle of a ref update, its ref locks taken
     const hold = path.join(f.world.dir, 'hold');
     const held = path.join(f.world.dir, 'held');
     writeFileSync(path.join(clone, '.git', 'hooks', 'reference-transaction'), cloneHook(hold, held));
@@ -178,8 +178,9 @@ describe('kill -9 while git holds the warm clone', () => {
     await until(() => existsSync(held), 'the staging commit held in the hook', 30_000, 20);
     await first.kill9();
     rmSync(hold);
-    // what a git killed mid-commit leaves: its lock files, and the edit staged in the index
-    expect(lockFiles(path.join(clone, '.git'))).toContain('HEAD.lock');
+    // what a git killed mid-push leaves: the lock of the remote-tracking ref it was moving (gantry
+    // commits without the index, so the ref updates of the push are the clone's only ref locks)
+    expect(lockFiles(path.join(clone, '.git'))).toContain(path.join('refs', 'remotes', 'origin', 'main.lock'));
 
     // the machine comes back with the same working directory and gets another deploy
     start();
