@@ -5,6 +5,7 @@ import { GantryError } from '../domain/errors.js';
 import { msg } from '../i18n/voice.js';
 import { run, runBytes, type ExecResult } from '../util/exec.js';
 import { GitObjects } from './objects.js';
+import type { Signer } from './signing.js';
 
 export interface GitRepoOptions {
   url: string;
@@ -13,6 +14,8 @@ export interface GitRepoOptions {
   author: { name: string; email: string };
   /** GANTRY_DEPLOY_TOKEN: sent as an HTTP header per command, never written to .git/config or logs */
   token?: string;
+  /** when set, every commit gantry writes (deploys, bundles, previews, PR branches) is signed with it */
+  signer?: Signer;
 }
 
 export interface LogEntry {
