@@ -46,8 +46,11 @@ export function signedCommit(payload: string, signature: string): string {
   return lines.join('\n') + (headerEnd < 0 ? '' : payload.slice(headerEnd));
 }
 
-/** The variables the key comes from; GANTRY_SIGNING_KEY_FILE is read into GANTRY_SIGNING_KEY at start (src/config/env-files.ts). */
-export type SigningEnv = Readonly<Partial<Record<'GANTRY_SIGNING_KEY' | 'GANTRY_SIGNING_KEY_FILE' | 'GANTRY_SIGNING_PASSPHRASE', string>>>;
+/**
+ * The environment the key comes from: GANTRY_SIGNING_KEY (GANTRY_SIGNING_KEY_FILE is read into it
+ * at start, src/config/env-files.ts, and only named in errors) and GANTRY_SIGNING_PASSPHRASE.
+ */
+export type SigningEnv = Readonly<Record<string, string | undefined>>;
 
 const KEY_VAR = 'GANTRY_SIGNING_KEY';
 

@@ -9,6 +9,7 @@ import { Deployer } from '../gitops/deployer.js';
 import { GitRepo } from '../gitops/git.js';
 import { History } from '../gitops/history.js';
 import { claimWorkdir } from '../gitops/workdir.js';
+import type { Signer } from '../gitops/signing.js';
 import type { PullRequestOpener } from '../gitops/pull-request.js';
 import { GantryMetrics } from '../http/metrics.js';
 import { METRICS_WINDOW_MS, statsOf } from '../queries/stats.js';
@@ -56,6 +57,8 @@ export interface GantryOptions {
   log: Logger;
   /** GANTRY_DEPLOY_TOKEN */
   deployToken?: string;
+  /** signs every deploy commit (GANTRY_SIGNING_KEY, loaded by the caller, which also closes it) */
+  signer?: Signer;
   now?: () => Date;
   /** first retry delay of a failed notification (default 1 s, doubling) */
   notifyBackoffMs?: number;
@@ -109,6 +112,7 @@ export function createGantry(o: GantryOptions): Gantry {
     workdir: workdir.dir,
     author: config.deployRepo.author,
     ...(o.deployToken ? { token: o.deployToken } : {}),
+    ...(o.signer ? { signer: o.signer } : {}),
   });
   const history = new History(repo);
   const releases = new ReleaseStore(redis, keys, config.releases.keep);

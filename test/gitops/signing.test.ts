@@ -2,7 +2,7 @@ import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveEnvFiles } from '../../src/config/env-files.js';
-import { loadSigner, signedCommit, type LoadedSigner, type SigningEnv } from '../../src/gitops/signing.js';
+import { loadSigner, signedCommit, type LoadedSigner } from '../../src/gitops/signing.js';
 import { run } from '../../src/util/exec.js';
 import { tempDir } from '../support/env.js';
 import { allowedSigners, makeGpgKey, makeSshKey, stopAgents, verifierHome, verifyCommit, type GpgKey, type SshKey } from '../support/signing-keys.js';
@@ -37,7 +37,7 @@ describe('commit signing', () => {
     // as `gantry` reads its environment: NAME_FILE resolved first (src/cli/main.ts)
     const e: NodeJS.ProcessEnv = { ...env };
     resolveEnvFiles(e);
-    const s = await loadSigner(e as SigningEnv, signerTmp);
+    const s = await loadSigner(e, signerTmp);
     if (s) opened.push(s);
     return s;
   };
