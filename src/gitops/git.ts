@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GantryError } from '../domain/errors.js';
 import { msg } from '../i18n/voice.js';
 import { run, runBytes, type ExecResult } from '../util/exec.js';
+import { CatFile } from './cat-file.js';
+import { LooseObjects, writeCommit } from './commit-writer.js';
 import { GitObjects } from './objects.js';
+import { moveRef, pushArgs, wasRejected } from './push.js';
+import { parseTree, pathParts, TREE_MODE, type ChangeSet } from './tree-edit.js';
 import type { Signer } from './signing.js';
 
 export interface GitRepoOptions {
@@ -42,7 +46,19 @@ export class GitRepo {
   private readyDone = false;
   /** the clone's objects, read with plumbing (history of a few files, blobs by id) */
   readonly objects: GitObjects = new GitObjects(this);
-  constructor(readonly opts: GitRepoOptions) {}
+  /** reads objects for the promotion path (manifests, trees, commits) over one long-lived pipe */
+  readonly reader: CatFile;
+  private syncTimer: NodeJS.Timeout | undefined;
+  constructor(readonly opts: GitRepoOptions) {
+    this.reader = new CatFile(opts.workdir, () => this.options());
+  }
+
+  /** Stops the object reader and any pending working-tree sync (the clone stays on disk). */
+  close(): void {
+    this.reader.close();
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+  }
 
   get dir(): string {
     return this.opts.workdir;
@@ -92,6 +108,8 @@ export class GitRepo {
     if (this.ready && this.readyDone && !existsSync(gitDir)) this.ready = undefined; // removed under us: clone again
     if (!this.ready) {
       this.readyDone = false;
+      this.known = undefined;
+      this.reader.close(false); // a clone made again is a new directory: its reader starts there
       this.ready = (existsSync(gitDir) ? this.adopt() : this.clone()).then(
         () => {
           this.readyDone = true;
@@ -146,13 +164,36 @@ export class GitRepo {
     }
   }
 
-  /** Fetches the branch and moves the working clone to it, dropping anything local. */
+  /**
+   * Fetches the branch and moves the local branch to it, dropping local commits that did not reach
+   * the remote. Neither the index nor the working tree is read or written (see syncWorktreeSoon).
+   */
   async refresh(): Promise<void> {
     await this.ensure();
     await this.fetch();
     this.maintainSoon();
-    await this.resetToRemote();
+    const sha = (await this.must(['rev-parse', '--verify', `${this.tracking}^{commit}`], 'git rev-parse')).trim();
+    this.moveBranch(sha);
     this.lastRefresh = Date.now();
+  }
+
+  /**
+   * The local branch (and so HEAD, for a person running `git log` in the clone) now points at
+   * `sha`. gantry reads the object database, never the working tree, so the index and working
+   * tree only follow for people and tools looking at the clone: a few seconds after the branch
+   * last moved, off the promotion path and never holding it up, `git reset --hard` brings them in
+   * step (it honours a sparse checkout). A sync cut short by the next move is harmless: it only
+   * touches the index and files, which no promotion reads.
+   */
+  private moveBranch(sha: string): void {
+    moveRef(path.join(this.dir, '.git'), `refs/heads/${this.opts.branch}`, sha);
+    this.known = sha;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      void this.git(['reset', '-q', '--hard']).catch(() => undefined);
+    }, 3000);
+    this.syncTimer.unref();
   }
 
   /**
@@ -193,9 +234,9 @@ export class GitRepo {
     this.lastFetch = Date.now();
   }
 
-  /** HEAD of the working clone, from memory when gantry itself last moved it. */
+  /** The local branch's commit, from memory when gantry itself last moved it. */
   async knownHead(): Promise<string> {
-    this.known ??= await this.head();
+    this.known ??= await this.branchHead();
     return this.known;
   }
 
@@ -212,15 +253,18 @@ export class GitRepo {
     await this.must(['clean', '-q', '-fd'], 'git clean');
   }
 
+  /** A file of the local branch's head, read from the object database (never the working tree). */
   async readFile(rel: string): Promise<string> {
+    const noFile = () => new GantryError('MANIFEST_INVALID', msg('error.manifest.no-file', { file: rel, branch: this.opts.branch }));
+    let parts: string[];
     try {
-      return await readFile(path.join(this.dir, rel), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new GantryError('MANIFEST_INVALID', msg('error.manifest.no-file', { file: rel, branch: this.opts.branch }));
-      }
-      throw e;
+      parts = pathParts(rel);
+    } catch {
+      throw noFile();
     }
+    const o = await this.reader.read(`${await this.knownHead()}:${parts.join('/')}`);
+    if (o?.type !== 'blob') throw noFile();
+    return o.body.toString('utf8');
   }
 
   /** A file as it was at a commit. */
@@ -244,18 +288,14 @@ export class GitRepo {
   }
 
   /**
-   * Writes the files, commits them with `message` and pushes. Returns the new commit, or
-   * `rejected` when the remote moved (the local commit is then undone).
+   * Commits the files on top of the local branch and pushes. Returns the new commit, or
+   * `rejected` when the remote moved (nothing local changed then: the branch moves only after a
+   * push went through).
    */
   async commitAndPush(files: { path: string; content: string }[], message: string, toBranch = this.opts.branch): Promise<{ sha: string } | 'rejected'> {
-    for (const f of files) await writeFile(path.join(this.dir, f.path), f.content);
-    try {
-      await this.must(['add', '--', ...files.map((f) => f.path)], 'git add');
-      return await this.commitStagedAndPush(message, toBranch);
-    } catch (e) {
-      await this.resetToRemote().catch(() => undefined);
-      throw e;
-    }
+    const written = await this.writeCommit({ files: new Map(files.map((f) => [f.path, f.content])) }, message);
+    if (written === 'unchanged') throw new GantryError('INTERNAL', 'git commit: nothing to commit (the files already have this content)');
+    return this.pushCommit(written.sha, toBranch);
   }
 
   /**
@@ -264,51 +304,65 @@ export class GitRepo {
    * `unchanged` when the branch already looks like that (nothing is committed).
    */
   async replaceDirAndPush(dir: string, files: { path: string; content: string }[] | undefined, message: string): Promise<{ sha: string } | 'rejected' | 'unchanged'> {
-    const root = path.resolve(this.dir);
-    const abs = path.resolve(root, dir);
-    // the caller checked the paths; this is the last line before the file system
-    if (!abs.startsWith(root + path.sep) || files?.some((f) => !path.resolve(root, f.path).startsWith(abs + path.sep))) {
+    // the caller checked the paths; this is the last line before the object database
+    const inside = (p: string) => {
+      try {
+        return pathParts(p).length > 0;
+      } catch {
+        return false;
+      }
+    };
+    if (!inside(dir) || files?.some((f) => !inside(f.path) || !f.path.startsWith(`${dir}/`))) {
       throw new GantryError('INPUT_INVALID', `${dir}: not a directory inside the deploy repo`);
     }
-    try {
-      await this.must(['rm', '-r', '-q', '--ignore-unmatch', '--', dir], 'git rm');
-      await rm(abs, { recursive: true, force: true });
-      for (const f of files ?? []) {
-        await mkdir(path.dirname(path.resolve(root, f.path)), { recursive: true });
-        await writeFile(path.resolve(root, f.path), f.content);
-      }
-      if (files?.length) await this.must(['add', '--', ...files.map((f) => f.path)], 'git add');
-      if ((await this.git(['diff', '--cached', '--quiet'])).code === 0) return 'unchanged';
-      return await this.commitStagedAndPush(message, this.opts.branch);
-    } catch (e) {
-      await this.resetToRemote().catch(() => undefined);
-      throw e;
-    }
+    const written = await this.writeCommit({ files: new Map((files ?? []).map((f) => [f.path, f.content])), replaceDirs: [dir] }, message);
+    if (written === 'unchanged') return 'unchanged';
+    return this.pushCommit(written.sha, this.opts.branch);
   }
 
-  /** The files git tracks under `dir` in the working clone, with their text. */
+  /**
+   * The commit of `change` on top of the local branch, written without the index (only the
+   * trees on the changed paths are rewritten), signed when a signer is configured. The branch
+   * does not move. Its own method so a profiler can time edit + commit apart from the push.
+   */
+  async writeCommit(change: ChangeSet, message: string): Promise<{ sha: string } | 'unchanged'> {
+    const parent = await this.knownHead();
+    const store = new LooseObjects(path.join(this.dir, '.git', 'objects'), this.reader, parent.length);
+    const out = await writeCommit(store, this.reader, { parent, change, message, author: this.opts.author, signer: this.opts.signer });
+    return out === 'unchanged' ? out : { sha: out.sha };
+  }
+
+  /** The files under `dir` at the local branch's head, with their text (symlinks and submodules left out). */
   async filesUnder(dir: string): Promise<{ path: string; content: string }[]> {
-    const out = await this.must(['ls-files', '-z', '--', dir], 'git ls-files');
-    const paths = out.split('\0').filter((p) => p.length > 0);
-    return Promise.all(paths.map(async (p) => ({ path: p, content: await this.readFile(p) })));
+    const head = await this.knownHead();
+    const clean = dir.replace(/\/+$/, '');
+    const out: { path: string; content: string }[] = [];
+    const walk = async (spec: string, prefix: string): Promise<void> => {
+      const o = await this.reader.read(spec);
+      if (o?.type === 'blob') out.push({ path: prefix, content: o.body.toString('utf8') });
+      if (o?.type !== 'tree') return;
+      for (const e of parseTree(o.body, head.length / 2)) {
+        if (e.mode === TREE_MODE || e.mode === '100644' || e.mode === '100755') await walk(e.id, `${prefix}/${e.name}`);
+      }
+    };
+    try {
+      pathParts(clean);
+    } catch {
+      return [];
+    }
+    await walk(`${head}:${clean}`, clean);
+    return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
   }
 
-  private async commitStagedAndPush(message: string, toBranch: string): Promise<{ sha: string } | 'rejected'> {
-    await this.must(['commit', '-q', '--no-verify', '-F', '-'], 'git commit', message);
-    const sha = await this.branchHead();
-    // the push also moves refs/remotes/origin/<branch> (it matches the clone's fetch refspec)
-    const push = await this.git(['push', '-q', '--porcelain', 'origin', `HEAD:refs/heads/${toBranch}`]);
-    if (push.code === 0 && toBranch !== this.opts.branch) {
-      // a pull-request branch: the deploy branch itself did not move, so neither does the clone
-      await this.resetToRemote();
-      return { sha };
-    }
+  /** Pushes `sha` (never forced); on success the local branch follows when it is the deploy branch. */
+  private async pushCommit(sha: string, toBranch: string): Promise<{ sha: string } | 'rejected'> {
+    const push = await this.git(pushArgs(sha, toBranch));
     if (push.code === 0) {
-      this.known = sha;
+      // a pull-request branch: the deploy branch itself did not move, so neither does the clone
+      if (toBranch === this.opts.branch) this.moveBranch(sha);
       return { sha };
     }
-    await this.resetToRemote();
-    if (/\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref/.test(push.stdout + push.stderr)) return 'rejected';
+    if (wasRejected(push)) return 'rejected';
     throw gitError(`cannot push to the deploy repo ${redact(this.opts.url)}`, push, 'DEPLOY_REPO_UNREACHABLE');
   }
 

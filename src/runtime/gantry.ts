@@ -271,6 +271,7 @@ export function createGantry(o: GantryOptions): Gantry {
       await notify.close();
       await Promise.allSettled([...handles.values()].map((q) => q.close()));
       redis.disconnect();
+      repo.close();
       workdir.release();
     },
   };
