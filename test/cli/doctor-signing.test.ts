@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/util/exec.js';
@@ -70,5 +70,19 @@ describe('gantry doctor: commit signing', () => {
     expect(r.stdout).toContain(`FAIL  signing key: commit signing: GANTRY_SIGNING_KEY_FILE (${file}): not a key gantry can sign with`);
     expect(r.stdout + r.stderr).not.toContain('totally-secret-garbage');
     expect(r.code).toBe(1);
+  });
+
+  it('a process that would commit refuses to start with a bad key, before it touches anything', async () => {
+    const locked = await makeSshKey(tmp.dir, 'ssh-locked', 'a passphrase');
+    const fresh = await writeTestConfig(tmp.dir, 'bad-key-start');
+    const r = await run('node', [MAIN, 'worker'], {
+      cwd: tmp.dir,
+      env: { ...process.env, GANTRY_CONFIG: fresh, REDIS_URL: redisUrl(), GANTRY_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', GANTRY_SIGNING_KEY_FILE: locked.file },
+      timeoutMs: 60_000,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`gantry: commit signing: GANTRY_SIGNING_KEY_FILE (${locked.file}): the SSH key is protected by a passphrase`);
+    // the warm clone of the config (deployRepo.workdir) was never made
+    expect(existsSync(path.join(tmp.dir, 'bad-key-start', 'work'))).toBe(false);
   });
 });
