@@ -37,12 +37,13 @@ LABEL org.opencontainers.image.title="gantry" \
       org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}"
-# git for the deploy repo (openssh-client for ssh remotes, ca-certificates for https ones), tini
+# git for the deploy repo (openssh-client for ssh remotes and SSH commit signing, ca-certificates for
+# https ones; gpg and gpg-agent for OpenPGP commit signing, GANTRY_SIGNING_KEY), tini
 # as PID 1 (forwards signals for the graceful shutdown, reaps git's children), redis-server only
 # for local mode (`docker run -it gantry` starts a private one; compose and Kubernetes set REDIS_URL)
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      git ca-certificates openssh-client tini redis-server \
+      git ca-certificates openssh-client gpg gpg-agent tini redis-server \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/log/apt /var/log/dpkg.log \
  && groupadd --gid 10001 gantry \
  && useradd --uid 10001 --gid 10001 --home-dir /var/lib/gantry --no-create-home --shell /usr/sbin/nologin gantry \

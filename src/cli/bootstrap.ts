@@ -5,6 +5,7 @@ import { ENV_VARS } from '../config/env-vars.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { parseDuration } from '../domain/duration.js';
 import { GitHubPullRequests, githubRepoOf } from '../gitops/pull-request.js';
+import { loadSigner } from '../gitops/signing.js';
 import { createGantry, resolveRepoUrl, type Gantry } from '../runtime/gantry.js';
 import { ensureLocalDeployRepo, ensureLocalRedis, isLocalPath } from '../runtime/local.js';
 import type { LocalRedis } from '../runtime/redis-server.js';
@@ -37,12 +38,16 @@ export function stateDirOf(env: Env): string {
  * Loads config and env, and in local mode starts (or finds) the private Redis and creates the
  * example deploy repo, then wires everything together.
  */
-export async function boot(opts: { config?: string; log: Logger; localWeb?: boolean }): Promise<Booted> {
+export async function boot(opts: { config?: string; log: Logger; localWeb?: boolean; signing?: false }): Promise<Booted> {
   const env = readEnv();
   const choice = chooseConfigDir(opts.config, env);
   const loaded = loadConfig(choice.dir);
   // which directory and why: a server's first answer to "where do these settings come from"
   opts.log.info({ config: loaded.dir, from: choice.from, files: loaded.files }, 'config loaded');
+  // before anything starts: a key that cannot sign stops gantry here, not at the first deploy.
+  // `signing: false`: doctor loads the key itself, to report on it instead of stopping
+  const signer = opts.signing === false ? undefined : await loadSigner(process.env);
+  if (signer) opts.log.info({ format: signer.format, key: signer.id }, 'deploy commits are signed');
   const local = isLocalMode(env);
   const stateDir = stateDirOf(env);
   let redisUrl = env.REDIS_URL;
@@ -70,6 +75,7 @@ export async function boot(opts: { config?: string; log: Logger; localWeb?: bool
     config: loaded.config,
     redisUrl,
     log: opts.log,
+    ...(signer ? { signer } : {}),
     ...(env.GANTRY_REDIS_PREFIX ? { prefix: env.GANTRY_REDIS_PREFIX } : {}),
     ...(env.GANTRY_DEPLOY_TOKEN ? { deployToken: env.GANTRY_DEPLOY_TOKEN } : {}),
     ...(publicUrl ? { publicUrl } : {}),
@@ -92,6 +98,7 @@ export async function boot(opts: { config?: string; log: Logger; localWeb?: bool
     async close() {
       if (web && 'close' in web) await web.close();
       await gantry.close();
+      await signer?.close();
       await started?.stop();
     },
   };

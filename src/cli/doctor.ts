@@ -6,6 +6,7 @@ import { createLogger } from '../util/logger.js';
 import { boot, type Booted } from './bootstrap.js';
 import { buildNotifiers } from './notifiers.js';
 import { checkRollout } from './doctor-rollout.js';
+import { checkSigning } from './doctor-signing.js';
 import { redisPersistence } from '../store/redis-persistence.js';
 import { probeRedis } from '../store/redis-probe.js';
 import { ENV_VARS } from '../config/env-vars.js';
@@ -36,7 +37,8 @@ export async function doctorCommand(flags: { config?: string; notify?: boolean }
   }
   let booted: Booted | undefined;
   try {
-    booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log: createLogger({ level: 'silent' }) });
+    // the signing key is checked below, where a bad one is reported rather than stopping the boot
+    booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log: createLogger({ level: 'silent' }), signing: false });
     add({ name: 'config', ok: true, detail: `${booted.loaded.files.join(', ')} valid` });
   } catch (e) {
     add({ name: 'config/redis', ok: false, detail: isGantryError(e) ? e.message : String(e), fix: 'correct the file and line named above' });
@@ -47,6 +49,7 @@ export async function doctorCommand(flags: { config?: string; notify?: boolean }
     const persistence = await redisPersistence(booted.gantry.redis);
     add({ name: 'redis persistence', ok: persistence.ok, detail: persistence.detail, ...(persistence.fix ? { fix: persistence.fix } : {}) });
     await checkDeployRepo(booted, add);
+    await checkSigning(booted, add);
     await checkDocker(add);
     await checkRollout(booted, add);
     if (flags.notify) await checkNotify(booted, add);

@@ -105,6 +105,16 @@ export const ENV_VARS = {
     description: 'the ssh command git uses for an ssh deploy repo',
     defaultNote: 'ssh; the readiness check adds `-o BatchMode=yes` and a timeout',
   }),
+  GANTRY_SIGNING_KEY: declare({
+    group: 'Deploy repo', schema: text, secret: true,
+    description:
+      'signs every deploy commit: an OpenSSH private key (SSH signing) or an ASCII-armored OpenPGP secret key ' +
+      '(GPG), without a passphrase for SSH; unset: commits are unsigned (README "Signed deploy commits")',
+  }),
+  GANTRY_SIGNING_PASSPHRASE: declare({
+    group: 'Deploy repo', schema: text, secret: true,
+    description: 'the passphrase of an OpenPGP GANTRY_SIGNING_KEY (given to gpg on a file descriptor, never an argument)',
+  }),
   GITHUB_APP_ID: declare({
     group: 'GitHub App', schema: z.string().regex(/^\d+$/, 'must be the numeric app id'), aliases: ['APP_ID'],
     description: 'the GitHub App\'s id; set, it turns the GitHub face on (and local mode off)',

@@ -11,6 +11,7 @@ import { History } from '../gitops/history.js';
 import { sparseDirsOf } from '../gitops/sparse.js';
 import { deployTargetOf, trackedPaths } from '../gitops/bluegreen/target.js';
 import { claimWorkdir } from '../gitops/workdir.js';
+import type { Signer } from '../gitops/signing.js';
 import type { PullRequestOpener } from '../gitops/pull-request.js';
 import { GantryMetrics } from '../http/metrics.js';
 import { METRICS_WINDOW_MS, statsOf } from '../queries/stats.js';
@@ -58,6 +59,8 @@ export interface GantryOptions {
   log: Logger;
   /** GANTRY_DEPLOY_TOKEN */
   deployToken?: string;
+  /** signs every deploy commit (GANTRY_SIGNING_KEY, loaded by the caller, which also closes it) */
+  signer?: Signer;
   now?: () => Date;
   /** first retry delay of a failed notification (default 1 s, doubling) */
   notifyBackoffMs?: number;
@@ -114,6 +117,7 @@ export function createGantry(o: GantryOptions): Gantry {
     sparse: sparseDirsOf(config),
     maintenance: { onError: (step, detail) => o.log.warn({ step, detail }, 'deploy repo maintenance failed') },
     ...(o.deployToken ? { token: o.deployToken } : {}),
+    ...(o.signer ? { signer: o.signer } : {}),
   });
   // deployments are looked up among the commits that touched the app's files in the environment
   const history = new History(repo, (app, env) => {

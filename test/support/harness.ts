@@ -51,8 +51,8 @@ export interface HarnessOptions {
   pullRequests?: PullRequestOpener;
   /** the directory whose files seed the deploy repo (default: config/examples/deploy) */
   seed?: string;
-  /** more options for createGantry (a Docker Engine for verifications, the public URL) */
-  gantry?: Pick<GantryOptions, 'docker' | 'publicUrl' | 'rolloutWatch'>;
+  /** more options for createGantry (a Docker Engine for verifications, the public URL, a commit signer) */
+  gantry?: Pick<GantryOptions, 'docker' | 'publicUrl' | 'rolloutWatch' | 'signer'>;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
