@@ -63,7 +63,7 @@ export class GitRepo {
   /** the working-tree sync under way (see moveBranch), awaited on close */
   private syncing: Promise<unknown> | undefined;
   constructor(readonly opts: GitRepoOptions) {
-    this.maintenance = new Maintenance((args) => this.git(args), opts.maintenance);
+    this.maintenance = new Maintenance((args, signal) => this.git(args, undefined, [], signal), opts.maintenance);
     this.reader = new CatFile(opts.workdir, () => this.options());
   }
 
@@ -97,10 +97,11 @@ export class GitRepo {
    * A git command in the clone (src/gitops/clone.ts and maintenance.ts use it too). `config`: `-c`
    * options for this command alone (args[0] stays the subcommand, which profiles name).
    */
-  git(args: string[], input?: string, config: readonly string[] = []): Promise<ExecResult> {
+  git(args: string[], input?: string, config: readonly string[] = [], signal?: AbortSignal): Promise<ExecResult> {
     return run('git', [...this.options(), ...config, ...args], {
       cwd: existsSync(this.dir) ? this.dir : undefined,
       input,
+      ...(signal ? { signal } : {}),
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
     });
   }

@@ -5,6 +5,12 @@ export interface MaintenanceOptions {
   everyMs?: number;
   /** a run also starts after this many commits were noted (default 100) */
   afterCommits?: number;
+  /**
+   * the first run comes this long after the clone is ready (default 1 minute): a process that
+   * lives shorter (`gantry shell -c`, a one-off CLI) never pays for a commit-graph of the whole
+   * history, and its close() has no run to wait for
+   */
+  firstAfterMs?: number;
   /** called with a step that failed; maintenance only makes git faster, so nothing else happens */
   onError?: (step: string, detail: string) => void;
 }
@@ -26,23 +32,27 @@ export interface MaintenanceOptions {
  */
 export class Maintenance {
   private timer: NodeJS.Timeout | undefined;
+  private first: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private commits = 0;
   private closed = false;
+  /** stops the step under way on close: a commit-graph of a long history can take minutes */
+  private readonly stop = new AbortController();
   /** runs finished, for tests and metrics */
   runs = 0;
 
   constructor(
-    private readonly git: (args: string[]) => Promise<ExecResult>,
+    private readonly git: (args: string[], signal: AbortSignal) => Promise<ExecResult>,
     private readonly opts: MaintenanceOptions = {},
   ) {}
 
-  /** Starts the schedule (idempotent), with a first run now: a new clone has no commit-graph yet. */
+  /** Starts the schedule (idempotent), with a first run soon: a new clone has no commit-graph yet. */
   start(): void {
     if (this.closed || this.timer) return;
     this.timer = setInterval(() => void this.run(), this.opts.everyMs ?? 5 * 60_000);
     this.timer.unref(); // the schedule alone never keeps a process alive
-    void this.run();
+    this.first = setTimeout(() => void this.run(), this.opts.firstAfterMs ?? 60_000);
+    this.first.unref();
   }
 
   /** One more commit made in the clone; enough of them start a run. */
@@ -61,10 +71,15 @@ export class Maintenance {
     return this.running;
   }
 
-  /** Stops the schedule and waits for a run under way; no step starts after this. */
+  /**
+   * Stops the schedule and the step under way (git cleans up its lock and temporary files on
+   * SIGTERM; the next run starts over) and waits for it to exit; no step starts after this.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    this.stop.abort();
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.first);
     this.timer = undefined;
     await this.running;
   }
@@ -79,8 +94,8 @@ export class Maintenance {
     ];
     for (const [name, args] of steps) {
       if (this.closed) return;
-      const r = await this.git(args).catch((e: unknown) => ({ code: 1, stdout: '', stderr: String(e) }));
-      if (r.code !== 0) this.opts.onError?.(name, r.stderr.trim().split('\n')[0] ?? '');
+      const r = await this.git(args, this.stop.signal).catch((e: unknown) => ({ code: 1, stdout: '', stderr: String(e) }));
+      if (r.code !== 0 && !this.closed) this.opts.onError?.(name, r.stderr.trim().split('\n')[0] ?? '');
     }
   }
 }

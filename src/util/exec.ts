@@ -11,6 +11,8 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
   input?: string;
   timeoutMs?: number;
+  /** stops the program (SIGTERM: git removes its lock and temporary files on it) */
+  signal?: AbortSignal;
 }
 
 /** Runs a program without a shell (arguments are never interpreted) and collects its output. */
@@ -33,6 +35,10 @@ export function runBytes(cmd: string, args: string[], opts: ExecOptions = {}): P
     if (opts.timeoutMs) {
       timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
     }
+    const abort = () => child.kill('SIGTERM');
+    if (opts.signal?.aborted) abort();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    child.on('exit', () => opts.signal?.removeEventListener('abort', abort));
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr!.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e) => {

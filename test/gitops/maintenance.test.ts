@@ -41,7 +41,7 @@ describe('the warm clone maintenance', () => {
   it('writes a commit-graph with Bloom filters that path-limited walks use, packs loose objects, and close() leaves no git process', async () => {
     const repo = new GitRepo({ url: bare, branch: 'main', workdir: path.join(tmp.dir, 'work'), author: { name: 'gantry', email: 'gantry@localhost' }, maintenance: { everyMs: 3_600_000 } });
     await repo.ensure();
-    await repo.maintenance.run(); // the first run, started by ensure(), or one after it
+    await repo.maintenance.run(); // ensure() only schedules the first run
     // commits made in the clone leave loose objects
     for (let i = 0; i < 5; i++) {
       const pushed = await repo.commitAndPush([{ path: `apps/web/qa/note-${i}.txt`, content: `${i}\n` }], `note ${i}\n`);
