@@ -6,6 +6,7 @@ import { boot, type Booted } from './bootstrap.js';
 import { cliLogger } from './logging.js';
 import { serveLocalWeb, type LocalWeb } from './local-web.js';
 import { deployWorkersServing, loadGithubFace, startDeployRole } from './workers.js';
+import { SHELL_WORKER } from '../queue/deploy-queue.js';
 
 export interface ShellFlags {
   config?: string;
@@ -53,7 +54,8 @@ export async function shellCommand(flags: ShellFlags): Promise<number> {
 
 /**
  * The shell's deploy workers: none when it shares a Redis (REDIS_URL) that `gantry worker`
- * processes already serve, so their jobs stay with them; otherwise the same set, wired the same
+ * processes already serve, so their jobs stay with them (other shells' workers do not count:
+ * they go when that shell's commands are done); otherwise the same set, wired the same
  * way, as `gantry worker` (the private Redis of local mode is served by nobody else).
  */
 async function startShellWorkers(booted: Booted, log: Logger): Promise<{ close(): Promise<void> } | undefined> {
@@ -65,7 +67,7 @@ async function startShellWorkers(booted: Booted, log: Logger): Promise<{ close()
     }
   }
   const github = await loadGithubFace(booted, log);
-  return startDeployRole(booted, github ? { github } : {}, log);
+  return startDeployRole(booted, { ...(github ? { github } : {}), workerName: SHELL_WORKER }, log);
 }
 
 /** The web pages' address (or why there are none), under the local-mode banner; a script's output stays the replies only. */

@@ -144,7 +144,12 @@ export interface WorkerDeps {
   metrics?: DeployWorkerMetrics;
   /** starts following each deploy after its commit (src/rollout/follower.ts); a failure is logged, the deploy stands */
   follow?: (result: DeployResult, request: DeployRequest) => Promise<unknown>;
+  /** the worker's name in Redis's client list (SHELL_WORKER: a `gantry shell`'s, which others never wait on) */
+  name?: string;
 }
+
+/** The name of the deploy workers a `gantry shell` runs: they live only as long as its commands. */
+export const SHELL_WORKER = 'shell';
 
 /** What the deploy worker reports. Calls are cheap and never throw. */
 export interface DeployWorkerMetrics {
@@ -214,6 +219,7 @@ export function startDeployWorkers(d: WorkerDeps): { close(): Promise<void> } {
       connection: bullConnection(d.url),
       prefix: d.prefix,
       concurrency: d.concurrency ?? 4,
+      ...(d.name ? { name: d.name } : {}),
       // a deploy job is safe to replay (its Gantry-Request trailer is checked): survive repeated crashes
       maxStalledCount: 5,
       ...jobLock(),

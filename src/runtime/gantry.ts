@@ -92,7 +92,7 @@ export interface Gantry {
   /** a BullMQ handle on queue `name` over the shared connection (dashboard, counts), closed with gantry */
   queueHandle(name: QueueName): Queue;
   /** runs the jobs of the deploy role's queues (src/runtime/queues.ts) in this process */
-  startWorkers(concurrency?: number, hooks?: { afterDeploy?: WorkerDeps['afterDeploy']; afterDeployWaitMs?: number; notifiers?: Notifier[] }): void;
+  startWorkers(concurrency?: number, hooks?: { afterDeploy?: WorkerDeps['afterDeploy']; afterDeployWaitMs?: number; notifiers?: Notifier[]; workerName?: string }): void;
   close(): Promise<void>;
 }
 
@@ -254,6 +254,7 @@ export function createGantry(o: GantryOptions): Gantry {
           ...(concurrency ? { concurrency } : {}),
           ...(hooks?.afterDeploy ? { afterDeploy: hooks.afterDeploy } : {}),
           ...(hooks?.afterDeployWaitMs !== undefined ? { afterDeployWaitMs: hooks.afterDeployWaitMs } : {}),
+          ...(hooks?.workerName ? { name: hooks.workerName } : {}),
         }),
         startExpiryWorker({ url: o.redisUrl, prefix, approvals, log: o.log, metrics }),
         startNotifyWorker({ url: o.redisUrl, prefix, notifiers: hooks?.notifiers ?? [], approvals: approvalStore, log: o.log, metrics }),

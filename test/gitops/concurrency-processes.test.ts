@@ -55,7 +55,7 @@ describe('20 promotions from 20 processes on a deploy repo of 20,000 manifests',
     tmp?.remove();
   });
 
-  it('all 20 are committed, each commit changes only its own file, git fsck is clean', { timeout: 120_000 }, async () => {
+  it('all 20 are committed, each commit changes only its own file, git fsck is clean', { timeout: 240_000 }, async () => {
     const before = (await git(['rev-parse', 'main'], bare)).trim();
     const configDir = writeProcessConfig(path.join(tmp.dir, 'config'), LARGE_FILES_SPEC, bare, promotions);
     const env = processEnv({ configDir, redisUrl: redisUrl(), prefix });
