@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Face } from '../../src/chat/face.js';
 import { replyMessage } from '../../src/chat/slack/render.js';
 import { Voice } from '../../src/i18n/voice.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -14,7 +13,6 @@ const CHINA = 'C0CHINA01'; // a channel that reads Chinese
 
 describe('Slack face', () => {
   let h: Harness;
-  let slack: Face;
   let sf: SlackFace;
   let events: string;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
@@ -37,7 +35,7 @@ describe('Slack face', () => {
       },
     });
     sf = await startSlackFace(h.gantry, recorder, { notify: true });
-    ({ face: slack, events } = sf);
+    events = sf.events;
     await h.release('v1.2.3');
     for (const env of ['qa', 'staging']) expect((await h.run('carol', `/promote v1.2.3 ${env}`)).ok).toBe(true);
   });
