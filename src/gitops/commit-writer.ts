@@ -5,7 +5,7 @@ import { deflateSync } from 'node:zlib';
 import { GantryError } from '../domain/errors.js';
 import type { CatFile } from './cat-file.js';
 import { signedCommit, type Signer } from './signing.js';
-import { editTree, parseTree, pathParts, type ChangeSet, type ObjectStore, type TreeEntry } from './tree-edit.js';
+import { editTree, pathParts, type ChangeSet, type ObjectStore } from './tree-edit.js';
 
 /**
  * Writes loose objects the way git does (`<type> <len>\0<body>`, hashed, zlib-deflated, written
@@ -38,12 +38,12 @@ export class LooseObjects implements ObjectStore {
     for (const o of got) if (o?.type === 'tree') this.trees.set(o.id, o.body);
   }
 
-  async readTree(id: string): Promise<TreeEntry[]> {
+  async readTree(id: string): Promise<Buffer> {
     const hit = this.trees.get(id);
-    if (hit) return parseTree(hit, this.idBytes);
+    if (hit) return hit;
     const o = await this.reader.read(id);
     if (o?.type !== 'tree') throw new GantryError('INTERNAL', `tree ${id} is missing from the deploy repo clone`);
-    return parseTree(o.body, this.idBytes);
+    return o.body;
   }
 
   write(type: 'blob' | 'tree' | 'commit', body: Buffer): string {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,30 @@ describe('commits written without the index', () => {
     // the identity lines are git's (name, email, seconds, zone)
     const idents = (raw: string) => raw.split('\n').filter((l) => /^(author|committer) /.test(l)).map((l) => l.replace(/ \d+ [+-]\d{4}$/, ''));
     expect(idents(mine)).toEqual(idents(theirs));
+  });
+
+  it('a tree out of git\'s order (which git never writes) is sorted again, as git add + git commit would leave it', async () => {
+    const dir = path.join(tmp.dir, 'unsorted');
+    await git(tmp.dir, ['init', '-q', '--bare', '-b', 'main', dir]);
+    const blob = async (text: string) => (await git(dir, ['hash-object', '-w', '--stdin'], text)).trim();
+    const a = await blob('a\n');
+    const b = await blob('b\n');
+    // b.yaml before a.yaml: only a tool writing trees by hand makes this
+    const entry = (name: string, id: string) => Buffer.concat([Buffer.from(`100644 ${name}\0`), Buffer.from(id, 'hex')]);
+    const tree = execFileSync('git', ['-C', dir, 'hash-object', '-t', 'tree', '--literally', '-w', '--stdin'], { input: Buffer.concat([entry('b.yaml', b), entry('a.yaml', a)]) }).toString().trim();
+    const commit = (await git(dir, ['commit-tree', tree, '-m', 'by hand'])).trim();
+    await git(dir, ['update-ref', 'refs/heads/main', commit]);
+    const other = new GitRepo({ url: dir, branch: 'main', workdir: path.join(tmp.dir, 'unsorted-work'), author: AUTHOR });
+    try {
+      await other.ensure();
+      const out = await other.writeCommit({ files: files({ 'b.yaml': 'b2\n' }) }, 'change\n');
+      if (out === 'unchanged') throw new Error('unchanged');
+      const b2 = await blob('b2\n');
+      const sorted = (await git(dir, ['mktree'], `100644 blob ${a}\ta.yaml\n100644 blob ${b2}\tb.yaml\n`)).trim();
+      expect((await git(other.dir, ['rev-parse', `${out.sha}^{tree}`])).trim()).toBe(sorted);
+    } finally {
+      other.close();
+    }
   });
 
   it('a path that leaves the repo is refused and writes nothing', async () => {
