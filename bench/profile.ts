@@ -146,6 +146,8 @@ export function instrument(core: Core, p: Profiler): void {
   p.wrap(core.repo, 'commitAndPush', 'repo.commitAndPush', { start: 'commit.start', end: 'commit.end' });
   // the edit + commit step without the push (issue 16's index-less writer): its own method once it exists
   p.wrap(core.repo, COMMIT_METHOD, `repo.${COMMIT_METHOD}`, { optional: true });
+  // the push: gantry's own (send-pack.ts) or git push (pushCommit is private: reached by name)
+  p.wrap(core.repo, 'pushCommit', 'repo.pushCommit', { optional: true });
   p.wrap(core.repo, 'log', 'repo.log');
   p.wrap(core.repo, 'git', (args) => `git ${String((args[0] as string[])[0])}`);
   p.wrap(core.history, 'deployments', 'history.deployments');
@@ -209,6 +211,7 @@ export function promotePhases(p: Profiler): PhaseRow[] {
     p.between('plan.end', 'commit.start', '    deploy message'),
     p.spanRow('repo.commitAndPush', '    commit and push'),
     p.spanRow(`repo.${COMMIT_METHOD}`, `      repo.${COMMIT_METHOD} (edit + commit, no push)`),
+    p.spanRow('repo.pushCommit', '      repo.pushCommit (the push: own pack to receive-pack, or git push)'),
     git('add'),
     git('commit'),
     git('rev-parse'),

@@ -100,6 +100,11 @@ export const ENV_VARS = {
     description: 'GitHub API for pull-request mode (GitHub Enterprise: `https://ghe.example.com/api/v3`)',
     defaultNote: '`https://api.github.com`',
   }),
+  GIT_SSL_CAINFO: declare({
+    group: 'Deploy repo', schema: text,
+    description: "the CA bundle for an https deploy repo, as for git itself (gantry's own push honours it too)",
+    defaultNote: "the system's",
+  }),
   GIT_SSH_COMMAND: declare({
     group: 'Deploy repo', schema: text,
     description: 'the ssh command git uses for an ssh deploy repo',

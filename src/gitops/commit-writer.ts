@@ -4,6 +4,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { GantryError } from '../domain/errors.js';
 import type { CatFile } from './cat-file.js';
+import type { PackObject } from './send-pack.js';
 import { signedCommit, type Signer } from './signing.js';
 import { editTree, pathParts, type ChangeSet, type ObjectStore } from './tree-edit.js';
 
@@ -18,6 +19,8 @@ export class LooseObjects implements ObjectStore {
   private readonly algo: 'sha1' | 'sha256';
   /** trees read ahead (see prefetch), by id */
   private readonly trees = new Map<string, Buffer>();
+  /** every object this writer was asked to write, by id: what a push of its commit must carry */
+  private readonly asked = new Map<string, PackObject>();
 
   constructor(
     private readonly objectsDir: string,
@@ -46,9 +49,18 @@ export class LooseObjects implements ObjectStore {
     return o.body;
   }
 
+  /**
+   * What this writer was asked to write, already on disk or not (an object left by a push that
+   * never went through is not on the remote either).
+   */
+  written(): PackObject[] {
+    return [...this.asked.values()];
+  }
+
   write(type: 'blob' | 'tree' | 'commit', body: Buffer): string {
     const raw = Buffer.concat([Buffer.from(`${type} ${body.length}\0`, 'latin1'), body]);
     const id = createHash(this.algo).update(raw).digest('hex');
+    this.asked.set(id, { type, body });
     const dir = path.join(this.objectsDir, id.slice(0, 2));
     const file = path.join(dir, id.slice(2));
     if (existsSync(file)) return id; // ids name their content: it is already there

@@ -10,6 +10,7 @@ import { LooseObjects, writeCommit } from './commit-writer.js';
 import { Maintenance, type MaintenanceOptions } from './maintenance.js';
 import { GitObjects } from './objects.js';
 import { moveRef, PUSH_CONFIG, pushArgs, wasRejected } from './push.js';
+import { directRemote, packOf, sendPack, type PackObject, type Remote } from './send-pack.js';
 import { isInside, pathParts, type ChangeSet } from './tree-edit.js';
 import type { Signer } from './signing.js';
 
@@ -288,7 +289,7 @@ export class GitRepo {
   async commitAndPush(files: { path: string; content: string }[], message: string, toBranch = this.opts.branch): Promise<{ sha: string } | 'rejected'> {
     const written = await this.writeCommit({ files: new Map(files.map((f) => [f.path, f.content])) }, message);
     if (written === 'unchanged') throw new GantryError('INTERNAL', 'git commit: nothing to commit (the files already have this content)');
-    return this.pushCommit(written.sha, toBranch);
+    return this.pushCommit(written, toBranch);
   }
 
   /**
@@ -303,7 +304,7 @@ export class GitRepo {
     }
     const written = await this.writeCommit({ files: new Map((files ?? []).map((f) => [f.path, f.content])), replaceDirs: [dir] }, message);
     if (written === 'unchanged') return 'unchanged';
-    return this.pushCommit(written.sha, this.opts.branch);
+    return this.pushCommit(written, this.opts.branch);
   }
 
   /**
@@ -311,11 +312,11 @@ export class GitRepo {
    * trees on the changed paths are rewritten), signed when a signer is configured. The branch
    * does not move. Its own method so a profiler can time edit + commit apart from the push.
    */
-  async writeCommit(change: ChangeSet, message: string): Promise<{ sha: string } | 'unchanged'> {
+  async writeCommit(change: ChangeSet, message: string): Promise<{ sha: string; parent: string; objects: PackObject[] } | 'unchanged'> {
     const parent = await this.knownHead();
     const store = new LooseObjects(path.join(this.dir, '.git', 'objects'), this.reader, parent.length);
     const out = await writeCommit(store, this.reader, { parent, change, message, author: this.opts.author, signer: this.opts.signer });
-    return out === 'unchanged' ? out : { sha: out.sha };
+    return out === 'unchanged' ? out : { sha: out.sha, parent, objects: store.written() };
   }
 
   /** The files under `dir` at the local branch's head, with their text (symlinks and submodules left out). */
@@ -323,19 +324,40 @@ export class GitRepo {
     return filesAt(this.reader, await this.knownHead(), dir);
   }
 
-  /** Pushes `sha` (never forced); on success the local branch follows when it is the deploy branch. */
-  private async pushCommit(sha: string, toBranch: string): Promise<{ sha: string } | 'rejected'> {
-    const push = await this.git(pushArgs(sha, toBranch), undefined, PUSH_CONFIG);
-    if (push.code === 0) {
-      // a pull-request branch: the deploy branch itself did not move, so neither does the clone
-      // the push went through: a ref file that cannot be written now must not fail the deploy
-      // (reads follow `known`; the next refresh writes the ref)
-      if (toBranch === this.opts.branch) await this.moveBranch(sha).catch(() => undefined);
-      this.maintenance.noteCommit(); // the writer's loose objects get packed after enough of them
-      return { sha };
+  /**
+   * Pushes a commit writeCommit made (never forced); on success the local branch follows when it
+   * is the deploy branch. To the deploy branch, gantry sends the objects it wrote itself
+   * (src/gitops/send-pack.ts) when the remote is one it can reach that way; otherwise, and
+   * whenever that path cannot judge the answer, `git push`.
+   */
+  private async pushCommit(c: { sha: string; parent: string; objects: PackObject[] }, toBranch: string): Promise<{ sha: string } | 'rejected'> {
+    const ref = `refs/heads/${toBranch}`;
+    const remote = toBranch === this.opts.branch ? await this.directRemote() : undefined;
+    const sent = remote ? await sendPack(remote, { ref, old: c.parent, new: c.sha, pack: packOf(c.objects, c.sha.length === 64 ? 'sha256' : 'sha1') }) : 'fallback';
+    if (sent === 'moved') return 'rejected';
+    if (sent === 'ok') {
+      // what git push does after a push: the remote-tracking ref follows
+      await moveRef(path.join(this.dir, '.git'), this.tracking, c.sha).catch(() => undefined);
+    } else {
+      const push = await this.git(pushArgs(c.sha, toBranch), undefined, PUSH_CONFIG);
+      if (push.code !== 0) {
+        if (wasRejected(push)) return 'rejected';
+        throw gitError(`cannot push to the deploy repo ${redact(this.opts.url)}`, push, 'DEPLOY_REPO_UNREACHABLE');
+      }
     }
-    if (wasRejected(push)) return 'rejected';
-    throw gitError(`cannot push to the deploy repo ${redact(this.opts.url)}`, push, 'DEPLOY_REPO_UNREACHABLE');
+    // a pull-request branch: the deploy branch itself did not move, so neither does the clone
+    // the push went through: a ref file that cannot be written now must not fail the deploy
+    // (reads follow `known`; the next refresh writes the ref)
+    if (toBranch === this.opts.branch) await this.moveBranch(c.sha).catch(() => undefined);
+    this.maintenance.noteCommit(); // the writer's loose objects get packed after enough of them
+    return { sha: c.sha };
+  }
+
+  /** Where gantry's own push goes (see directRemote in send-pack.ts), looked up once per clone. */
+  private direct: Promise<Remote | undefined> | undefined;
+  private directRemote(): Promise<Remote | undefined> {
+    this.direct ??= directRemote(this.dir, this.opts.url, this.opts.token).catch(() => undefined);
+    return this.direct;
   }
 
   /** The message of a remote branch's head commit, or undefined when there is no such branch. */
