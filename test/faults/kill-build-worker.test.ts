@@ -87,7 +87,13 @@ describe('kill -9 of every build worker in the middle of docker builds', () => {
   const ended = (prs: Pr[]) =>
     until(
       async () => {
-        const all = await Promise.all(prs.map(async (pr) => ({ pr, job: await builds.getJob(pr.jobId), state: await builds.getJobState(pr.jobId) })));
+        // the state first, then the job: a job read before it ended has no return value yet, even if its state read after says completed
+        const all = await Promise.all(
+          prs.map(async (pr) => {
+            const state = await builds.getJobState(pr.jobId);
+            return { pr, state, job: await builds.getJob(pr.jobId) };
+          }),
+        );
         return all.every((j) => j.state === 'completed' || j.state === 'failed') ? all : undefined;
       },
       () => `every build job to end (jobs: ${prs.map((p) => p.jobId).join(', ')}; check runs: ${describeRuns(api.runs())}; workers said: ${said()})`,
