@@ -48,14 +48,19 @@ export class CatFile {
     });
   }
 
-  /** Stops the child; a later read starts a new one unless `final`. */
-  close(final = true): void {
+  /** Stops the child; a later read starts a new one unless `final`. Settles once it has exited. */
+  close(final = true): Promise<void> {
     this.closed = final;
     const child = this.child;
     this.child = undefined;
-    if (!child) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    // held until it is gone: a caller awaiting this must not see node exit under it
+    child.ref();
+    for (const s of [child.stdout, child.stderr] as unknown as { ref(): void }[]) s.ref();
     child.stdin.end();
     child.kill();
+    return exited;
   }
 
   private start(): Child {

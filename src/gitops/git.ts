@@ -73,11 +73,12 @@ export class GitRepo {
    * for what is under way: no git process of gantry's outlives this (the clone stays on disk).
    */
   async close(): Promise<void> {
-    this.reader.close();
+    const reader = this.reader.close();
     if (this.syncTimer) clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
     await this.syncing;
     await this.maintenance.close();
+    await reader;
   }
 
   get dir(): string {
@@ -134,7 +135,7 @@ export class GitRepo {
     if (!this.ready) {
       this.readyDone = false;
       this.known = undefined;
-      this.reader.close(false); // a clone made again is a new directory: its reader starts there
+      void this.reader.close(false); // a clone made again is a new directory: its reader starts there
       this.ready = (existsSync(gitDir) ? this.adopt() : this.clone()).then(
         () => {
           this.readyDone = true;
@@ -335,6 +336,11 @@ export class GitRepo {
     const remote = toBranch === this.opts.branch ? await this.directRemote() : undefined;
     const sent = remote ? await sendPack(remote, { ref, old: c.parent, new: c.sha, pack: packOf(c.objects, c.sha.length === 64 ? 'sha256' : 'sha1') }) : 'fallback';
     if (sent === 'moved') return 'rejected';
+    if (typeof sent === 'object') {
+      // the remote refused (a hook, a protected branch): as git push reports it, nothing moved here
+      const said = sent.messages.map((m) => `remote: ${m}`).slice(0, 3);
+      throw new GantryError('DEPLOY_REPO_UNREACHABLE', `cannot push to the deploy repo ${redact(this.opts.url)}: ${[...said, `! [remote rejected] ${toBranch} (${sent.refused})`].join('; ')}`);
+    }
     if (sent === 'ok') {
       // what git push does after a push: the remote-tracking ref follows
       await moveRef(path.join(this.dir, '.git'), this.tracking, c.sha).catch(() => undefined);

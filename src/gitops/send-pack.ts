@@ -14,12 +14,13 @@ import { deflateSync } from 'node:zlib';
  * (GIT_TRACE_PACK_ACCESS) and takes ~180 ms for a one-line change, whatever changed.
  *
  * The remote's ref is updated only if it still is the commit's parent (receive-pack's
- * compare-and-swap); never forced. Anything this path does not know how to judge (a refused update
- * other than a moved branch, an unusual server, a connection lost) answers `fallback`, and the
- * caller runs `git push`: pushing the same commit again is harmless (up to date, or the same
- * answer), and git's own error is what the user then sees.
+ * compare-and-swap); never forced. The answers: `ok`; `moved` (the branch is no longer the parent:
+ * fetch and try again); `refused` with the remote's reason and messages (a hook, a protected
+ * branch), reported as git reports it; `fallback` for anything this path does not know how to
+ * judge (a pack the remote could not take, an unusual server, a connection lost), and the caller
+ * runs `git push`: pushing the same commit again is harmless (up to date, or the same answer).
  */
-export type SendResult = 'ok' | 'moved' | 'fallback';
+export type SendResult = 'ok' | 'moved' | 'fallback' | { refused: string; messages: string[] };
 
 export interface PackObject {
   type: 'commit' | 'tree' | 'blob';
@@ -117,14 +118,30 @@ export function parseAdvertisement(buf: Buffer): { ad: Advertisement; next: numb
   return { ad: { refs, caps }, next: end };
 }
 
+interface Report {
+  unpack: string;
+  refs: Map<string, string>;
+  /** what the remote said on the way (side-band 2: hooks' output, `remote:` lines in git push) */
+  messages: string[];
+}
+
 /** report-status: `unpack ok`, then `ok <ref>` or `ng <ref> <reason>` per command. */
-export function parseReport(buf: Buffer, sideband: boolean): { unpack: string; refs: Map<string, string> } {
+export function parseReport(buf: Buffer, sideband: boolean): Report {
   let report = buf;
+  const said: Buffer[] = [];
   if (sideband) {
     const data: Buffer[] = [];
-    for (const l of readPkts(buf).lines) if (l && l[0] === 1) data.push(l.subarray(1));
+    for (const l of readPkts(buf).lines) {
+      if (l && l[0] === 1) data.push(l.subarray(1));
+      else if (l && l[0] === 2) said.push(l.subarray(1));
+    }
     report = Buffer.concat(data);
   }
+  const messages = Buffer.concat(said)
+    .toString('utf8')
+    .split(/[\r\n]+/)
+    .map((m) => m.trim())
+    .filter(Boolean);
   let unpack = 'missing';
   const refs = new Map<string, string>();
   for (const l of readPkts(report).lines) {
@@ -137,15 +154,16 @@ export function parseReport(buf: Buffer, sideband: boolean): { unpack: string; r
       refs.set(ref!, why.join(' ') || 'refused');
     }
   }
-  return { unpack, refs };
+  return { unpack, refs, messages };
 }
 
 /** What the remote's refusal of an update means for the caller: the branch moved, or ask git. */
-function judge(report: { unpack: string; refs: Map<string, string> }, ref: string): SendResult {
+function judge(report: Report, ref: string, extra: string[] = []): SendResult {
   const status = report.refs.get(ref);
-  if (report.unpack === 'ok' && status === 'ok') return 'ok';
-  if (report.unpack === 'ok' && status && /failed to lock|cannot lock ref|non-fast-forward|fetch first/.test(status)) return 'moved';
-  return 'fallback';
+  if (report.unpack !== 'ok' || status === undefined) return 'fallback';
+  if (status === 'ok') return 'ok';
+  if (/failed to lock|cannot lock ref|non-fast-forward|fetch first/.test(status)) return 'moved';
+  return { refused: status, messages: [...report.messages, ...extra] };
 }
 
 interface Update {
@@ -181,7 +199,9 @@ export async function sendPack(remote: Remote, u: Update): Promise<SendResult> {
 async function sendLocal(dir: string, u: Update): Promise<SendResult> {
   // as git's local transport does: nothing of this process's repository reaches the other's
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_') || k.startsWith('GIT_TRACE')));
-  const child = spawn('git', ['receive-pack', dir], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...env, LC_ALL: 'C' } });
+  const child = spawn('git', ['receive-pack', dir], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, LC_ALL: 'C' } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-4000)));
   const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
   try {
     child.stdin.on('error', () => undefined); // seen as a missing report below
@@ -208,7 +228,7 @@ async function sendLocal(dir: string, u: Update): Promise<SendResult> {
     await exited;
     if (verdict) return verdict;
     if (!sent) return 'fallback';
-    return judge(parseReport(buf, sent.sideband), u.ref);
+    return judge(parseReport(buf, sent.sideband), u.ref, stderr.split(/[\r\n]+/).map((m) => m.trim()).filter(Boolean));
   } finally {
     clearTimeout(timer);
   }

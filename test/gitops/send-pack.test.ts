@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitRepo } from '../../src/gitops/git.js';
@@ -112,16 +112,37 @@ describe('the push of the objects gantry wrote', () => {
     expect(commands).not.toContain('push');
   });
 
-  it("a refusal by the remote's hook is reported as git push reports it (git push is asked), and nothing moves", async () => {
+  it("a refusal by the remote's hook is an error with the hook's words and the reason; the hook ran once, nothing moved", async () => {
     const { repo: r, commands } = await open(bare);
+    const ran = path.join(tmp.dir, 'hook-ran');
     const hook = path.join(bare, 'hooks', 'pre-receive');
-    writeFileSync(hook, '#!/bin/sh\necho "deploys are frozen by the platform team" >&2\nexit 1\n');
+    writeFileSync(hook, `#!/bin/sh\necho ran >> '${ran}'\necho "deploys are frozen by the platform team" >&2\nexit 1\n`);
     chmodSync(hook, 0o755);
     const before = (await git(bare, ['rev-parse', 'main'])).trim();
-    await expect(promote(r, 'v2')).rejects.toMatchObject({ code: 'DEPLOY_REPO_UNREACHABLE', message: expect.stringContaining('deploys are frozen by the platform team') });
-    expect(commands).toContain('push');
+    const err = await promote(r, 'v2').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'DEPLOY_REPO_UNREACHABLE', message: expect.stringContaining('remote: deploys are frozen by the platform team') });
+    expect((err as Error).message).toContain('! [remote rejected] main (pre-receive hook declined)');
+    expect(readFileSync(ran, 'utf8')).toBe('ran\n');
+    expect(commands).not.toContain('push');
     expect((await git(bare, ['rev-parse', 'main'])).trim()).toBe(before);
     expect((await git(r.dir, ['rev-parse', 'refs/heads/main', 'refs/remotes/origin/main'])).trim().split('\n')).toEqual([before, before]);
+  });
+
+  it('a pack the remote cannot unpack goes to git push, whose error is reported; once the remote takes packs again the next push lands', async () => {
+    const { repo: r, commands } = await open(bare);
+    // a remote that takes no pack from this client: receive-pack refuses to unpack anything
+    await git(bare, ['config', 'receive.maxInputSize', '1']);
+    const pushed = r.commitAndPush([{ path: 'apps/web/prod/deployment.yaml', content: 'image: reg/web:v2\n' }], 'promote web v2 to prod\n');
+    // git push hits the same limit: the error is git's
+    await expect(pushed).rejects.toMatchObject({ code: 'DEPLOY_REPO_UNREACHABLE' });
+    expect(commands).toContain('push');
+    await git(bare, ['config', '--unset', 'receive.maxInputSize']);
+    const again = await promote(r, 'v2');
+    if (again === 'rejected') throw new Error('rejected');
+    expect((await git(bare, ['rev-parse', 'main'])).trim()).toBe(again.sha);
   });
 
   it('goes to git push where git config or the environment decides how a push goes', async () => {
@@ -153,8 +174,9 @@ describe('the push of the objects gantry wrote', () => {
     const report = (...lines: string[]) => Buffer.concat([...lines.map((l) => pkt(`${l}\n`)), Buffer.from('0000')]);
     const banded = (inner: Buffer) => Buffer.concat([pkt(Buffer.concat([Buffer.from([2]), Buffer.from('progress\n')])), pkt(Buffer.concat([Buffer.from([1]), inner])), Buffer.from('0000')]);
     const ok = report('unpack ok', 'ok refs/heads/main');
-    expect(parseReport(ok, false)).toEqual({ unpack: 'ok', refs: new Map([['refs/heads/main', 'ok']]) });
-    expect(parseReport(banded(ok), true)).toEqual({ unpack: 'ok', refs: new Map([['refs/heads/main', 'ok']]) });
+    expect(parseReport(ok, false)).toEqual({ unpack: 'ok', refs: new Map([['refs/heads/main', 'ok']]), messages: [] });
+    // band 2 is what the remote said on the way (git push prints it as `remote:` lines)
+    expect(parseReport(banded(ok), true)).toEqual({ unpack: 'ok', refs: new Map([['refs/heads/main', 'ok']]), messages: ['progress'] });
     expect(parseReport(report('unpack ok', 'ng refs/heads/main failed to lock'), false).refs.get('refs/heads/main')).toBe('failed to lock');
     expect(parseReport(report('unpack index-pack abnormal exit', 'ng refs/heads/main unpacker error'), false).unpack).toBe('index-pack abnormal exit');
   });
