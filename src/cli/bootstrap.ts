@@ -38,7 +38,7 @@ export function stateDirOf(env: Env): string {
  * Loads config and env, and in local mode starts (or finds) the private Redis and creates the
  * example deploy repo, then wires everything together.
  */
-export async function boot(opts: { config?: string; log: Logger; localWeb?: boolean; signing?: false }): Promise<Booted> {
+export async function boot(opts: { config?: string; log: Logger; localWeb?: boolean; signing?: false; longLived?: boolean }): Promise<Booted> {
   const env = readEnv();
   const choice = chooseConfigDir(opts.config, env);
   const loaded = loadConfig(choice.dir);
@@ -76,6 +76,9 @@ export async function boot(opts: { config?: string; log: Logger; localWeb?: bool
     redisUrl,
     log: opts.log,
     ...(signer ? { signer } : {}),
+    // a server or worker keeps its clone: its first maintenance run comes a few seconds after the
+    // clone is ready; a shell or one-off command may be gone before a minute is up
+    ...(opts.longLived ? { maintenanceFirstAfterMs: 5_000 } : {}),
     ...(env.GANTRY_REDIS_PREFIX ? { prefix: env.GANTRY_REDIS_PREFIX } : {}),
     ...(env.GANTRY_DEPLOY_TOKEN ? { deployToken: env.GANTRY_DEPLOY_TOKEN } : {}),
     ...(publicUrl ? { publicUrl } : {}),

@@ -33,7 +33,7 @@ export type Role = 'all' | 'web' | 'worker';
  */
 export async function serveCommand(flags: { config?: string; role: Role }): Promise<number> {
   const log = cliLogger('server');
-  const booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log });
+  const booted = await boot({ ...(flags.config ? { config: flags.config } : {}), log, longLived: true });
   const { gantry, env } = booted;
   const { core } = gantry;
   // not awaited: a Redis that is away at start is the readiness probe's business

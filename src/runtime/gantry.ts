@@ -61,6 +61,12 @@ export interface GantryOptions {
   deployToken?: string;
   /** signs every deploy commit (GANTRY_SIGNING_KEY, loaded by the caller, which also closes it) */
   signer?: Signer;
+  /**
+   * How soon after the clone is ready its first maintenance run (commit-graph with Bloom filters,
+   * packing) starts; see MaintenanceOptions.firstAfterMs. Servers and workers start it soon: until
+   * then a path-limited walk (/history, rollback targets) reads every commit's trees.
+   */
+  maintenanceFirstAfterMs?: number;
   now?: () => Date;
   /** first retry delay of a failed notification (default 1 s, doubling) */
   notifyBackoffMs?: number;
@@ -115,7 +121,10 @@ export function createGantry(o: GantryOptions): Gantry {
     author: config.deployRepo.author,
     // a lean clone: blobless, with a sparse checkout of the directories the config names
     sparse: sparseDirsOf(config),
-    maintenance: { onError: (step, detail) => o.log.warn({ step, detail }, 'deploy repo maintenance failed') },
+    maintenance: {
+      onError: (step, detail) => o.log.warn({ step, detail }, 'deploy repo maintenance failed'),
+      ...(o.maintenanceFirstAfterMs !== undefined ? { firstAfterMs: o.maintenanceFirstAfterMs } : {}),
+    },
     ...(o.deployToken ? { token: o.deployToken } : {}),
     ...(o.signer ? { signer: o.signer } : {}),
   });
