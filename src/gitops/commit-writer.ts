@@ -4,7 +4,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { GantryError } from '../domain/errors.js';
 import type { CatFile } from './cat-file.js';
-import type { PackObject } from './send-pack.js';
+import type { PackObject } from './pack-wire.js';
 import { signedCommit, type Signer } from './signing.js';
 import { editTree, pathParts, type ChangeSet, type ObjectStore } from './tree-edit.js';
 

@@ -10,7 +10,8 @@ import { LooseObjects, writeCommit } from './commit-writer.js';
 import { Maintenance, type MaintenanceOptions } from './maintenance.js';
 import { GitObjects } from './objects.js';
 import { moveRef, PUSH_CONFIG, pushArgs, wasRejected } from './push.js';
-import { directRemote, packOf, sendPack, type PackObject, type Remote } from './send-pack.js';
+import { packOf, type PackObject } from './pack-wire.js';
+import { directRemote, sendPack, type Remote } from './send-pack.js';
 import { isInside, pathParts, type ChangeSet } from './tree-edit.js';
 import type { Signer } from './signing.js';
 
