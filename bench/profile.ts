@@ -73,7 +73,8 @@ export class Profiler {
     const p = this;
     o[method] = function (this: unknown, ...args: unknown[]) {
       const t0 = performance.now();
-      if (marks.start) p.mark(marks.start);
+      // the latest call's start: plan runs once before the branch lock (the gate) and once under it
+      if (marks.start) p.mark(marks.start, true);
       const done = () => {
         p.span(typeof label === 'string' ? label : label(args), performance.now() - t0);
         if (marks.end) p.mark(marks.end, true);

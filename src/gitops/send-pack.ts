@@ -32,7 +32,10 @@ function judge(report: Report, ref: string, extra: string[] = []): SendResult {
   const status = report.refs.get(ref);
   if (report.unpack !== 'ok' || status === undefined) return 'fallback';
   if (status === 'ok') return 'ok';
-  if (/failed to lock|cannot lock ref|non-fast-forward|fetch first/.test(status)) return 'moved';
+  // receive-pack's compare-and-swap lost (the branch moved between its advertisement and the
+  // update: `ng <ref> failed to update ref`, "cannot lock ref ... is at X but expected Y" on band 2),
+  // or a non-fast-forward refused: as git push's rejection, the caller fetches and tries again
+  if (/failed to update ref|failed to lock|cannot lock ref|non-fast-forward|fetch first/.test(status)) return 'moved';
   return { refused: status, messages: [...report.messages, ...extra] };
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployRequest, DeployResult } from '../../src/domain/deploy.js';
@@ -157,8 +157,12 @@ describe('kill -9 while git holds the warm clone', () => {
   it('a restarted worker does not inherit the dead one\'s git locks or its staged edits', { timeout: 120_000 }, async () => {
     const cwd = path.join(f.world.dir, 'machine');
     const clone = path.join(cwd, '.gantry', 'work');
+    // a push URL in git's config (here the same repo): git decides how a push goes, so the push is
+    // `git push` (src/gitops/send-pack.ts), which updates the remote-tracking ref through git's
+    // ref transaction that the hook below holds
+    const pushUrl = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'remote.origin.pushurl', GIT_CONFIG_VALUE_0: f.world.bare };
     const start = () => {
-      const w = spawnGantry(['worker'], { cwd, env: f.world.env(JOB_LOCK) });
+      const w = spawnGantry(['worker'], { cwd, env: { ...f.world.env(JOB_LOCK), ...pushUrl } });
       f.workers.push(w);
       return w;
     };
@@ -166,6 +170,11 @@ describe('kill -9 while git holds the warm clone', () => {
     const d1 = request(1, 'qa', 'v5.0.1');
     await f.asker.core.queue.enqueue(d1);
     await completed(d1.id, 'the first deploy', 60_000);
+
+    // the worker's first maintenance run (a few seconds after its clone was ready) ends first: its
+    // pack-refs is a ref transaction too, which the hook below would hold instead of the push's
+    await until(() => existsSync(path.join(clone, '.git', 'objects', 'info', 'commit-graphs')) || undefined, 'the first maintenance run', 30_000, 50);
+    await until(() => maintenanceIn(clone).length === 0 || undefined, 'the first maintenance run to end', 60_000, 50);
 
     // the next deploy in this clone hangs in the middle of a ref update, its ref locks taken
     const hold = path.join(f.world.dir, 'hold');
@@ -193,6 +202,20 @@ describe('kill -9 while git holds the warm clone', () => {
     expect((await f.world.git('diff-tree', '--no-commit-id', '--name-only', '-r', sha)).trim().split('\n')).toEqual([QA_FILE]);
   });
 });
+
+/** git maintenance steps (commit-graph, repack, maintenance run) running in `dir`, from /proc. */
+function maintenanceIn(dir: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (cmd[0]?.endsWith('git') && readlinkSync(`/proc/${pid}/cwd`).startsWith(dir) && cmd.some((a) => a === 'commit-graph' || a === 'repack' || a === 'maintenance')) out.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 
 /** Lock files anywhere under a .git directory, relative to it. */
 function lockFiles(gitDir: string): string[] {
