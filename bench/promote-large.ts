@@ -5,7 +5,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ConfigSchema } from '../src/config/schema.js';
 import { createGantry } from '../src/runtime/gantry.js';
-import { run } from '../src/util/exec.js';
 import { silentLogger } from '../src/util/logger.js';
 import {
   processEnv,
@@ -60,8 +59,6 @@ export const promoteLargeBench: Benchmark = {
  * 20 `gantry shell` processes, each promoting its own app to prod at once, on gantry's copy of the
  * large repo; everything they committed is checked (bench/concurrent-promotions.ts) and the wall
  * time from the first spawn to the last exit is reported (no baseline: the git CLI has no lock).
- * Each starts from a copy of one warm clone (test/gitops/concurrency-processes.test.ts has each
- * clone for itself, at 20,000 manifests and 2,000 commits).
  */
 async function processFigure(s: Scenario, prefix: string): Promise<Figure[]> {
   const promotions = processPromotions();
@@ -79,17 +76,6 @@ async function processFigure(s: Scenario, prefix: string): Promise<Figure[]> {
     for (const p of promotions) {
       await asker.core.releases.add({ app: p.app, version: p.version, builtAt: new Date().toISOString(), images: { [p.app]: { repository: imageRepo(p.app), tag: p.version } } });
     }
-    // each process starts from a copy of one warm clone (hard links; git writes by rename), as a
-    // restarted worker finds its own: 20 clones of 100,000 commits at once would be the figure otherwise
-    const tc = performance.now();
-    await bounded(asker.core.repo.ensure(), 'the warm clone the processes start from', 900_000);
-    for (const p of promotions) {
-      const workdir = path.join(mkdir(path.join(s.runDir, 'proc', p.as)), '.gantry', 'work');
-      mkdir(path.dirname(workdir));
-      const cp = await run('cp', ['-al', asker.core.repo.dir, workdir]);
-      if (cp.code !== 0) throw new Error(`cp -al of the warm clone: ${cp.stderr}`);
-    }
-    s.ctx.log(`one warm clone for the processes, copied 20 times, in ${seconds(performance.now() - tc)}`);
     const before = (await git(['rev-parse', 'main'], s.gantryBare)).trim();
     const configDir = writeProcessConfig(path.join(s.runDir, 'proc-config'), s.spec, s.gantryBare, promotions);
     const env = processEnv({ configDir, redisUrl, prefix: procPrefix });

@@ -57,10 +57,10 @@ export class LooseObjects implements ObjectStore {
     return [...this.asked.values()];
   }
 
-  write(type: 'blob' | 'tree' | 'commit', body: Buffer): string {
+  write(type: 'blob' | 'tree' | 'commit', body: Buffer, base?: { id: string; body: Buffer }): string {
     const raw = Buffer.concat([Buffer.from(`${type} ${body.length}\0`, 'latin1'), body]);
     const id = createHash(this.algo).update(raw).digest('hex');
-    this.asked.set(id, { type, body });
+    this.asked.set(id, { type, body, ...(base ? { base } : {}) });
     const dir = path.join(this.objectsDir, id.slice(0, 2));
     const file = path.join(dir, id.slice(2));
     if (existsSync(file)) return id; // ids name their content: it is already there

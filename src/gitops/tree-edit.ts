@@ -102,7 +102,8 @@ export interface ObjectStore {
   readonly idBytes: number;
   /** a tree object's body, as git stores it */
   readTree(id: string): Promise<Buffer>;
-  write(type: 'blob' | 'tree', body: Buffer): string;
+  /** `base`: the object `body` was edited from, which the remote has (a push may send a delta) */
+  write(type: 'blob' | 'tree', body: Buffer, base?: { id: string; body: Buffer }): string;
 }
 
 /**
@@ -235,7 +236,7 @@ async function edit(store: ObjectStore, id: string | undefined, d: Dir): Promise
   const body = Buffer.concat(pieces);
   if (body.length === 0) return undefined;
   if (id !== undefined && !d.wipe && body.equals(base)) return id;
-  return store.write('tree', body);
+  return store.write('tree', body, id !== undefined && !d.wipe ? { id, body: base } : undefined);
 }
 
 /** A tree out of git's order edited the way `git add` would leave it: every entry sorted again. */

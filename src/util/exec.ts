@@ -28,6 +28,9 @@ export function runBytes(cmd: string, args: string[], opts: ExecOptions = {}): P
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      // a program that may be stopped gets a process group of its own, so stopping it stops what it
+      // started too (git maintenance runs repack, which runs pack-objects)
+      detached: opts.signal !== undefined,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -35,7 +38,14 @@ export function runBytes(cmd: string, args: string[], opts: ExecOptions = {}): P
     if (opts.timeoutMs) {
       timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
     }
-    const abort = () => child.kill('SIGTERM');
+    const abort = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+        else child.kill('SIGTERM');
+      } catch {
+        child.kill('SIGTERM'); // the group is gone: the program alone, if it is still there
+      }
+    };
     if (opts.signal?.aborted) abort();
     opts.signal?.addEventListener('abort', abort, { once: true });
     child.on('exit', () => opts.signal?.removeEventListener('abort', abort));

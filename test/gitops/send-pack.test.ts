@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitRepo } from '../../src/gitops/git.js';
-import { parseReport, pkt } from '../../src/gitops/pack-wire.js';
+import { packOf, parseReport, pkt } from '../../src/gitops/pack-wire.js';
 import { directRemote } from '../../src/gitops/send-pack.js';
 import { run } from '../../src/util/exec.js';
 import { tempDir } from '../support/env.js';
@@ -169,6 +171,33 @@ describe('the push of the objects gantry wrote', () => {
     } finally {
       delete process.env.HTTPS_PROXY;
     }
+  });
+
+  it('a tree edited from one the remote has travels as a delta (a pack of about 100 bytes), which git unpacks and index-pack --fix-thin completes', async () => {
+    const dir = path.join(tmp.dir, 'thin.git');
+    await git(tmp.dir, ['init', '-q', '--bare', dir]);
+    const blob = (await git(dir, ['hash-object', '-w', '--stdin'], 'image: reg/app:v1\n')).trim();
+    const other = (await git(dir, ['hash-object', '-w', '--stdin'], 'image: reg/app:v2\n')).trim();
+    const listing = (pick: (i: number) => string) => Array.from({ length: 500 }, (_, i) => `100644 blob ${pick(i)}\tapp-${String(i).padStart(3, '0')}.yaml\n`).join('');
+    const base = (await git(dir, ['mktree'], listing(() => blob))).trim();
+    const baseBody = execFileSync('git', ['-C', dir, 'cat-file', 'tree', base]);
+    // the edit as gantry makes it, never written to this repo: entry 250 names another blob
+    const entry = (i: number) => Buffer.concat([Buffer.from(`100644 app-${String(i).padStart(3, '0')}.yaml\0`), Buffer.from(i === 250 ? other : blob, 'hex')]);
+    const body = Buffer.concat(Array.from({ length: 500 }, (_, i) => entry(i)));
+    const edited = createHash('sha1').update(Buffer.concat([Buffer.from(`tree ${body.length}\0`), body])).digest('hex');
+    expect((await run('git', ['-C', dir, 'cat-file', '-e', edited])).code).not.toBe(0);
+    const pack = packOf([{ type: 'tree', body, base: { id: base, body: baseBody } }], 'sha1');
+    expect(body.length).toBeGreaterThan(15_000);
+    expect(pack.length).toBeLessThan(200); // 15 KB whole
+    // what receive-pack runs: unpack-objects for a few objects, index-pack --fix-thin for many
+    expect(execFileSync('git', ['-C', dir, 'unpack-objects', '-q'], { input: pack }).length).toBe(0);
+    expect(execFileSync('git', ['-C', dir, 'cat-file', 'tree', edited]).equals(body)).toBe(true);
+    // a repo holding only the base: index-pack adds it to the pack (--fix-thin) to resolve the delta
+    const copy = path.join(tmp.dir, 'thin-copy.git');
+    await git(tmp.dir, ['init', '-q', '--bare', copy]);
+    execFileSync('git', ['-C', copy, 'hash-object', '-w', '-t', 'tree', '--stdin'], { input: baseBody });
+    execFileSync('git', ['-C', copy, 'index-pack', '--stdin', '--fix-thin'], { input: pack });
+    expect(execFileSync('git', ['-C', copy, 'cat-file', 'tree', edited]).equals(body)).toBe(true);
   });
 
   it('reads report-status with and without side-band: a moved branch, a refusal, and a pack the remote could not unpack', () => {
