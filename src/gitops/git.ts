@@ -80,6 +80,9 @@ export class GitRepo {
     await this.syncing;
     await this.maintenance.close();
     await reader;
+    // a clone still being made (a process stopped right after it started) would go on writing into
+    // the directory after this process is gone
+    await this.ready?.catch(() => undefined);
   }
 
   get dir(): string {
